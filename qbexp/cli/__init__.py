@@ -1,0 +1,1 @@
+"""The ``qbexp`` command line."""

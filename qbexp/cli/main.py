@@ -1,0 +1,41 @@
+"""Entry point of the ``qbexp`` command: dispatches to one module per sub-command.
+
+Every sub-command module exposes ``register(subparsers)``, which adds its parser and sets
+``func`` to the function that runs it.  Bad input (:class:`QbexpError`) becomes one line on
+stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from qbexp.cli import simulate
+from qbexp.errors import QbexpError
+
+SUBCOMMANDS = (simulate,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qbexp", description="Quantum-battery experiments.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in SUBCOMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except QbexpError as err:
+        print(f"qbexp: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qbexp: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+"""placeholder replaced by the engine work"""
+def register(subparsers):
+    pass

@@ -1,0 +1,83 @@
+"""Exact time evolution ρ(t) = e^{𝓛t} ρ(0), solved with qiskit-dynamics.
+
+The vectorised generator is split into its invariant blocks (see
+:func:`qbexp.dynamics.liouvillian.invariant_blocks`) and each block that carries weight is
+handed to ``qiskit_dynamics.solve_lmde`` as its own linear ODE.  For an initial state with
+populations only (the ground state, thermal states, the c-family of Eq. 8 in the
+computational basis) this integrates C(2N, N) instead of 4^N unknowns — the reason this is
+faster than QuTiP's ``mesolve`` on the same model (see ``benchmarks/``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from qiskit_dynamics import solve_lmde
+from qiskit_dynamics.models import GeneratorModel
+
+from qbexp.dynamics.liouvillian import liouvillian, supported_blocks, unvec, vec
+from qbexp.errors import QbexpError
+from qbexp.models.lindblad import LindbladModel
+
+#: Blocks up to this size are evaluated as dense numpy arrays, larger ones as scipy sparse
+#: matrices (measured crossover on a 2-core machine: see benchmarks/bench_evolution.py).
+DENSE_BLOCK_MAX = 256
+
+
+def evolve(
+    model: LindbladModel,
+    rho0: np.ndarray,
+    times,
+    rtol: float = 1e-10,
+    atol: float = 1e-12,
+    method: str = "DOP853",
+) -> np.ndarray:
+    """States ρ(t) for every t in ``times`` (sorted, ≥ 0), starting from ρ(0) = ``rho0``.
+
+    Returns an array of shape (len(times), d, d).
+    """
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    if times.size == 0 or np.any(times < 0) or np.any(np.diff(times) < 0):
+        raise QbexpError("evolution times must be a non-empty, sorted list of values >= 0")
+    d = model.dim
+    y0 = vec(rho0)
+    if y0.size != d * d:
+        raise QbexpError(f"initial state has dimension {int(np.sqrt(y0.size))}; the model needs {d}")
+    out = np.zeros((times.size, d * d), dtype=complex)
+    if times[-1] == 0:
+        out[:] = y0
+        return _states(out, d)
+    generator = liouvillian(model)
+    for block in supported_blocks(generator, y0):
+        out[:, block] = _solve_block(generator, block, y0[block], times, rtol, atol, method)
+    return _states(out, d)
+
+
+def propagator(model: LindbladModel, tau: float, rtol: float = 1e-12, atol: float = 1e-14) -> np.ndarray:
+    """The d² × d² superoperator e^{𝓛τ} (column stacking), block by block with qiskit-dynamics."""
+    if not np.isfinite(tau) or tau <= 0:
+        raise QbexpError(f"charging time tau = {tau}; it must be > 0")
+    generator = liouvillian(model)
+    d2 = model.dim**2
+    out = np.zeros((d2, d2), dtype=complex)
+    for block in supported_blocks(generator, np.ones(d2)):
+        eye = np.eye(block.size, dtype=complex)
+        sol = _solve_block(generator, block, eye, np.array([tau]), rtol, atol, "DOP853")
+        out[np.ix_(block, block)] = sol[-1]
+    return out
+
+
+def _solve_block(generator, block, y0, times, rtol, atol, method):
+    g = generator[block][:, block]
+    if block.size <= DENSE_BLOCK_MAX:
+        gm = GeneratorModel(static_operator=g.toarray(), array_library="numpy")
+    else:
+        gm = GeneratorModel(static_operator=sp.csr_matrix(g), array_library="scipy_sparse")
+    t_eval = times if times[0] == 0 else np.concatenate([[0.0], times])
+    sol = solve_lmde(gm, t_span=[0.0, float(times[-1])], y0=y0, t_eval=t_eval, method=method, rtol=rtol, atol=atol)
+    y = np.asarray(sol.y)
+    return y if times[0] == 0 else y[1:]
+
+
+def _states(vecs: np.ndarray, d: int) -> np.ndarray:
+    return np.stack([unvec(v, d) for v in vecs])

@@ -1,0 +1,1 @@
+"""Protocols that tie the pipeline steps together (model → charge → figures of merit)."""

@@ -1,0 +1,113 @@
+"""N qubits coupled to one thermal bath: Çakmak, "Ergotropy from coherences", Eqs. (5)–(7).
+
+    dρ/dt = -i[H0 + Hd, ρ] + D₋(ρ) + D₊(ρ)
+    H0 = ω Σ_i σ_i⁺σ_i⁻,   Hd = Σ_{i≠j} f_ij σ_i⁺σ_j⁻
+    D₋(ρ) = Σ_ij γ_ij (n̄+1) (σ_j⁻ ρ σ_i⁺ - ½{σ_i⁺σ_j⁻, ρ})
+    D₊(ρ) = Σ_ij γ_ij n̄     (σ_j⁺ ρ σ_i⁻ - ½{σ_i⁻σ_j⁺, ρ}),   n̄ = 1/(e^{βω} - 1)
+
+The Kossakowski matrix γ is diagonalised, γ = Σ_k g_k u_k u_k†, which turns the double
+sums into ordinary Lindblad terms with jump operators A_k = Σ_j conj(u_jk) σ_j⁻ (emission,
+rate g_k (n̄+1)) and A_k† (absorption, rate g_k n̄).  For collective coupling (γ_ij = γ0)
+this is the single collective jump J⁻ = Σ_j σ_j⁻ at rate γ0, for individual coupling
+(γ_ij = γ0 δ_ij) one σ_j⁻ per qubit.
+
+The battery Hamiltonian (ergotropy reference) is H0, as in the paper (Sec. IV and App. C).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from qiskit.quantum_info import SparsePauliOp
+
+from qbexp.errors import QbexpError
+from qbexp.models.lindblad import (
+    Dissipator,
+    LindbladModel,
+    check_register_size,
+    number_op,
+    sigma_minus,
+    sigma_plus,
+)
+
+COUPLINGS = ("collective", "individual")
+
+
+def bose_occupation(beta: float, omega: float) -> float:
+    """Mean thermal photon number n̄ = 1/(e^{βω} - 1) (below Eq. 7)."""
+    return float(1.0 / np.expm1(beta * omega))
+
+
+def collective_battery(
+    n: int,
+    beta: float,
+    omega: float = 1.0,
+    gamma: float = 1.0,
+    f: float = 0.0,
+    coupling: str = "collective",
+    gamma_matrix=None,
+    f_matrix=None,
+) -> LindbladModel:
+    """The model of Eq. (5) for ``n`` qubits at inverse temperature ``beta``.
+
+    ``coupling`` picks γ_ij = γ0 and f_ij = f (``collective``) or γ_ij = γ0 δ_ij, f = 0
+    (``individual``); explicit ``gamma_matrix`` / ``f_matrix`` (n × n) override it.
+    """
+    _check_parameters(n, beta, omega, gamma)
+    if coupling not in COUPLINGS:
+        raise QbexpError(f"unknown coupling {coupling!r}; choose one of {', '.join(COUPLINGS)}")
+    check_register_size(n)
+    if gamma_matrix is None:
+        gamma_matrix = gamma * (np.ones((n, n)) if coupling == "collective" else np.eye(n))
+    if f_matrix is None:
+        f_matrix = (f if coupling == "collective" else 0.0) * (np.ones((n, n)) - np.eye(n))
+    gamma_matrix = _check_matrix(gamma_matrix, n, "gamma_matrix")
+    f_matrix = _check_matrix(f_matrix, n, "f_matrix")
+    g, u = np.linalg.eigh(gamma_matrix)
+    if g.min() < -1e-12 * max(1.0, abs(g).max()):
+        raise QbexpError(f"gamma_matrix has a negative eigenvalue {g.min():.3g}: the dynamics would not be completely positive")
+
+    nbar = bose_occupation(beta, omega)
+    h0 = sum((omega * number_op(i, n) for i in range(n)), SparsePauliOp("I" * n, 0.0)).simplify()
+    hd = SparsePauliOp("I" * n, 0.0)
+    for i in range(n):
+        for j in range(n):
+            if i != j and f_matrix[i, j] != 0:
+                hd += f_matrix[i, j] * (sigma_plus(i, n) @ sigma_minus(j, n))
+    dissipators = []
+    for gk, uk in zip(g, u.T):
+        if gk <= 1e-12 * abs(g).max():
+            continue
+        # Normalise the jump so that its rate reads γ0 for uniform coupling (J⁻ = Σ σ⁻).
+        scale = np.max(np.abs(uk))
+        lower = sum((np.conj(uk[j]) / scale * sigma_minus(j, n) for j in range(n)), SparsePauliOp("I" * n, 0.0))
+        rate = gk * scale**2
+        dissipators.append(Dissipator(rate * (nbar + 1), lower.simplify(), "bath"))
+        dissipators.append(Dissipator(rate * nbar, lower.adjoint().simplify(), "bath"))
+    return LindbladModel(
+        num_qubits=n,
+        hamiltonian=(h0 + hd).simplify(),
+        battery_hamiltonian=h0,
+        dissipators=tuple(dissipators),
+        name="collective",
+        parameters={"n": n, "beta": beta, "omega": omega, "gamma": gamma, "f": f, "coupling": coupling, "nbar": nbar},
+    )
+
+
+def _check_parameters(n, beta, omega, gamma):
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise QbexpError(f"number of qubits N = {n}; it must be an integer >= 1")
+    if not np.isfinite(beta) or beta <= 0:
+        raise QbexpError(f"inverse temperature beta = {beta}; it must be > 0")
+    if not np.isfinite(omega) or omega <= 0:
+        raise QbexpError(f"qubit frequency omega = {omega}; it must be > 0")
+    if not np.isfinite(gamma) or gamma < 0:
+        raise QbexpError(f"decay rate gamma = {gamma}; it must be >= 0")
+
+
+def _check_matrix(m, n, name):
+    m = np.asarray(m, dtype=complex)
+    if m.shape != (n, n):
+        raise QbexpError(f"{name} has shape {m.shape}; expected ({n}, {n}) for N = {n} qubits")
+    if not np.allclose(m, m.conj().T, atol=1e-12):
+        raise QbexpError(f"{name} is not Hermitian")
+    return m
