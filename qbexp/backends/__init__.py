@@ -1,0 +1,1 @@
+"""Step 4 of the pipeline: where circuits run (Aer by default) and how runs are persisted."""

@@ -1,0 +1,150 @@
+"""A run directory: everything an experiment needs to be re-analysed without re-execution.
+
+Layout of DIR::
+
+    manifest.json       command, parameters, package versions, seeds (written first)
+    circuits.qpy        the executed circuits, in the order of manifest["circuit_names"]
+    counts/NAME.json    raw counts of one circuit, written atomically as soon as known
+    results.json        estimates with intervals next to the exact values
+    results.png         estimates vs exact values
+
+Nothing in a directory that holds another run is ever overwritten: opening it for a different
+command or different parameters is an error, and counts files are never replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from qbexp.errors import QbexpError
+
+PACKAGES = ("qbexp", "qiskit", "qiskit-aer", "qiskit-dynamics", "qiskit-ibm-runtime", "numpy", "scipy")
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class RunStore:
+    """Read and write one run directory."""
+
+    def __init__(self, directory: Path):
+        self.dir = Path(directory)
+
+    # -- manifest -------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.dir / "manifest.json"
+
+    def open_for(self, manifest: dict) -> "RunStore":
+        """Create the run, or re-open it if it is the same run; refuse a different one."""
+        if self.dir.exists() and not self.dir.is_dir():
+            raise QbexpError(f"{self.dir} exists and is not a directory")
+        if self.manifest_path.exists():
+            old = self.manifest()
+            if old.get("identity") != manifest.get("identity"):
+                raise QbexpError(
+                    f"{self.dir} holds another run ({old.get('command', '?')}); choose a new --out directory"
+                )
+            return self
+        if self.dir.exists() and any(self.dir.iterdir()):
+            raise QbexpError(f"{self.dir} is not empty and holds no qbexp run; choose a new --out directory")
+        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
+        return self
+
+    def manifest(self) -> dict:
+        return self._read_json(self.manifest_path, "manifest")
+
+    # -- circuits ---------------------------------------------------------------
+    def save_circuits(self, circuits) -> None:
+        from qiskit import qpy
+
+        path = self.dir / "circuits.qpy"
+        if path.exists():
+            return
+        tmp = path.with_suffix(".qpy.tmp")
+        with open(tmp, "wb") as handle:
+            qpy.dump(list(circuits), handle)
+        os.replace(tmp, path)
+
+    def load_circuits(self):
+        from qiskit import qpy
+
+        path = self.dir / "circuits.qpy"
+        if not path.exists():
+            raise QbexpError(f"{path} is missing")
+        try:
+            with open(path, "rb") as handle:
+                return qpy.load(handle)
+        except Exception as err:  # qpy raises many types on corrupt input
+            raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {err})") from None
+
+    # -- counts -----------------------------------------------------------------
+    def counts_path(self, name: str) -> Path:
+        return self.dir / "counts" / f"{name}.json"
+
+    def has_counts(self, name: str) -> bool:
+        return self.counts_path(name).exists()
+
+    def save_counts(self, name: str, counts: dict, shots: int, **meta) -> None:
+        path = self.counts_path(name)
+        if path.exists():
+            raise QbexpError(f"counts for circuit {name!r} are already saved in {path}; refusing to overwrite")
+        record = {"name": name, "shots": int(shots), "counts": {k: int(v) for k, v in counts.items()}, **meta}
+        atomic_write_text(path, json.dumps(record, sort_keys=True))
+
+    def load_counts(self, names) -> dict[str, dict[str, int]]:
+        """Counts of every named circuit; a missing or corrupt file is a one-line error naming it."""
+        missing = [n for n in names if not self.has_counts(n)]
+        if missing:
+            shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+            raise QbexpError(f"{self.dir}: counts missing for {len(missing)} circuit(s): {shown}")
+        out = {}
+        for name in names:
+            record = self._read_json(self.counts_path(name), f"counts of {name!r}")
+            counts = record.get("counts")
+            if not isinstance(counts, dict) or not counts or not all(
+                isinstance(v, int) and v >= 0 for v in counts.values()
+            ):
+                raise QbexpError(f"{self.counts_path(name)} is corrupt: no valid counts")
+            if sum(counts.values()) != record.get("shots"):
+                raise QbexpError(f"{self.counts_path(name)} is corrupt: counts add up to {sum(counts.values())}, not {record.get('shots')} shots")
+            out[name] = counts
+        return out
+
+    # -- results ----------------------------------------------------------------
+    def save_results(self, results: dict) -> None:
+        atomic_write_text(self.dir / "results.json", json.dumps(results, indent=2, sort_keys=True))
+
+    def _read_json(self, path: Path, what: str) -> dict:
+        if not path.exists():
+            raise QbexpError(f"{what} file {path} is missing")
+        try:
+            return json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise QbexpError(f"{what} file {path} is corrupt ({err})") from None
