@@ -98,7 +98,7 @@ def _apply_projector(right, left, y):
     return right @ np.linalg.solve(left.conj().T @ right, left.conj().T @ y)
 
 
-def _project_in_cyclic_subspace(g, y, max_dim=CYCLIC_MAX, accuracy=1e-11):
+def _project_in_cyclic_subspace(g, y, max_dim=CYCLIC_MAX, accuracy=1e-9):
     """P₀ y inside the Krylov space of y if that space closes within ``max_dim`` vectors.
 
     Returns None (caller falls back to the full kernel) when it does not close, or when the
@@ -118,7 +118,7 @@ def _project_in_cyclic_subspace(g, y, max_dim=CYCLIC_MAX, accuracy=1e-11):
             w -= basis[:, : k + 1] @ h
             hess[: k + 1, k] += h
         hess[k + 1, k] = residual = np.linalg.norm(w)
-        if residual < 1e-13 * scale:
+        if residual < 1e-10 * scale:
             h_small = hess[: k + 1, : k + 1]
             eig = np.abs(np.linalg.eigvals(h_small))
             slowest = eig[eig > KERNEL_RTOL * scale]
