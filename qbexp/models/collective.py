@@ -9,7 +9,9 @@ The Kossakowski matrix γ is diagonalised, γ = Σ_k g_k u_k u_k†, which turns
 sums into ordinary Lindblad terms with jump operators A_k = Σ_j conj(u_jk) σ_j⁻ (emission,
 rate g_k (n̄+1)) and A_k† (absorption, rate g_k n̄).  For collective coupling (γ_ij = γ0)
 this is the single collective jump J⁻ = Σ_j σ_j⁻ at rate γ0, for individual coupling
-(γ_ij = γ0 δ_ij) one σ_j⁻ per qubit.
+(γ_ij = γ0 δ_ij) one σ_j⁻ per qubit.  For a complex Hermitian γ the absorption term built
+this way carries γ_ji = conj(γ_ij), the pairing that keeps emission and absorption each
+other's adjoints; for the real symmetric γ of identical dipoles it is Eq. (7) as printed.
 
 The battery Hamiltonian (ergotropy reference) is H0, as in the paper (Sec. IV and App. C).
 """
