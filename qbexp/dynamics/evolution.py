@@ -21,7 +21,7 @@ from qbexp.models.lindblad import LindbladModel
 
 #: Blocks up to this size are evaluated as dense numpy arrays, larger ones as scipy sparse
 #: matrices (measured crossover on a 2-core machine: see benchmarks/bench_evolution.py).
-DENSE_BLOCK_MAX = 256
+DENSE_BLOCK_MAX = 64
 
 
 def evolve(
