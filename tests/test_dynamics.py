@@ -378,3 +378,20 @@ def test_too_many_qubits_names_the_memory():
 def test_qbexp_error_is_a_value_error():
     with pytest.raises(ValueError):
         collective_battery(2, -1.0)
+
+
+@pytest.mark.parametrize("n, f", [(2, 0.3), (3, 0.0)])
+def test_liouvillian_equals_qiskit_dynamics_dense_model(n, f):
+    """Our scipy.sparse builder equals qiskit-dynamics' own (dense, unrounded) vectorised model."""
+    from qiskit_dynamics.models import LindbladModel as QDModel
+
+    from qbexp.dynamics import liouvillian
+
+    model = collective_battery(n, 0.7, f=f)
+    reference = QDModel(
+        static_hamiltonian=model.hamiltonian_matrix(),
+        static_dissipators=model.collapse_operators(),
+        array_library="numpy",
+        vectorized=True,
+    ).evaluate(0.0)
+    assert np.max(np.abs(liouvillian(model).toarray() - reference)) < 1e-14

@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except QbexpError as err:
         print(f"qbexp: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("qbexp: interrupted", file=sys.stderr)
         return 130

@@ -1,15 +1,19 @@
 """The vectorised Lindblad generator and its invariant blocks.
 
 Vectorisation is column stacking, vec(ρ)[i + d j] = ρ[i, j] — the convention of both
-qiskit-dynamics (``vectorized=True``) and ``qiskit.quantum_info.SuperOp``.  The generator
-itself is assembled by qiskit-dynamics' ``LindbladModel``.
+qiskit-dynamics (``vectorized=True``) and ``qiskit.quantum_info.SuperOp``.
+
+The sparse generator is assembled here with ``scipy.sparse.kron`` rather than by
+qiskit-dynamics' ``LindbladModel(array_library="scipy_sparse")``, because that operator
+collection rounds every entry to 10 decimals: with engine rates ~1e-3 the generator then
+fails to preserve the trace by ~1e-10, enough to fake a second steady state.  The tests
+check this builder against qiskit-dynamics' dense (unrounded) ``LindbladModel``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from qiskit_dynamics.models import LindbladModel as _QDLindbladModel
 from scipy.sparse.csgraph import connected_components
 
 from qbexp.models.lindblad import LindbladModel
@@ -31,17 +35,20 @@ def liouvillian(model: LindbladModel, bath: str | None = None, hamiltonian: bool
     ``bath`` keeps only that bath's dissipators (the L_H of Tacchino et al., Eq. 5) and
     ``hamiltonian=False`` drops the commutator, so that partial generators can be formed.
     """
-    h = model.hamiltonian_matrix(sparse=True) if hamiltonian else None
-    ops = model.collapse_operators(sparse=True, bath=bath)
-    if h is None and not ops:
-        return sp.csr_matrix((model.dim**2, model.dim**2), dtype=complex)
-    qd = _QDLindbladModel(
-        static_hamiltonian=h,
-        static_dissipators=ops or None,
-        array_library="scipy_sparse",
-        vectorized=True,
-    )
-    return sp.csr_matrix(qd.evaluate(0.0))
+    d = model.dim
+    eye = sp.identity(d, dtype=complex, format="csr")
+    out = sp.csr_matrix((d * d, d * d), dtype=complex)
+    if hamiltonian:
+        h = sp.csr_matrix(model.hamiltonian_matrix(sparse=True))
+        out = out - 1j * (sp.kron(eye, h) - sp.kron(h.T, eye))  # -i[H, ρ]
+    for c in model.collapse_operators(sparse=True, bath=bath):
+        c = sp.csr_matrix(c)
+        cdc = (c.conj().T @ c).tocsr()
+        # c ρ c† - ½{c†c, ρ}
+        out = out + sp.kron(c.conj(), c) - 0.5 * (sp.kron(eye, cdc) + sp.kron(cdc.T, eye))
+    out = sp.csr_matrix(out)
+    out.eliminate_zeros()
+    return out
 
 
 def invariant_blocks(generator: sp.spmatrix) -> list[np.ndarray]:

@@ -1,0 +1,167 @@
+"""Two coupled qubits between a hot and a cold bath: Tacchino et al., Eqs. (6)–(9).
+
+    H = ω0 (σ1⁺σ1⁻ + σ2⁺σ2⁻) − λ (σ1⁺σ2⁻ + h.c.)                          (Eq. 6)
+    L_A(ρ) = Γ_A⁺ D[A†](ρ) + Γ_A⁻ D[A](ρ),   A = σ1⁻ − σ2⁻   (hot bath, T_A)
+    L_S(ρ) = Γ_S⁺ D[S†](ρ) + Γ_S⁻ D[S](ρ),   S = σ1⁻ + σ2⁻   (cold bath, T_S)  (Eq. 8)
+    Γ⁺ = Γ0 n̄,  Γ⁻ = Γ0 (n̄ + 1),  n̄ = 1/(e^{ω0/T} − 1)                    (Eq. 9)
+
+with D[J](ρ) = JρJ† − ½{J†J, ρ}.  The eigenstates of H (Eq. 7) are |gg⟩ (0),
+|S⟩ = (|ge⟩ + |eg⟩)/√2 (ω0 − λ), |A⟩ = (|ge⟩ − |eg⟩)/√2 (ω0 + λ) and |ee⟩ (2ω0); the
+S bath drives gg ↔ S ↔ ee and the A bath gg ↔ A ↔ ee, each with |matrix element|² = 2.
+
+Qubit order: the paper's qubit 1 is Qiskit qubit 0 and its qubit 2 is Qiskit qubit 1, so the
+paper's |ab⟩ is the Qiskit basis index a + 2b (|ge⟩ → 2, |eg⟩ → 1).  The battery Hamiltonian
+(ergotropy reference) is H itself.  Bath labels are ``"A"`` (hot) and ``"S"`` (cold).
+
+The rates come from (Γ0, T_A, T_S) through Eq. (9), from explicit ``rates`` or from the
+optical ``implementation`` (γ, p, Γ) of the paper's last section: two qubits decaying
+individually at γ, pumped incoherently at p and sharing a superradiant channel Γ, for which
+Γ_S⁺ = Γ_A⁺ = p/2, Γ_A⁻ = γ/2, Γ_S⁻ = γ/2 + Γ.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from qbexp.errors import QbexpError
+from qbexp.models.lindblad import Dissipator, LindbladModel, number_op, sigma_minus, sigma_plus
+
+#: Energy eigenstates of Eq. (7), in order of increasing energy for 0 ≤ λ < ω0.
+LEVELS = ("gg", "S", "A", "ee")
+#: Order of an explicit ``rates`` tuple.
+RATE_NAMES = ("GAp", "GAm", "GSp", "GSm")
+
+
+def thermal_rates(gamma0: float, temperature: float, omega0: float) -> tuple[float, float]:
+    """(Γ⁺, Γ⁻) = (Γ0 n̄, Γ0 (n̄ + 1)) of Eq. (9); T = 0 gives (0, Γ0)."""
+    nbar = 0.0 if temperature == 0 else 1.0 / math.expm1(omega0 / temperature)
+    return gamma0 * nbar, gamma0 * (nbar + 1.0)
+
+
+def effective_temperature(gamma_up: float, gamma_down: float, omega0: float) -> float | None:
+    """T with Γ⁻/Γ⁺ = e^{ω0/T} (inverse of Eq. 9): 0 when Γ⁺ = 0; None when Γ⁻ = 0 or Γ⁺ = Γ⁻.
+
+    Γ⁺ > Γ⁻ (population inversion) gives a negative effective temperature.
+    """
+    if gamma_down == 0 or gamma_up == gamma_down:
+        return None
+    if gamma_up == 0:
+        return 0.0
+    return omega0 / math.log(gamma_down / gamma_up)
+
+
+def two_bath_engine(
+    omega0: float = 1.0,
+    lam: float = 0.01,
+    gamma0: float = 1e-3,
+    t_hot: float = 2.0,
+    t_cold: float = 0.1,
+    rates=None,
+    implementation=None,
+) -> LindbladModel:
+    """The engine of Eqs. (6)–(9); defaults are the parameters of Figs. 3 and 4.
+
+    ``rates = (Γ_A⁺, Γ_A⁻, Γ_S⁺, Γ_S⁻)`` or ``implementation = (γ, p, Γ)`` replace the
+    Eq. (9) rates (then ``gamma0``, ``t_hot`` and ``t_cold`` are not used).  λ ≥ ω0 is
+    accepted with a warning: Eq. (9) assumes λ ≪ ω0.
+    """
+    _check_finite(omega0=omega0, lam=lam)
+    if omega0 <= 0:
+        raise QbexpError(f"qubit gap omega0 = {omega0}; it must be > 0")
+    if lam < 0:
+        raise QbexpError(f"coupling lam = {lam}; it must be >= 0 (|A> is the upper single-excitation level)")
+    if lam >= omega0:
+        warnings.warn(
+            f"lam = {lam} >= omega0 = {omega0}: the rates of Eq. (9) assume lam << omega0", stacklevel=2
+        )
+    if rates is not None and implementation is not None:
+        raise QbexpError("give either rates or implementation, not both")
+    if rates is not None:
+        g_ap, g_am, g_sp, g_sm = _check_rates(rates, RATE_NAMES, "rates")
+        t_a, t_s = effective_temperature(g_ap, g_am, omega0), effective_temperature(g_sp, g_sm, omega0)
+    elif implementation is not None:
+        gamma, p, big_gamma = _check_rates(implementation, ("gamma", "p", "Gamma"), "implementation")
+        g_ap = g_sp = p / 2
+        g_am, g_sm = gamma / 2, gamma / 2 + big_gamma
+        t_a, t_s = effective_temperature(g_ap, g_am, omega0), effective_temperature(g_sp, g_sm, omega0)
+    else:
+        _check_finite(gamma0=gamma0, t_hot=t_hot, t_cold=t_cold)
+        if gamma0 < 0:
+            raise QbexpError(f"bath coupling gamma0 = {gamma0}; it must be >= 0")
+        for name, t in (("t_hot", t_hot), ("t_cold", t_cold)):
+            if t < 0:
+                raise QbexpError(f"temperature {name} = {t}; it must be >= 0")
+        g_ap, g_am = thermal_rates(gamma0, t_hot, omega0)
+        g_sp, g_sm = thermal_rates(gamma0, t_cold, omega0)
+        t_a, t_s = float(t_hot), float(t_cold)
+
+    n = 2
+    s_op = (sigma_minus(0, n) + sigma_minus(1, n)).simplify()
+    a_op = (sigma_minus(0, n) - sigma_minus(1, n)).simplify()
+    hopping = sigma_plus(0, n) @ sigma_minus(1, n)
+    h = (omega0 * (number_op(0, n) + number_op(1, n)) - lam * (hopping + hopping.adjoint())).simplify()
+    dissipators = (
+        Dissipator(g_ap, a_op.adjoint().simplify(), "A"),
+        Dissipator(g_am, a_op, "A"),
+        Dissipator(g_sp, s_op.adjoint().simplify(), "S"),
+        Dissipator(g_sm, s_op, "S"),
+    )
+    return LindbladModel(
+        num_qubits=n,
+        hamiltonian=h,
+        battery_hamiltonian=h,
+        dissipators=dissipators,
+        name="engine",
+        parameters={
+            "omega0": float(omega0),
+            "lam": float(lam),
+            "rates": dict(zip(RATE_NAMES, (float(g_ap), float(g_am), float(g_sp), float(g_sm)))),
+            "t_hot": t_a,
+            "t_cold": t_s,
+        },
+    )
+
+
+def energy_basis() -> dict[str, np.ndarray]:
+    """The eigenvectors |gg⟩, |S⟩, |A⟩, |ee⟩ of Eq. (7) in Qiskit's basis order."""
+    r = 1 / np.sqrt(2)
+    return {
+        "gg": np.array([1, 0, 0, 0], dtype=complex),
+        "S": np.array([0, r, r, 0], dtype=complex),
+        "A": np.array([0, -r, r, 0], dtype=complex),
+        "ee": np.array([0, 0, 0, 1], dtype=complex),
+    }
+
+
+def level_populations(rho) -> dict[str, float]:
+    """Populations r_j = ⟨j|ρ|j⟩ of the levels j ∈ {gg, S, A, ee} (Eqs. 7, 12)."""
+    rho = np.asarray(rho)
+    if rho.shape != (4, 4):
+        raise QbexpError(f"density matrix has shape {rho.shape}; the two-qubit engine needs 4 x 4")
+    return {k: float(np.real(v.conj() @ rho @ v)) for k, v in energy_basis().items()}
+
+
+def rates_of(model: LindbladModel) -> tuple[float, float, float, float]:
+    """(Γ_A⁺, Γ_A⁻, Γ_S⁺, Γ_S⁻) of an engine model."""
+    return tuple(model.parameters["rates"][k] for k in RATE_NAMES)
+
+
+def _check_finite(**values):
+    for name, v in values.items():
+        if not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
+            raise QbexpError(f"{name} = {v!r}; it must be a finite number")
+
+
+def _check_rates(values, names, what) -> tuple[float, ...]:
+    try:
+        values = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {values!r}") from None
+    if len(values) != len(names):
+        raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {len(values)}")
+    for name, v in zip(names, values):
+        if not math.isfinite(v) or v < 0:
+            raise QbexpError(f"{what}: {name} = {v}; it must be a finite number >= 0")
+    return values

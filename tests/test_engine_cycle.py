@@ -1,0 +1,275 @@
+"""The engine cycle (Tacchino et al., Eqs. 2–5 and 14–17): discharges, OSS, heat, short cycles.
+
+Short-cycle closed forms (ΣΓτ ≪ 1, first order in τ), with Γ^± = Γ_A^± + Γ_S^± and
+K = (Γ_A⁺Γ_S⁻ − Γ_A⁻Γ_S⁺)/(Γ⁺ + Γ⁻)²:
+
+    E_τ = 4λτK(Γ⁻ − Γ⁺)                                   (Eq. 14)
+    Q_τ^A = 2Kτ[(ω0 − λ)Γ⁺ + (ω0 + λ)Γ⁻]                   (Eq. 15)
+    η_τ = (2λ/ω0)(1 − x)/(1 + λ/ω0 + x(1 − λ/ω0)),  x = Γ⁺/Γ⁻   (Eq. 16)
+
+Derivation (confirming the printed forms): in the OSS the swap makes the passive state
+q + O(τ) with q_S = q_A; first order in τ forces (Rq)_gg = (Rq)_ee = 0 for the rate matrix
+R, so q = s(Γ⁻/Γ⁺, 1, 1, Γ⁺/Γ⁻), s = Γ⁺Γ⁻/(Γ⁺ + Γ⁻)², and r_A(τ) − r_S(τ) = τ(Rq)_A =
+2τK(Γ⁻ − Γ⁺); Q^A = τ Tr[L_A(q)H].
+
+The error is second order, not first: with P the S ↔ A swap, the charged OSS populations
+solve p_c = e^{Rτ} P p_c, and p_c(−τ) = P p_c(τ) solves the same equation with −τ, so
+r_A − r_S and Q^A are odd in τ and E/τ, Q^A/τ, η are even: relative deviations O((ΣΓτ)²).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qiskit.quantum_info import random_density_matrix
+from scipy.special import roots_legendre
+
+from qbexp.dynamics import evolve, propagator, vec
+from qbexp.errors import QbexpError
+from qbexp.experiments.engine import (
+    DISCHARGES,
+    charging_superoperator,
+    cycle_trajectory,
+    discharge_unitary,
+    engine_cycle,
+    heat_current,
+    ness,
+    run_engine,
+)
+from qbexp.models.engine import energy_basis, level_populations, rates_of, two_bath_engine
+from qbexp.thermo import ergotropy
+
+FIG2_RATES = (3.5e-4, 5e-4, 3.5e-4, 5.5e-3)
+SWAPS = ("local1", "local2", "global")
+
+
+def short_cycle(model):
+    """(P_τ = E_τ/τ, Q_τ^A/τ, η_τ) of Eqs. 14–16."""
+    ap, am, sp, sm = rates_of(model)
+    omega0, lam = model.parameters["omega0"], model.parameters["lam"]
+    up, down = ap + sp, am + sm
+    k = (ap * sm - am * sp) / (up + down) ** 2
+    power = 4 * lam * k * (down - up)
+    heat_rate = 2 * k * ((omega0 - lam) * up + (omega0 + lam) * down)
+    x = up / down
+    eta = 2 * lam / omega0 * (1 - x) / (1 + lam / omega0 + x * (1 - lam / omega0))
+    assert power / heat_rate == pytest.approx(eta, rel=1e-12)
+    return power, heat_rate, eta
+
+
+@pytest.fixture(scope="module")
+def fig4():
+    """The Fig. 4 engine at τ = 150 for every discharge."""
+    model = two_bath_engine()
+    return model, {d: run_engine(model, 150.0, cycles=40, discharge=d) for d in DISCHARGES}
+
+
+# ---------------------------------------------------------------- charging stroke
+
+
+def test_charging_superoperator_is_the_qiskit_dynamics_propagator():
+    model = two_bath_engine(rates=FIG2_RATES)
+    direct = propagator(model, 2.0)
+    np.testing.assert_allclose(charging_superoperator(model, 2.0), direct, atol=1e-12)
+    rho = random_density_matrix(4, seed=7).data
+    late = evolve(model, rho, [0.0, 40.0])[-1]
+    np.testing.assert_allclose(charging_superoperator(model, 40.0) @ vec(rho), vec(late), atol=1e-10)
+    with pytest.raises(QbexpError):
+        charging_superoperator(model, 0.0)
+
+
+def test_heat_integral_matches_quadrature_of_evolved_states():
+    """Q^H = ∫₀^τ Tr[L_A(ρ(t))H] dt (Eq. 5): block exponential vs qiskit-dynamics evolve + Gauss–Legendre."""
+    model = two_bath_engine()
+    tau = 60.0
+    cycle = engine_cycle(model, tau)
+    rho = random_density_matrix(4, seed=3).data
+    nodes, weights = roots_legendre(40)
+    times = tau * (nodes + 1) / 2
+    states = evolve(model, rho, times)
+    quadrature = tau / 2 * sum(w * heat_current(model, s, "A") for w, s in zip(weights, states))
+    assert cycle.heat(rho, "A") == pytest.approx(quadrature, rel=1e-9)
+
+
+# ---------------------------------------------------------------- discharge stroke
+
+
+def test_fixed_discharges_swap_s_and_a():
+    model = two_bath_engine()
+    v = energy_basis()
+    for name in SWAPS:
+        u = discharge_unitary(name, None, model)
+        np.testing.assert_allclose(u.conj().T @ u, np.eye(4), atol=1e-14)
+        for a, b in (("gg", "gg"), ("ee", "ee"), ("S", "A"), ("A", "S")):
+            assert abs(v[b].conj() @ u @ v[a]) == pytest.approx(1, abs=1e-14)
+
+
+def test_unknown_discharge_lists_the_valid_ones():
+    with pytest.raises(QbexpError, match="local1, local2, global, optimal"):
+        discharge_unitary("swap", None, two_bath_engine())
+    with pytest.raises(QbexpError, match="local1, local2, global, optimal"):
+        run_engine(two_bath_engine(), 10.0, discharge="swap")
+
+
+def test_three_swaps_extract_the_same_work_as_the_optimal_unitary(fig4):
+    """Section II: local1, local2 and global are equally good; for diagonal charged states obeying
+    Eq. 12 they extract the full ergotropy (= the optimal unitary's work)."""
+    model, results = fig4
+    ref = results["local1"]
+    for name in DISCHARGES:
+        r = results[name]
+        assert r.oss_work == pytest.approx(ref.oss_work, rel=1e-9)
+        assert r.heat_hot == pytest.approx(ref.heat_hot, rel=1e-9)
+        np.testing.assert_allclose(r.oss_charged, ref.oss_charged, atol=1e-12)
+    for name in SWAPS:
+        np.testing.assert_allclose(results[name].ergotropy_per_cycle, ref.ergotropy_per_cycle, rtol=1e-9, atol=1e-15)
+    charged = ref.oss_charged
+    p = level_populations(charged)
+    off_diagonal = sum(abs(a.conj() @ charged @ b) for i, a in enumerate(energy_basis().values())
+                       for j, b in enumerate(energy_basis().values()) if i != j)
+    assert off_diagonal < 1e-13
+    assert p["gg"] >= p["A"] > p["S"] >= p["ee"]
+    assert ref.oss_work == pytest.approx(ref.oss_ergotropy, rel=1e-9)
+    assert ref.oss_work == pytest.approx(2 * 0.01 * (p["A"] - p["S"]), rel=1e-9)
+    # The first discharge acts on the NESS: all four extract its ergotropy.
+    for name in DISCHARGES:
+        assert results[name].ergotropy_per_cycle[0] == pytest.approx(ref.ness_ergotropy, rel=1e-9)
+
+
+def test_swap_costs_work_when_the_charged_state_is_not_inverted(fig4):
+    """At τ = 150 the first recharge from the swapped NESS leaves r_A < r_S: the swap then
+    spends work (negative entry) while the optimal unitary does nothing (zero)."""
+    _, results = fig4
+    assert results["local1"].ergotropy_per_cycle[1] < 0
+    assert results["optimal"].ergotropy_per_cycle[1] == pytest.approx(0, abs=1e-15)
+
+
+# ---------------------------------------------------------------- operational steady state
+
+
+@pytest.mark.parametrize("name", DISCHARGES)
+def test_oss_is_the_limit_of_the_iterated_map(fig4, name):
+    model, results = fig4
+    r = results[name]
+    cycle = engine_cycle(model, 150.0, name)
+    steps = cycle.iterate(ness(model))
+    for _ in range(400):
+        charged, after, work = next(steps)
+    np.testing.assert_allclose(charged, r.oss_charged, atol=1e-11)
+    np.testing.assert_allclose(after, r.oss, atol=1e-11)
+    assert work == pytest.approx(r.oss_work, rel=1e-8)
+    # ρ_OSS is passive-reset-to-itself: one more cycle returns it.
+    again, work = cycle.discharge_state(cycle.charge(r.oss))
+    np.testing.assert_allclose(again, r.oss, atol=1e-12)
+
+
+def test_first_law_in_the_oss(fig4):
+    """Energy gained in the charging stroke, Q^A + Q^S, is the work extracted in the discharge."""
+    _, results = fig4
+    for r in results.values():
+        assert r.heat_hot + r.heat_cold == pytest.approx(r.oss_work, rel=1e-8)
+        assert r.power == pytest.approx(r.oss_work / 150.0)
+        assert r.efficiency == pytest.approx(r.oss_work / r.heat_hot)
+
+
+@pytest.mark.parametrize("name", ["local1", "optimal"])
+def test_cycles_to_converge_is_where_work_settles_for_good(fig4, name):
+    model, results = fig4
+    r = results[name]
+    k = r.cycles_to_converge
+    works = engine_cycle(model, 150.0, name).works(ness(model), 3 * k + 50)
+    tol = 1e-3 * abs(r.oss_work)
+    assert all(abs(w - r.oss_work) <= tol for w in works[k - 1:])
+    assert abs(works[k - 2] - r.oss_work) > tol
+    assert r.ergotropy_per_cycle == pytest.approx(works[:40], rel=1e-12, abs=1e-18)
+
+
+def test_longer_cycles_store_more_but_run_less_efficiently():
+    """Fig. 4a and the text: E_OSS grows with τ while power and efficiency fall."""
+    model = two_bath_engine()
+    results = [engine_cycle(model, tau).steady_operation() for tau in (10.0, 100.0, 1000.0)]
+    ness_ergotropy = ergotropy(ness(model), model.battery_matrix())
+    assert results[0]["oss_ergotropy"] < results[1]["oss_ergotropy"] < results[2]["oss_ergotropy"] < ness_ergotropy
+    assert results[0]["power"] > results[1]["power"] > results[2]["power"]
+    assert results[0]["efficiency"] > results[1]["efficiency"] > results[2]["efficiency"]
+
+
+# ---------------------------------------------------------------- short cycles, Eqs. 14–17
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"rates": FIG2_RATES}, {"lam": 0.05, "t_hot": 5.0, "t_cold": 0.5}])
+def test_eqs_14_to_16_in_the_short_cycle_limit(kwargs):
+    """Eqs. 14–16 hold to first order, with an error that shrinks as τ → 0: quadratically
+    (×~100 per ×10 in τ, ΣΓτ = 0.1 → 0.01), as the τ → −τ symmetry of the module docstring says."""
+    model = two_bath_engine(**kwargs)
+    power, heat_rate, eta = short_cycle(model)
+    total = sum(rates_of(model))
+    deviations = []
+    for tau in (0.1 / total, 0.01 / total):
+        r = engine_cycle(model, tau).steady_operation()
+        dev = [abs(r["oss_ergotropy"] / (power * tau) - 1), abs(r["heat_hot"] / (heat_rate * tau) - 1),
+               abs(r["efficiency"] / eta - 1)]
+        deviations.append(dev)
+        assert max(dev) < (total * tau) ** 2
+    for coarse, fine in zip(*deviations):
+        assert 50 < coarse / fine < 200
+
+
+def test_eq17_and_power_when_the_cold_channel_dominates():
+    """Implementation with Γ ≫ γ, p: η_τ → 2λ/(ω0 + λ) (Eq. 17) and P_τ → 2pλ (= 4λΓ_A⁺)."""
+    gamma, p, big, lam = 1e-5, 1e-5, 1e-1, 0.01
+    model = two_bath_engine(lam=lam, implementation=(gamma, p, big))
+    r = engine_cycle(model, 0.01).steady_operation()
+    assert r["efficiency"] == pytest.approx(2 * lam / (1 + lam), rel=1e-3)
+    assert r["power"] == pytest.approx(2 * p * lam, rel=1e-3)
+
+
+def test_power_when_both_baths_are_cold():
+    """paper: P_τ ≈ 4λ(Γ_A⁺Γ_S⁻ − Γ_A⁻Γ_S⁺)/(Γ_A⁻ + Γ_S⁻) for T_A, T_S ≪ ω0.  That is the leading
+    term of the exact short-cycle P_τ = 4λK(Γ⁻ − Γ⁺) (Eq. 14 / τ), whose ratio to it is
+    (1 − x)/(1 + x)² ≈ 1 − 3x with x = Γ⁺/Γ⁻; the simulation follows the exact form."""
+    model = two_bath_engine(t_hot=0.25, t_cold=0.1)
+    ap, am, sp, sm = rates_of(model)
+    x = (ap + sp) / (am + sm)
+    power = engine_cycle(model, 1.0).steady_operation()["power"]
+    approx = 4 * 0.01 * (ap * sm - am * sp) / (am + sm)
+    assert power == pytest.approx(short_cycle(model)[0], rel=1e-4)
+    assert power / approx == pytest.approx((1 - x) / (1 + x) ** 2, rel=1e-4)
+    assert abs(power / approx - 1) < 4 * x
+
+
+# ---------------------------------------------------------------- trajectories and input checks
+
+
+def test_cycle_trajectory_follows_the_cycle_map():
+    model = two_bath_engine()
+    tau, cycles, n = 150.0, 3, 10
+    times, states = cycle_trajectory(model, tau, cycles, points_per_cycle=n)
+    assert len(times) == len(states) == cycles * (n + 1) + 1
+    assert np.all(np.diff(times) >= 0) and times[-1] == cycles * tau
+    cycle = engine_cycle(model, tau)
+    steps = cycle.iterate(ness(model))
+    for k in range(cycles):
+        charged, after, _ = next(steps)
+        np.testing.assert_allclose(states[k * (n + 1)], charged, atol=1e-11)
+        np.testing.assert_allclose(states[k * (n + 1) + 1], after, atol=1e-11)
+    np.testing.assert_allclose(states[-1], cycle.charge(after), atol=1e-11)
+    energies = [np.trace(s @ model.battery_matrix()).real for s in states]
+    assert ergotropy(states[0], model.battery_matrix()) == pytest.approx(energies[0] - energies[1], rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: run_engine(m, 0.0),
+        lambda m: run_engine(m, -1.0),
+        lambda m: run_engine(m, float("inf")),
+        lambda m: run_engine(m, 10.0, cycles=0),
+        lambda m: cycle_trajectory(m, 10.0, 2, points_per_cycle=0),
+        lambda m: heat_current(m, np.eye(4) / 4, bath="hot"),
+    ],
+)
+def test_bad_cycle_input(call):
+    with pytest.raises(QbexpError) as err:
+        call(two_bath_engine())
+    assert "\n" not in str(err.value)
