@@ -1,26 +1,151 @@
-"""The embedded default backend: Qiskit Aer, ideal, no account needed.
+"""The ideal simulator (profile kind ``aer``): Qiskit Aer, in this process or on a Dask cluster.
 
-Circuits that contain quantum channels (Kraus / SuperOp instructions) are simulated with
-the density-matrix method; everything else with Aer's automatic choice.
+Circuits with quantum channels (Kraus / SuperOp instructions) run with the density-matrix
+method; everything else with Aer's automatic choice (or the profile's ``method``).  Each
+circuit gets its own seed, derived from the run seed and the circuit's name, so counts do
+not depend on how circuits are grouped into jobs: a resumed run, a run split into chunks and
+a run on a Dask cluster (profile field ``scheduler``) give the same counts.
+
+Aer 0.18 ignores its own ``executor`` option, so chunks of circuits are sent to the cluster
+through Dask's ``concurrent.futures`` interface; each worker runs Aer on its chunk.
 """
 
 from __future__ import annotations
 
-from qiskit import transpile
-from qiskit_aer import AerSimulator
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
+from qbexp.backends.executors import LOST, Executor, derived_seed, normalise_counts
 from qbexp.errors import QbexpError
 
 CHANNEL_INSTRUCTIONS = {"kraus", "superop"}
 
+#: Aer parallelises inside one simulation, so local jobs run one at a time, as in Aer itself
+_LOCAL_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qbexp-aer")
+
+
+@dataclass
+class _Job:
+    tag: str
+    futures: list[Future]
+
+
+#: jobs of this process (simulator jobs end with it)
+_JOBS: dict[str, _Job] = {}
+
+
+def simulate(items, shots: int, method: str | None = None) -> dict[str, dict[str, int]]:
+    """Run ``(name, circuit, seed)`` items on Aer, one circuit per run; counts by name.
+
+    A module-level function so that Dask workers can run it.
+    """
+    from qiskit_aer import AerSimulator
+
+    simulators: dict[str, AerSimulator] = {}
+    out = {}
+    for name, circuit, seed in items:
+        chosen = method or ("density_matrix" if has_channels(circuit) else "automatic")
+        sim = simulators.setdefault(chosen, AerSimulator(method=chosen))
+        result = sim.run(circuit, shots=shots, seed_simulator=seed).result()
+        if not result.success:
+            raise RuntimeError(f"Aer failed on circuit {name!r}: {result.status}")
+        out[name] = normalise_counts(result.get_counts(0))
+    return out
+
+
+def has_channels(circuit) -> bool:
+    return any(inst.operation.name in CHANNEL_INSTRUCTIONS for inst in circuit.data)
+
+
+def transpile_for_aer(circuits, seed: int | None = None) -> list:
+    """Rewrite into Aer's instruction set without optimising (channels are kept)."""
+    from qiskit import transpile
+    from qiskit_aer import AerSimulator
+
+    return transpile(list(circuits), AerSimulator(), optimization_level=0, seed_transpiler=seed)
+
 
 def run_counts(circuits, shots: int, seed: int | None = None) -> list[dict[str, int]]:
-    """Execute ``circuits`` on Aer with ``shots`` shots each; counts per circuit, in order."""
-    if not isinstance(shots, int) or shots < 1:
+    """Execute ``circuits`` on Aer in this process; counts per circuit, in order (no run directory)."""
+    if not isinstance(shots, int) or isinstance(shots, bool) or shots < 1:
         raise QbexpError(f"shots = {shots}; it must be an integer >= 1")
-    circuits = list(circuits)
-    needs_dm = any(inst.operation.name in CHANNEL_INSTRUCTIONS for qc in circuits for inst in qc.data)
-    sim = AerSimulator(method="density_matrix" if needs_dm else "automatic", seed_simulator=seed)
-    compiled = transpile(circuits, sim, optimization_level=0, seed_transpiler=seed)
-    result = sim.run(compiled, shots=shots, seed_simulator=seed).result()
-    return [dict(result.get_counts(i)) for i in range(len(circuits))]
+    compiled = transpile_for_aer(circuits, seed)
+    names = [str(i) for i in range(len(compiled))]
+    counts = simulate([(n, qc, derived_seed(seed, n)) for n, qc in zip(names, compiled)], shots)
+    return [counts[n] for n in names]
+
+
+class AerExecutor(Executor):
+    """Jobs are futures of this process's pool or of a Dask cluster."""
+
+    def __init__(self, profile, seed=None):
+        super().__init__(profile, seed)
+        self.method = profile.options.get("method")
+        self.max_circuits_per_job = profile.options.get("max_circuits_per_job")
+        self.scheduler = profile.options.get("scheduler")
+        self.chunk_size = profile.options.get("chunk_size", 8 if self.scheduler else None)
+        self._client = None
+        self._pool = _LOCAL_POOL if self.scheduler is None else self._connect()
+
+    def _connect(self):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise QbexpError(f"backend {self.profile.name!r} names a Dask scheduler but dask is not installed; "
+                             "pip install 'qbexp[dask]'") from None
+        try:
+            self._client = Client(self.scheduler, timeout=30)
+        except (OSError, TimeoutError) as err:
+            raise QbexpError(f"cannot reach the Dask scheduler at {self.scheduler} ({err})") from None
+        return self._client.get_executor()
+
+    def prepare(self, circuits) -> list:
+        return transpile_for_aer(circuits, self.seed)
+
+    def submit(self, named_circuits, shots, tag):
+        items = [(name, qc, derived_seed(self.seed, name)) for name, qc in named_circuits.items()]
+        size = self.chunk_size or len(items)
+        futures = [self._pool.submit(simulate, items[i:i + size], shots, self.method)
+                   for i in range(0, len(items), size)]
+        job_id = f"aer-{uuid.uuid4().hex}"
+        _JOBS[job_id] = _Job(tag, futures)
+        return job_id
+
+    def poll(self, job_id):
+        job = _JOBS.get(job_id)
+        if job is None:
+            return "ERROR"
+        if any(f.cancelled() for f in job.futures):
+            return "CANCELLED"
+        if not all(f.done() for f in job.futures):
+            return "RUNNING" if any(f.running() or f.done() for f in job.futures) else "QUEUED"
+        return "ERROR" if any(f.exception() for f in job.futures) else "DONE"
+
+    def fetch(self, job_id, names):
+        job = _JOBS.get(job_id)
+        out = {}
+        for future in job.futures if job else ():
+            if future.done() and not future.cancelled() and future.exception() is None:
+                out.update(future.result())
+        return {n: c for n, c in out.items() if n in names}
+
+    def error(self, job_id):
+        job = _JOBS.get(job_id)
+        if job is None:
+            return LOST
+        for future in job.futures:
+            if future.cancelled():
+                return "cancelled"
+            if future.done() and future.exception() is not None:
+                err = future.exception()
+                return f"{type(err).__name__}: {err}"
+        return ""
+
+    def find_job(self, tag):
+        return next((job_id for job_id, job in _JOBS.items() if job.tag == tag), None)
+
+    def close(self):
+        if self._client is not None:
+            self._client.close()
+            self._client = None

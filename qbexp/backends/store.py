@@ -5,6 +5,8 @@ Layout of DIR::
     manifest.json       command, parameters, package versions, seeds (written first)
     circuits.qpy        the executed circuits, in the order of manifest["circuit_names"]
     counts/NAME.json    raw counts of one circuit, written atomically as soon as known
+    jobs/JOBID.json     one submitted job: circuit names, shots, backend, status, error
+    jobs/submitting-TAG.json   a submission whose job id is not known yet (see backends.submit)
     results.json        estimates with intervals next to the exact values
     results.png         estimates vs exact values
 
@@ -16,16 +18,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
 from qbexp.errors import QbexpError
 
+#: job ids become file names
+JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 PACKAGES = ("qbexp", "qiskit", "qiskit-aer", "qiskit-dynamics", "qiskit-ibm-runtime", "numpy", "scipy")
 
 
 def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a run's numbers depend on."""
     versions = {}
     for name in PACKAGES:
         try:
@@ -136,6 +143,47 @@ class RunStore:
                 raise QbexpError(f"{self.counts_path(name)} is corrupt: counts add up to {sum(counts.values())}, not {record.get('shots')} shots")
             out[name] = counts
         return out
+
+    # -- jobs -------------------------------------------------------------------
+    def job_record_path(self, record: dict) -> Path:
+        job_id = record.get("job_id")
+        if job_id is None:
+            return self.dir / "jobs" / f"submitting-{record['tag']}.json"
+        if not JOB_ID.fullmatch(job_id) or job_id.startswith("submitting-"):
+            raise QbexpError(f"job id {job_id!r} cannot name a file; expected letters, digits, '.', '_' and '-'")
+        return self.dir / "jobs" / f"{job_id}.json"
+
+    def save_job_record(self, record: dict) -> None:
+        """Write (or update) one job record atomically."""
+        atomic_write_text(self.job_record_path(record), json.dumps(record, indent=1, sort_keys=True))
+
+    def remove_job_record(self, record: dict) -> None:
+        self.job_record_path(record).unlink(missing_ok=True)
+
+    def job_records(self) -> list[dict]:
+        """Every job record, oldest submission first."""
+        folder = self.dir / "jobs"
+        paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        return sorted((self._read_json(p, "job record") for p in paths), key=lambda r: r.get("seq", 0))
+
+    @contextmanager
+    def lock(self):
+        """Hold the run directory for one process: two processes never submit or save at once."""
+        try:
+            import fcntl
+        except ImportError:  # Windows has no flock: one process per run directory is up to the user
+            yield self
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.dir / ".lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise QbexpError(f"{self.dir} is in use by another qbexp process; wait for it to finish") from None
+            try:
+                yield self
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     # -- results ----------------------------------------------------------------
     def save_results(self, results: dict) -> None:

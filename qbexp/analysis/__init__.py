@@ -1,0 +1,62 @@
+"""Shot analysis: tomography data, state estimators, bootstrap errors, figures of merit.
+
+Typical use, with counts from :func:`qbexp.circuits.measure.tomography_circuits`::
+
+    data = tomography_data({label: result.get_counts(circuit) for label, circuit in circuits})
+    figures = estimate_figures(data, model.battery_hamiltonian, exact_state=rho, seed=1)
+    figures["ergotropy"]  # {"value", "stderr", "ci95": [lo, hi], "plug_in", "bias"}
+"""
+
+from qbexp.analysis.bootstrap import (
+    DEFAULT_RESAMPLES,
+    calibrated_summary,
+    denoised_reference,
+    percentile_summary,
+    resampled_states,
+    simulated_states,
+)
+from qbexp.analysis.estimators import (
+    ESTIMATORS,
+    MLEResult,
+    born_probabilities,
+    fit_states,
+    linear_inversion,
+    maximum_likelihood,
+    project_to_states,
+    projected_linear_inversion,
+)
+from qbexp.analysis.figures import FIGURES, METHODS, estimate_figures, figure_functions, work_extracted
+from qbexp.analysis.tomography_data import (
+    TomographyData,
+    histogram_counts,
+    setting_labels,
+    simulate_counts,
+    tomography_data,
+)
+
+__all__ = [
+    "DEFAULT_RESAMPLES",
+    "ESTIMATORS",
+    "FIGURES",
+    "METHODS",
+    "MLEResult",
+    "TomographyData",
+    "born_probabilities",
+    "calibrated_summary",
+    "denoised_reference",
+    "estimate_figures",
+    "figure_functions",
+    "fit_states",
+    "histogram_counts",
+    "linear_inversion",
+    "maximum_likelihood",
+    "percentile_summary",
+    "project_to_states",
+    "projected_linear_inversion",
+    "resampled_states",
+    "setting_labels",
+    "simulate_counts",
+    "simulated_states",
+    "tomography_data",
+    "work_extracted",
+]

@@ -1,0 +1,123 @@
+"""The interface every backend adapter implements, and the factory that picks one for a profile.
+
+An executor runs named circuits and returns counts; it knows nothing about run directories.
+Durability (job records, resuming, never submitting twice) lives in
+:mod:`qbexp.backends.submit`, which drives an executor through these calls::
+
+    prepared = executor.prepare(circuits)               # transpile for the device
+    job_id = executor.submit(dict(zip(names, prepared)), shots, tag)
+    executor.poll(job_id)                               # QUEUED RUNNING DONE ERROR CANCELLED
+    executor.fetch(job_id, names)                       # {name: counts}, maybe partial
+    executor.error(job_id)                              # why it failed, free of secrets
+    executor.find_job(tag)                              # the job a crashed submit created
+
+Counts keys are bit strings over all classical bits, clbit 0 rightmost, with no spaces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+
+from qbexp.backends.profiles import Profile, load_profile
+from qbexp.errors import QbexpError
+
+STATUSES = ("QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED")
+FINAL = ("DONE", "ERROR", "CANCELLED")
+#: shown for a job that ran inside a process that has ended (simulators keep no jobs)
+LOST = "the simulator job ended with the process that ran it; resubmit with --retry-failed"
+
+
+class Executor(ABC):
+    """Runs named circuits on one backend; one instance per profile and seed."""
+
+    #: seconds between two polls of an unfinished job
+    poll_interval: float = 0.05
+    #: at most this many circuits in one job (None: no limit)
+    max_circuits_per_job: int | None = None
+
+    def __init__(self, profile: Profile, seed: int | None = None):
+        self.profile = profile
+        self.seed = seed
+
+    @abstractmethod
+    def prepare(self, circuits) -> list:
+        """The circuits as they will run: transpiled for the backend, in the same order."""
+
+    @abstractmethod
+    def submit(self, named_circuits: dict, shots: int, tag: str) -> str:
+        """Start one job for prepared circuits; ``tag`` lets :meth:`find_job` recover it."""
+
+    @abstractmethod
+    def poll(self, job_id: str) -> str:
+        """The job's status, one of :data:`STATUSES`."""
+
+    @abstractmethod
+    def fetch(self, job_id: str, names: list[str]) -> dict[str, dict[str, int]]:
+        """Counts of the circuits of a job whose results are available.
+
+        ``names`` are all the job's circuit names in submission order.  Returns only the
+        circuits whose counts exist (possibly none); never raises for a failed job.
+        """
+
+    @abstractmethod
+    def error(self, job_id: str) -> str:
+        """Why a job ended in ERROR or CANCELLED (no credentials in the text)."""
+
+    @abstractmethod
+    def find_job(self, tag: str) -> str | None:
+        """The id of the job submitted with ``tag``, if the backend knows one."""
+
+    def describe(self) -> dict:
+        """What a manifest records to reconnect later: the profile and the seed, no secrets."""
+        return {**self.profile.to_dict(), "seed": self.seed}
+
+    def close(self) -> None:
+        """Release connections; jobs already submitted keep running on remote backends."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def executor_for(profile: Profile, seed: int | None = None, service=None) -> Executor:
+    """The executor of ``profile``; ``service`` replaces the IBM Quantum connection (tests)."""
+    if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+        raise QbexpError(f"seed = {seed!r}; it must be an integer >= 0 or None")
+    if profile.kind == "aer":
+        from qbexp.backends.aer import AerExecutor
+
+        return AerExecutor(profile, seed)
+    from qbexp.backends.ibm import RuntimeExecutor
+
+    return RuntimeExecutor(profile, seed, service=service)
+
+
+def executor_from_manifest(manifest: dict, service=None) -> Executor:
+    """Reconnect to the backend a run directory was started on (``manifest["backend"]``).
+
+    ``manifest["backend"]`` is :meth:`Executor.describe` (profile recorded in full, so the
+    run resumes from any directory even if the profile file changed since), or a profile
+    name or path with the seed in ``manifest["seed"]``.
+    """
+    recorded = manifest.get("backend")
+    if isinstance(recorded, dict):
+        return executor_for(Profile.from_dict(recorded), recorded.get("seed"), service=service)
+    if isinstance(recorded, str):
+        return executor_for(load_profile(recorded), manifest.get("seed"), service=service)
+    raise QbexpError("the manifest records no backend (key 'backend'); this run directory was not run by qbexp run")
+
+
+def derived_seed(seed: int | None, *parts: str) -> int | None:
+    """A seed for one circuit or job, fixed by ``seed`` and its names (None stays None)."""
+    if seed is None:
+        return None
+    digest = hashlib.sha256("/".join((str(seed), *parts)).encode()).digest()
+    return 1 + int.from_bytes(digest[:4], "big") % (2**31 - 2)
+
+
+def normalise_counts(counts) -> dict[str, int]:
+    """Counts with register separators removed and plain int values."""
+    return {str(k).replace(" ", ""): int(v) for k, v in dict(counts).items()}

@@ -1,0 +1,207 @@
+"""IBM Quantum through qiskit-ibm-runtime: profile kinds ``ibm`` and ``aer-noisy``.
+
+``ibm`` sends SamplerV2 jobs, in batch mode, to a device of the account; ``aer-noisy`` is the
+same code path in qiskit-ibm-runtime's local testing mode: the device is one of its fake
+backends (real calibration data, simulated on Aer with the device's noise model).  Both
+transpile to the device's target (``optimization_level``, ``initial_layout``).
+
+Credentials come from the environment (``QISKIT_IBM_TOKEN``, ``QISKIT_IBM_CHANNEL``,
+``QISKIT_IBM_INSTANCE``) or from an account saved with ``QiskitRuntimeService.save_account``.
+qbexp never stores them, and every message that leaves this module passes :meth:`redact`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+
+from qbexp.backends.aer import has_channels
+from qbexp.backends.executors import LOST, Executor, derived_seed, normalise_counts
+from qbexp.errors import QbexpError
+
+NO_CREDENTIALS = ("no IBM Quantum credentials: set QISKIT_IBM_TOKEN or save an account with "
+                  "QiskitRuntimeService.save_account(...)")
+#: long runs of token characters (IBM Quantum tokens, IBM Cloud API keys)
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{40,}")
+_STATUS = {"INITIALIZING": "QUEUED", "VALIDATING": "QUEUED", "QUEUED": "QUEUED", "RUNNING": "RUNNING",
+           "DONE": "DONE", "ERROR": "ERROR", "CANCELLED": "CANCELLED"}
+
+#: local testing mode jobs of this process: job id -> (tag, job)
+_LOCAL_JOBS: dict[str, tuple[str, object]] = {}
+
+
+class IBMServiceError(QbexpError):
+    """A call to IBM Quantum (or to local testing mode) failed; the message holds no secret."""
+
+
+def connect(profile):
+    """A QiskitRuntimeService for the profile's channel and instance, credentials from the environment."""
+    from qiskit_ibm_runtime import QiskitRuntimeService
+    from qiskit_ibm_runtime.accounts import AccountNotFoundError
+
+    kwargs = {key: profile.options[key] for key in ("channel", "instance") if key in profile.options}
+    try:
+        return QiskitRuntimeService(**kwargs)
+    except AccountNotFoundError:
+        raise QbexpError(NO_CREDENTIALS) from None
+    except Exception as err:  # the service raises many types; none may leak a token
+        raise IBMServiceError(f"cannot connect to IBM Quantum: {redact(f'{type(err).__name__}: {err}')}") from None
+
+
+def redact(text: str, secrets=()) -> str:
+    """``text`` without the environment's token, the given secrets or anything shaped like a token."""
+    for secret in (*secrets, os.environ.get("QISKIT_IBM_TOKEN")):
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return _TOKEN_LIKE.sub("[redacted]", text)
+
+
+def job_status(job) -> str:
+    """A runtime job's status (a string, or a JobStatus in local testing mode) as one of STATUSES."""
+    raw = job.status()
+    return _STATUS.get(str(getattr(raw, "name", raw)).upper(), "RUNNING")
+
+
+class RuntimeExecutor(Executor):
+    """SamplerV2 jobs in one Batch; jobs of earlier processes are found again by id (``ibm``)."""
+
+    def __init__(self, profile, seed=None, service=None):
+        super().__init__(profile, seed)
+        self.local = profile.kind == "aer-noisy"
+        self.poll_interval = profile.options.get("poll_interval", 0.05 if self.local else 30.0)
+        self.max_circuits_per_job = profile.options.get("max_circuits_per_job", 100)
+        self._service = service
+        self._backend = None
+        self._batch = None
+        self._jobs: dict[str, object] = {}
+
+    # -- connection ------------------------------------------------------------
+    @property
+    def service(self):
+        if self._service is None:
+            self._service = connect(self.profile)
+        return self._service
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            device = self.profile.options["device"]
+            if self.local:
+                from qiskit_ibm_runtime import fake_provider
+
+                self._backend = getattr(fake_provider, device)()
+            else:
+                with self._calling(f"looking up device {device!r}"):
+                    self._backend = self.service.backend(device)
+        return self._backend
+
+    def redact(self, text: str) -> str:
+        """:func:`redact` with the connected account's token too."""
+        secrets = []
+        if self._service is not None and hasattr(self._service, "active_account"):
+            try:
+                secrets.append((self._service.active_account() or {}).get("token"))
+            except Exception:  # no account details: the environment's token is still redacted
+                pass
+        return redact(text, [s for s in secrets if s])
+
+    @contextmanager
+    def _calling(self, what: str):
+        try:
+            yield
+        except QbexpError:
+            raise
+        except Exception as err:
+            raise IBMServiceError(f"{what} failed: {self.redact(f'{type(err).__name__}: {err}')}") from None
+
+    # -- executor interface ----------------------------------------------------
+    def prepare(self, circuits) -> list:
+        from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+
+        circuits = list(circuits)
+        for circuit in circuits:
+            if has_channels(circuit):
+                raise QbexpError(f"circuit {circuit.name!r} holds a Kraus/SuperOp channel, which device "
+                                 f"{self.profile.options['device']} cannot run; use its dilation (unitary + reset)")
+        manager = generate_preset_pass_manager(
+            optimization_level=self.profile.options.get("optimization_level", 1),
+            backend=self.backend,
+            initial_layout=self.profile.options.get("initial_layout"),
+            seed_transpiler=self.seed,
+        )
+        with self._calling(f"transpiling for {self.profile.options['device']}"):
+            return manager.run(circuits)
+
+    def submit(self, named_circuits, shots, tag):
+        from qiskit_ibm_runtime import Batch, SamplerV2
+
+        options = {**self.profile.options.get("sampler", {}), "environment": {"job_tags": [tag]}}
+        if self.local and self.seed is not None:
+            options["simulator"] = {"seed_simulator": derived_seed(self.seed, *named_circuits)}
+        with self._calling(f"submitting {len(named_circuits)} circuits to {self.profile.options['device']}"):
+            if self._batch is None:
+                self._batch = Batch(backend=self.backend)
+            sampler = SamplerV2(mode=self._batch, options=options)
+            job = sampler.run([(qc,) for qc in named_circuits.values()], shots=shots)
+            job_id = job.job_id()
+        if self.local:
+            _LOCAL_JOBS[job_id] = (tag, job)
+        else:
+            self._jobs[job_id] = job
+        return job_id
+
+    def poll(self, job_id):
+        job = self._job(job_id)
+        if job is None:
+            return "ERROR"
+        with self._calling(f"status of job {job_id}"):
+            return job_status(job)
+
+    def fetch(self, job_id, names):
+        if self.poll(job_id) != "DONE":
+            return {}
+        with self._calling(f"results of job {job_id}"):
+            result = self._job(job_id).result()
+            if len(result) != len(names):
+                raise QbexpError(f"job {job_id} returned {len(result)} results for {len(names)} circuits")
+            return {name: normalise_counts(pub.join_data().get_counts()) for name, pub in zip(names, result)}
+
+    def error(self, job_id):
+        job = self._job(job_id)
+        if job is None:
+            return LOST if self.local else f"IBM Quantum has no job {job_id}"
+        with self._calling(f"error message of job {job_id}"):
+            message = job.error_message() or ""
+            if not message and job_status(job) == "ERROR":
+                try:
+                    job.result()
+                except Exception as err:  # local testing mode keeps the reason in the exception
+                    message = f"{type(err).__name__}: {err}"
+            return self.redact(message or job_status(job).lower())
+
+    def find_job(self, tag):
+        if self.local:
+            return next((job_id for job_id, (t, _) in _LOCAL_JOBS.items() if t == tag), None)
+        with self._calling(f"looking for the job tagged {tag}"):
+            jobs = self.service.jobs(job_tags=[tag], limit=1)
+        return jobs[0].job_id() if jobs else None
+
+    def close(self):
+        if self._batch is not None:
+            with self._calling("closing the batch"):
+                self._batch.close()
+            self._batch = None
+
+    def _job(self, job_id):
+        if self.local:
+            return _LOCAL_JOBS.get(job_id, (None, None))[1]
+        if job_id not in self._jobs:
+            from qiskit_ibm_runtime.exceptions import RuntimeJobNotFound
+
+            with self._calling(f"retrieving job {job_id}"):
+                try:
+                    self._jobs[job_id] = self.service.job(job_id)
+                except RuntimeJobNotFound:
+                    return None
+        return self._jobs[job_id]

@@ -1,0 +1,194 @@
+"""Backend profiles: TOML files that say where circuits run, chosen with ``--backend NAME``.
+
+A profile is ``backends/NAME.toml`` (looked up in ``./backends`` first, then in the
+``backends/`` folder of the qbexp checkout) or a path to a ``.toml`` file.  Its ``kind``
+selects the executor; every other field is checked against the fields that kind accepts::
+
+    kind = "aer-noisy"          # aer | aer-noisy | ibm
+    device = "FakePerth"        # a fake device from qiskit_ibm_runtime.fake_provider
+
+The name ``aer`` always works, with or without a file: the ideal Aer simulator.
+Credentials never go into a profile (see :mod:`qbexp.backends.ibm`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import qbexp
+from qbexp.errors import QbexpError
+
+KINDS = ("aer", "aer-noisy", "ibm")
+AER_METHODS = ("automatic", "statevector", "density_matrix", "matrix_product_state", "stabilizer",
+               "extended_stabilizer")
+IBM_CHANNELS = ("ibm_quantum", "ibm_cloud")
+SAMPLER_OPTIONS = ("dynamical_decoupling", "twirling", "execution", "max_execution_time")
+SECRET_FIELDS = ("token", "api_key", "apikey", "password", "secret")
+
+_COMMON = {"kind": "aer | aer-noisy | ibm", "description": "text", "max_circuits_per_job": "integer >= 1"}
+FIELDS = {
+    "aer": {**_COMMON, "method": " | ".join(AER_METHODS), "scheduler": "Dask scheduler address, e.g. tcp://host:8786",
+            "chunk_size": "circuits per Dask task, integer >= 1"},
+    "aer-noisy": {**_COMMON, "device": "fake device class name, e.g. FakePerth",
+                  "optimization_level": "0..3", "initial_layout": "list of physical qubits"},
+    "ibm": {**_COMMON, "device": "IBM backend name, e.g. ibm_brisbane", "channel": " | ".join(IBM_CHANNELS),
+            "instance": "hub/group/project or cloud CRN", "optimization_level": "0..3",
+            "initial_layout": "list of physical qubits", "poll_interval": "seconds > 0",
+            "sampler": "table of SamplerV2 options: " + ", ".join(SAMPLER_OPTIONS)},
+}
+REQUIRED = {"aer": (), "aer-noisy": ("device",), "ibm": ("device",)}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated backend profile: ``options`` holds every field of the file but ``kind``."""
+
+    name: str
+    kind: str
+    options: dict = field(default_factory=dict)
+    source: str | None = None  # absolute path of the TOML file; None for the embedded ``aer``
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "options": dict(self.options), "source": self.source}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Profile":
+        """Rebuild (and re-validate) a profile recorded with :meth:`to_dict`."""
+        if not isinstance(data, dict) or not {"name", "kind", "options"} <= set(data):
+            raise QbexpError(f"recorded backend profile {data!r} is not a dict with name, kind and options")
+        where = data.get("source") or data["name"]
+        return validate(data["name"], {"kind": data["kind"], **data["options"]}, where, data.get("source"))
+
+
+def search_dirs() -> list[Path]:
+    """Folders searched for ``NAME.toml``, in order."""
+    return [Path.cwd() / "backends", Path(qbexp.__file__).resolve().parents[1] / "backends"]
+
+
+def available() -> list[str]:
+    """Names of all profiles that :func:`load_profile` finds by name."""
+    names = {"aer"}
+    for folder in search_dirs():
+        if folder.is_dir():
+            names.update(p.stem for p in folder.glob("*.toml"))
+    return sorted(names)
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """The profile ``name_or_path``: a path to a ``.toml`` file, or a profile name."""
+    text = str(name_or_path)
+    if text.endswith(".toml") or "/" in text or "\\" in text:
+        path = Path(text)
+        if not path.is_file():
+            raise QbexpError(f"backend profile file {text} does not exist")
+        return _load_file(path.stem, path)
+    for folder in search_dirs():
+        path = folder / f"{text}.toml"
+        if path.is_file():
+            return _load_file(text, path)
+    if text == "aer":
+        return Profile("aer", "aer", {}, None)
+    raise QbexpError(f"unknown backend {text!r}; available: {', '.join(available())} (or a path to a .toml file)")
+
+
+def _load_file(name: str, path: Path) -> Profile:
+    try:
+        data = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise QbexpError(f"backend profile {path} is not valid TOML ({err})") from None
+    return validate(name, data, str(path), str(path.resolve()))
+
+
+def validate(name: str, data: dict, where: str, source: str | None) -> Profile:
+    """Check the fields of one profile; the error names the file and what is valid."""
+    secrets = sorted(k for k in _all_keys(data) if k.lower() in SECRET_FIELDS)
+    if secrets:
+        raise QbexpError(f"{where}: field {secrets[0]!r} is not allowed: credentials never go into a profile; "
+                         "set QISKIT_IBM_TOKEN or save an account with QiskitRuntimeService.save_account(...)")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise QbexpError(f"{where}: kind = {kind!r}; valid kinds: {', '.join(KINDS)}")
+    unknown = sorted(set(data) - set(FIELDS[kind]))
+    if unknown:
+        valid = "; ".join(f"{k} ({v})" for k, v in FIELDS[kind].items())
+        raise QbexpError(f"{where}: unknown field {unknown[0]!r} for kind {kind}; valid fields: {valid}")
+    missing = [k for k in REQUIRED[kind] if k not in data]
+    if missing:
+        raise QbexpError(f"{where}: kind {kind} needs field {missing[0]!r} ({FIELDS[kind][missing[0]]})")
+    for key, value in data.items():
+        _check_field(where, kind, key, value)
+    options = {k: v for k, v in data.items() if k != "kind"}
+    return Profile(name, kind, options, source)
+
+
+def _check_field(where: str, kind: str, key: str, value) -> None:
+    def bad(what: str):
+        return QbexpError(f"{where}: {key} = {value!r}; it must be {what}")
+
+    if key in ("max_circuits_per_job", "chunk_size") and not (_is_int(value) and value >= 1):
+        raise bad("an integer >= 1")
+    if key == "optimization_level" and not (_is_int(value) and 0 <= value <= 3):
+        raise bad("an integer 0..3")
+    if key == "poll_interval" and not (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
+        raise bad("a number of seconds > 0")
+    if key in ("description", "device", "instance") and not (isinstance(value, str) and value):
+        raise bad("a non-empty string")
+    if key == "method" and value not in AER_METHODS:
+        raise bad("one of " + ", ".join(AER_METHODS))
+    if key == "channel" and value not in IBM_CHANNELS:
+        raise bad("one of " + ", ".join(IBM_CHANNELS))
+    if key == "scheduler" and not (isinstance(value, str) and "://" in value):
+        raise bad("a Dask scheduler address such as tcp://127.0.0.1:8786")
+    if key == "initial_layout" and not (
+        isinstance(value, list) and value and all(_is_int(q) and q >= 0 for q in value) and len(set(value)) == len(value)
+    ):
+        raise bad("a list of distinct physical qubit indices")
+    if key == "device" and kind == "aer-noisy" and value not in fake_devices():
+        raise bad("a fake device of qiskit_ibm_runtime.fake_provider: " + ", ".join(fake_devices()))
+    if key == "sampler":
+        _check_sampler(where, value)
+
+
+def _check_sampler(where: str, table) -> None:
+    if not isinstance(table, dict):
+        raise QbexpError(f"{where}: sampler must be a table of SamplerV2 options ({', '.join(SAMPLER_OPTIONS)})")
+    unknown = sorted(set(table) - set(SAMPLER_OPTIONS))
+    if unknown:
+        raise QbexpError(f"{where}: unknown sampler option {unknown[0]!r}; valid: {', '.join(SAMPLER_OPTIONS)}")
+    from pydantic import ValidationError
+    from qiskit_ibm_runtime.options import SamplerOptions
+
+    try:
+        SamplerOptions(**table)
+    except ValidationError as err:
+        # pydantic reports each union branch; the non-isinstance one says what is valid
+        errors = [e for e in err.errors() if e["type"] != "is_instance_of"] or err.errors()
+        loc = ".".join(p for p in errors[0]["loc"] if isinstance(p, str) and p.isidentifier()
+                       and not p[0].isupper() and p not in ("int", "float", "str", "bool", "dict", "list"))
+        raise QbexpError(f"{where}: sampler option {loc}: {errors[0]['msg']}") from None
+
+
+def fake_devices() -> list[str]:
+    """Class names of the fake IBM devices (BackendV2) shipped with qiskit-ibm-runtime."""
+    from qiskit_ibm_runtime import fake_provider
+    from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
+
+    return sorted(
+        name for name in dir(fake_provider)
+        if isinstance(getattr(fake_provider, name), type)
+        and issubclass(getattr(fake_provider, name), FakeBackendV2)
+        and getattr(fake_provider, name) is not FakeBackendV2
+    )
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _all_keys(data):
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield key
+            yield from _all_keys(value)

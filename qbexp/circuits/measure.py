@@ -1,0 +1,131 @@
+"""Measurement circuits: Pauli-basis state tomography and energy-eigenbasis readout.
+
+Both functions take a measurement-free preparation circuit (it may use ancillas and
+mid-circuit resets), copy it, and append basis rotations on the listed battery
+``qubits`` followed by measurements into a new classical register whose bit ``k``
+records ``qubits[k]``.  Bitstrings therefore read in Qiskit order: the rightmost
+character belongs to ``qubits[0]``.
+
+* :func:`tomography_circuits` -- the ``3^N`` Pauli settings.  Setting labels are in
+  Qiskit order too (``"XZY"``: Y on ``qubits[0]``, Z on ``qubits[1]``, X on
+  ``qubits[2]``); X is measured after H, Y after Sdg then H, Z directly, and outcome 0
+  means the +1 eigenstate.  The counts feed :func:`qbexp.analysis.tomography_data`.
+* :func:`energy_basis_circuit` -- rotates the Hamiltonian's eigenbasis onto the
+  computational basis (the inverse of ``basis_unitary``, whose columns are the
+  eigenvectors in increasing energy), so outcome ``k`` means eigenstate ``k``; the
+  counts feed :func:`qbexp.analysis.work_extracted`.  For the two-bath engine the basis
+  is {gg, S, A, ee} (:func:`qbexp.models.engine.energy_basis`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from qiskit import ClassicalRegister, QuantumCircuit, transpile
+from qiskit.circuit.library import UnitaryGate
+
+from qbexp.analysis.tomography_data import setting_labels
+from qbexp.errors import QbexpError
+from qbexp.thermo._validate import as_unitary
+
+#: Gate set of the synthesised eigenbasis change (universal, understood by Aer).
+BASIS_GATES = ("cx", "u")
+
+#: Y⊗Y of the Shende–Markov–Bullock invariant gamma(V) = V (Y⊗Y) V^T (Y⊗Y).
+_YY = np.kron([[0, -1j], [1j, 0]], [[0, -1j], [1j, 0]])
+
+
+def _check_circuit(circuit, qubits) -> list:
+    """The validated list of battery qubits of a measurement-free ``circuit``."""
+    if not isinstance(circuit, QuantumCircuit):
+        raise QbexpError(f"expected a qiskit QuantumCircuit, got {type(circuit).__name__}")
+    if circuit.num_clbits:
+        raise QbexpError(
+            f"preparation circuit has {circuit.num_clbits} classical bits; pass it without measurements"
+        )
+    try:
+        qubits = list(qubits)
+    except TypeError:
+        raise QbexpError(f"qubits must be a list of qubit indices, got {qubits!r}") from None
+    if not qubits:
+        raise QbexpError("no qubits to measure")
+    indices = []
+    for q in qubits:
+        if isinstance(q, (int, np.integer)) and not isinstance(q, bool):
+            if not 0 <= q < circuit.num_qubits:
+                raise QbexpError(f"qubit {q} is not in the {circuit.num_qubits}-qubit circuit")
+            indices.append(int(q))
+        elif q in circuit.qubits:
+            indices.append(circuit.find_bit(q).index)
+        else:
+            raise QbexpError(f"qubit {q!r} is neither an index nor a qubit of the circuit")
+    if len(set(indices)) != len(indices):
+        raise QbexpError(f"qubits {indices} list a qubit twice")
+    return indices
+
+
+def _measured_copy(circuit: QuantumCircuit, qubits: list, name: str) -> tuple[QuantumCircuit, ClassicalRegister]:
+    creg = ClassicalRegister(len(qubits), "meas")
+    out = circuit.copy(name=name)
+    out.add_register(creg)
+    return out, creg
+
+
+def tomography_circuits(circuit: QuantumCircuit, qubits) -> list[tuple[str, QuantumCircuit]]:
+    """``[(label, circuit)]`` for all ``3^N`` Pauli settings of ``qubits`` (labels as in the module docstring)."""
+    qubits = _check_circuit(circuit, qubits)
+    out = []
+    for label in setting_labels(len(qubits)):
+        qc, creg = _measured_copy(circuit, qubits, f"{circuit.name}_tomo_{label}")
+        for k, q in enumerate(qubits):
+            axis = label[-1 - k]
+            if axis == "Y":
+                qc.sdg(q)
+            if axis in "XY":
+                qc.h(q)
+        qc.measure(qubits, creg)
+        out.append((label, qc))
+    return out
+
+
+def _phase_for_two_cx(v: np.ndarray) -> np.ndarray:
+    """``D v`` with a diagonal ``D = exp(i theta Z⊗Z)`` chosen so that it needs at most 2 CX.
+
+    Shende, Markov and Bullock (PRA 69, 062321, Prop. III.3): ``W`` in SU(4) needs two
+    CNOTs iff ``tr(W YY W^T YY)`` is real.  Since ``YY D YY = D``, that trace is
+    ``a e^{2i theta} + b e^{-2i theta}`` (``a``, ``b`` sums of diagonal entries of
+    ``M = v YY v^T YY``), which is real for ``e^{2i theta} = conj(a - conj(b)) / |a - conj(b)|``.
+    A phase in front of the measurement does not change any outcome probability.
+    """
+    w = v / np.linalg.det(v) ** 0.25
+    m = w @ _YY @ w.T @ _YY
+    a, b = m[0, 0] + m[3, 3], m[1, 1] + m[2, 2]
+    c = a - np.conj(b)
+    if abs(c) < 1e-12:
+        return v
+    phase = np.conj(c) / abs(c)  # e^{2 i theta}
+    zz = np.array([1, -1, -1, 1])
+    return np.diag(np.sqrt(phase) ** zz) @ v
+
+
+def energy_basis_circuit(circuit: QuantumCircuit, qubits, basis_unitary) -> QuantumCircuit:
+    """``circuit`` followed by the eigenbasis change ``basis_unitary^†`` and a measurement of ``qubits``.
+
+    Column ``k`` of ``basis_unitary`` is the ``k``-th eigenvector (increasing energy);
+    outcome ``k`` then means eigenstate ``k``.  The change is synthesised with qiskit
+    (``UnitaryGate`` transpiled to ``cx`` + ``u``); for two qubits the column phases,
+    which no outcome depends on, are chosen so that it needs at most 2 CX (the engine's
+    {gg, S, A, ee} change: 2 CX and 6 one-qubit gates).
+    """
+    qubits = _check_circuit(circuit, qubits)
+    dim = 2 ** len(qubits)
+    change = as_unitary(basis_unitary, dim, "basis_unitary").conj().T
+    if len(qubits) == 2:
+        change = _phase_for_two_cx(change)
+    rotation = QuantumCircuit(len(qubits), name="to_energy_basis")
+    rotation.append(UnitaryGate(change), range(len(qubits)))
+    rotation = transpile(rotation, basis_gates=list(BASIS_GATES), optimization_level=3)
+    qc, creg = _measured_copy(circuit, qubits, f"{circuit.name}_energy")
+    qc.compose(rotation, qubits, inplace=True)
+    qc.measure(qubits, creg)
+    return qc
+

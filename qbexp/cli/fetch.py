@@ -1,0 +1,38 @@
+"""``qbexp fetch DIR``: reconnect to a run's backend and save every result that is ready."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qbexp.backends.executors import executor_from_manifest
+from qbexp.backends.store import RunStore
+from qbexp.backends.submit import fetch_pending
+from qbexp.cli.status import print_status
+from qbexp.errors import QbexpError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "fetch", help="save the results of a run's finished jobs (resumes a run after the process died)",
+        description="Reconnect to the backend recorded in DIR/manifest.json, save the counts of every "
+        "finished job and record failed ones. Never resubmits a circuit that has a job, unless "
+        "--retry-failed asks for failed, cancelled and unconfirmed ones.",
+    )
+    p.add_argument("dir", type=Path, help="run directory (holds manifest.json)")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="resubmit circuits whose job failed, was cancelled or is unconfirmed")
+    p.add_argument("--wait", action="store_true", help="wait until every job has finished")
+    p.add_argument("--timeout", type=float, help="with --wait: stop waiting after this many seconds")
+    p.add_argument("--quiet", action="store_true", help="no progress output on stderr")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    if args.timeout is not None and not (args.wait and args.timeout > 0):
+        raise QbexpError(f"--timeout {args.timeout}; it needs --wait and must be > 0 seconds")
+    store = RunStore(args.dir)
+    with executor_from_manifest(store.manifest()) as executor:
+        summary = fetch_pending(store, executor, retry_failed=args.retry_failed, wait=args.wait,
+                                timeout=args.timeout, progress=not args.quiet)
+    print_status(summary)
+    return 0

@@ -1,0 +1,51 @@
+"""``qbexp status DIR``: the jobs and circuits of a run directory, from its files alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qbexp.backends.store import RunStore
+from qbexp.backends.submit import run_status
+
+STATES = ("saved", "pending", "failed", "unconfirmed", "not submitted")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "status", help="show which jobs and circuits of a run directory are saved, pending or failed",
+        description="Print each job (id, status, counts saved) and each circuit (saved, pending, failed, "
+        "unconfirmed, not submitted) of a run directory. Reads the directory only: no backend is contacted.",
+    )
+    p.add_argument("dir", type=Path, help="run directory (holds manifest.json)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    print_status(run_status(RunStore(args.dir)))
+    return 0
+
+
+def print_status(summary: dict) -> None:
+    """Print a :func:`~qbexp.backends.submit.run_status` summary as tables."""
+    totals = summary["totals"]
+    shown = ", ".join(f"{totals[s]} {s}" for s in STATES if totals.get(s))
+    print(f"{summary['dir']}: {sum(totals.values())} circuits: {shown or 'none'}")
+    if summary["jobs"]:
+        width = max(len(j["job"]) for j in summary["jobs"])
+        print(f"\n{'job':<{width}}  {'status':<11} saved     submitted                  backend")
+        for job in summary["jobs"]:
+            saved = f"{job['saved']}/{job['circuits']}"
+            line = f"{job['job']:<{width}}  {job['status']:<11} {saved:<9} {job['submitted_at'] or '-':<26} {job['backend']}"
+            print(line + (f"  error: {job['error']}" if job["error"] else ""))
+    if summary["circuits"]:
+        width = max(len(n) for n in summary["circuits"])
+        print(f"\n{'circuit':<{width}}  {'state':<13} job")
+        for name, info in summary["circuits"].items():
+            print(f"{name:<{width}}  {info['state']:<13} {info['job'] or '-'}")
+    if totals.get("pending"):
+        print(f"\n{totals['pending']} circuit(s) pending: qbexp fetch {summary['dir']}")
+    if totals.get("failed") or totals.get("unconfirmed"):
+        n = totals.get("failed", 0) + totals.get("unconfirmed", 0)
+        print(f"{n} circuit(s) failed or unconfirmed: qbexp fetch {summary['dir']} --retry-failed")
+    if totals.get("not submitted"):
+        print(f"{totals['not submitted']} circuit(s) not submitted: run the command that made {summary['dir']} again")

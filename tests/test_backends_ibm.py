@@ -1,0 +1,155 @@
+"""The ``ibm`` executor against a fake service: credentials never leave the environment.
+
+The fake service hands out a fake device (so jobs run in qiskit-ibm-runtime's local testing
+mode through the real SamplerV2/Batch path), serves "remote" jobs of earlier processes by id,
+and puts the planted tokens into its error messages, as a careless server might.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from qiskit import QuantumCircuit
+from qiskit_ibm_runtime.exceptions import RuntimeJobNotFound
+from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+from qbexp.backends import ibm
+from qbexp.backends.executors import executor_for
+from qbexp.backends.profiles import validate
+from qbexp.backends.store import RunStore
+from qbexp.backends.submit import run_durably
+from qbexp.cli.main import main
+from qbexp.errors import QbexpError
+
+ENV_TOKEN = "PLANTED-env-token-7f3a"
+ACCOUNT_TOKEN = "PLANTED-account-token-c41e"
+PROFILE = validate("ibm-test", {"kind": "ibm", "device": "ibm_fake", "channel": "ibm_quantum",
+                                "max_circuits_per_job": 1, "poll_interval": 0.01}, "ibm-test", None)
+
+
+class RemoteJob:
+    def __init__(self, status: str, message: str = ""):
+        self._status, self._message = status, message
+
+    def status(self):
+        return self._status
+
+    def error_message(self):
+        return self._message
+
+
+class FakeService:
+    def __init__(self):
+        self.remote = {}
+        self.jobs_calls = 0
+
+    def active_account(self):
+        return {"channel": "ibm_quantum", "token": ACCOUNT_TOKEN}
+
+    def backend(self, name):
+        if name != "ibm_fake":
+            raise RuntimeError(f"backend {name} not found (token {ENV_TOKEN})")
+        return FakeManilaV2()
+
+    def job(self, job_id):
+        if job_id not in self.remote:
+            raise RuntimeJobNotFound(f"Job not found: {job_id}")
+        return self.remote[job_id]
+
+    def jobs(self, job_tags, limit):
+        self.jobs_calls += 1
+        if self.jobs_calls == 1:
+            raise RuntimeError(f"401 Client Error: Unauthorized for token {ACCOUNT_TOKEN}")
+        return []
+
+
+def bell() -> dict:
+    out = {}
+    for name in ("bell", "zero"):
+        qc = QuantumCircuit(2, 2)
+        if name == "bell":
+            qc.h(0)
+            qc.cx(0, 1)
+        qc.measure([0, 1], [0, 1])
+        out[name] = qc
+    return out
+
+
+def test_tokens_never_reach_files_output_or_logs(tmp_path, monkeypatch, capsys, caplog):
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", ENV_TOKEN)
+    service = FakeService()
+    monkeypatch.setattr(ibm, "connect", lambda profile: service)
+    executor = executor_for(PROFILE, seed=4)
+    store = RunStore(tmp_path / "run").open_for(
+        {"identity": "t", "backend": executor.describe(), "circuit_names": ["bell", "zero", "old", "lost"]})
+
+    counts = run_durably(store, bell(), executor, 200)
+    assert counts["zero"]["00"] > 150 and counts["bell"]["00"] + counts["bell"]["11"] > 150
+    assert len(list((store.dir / "jobs").glob("*.json"))) == 2  # max_circuits_per_job = 1
+
+    # an earlier process left a job that failed remotely, and a submission it never confirmed
+    service.remote["remote-1"] = RemoteJob("ERROR", f"Error 1234: invalid token {ENV_TOKEN} / {ACCOUNT_TOKEN}")
+    store.save_job_record({"tag": "t1", "seq": 3, "job_id": "remote-1", "status": "QUEUED", "names": ["old"],
+                           "shots": 200, "backend": "ibm-test", "error": None})
+    store.save_job_record({"tag": "t2", "seq": 4, "job_id": None, "status": "SUBMITTING", "names": ["lost"],
+                           "shots": 200, "backend": "ibm-test", "error": None})
+    assert main(["fetch", str(store.dir)]) == 2  # the service's first answer is an error with a token in it
+    err = capsys.readouterr().err
+    assert "looking for the job tagged t2 failed: RuntimeError: 401 Client Error: Unauthorized for token [redacted]" in err
+    assert main(["fetch", str(store.dir)]) == 0
+    assert main(["status", str(store.dir)]) == 0
+    out = capsys.readouterr().out
+    assert "2 saved, 1 failed, 1 unconfirmed" in out and "Error 1234: invalid token [redacted] / [redacted]" in out
+
+    with pytest.raises(QbexpError, match=r"looking up device 'ibm_other' failed: .*\(token \[redacted\]\)"):
+        executor_for(validate("x", {"kind": "ibm", "device": "ibm_other"}, "x", None), service=service).prepare(
+            [bell()["zero"]])
+
+    captured = capsys.readouterr()
+    texts = [captured.out, captured.err, caplog.text, err, out]
+    texts += [p.read_bytes().decode("utf-8", "replace") for p in store.dir.rglob("*") if p.is_file()]
+    for token in (ENV_TOKEN, ACCOUNT_TOKEN):
+        assert not any(token in text for text in texts)
+
+
+def test_missing_credentials_is_one_clear_line(tmp_path, monkeypatch):
+    for var in ("QISKIT_IBM_TOKEN", "QISKIT_IBM_CHANNEL", "QISKIT_IBM_INSTANCE", "QISKIT_IBM_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr("qiskit_ibm_runtime.accounts.management._DEFAULT_ACCOUNT_CONFIG_JSON_FILE",
+                        str(tmp_path / "qiskit-ibm.json"))
+    with pytest.raises(QbexpError) as info:
+        executor_for(PROFILE).prepare([bell()["zero"]])
+    assert str(info.value) == ibm.NO_CREDENTIALS
+
+
+def test_connection_errors_are_redacted(monkeypatch):
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", ENV_TOKEN)
+
+    def refuse(**kwargs):
+        raise ConnectionError(f"POST https://auth.example/api/users/loginWithToken {{'apiToken': '{ENV_TOKEN}'}}: 503")
+
+    monkeypatch.setattr("qiskit_ibm_runtime.QiskitRuntimeService", refuse)
+    with pytest.raises(ibm.IBMServiceError) as info:
+        ibm.connect(PROFILE)
+    assert ENV_TOKEN not in str(info.value) and "cannot connect to IBM Quantum: ConnectionError" in str(info.value)
+    assert info.value.__suppress_context__
+
+
+def test_redact_and_status_mapping():
+    from qiskit.providers import JobStatus
+
+    long_key = "a1B2" * 12
+    assert ibm.redact(f"key {long_key} job cw3xy7k2s0g008ab12cd", ["x-secret"]) == "key [redacted] job cw3xy7k2s0g008ab12cd"
+    assert ibm.redact("has x-secret inside", ["x-secret"]) == "has [redacted] inside"
+    statuses = [ibm.job_status(RemoteJob(s)) for s in ("INITIALIZING", "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED")]
+    assert statuses == ["QUEUED", "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED"]
+    assert ibm.job_status(RemoteJob(JobStatus.VALIDATING)) == "QUEUED"
+
+
+def test_unknown_remote_job_is_failed_not_fatal():
+    executor = executor_for(PROFILE, service=FakeService())
+    assert executor.poll("gone-1") == "ERROR"
+    assert executor.error("gone-1") == "IBM Quantum has no job gone-1"
+    assert executor.fetch("gone-1", ["a"]) == {}
