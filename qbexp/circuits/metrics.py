@@ -1,0 +1,115 @@
+"""Distances to the exact map and hardware cost after transpiling to a real device's target.
+
+* trace distance T(ρ, σ) = ½‖ρ − σ‖₁ of the outputs on the protocol's own initial state;
+* process infidelity 1 − F_pro(Φ, Φ_exact), F_pro = ⟨Φ|Φ_exact⟩-overlap of the normalised Choi
+  matrices (Qiskit's ``process_fidelity``; Gilchrist et al., PRA 71, 062310 (2005));
+* two-qubit gate count and depth after ``transpile`` to a fake IBM backend's target
+  (qiskit-ibm-runtime's snapshots of real devices; default the 133-qubit Heron ``FakeTorino``),
+  with a fixed transpiler seed so that the result is reproducible.
+
+The compiled circuit keeps the device's qubit numbering (what OpenQASM 3 writes as $n);
+:func:`restrict` cuts it down to the qubits it uses for simulation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from qiskit import QuantumCircuit, transpile
+from qiskit.quantum_info import SuperOp, process_fidelity
+from qiskit.synthesis import qs_decomposition
+
+from qbexp.errors import QbexpError
+
+#: Transpiler seed and optimisation level used for every reported gate count.
+TRANSPILER_SEED = 2024
+OPTIMIZATION_LEVEL = 3
+
+
+def trace_distance(rho, sigma) -> float:
+    """½‖ρ − σ‖₁ (Nielsen & Chuang, Eq. 9.11)."""
+    diff = np.asarray(rho, dtype=complex) - np.asarray(sigma, dtype=complex)
+    return float(0.5 * np.abs(np.linalg.eigvalsh(0.5 * (diff + diff.conj().T))).sum())
+
+
+def process_infidelity(channel, exact) -> float:
+    """1 − process fidelity between two channels of the same dimension."""
+    return float(max(0.0, 1.0 - process_fidelity(SuperOp(channel), SuperOp(exact), require_cp=False, require_tp=False)))
+
+
+def default_backend():
+    """The fake IBM device used for gate counts: ``FakeTorino`` (Heron r1, CZ, 133 qubits)."""
+    from qiskit_ibm_runtime.fake_provider import FakeTorino
+
+    return FakeTorino()
+
+
+def check_reset(backend) -> None:
+    """The protocols reset ancillas mid-circuit: refuse a target without ``reset``."""
+    target = getattr(backend, "target", backend)
+    names = getattr(target, "operation_names", None)
+    if names is None:
+        raise QbexpError(f"{backend!r} has no target to compile for")
+    if "reset" not in names:
+        name = getattr(backend, "name", "the target")
+        raise QbexpError(f"{name} does not support reset, which the ancilla-based charging circuits need")
+
+
+def _without_wide_unitaries(circuit: QuantumCircuit) -> QuantumCircuit:
+    """Synthesise unitaries on ≥ 3 qubits before transpiling: Qiskit 1.3.0's UnitarySynthesis,
+    compiling for a backend, replaces the whole circuit by such a block's decomposition
+    (fixed upstream by Qiskit PR #13591)."""
+    out = circuit.copy_empty_like()
+    for inst in circuit.data:
+        if inst.operation.name == "unitary" and inst.operation.num_qubits >= 3:
+            out.compose(qs_decomposition(inst.operation.to_matrix()), inst.qubits, inplace=True)
+        else:
+            out.append(inst)
+    return out
+
+
+@dataclass(frozen=True)
+class DeviceCircuit:
+    """A circuit compiled for a device; qubit indices are device qubits."""
+
+    compiled: QuantumCircuit  # on all device qubits, with the transpiler's layout
+    backend: str
+    physical_qubits: list[int]  # the device qubits it uses, ascending
+    system_qubits: list[int]  # device qubits holding the battery (qubit 0 first) at the end
+    ancilla_qubits: list[int]
+    two_qubit_gates: int
+    depth: int
+
+
+def compile_for_device(circuit: QuantumCircuit, system_qubits, backend=None,
+                       seed: int = TRANSPILER_SEED, optimization_level: int = OPTIMIZATION_LEVEL) -> DeviceCircuit:
+    """Transpile to the device target (``reset`` required) and record qubit roles and cost."""
+    backend = default_backend() if backend is None else backend
+    check_reset(backend)
+    compiled = transpile(_without_wide_unitaries(circuit), backend=backend,
+                         optimization_level=optimization_level, seed_transpiler=seed)
+    final = compiled.layout.final_index_layout() if compiled.layout is not None else list(range(compiled.num_qubits))
+    used = set(final)
+    for inst in compiled.data:
+        used.update(compiled.find_bit(q).index for q in inst.qubits)
+    physical = sorted(used)
+    system = [final[q] for q in system_qubits]
+    return DeviceCircuit(
+        compiled=compiled,
+        backend=getattr(backend, "name", str(backend)),
+        physical_qubits=physical,
+        system_qubits=system,
+        ancilla_qubits=[p for p in physical if p not in system],
+        two_qubit_gates=sum(1 for inst in compiled.data if inst.operation.num_qubits == 2 and inst.operation.name != "barrier"),
+        depth=compiled.depth(),
+    )
+
+
+def restrict(circuit: QuantumCircuit, qubits) -> QuantumCircuit:
+    """``circuit`` on the listed qubits only, renumbered 0..k−1 in that order (others must be idle)."""
+    position = {q: k for k, q in enumerate(qubits)}
+    out = QuantumCircuit(len(position), name=circuit.name, global_phase=circuit.global_phase)
+    for inst in circuit.data:
+        out.append(inst.operation, [position[circuit.find_bit(q).index] for q in inst.qubits])
+    return out

@@ -1,0 +1,26 @@
+"""``qbexp circuits export --out DIR``: write the protocol circuit catalogue (see qbexp.circuits.catalogue)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qbexp.circuits.catalogue import export_catalogue
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("circuits", help="hardware-executable protocol circuits")
+    actions = parser.add_subparsers(dest="action", required=True)
+    export = actions.add_parser(
+        "export",
+        help="write the OpenQASM 3 catalogue of the canonical protocol circuits",
+        description="Write NAME.qasm for every canonical protocol, index.json (parameters, qubit roles, "
+        "gate counts, ideal-run and exact figures of merit) and README.md into DIR.",
+    )
+    export.add_argument("--out", type=Path, required=True, help="output directory (created if missing)")
+    export.set_defaults(func=run_export)
+
+
+def run_export(args) -> int:
+    for path in export_catalogue(args.out):
+        print(path)
+    return 0
