@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from qbexp.cli import simulate
+from qbexp.cli import analyze, circuits, fetch, run, simulate, status
 from qbexp.errors import QbexpError
 
-SUBCOMMANDS = (simulate,)
+SUBCOMMANDS = (simulate, run, analyze, status, fetch, circuits)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,180 @@
+"""``qbexp run``: charge a battery in circuits, measure it with shots, estimate its figures of merit.
+
+A run is planned (:func:`plan_collective`, :func:`plan_engine`), executed durably on a backend
+profile (:func:`execute`; every job and every count is persisted in the run directory, see
+:mod:`qbexp.backends.store`) and analysed from the stored counts alone (:func:`analyze`).
+
+Measurements on the battery qubits of the protocol circuit:
+
+* ``tomo_<SETTING>`` — the 3^N Pauli settings of state tomography;
+* ``energy_before`` / ``energy_after`` (with ``discharge``) — the battery measured in the
+  eigenbasis of its Hamiltonian before and after the ergotropy-optimal discharge of the
+  exact charged state, so that W = E_before − E_after comes from shots alone.
+
+The exact values (Lindblad state, qiskit-dynamics) are stored with the run (``exact.npy``,
+``battery.npy``) so that ``qbexp analyze`` needs nothing but the directory.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qbexp.analysis import estimate_figures, tomography_data, work_extracted
+from qbexp.backends.executors import executor_for
+from qbexp.backends.profiles import load_profile
+from qbexp.backends.store import RunStore, package_versions
+from qbexp.backends.submit import run_durably
+from qbexp.circuits.discharge import ergotropy_discharge
+from qbexp.circuits.measure import energy_basis_circuit, tomography_circuits
+from qbexp.circuits.protocols import collective_protocol, engine_protocol
+from qbexp.errors import QbexpError
+from qbexp.experiments.report import plot_estimates
+from qbexp.thermo import figures_of_merit
+
+ESTIMATES = ("ergotropy", "energy", "coherence_l1", "coherence_rel_entropy", "fidelity")
+
+
+@dataclass
+class RunPlan:
+    """Named measurement circuits plus everything the analysis needs."""
+
+    kind: str
+    parameters: dict
+    circuits: dict  # name -> QuantumCircuit (with measurements)
+    num_qubits: int
+    exact_state: np.ndarray
+    battery: np.ndarray
+    energies: list[float] = field(default_factory=list)  # eigenbasis of the work measurement
+
+
+def plan_collective(model, rho0, charging: str = "collision", discharge: bool = False,
+                    steps: int | None = None, parameters: dict | None = None) -> RunPlan:
+    """The collective battery charged to its steady state (τ = ∞) from ``rho0``."""
+    charged = collective_protocol(model, rho0, math.inf, charging=charging, steps=steps)
+    return _plan("collective", model, charged, discharge, parameters or {})
+
+
+def plan_engine(model, tau: float, cycles: int, charging: str = "collision", discharge: bool = False,
+                engine_discharge: str = "local1", steps: int | None = None,
+                parameters: dict | None = None) -> RunPlan:
+    """The engine's charged state at its ``cycles``-th discharge from the NESS (Fig. 4b): the
+    discharged NESS, ``cycles`` − 1 cycles with ``engine_discharge``, one more charging stroke."""
+    charged = engine_protocol(model, tau, cycles, discharge=engine_discharge, charging=charging,
+                              steps=steps, final_discharge=False)
+    return _plan("engine", model, charged, discharge, parameters or {})
+
+
+def _plan(kind, model, charged, discharge, parameters) -> RunPlan:
+    system = charged.system_qubits
+    circuits = {f"tomo_{label}": qc for label, qc in tomography_circuits(charged.circuit, system)}
+    battery = model.battery_matrix()
+    energies, basis = np.linalg.eigh(battery)
+    if discharge:
+        discharged = charged.circuit.compose(ergotropy_discharge(charged.exact_state, battery), qubits=system)
+        circuits["energy_before"] = energy_basis_circuit(charged.circuit, system, basis)
+        circuits["energy_after"] = energy_basis_circuit(discharged, system, basis)
+    for name, qc in circuits.items():
+        qc.name = name
+    parameters = {**parameters, "charging": charged.charging, "collision_steps": charged.steps}
+    return RunPlan(kind, parameters, circuits, model.num_qubits, charged.exact_state, battery,
+                   [float(e) for e in energies])
+
+
+def execute(plan: RunPlan, out: Path, backend: str = "aer", shots: int = 4000, seed: int | None = None,
+            retry_failed: bool = False, wait: bool = True, argv: list[str] | None = None) -> dict | None:
+    """Run ``plan`` durably in ``out``; analyse when all counts are in (else return None)."""
+    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
+        raise QbexpError(f"shots = {shots}; it must be an integer >= 1")
+    profile = load_profile(backend)
+    executor = executor_for(profile, seed=seed)
+    identity = {"kind": plan.kind, "parameters": plan.parameters, "shots": shots, "seed": seed,
+                "backend": profile.name}
+    manifest = {
+        "identity": identity,
+        "command": "qbexp " + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "kind": plan.kind,
+        "parameters": plan.parameters,
+        "shots": shots,
+        "seed": seed,
+        "backend": executor.describe(),
+        "num_qubits": plan.num_qubits,
+        "energies": plan.energies,
+        "circuit_names": list(plan.circuits),
+        "versions": package_versions(),
+    }
+    store = RunStore(out).open_for(manifest)
+    _save_array(store.dir / "exact.npy", plan.exact_state)
+    _save_array(store.dir / "battery.npy", plan.battery)
+    store.save_circuits(list(plan.circuits.values()))
+    with executor:
+        counts = run_durably(store, plan.circuits, executor, shots, retry_failed=retry_failed, wait=wait)
+    if len(counts) < len(plan.circuits):
+        return None
+    return analyze(out)
+
+
+def analyze(out: Path, estimator: str = "linear", resamples: int = 300) -> dict:
+    """results.json (and results.png) of the run in ``out``, from its stored counts alone."""
+    store = RunStore(out)
+    manifest = store.manifest()
+    names = manifest.get("circuit_names")
+    if not isinstance(names, list) or not names:
+        raise QbexpError(f"{store.manifest_path} lists no circuits")
+    counts = store.load_counts(names)
+    exact = _load_array(store.dir / "exact.npy")
+    battery = _load_array(store.dir / "battery.npy")
+    data = tomography_data({n.removeprefix("tomo_"): c for n, c in counts.items() if n.startswith("tomo_")},
+                           manifest["num_qubits"])
+    estimates = estimate_figures(data, battery, exact_state=exact, estimator=estimator,
+                                 n_resamples=resamples, seed=manifest.get("seed"))
+    estimates = {name: {k: _float(v) for k, v in est.items()} for name, est in estimates.items()}
+    exact_figures = {k: v for k, v in figures_of_merit(exact, battery).items() if k in ESTIMATES}
+    exact_figures["fidelity"] = 1.0
+    if "energy_before" in counts:
+        estimates["work_extracted"] = {k: _float(v) for k, v in work_extracted(
+            counts["energy_before"], counts["energy_after"], manifest["energies"]).items()}
+        exact_figures["work_extracted"] = exact_figures["ergotropy"]
+    results = {
+        "kind": manifest["kind"],
+        "parameters": manifest["parameters"],
+        "shots": manifest["shots"],
+        "estimator": estimator,
+        "bootstrap_resamples": resamples,
+        "estimates": estimates,
+        "exact": exact_figures,
+        "within_ci95": {n: bool(e["ci95"][0] <= exact_figures[n] <= e["ci95"][1]) for n, e in estimates.items()},
+    }
+    store.save_results(results)
+    plot_estimates(results, store.dir / "results.png", title=f"{manifest['kind']} battery, {manifest['shots']} shots/setting")
+    return results
+
+
+def _float(value):
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [float(v) for v in value]
+    return float(value) if isinstance(value, (int, float, np.floating, np.integer)) else value
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    if path.exists():
+        return
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, array)
+    tmp.replace(path)
+
+
+def _load_array(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise QbexpError(f"{path} is missing") from None
+    except (ValueError, OSError) as err:
+        raise QbexpError(f"{path} is corrupt ({err})") from None
+
+
