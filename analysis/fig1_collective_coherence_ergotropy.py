@@ -12,14 +12,9 @@ c = 1/2 and 0 beyond for β = 10 (Eq. 12); W ≈ C_l1 = |1 − 4c/3| for β = 0.
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
-from tqdm import tqdm
 
-from _common import BETA_STYLES, parser, save_figure, write_csv
-from qbexp.dynamics import steady_state
-from qbexp.models import collective_battery
-from qbexp.models.states import c_family_state
+from _common import BETA_STYLES, c_family_rows, parser, plot_two_panels_vs_c, write_outputs
 from qbexp.thermo import coherence_l1, ergotropy
 
 NAME = "fig1_collective_coherence_ergotropy"
@@ -28,33 +23,13 @@ COLUMNS = ["beta", "c", "coherence_l1", "ergotropy"]
 
 def sweep(betas, cs, omega=1.0):
     """Rows (β, c, C_l1, W) of the simulated steady states."""
-    rows = []
-    with tqdm(total=len(betas) * len(cs), desc="Fig. 1 sweep") as bar:
-        for beta in betas:
-            model = collective_battery(2, beta, omega=omega)
-            h0 = model.battery_matrix()
-            for c in cs:
-                rho = steady_state(model, c_family_state(c))
-                rows.append((float(beta), float(c), coherence_l1(rho), ergotropy(rho, h0)))
-                bar.update()
-    return rows
+    return c_family_rows(betas, cs, lambda rho, h0: (coherence_l1(rho), ergotropy(rho, h0)), "Fig. 1 sweep", omega)
 
 
 def plot(rows, path):
-    data = np.array(rows)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-    for col, ax, label in ((2, axes[0], r"$C_{l_1}$"), (3, axes[1], r"$\mathcal{W}$")):
-        for beta, style in BETA_STYLES.items():
-            sel = data[:, 0] == beta
-            ax.plot(data[sel, 1], data[sel, col], style, color="k", label=rf"$\beta={beta:g}$")
-        ax.set_xlabel("$c$")
-        ax.set_ylabel(label)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.02)
-    axes[0].set_title(r"(a) coherence, $\omega = 1$", fontsize=10)
-    axes[1].set_title(r"(b) ergotropy, $\omega = 1$", fontsize=10)
-    axes[1].legend(frameon=False)
-    return save_figure(fig, path)
+    labels = (r"$C_{l_1}$", r"$\mathcal{W}$")
+    titles = (r"(a) coherence, $\omega = 1$", r"(b) ergotropy, $\omega = 1$")
+    return plot_two_panels_vs_c(rows, path, labels, titles, legend_panel=1)
 
 
 def main(argv=None):
@@ -62,10 +37,7 @@ def main(argv=None):
     p.add_argument("--points", type=int, default=101, help="number of c values in [0, 1] (default 101)")
     args = p.parse_args(argv)
     rows = sweep(list(BETA_STYLES), np.linspace(0.0, 1.0, args.points))
-    csv_path = write_csv(args.out / f"{NAME}.csv", COLUMNS, rows)
-    png_path = plot(rows, args.out / f"{NAME}.png")
-    print(f"wrote {csv_path} and {png_path}")
-    return csv_path, png_path
+    return write_outputs(args.out, NAME, COLUMNS, rows, plot)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from tqdm import tqdm
 
-from _common import parser, save_figure, write_csv
+from _common import parser, save_figure, write_outputs
 from qbexp.dynamics import steady_state
 from qbexp.models import collective_battery
 from qbexp.models.states import ground_state
@@ -69,10 +69,7 @@ def main(argv=None):
     p.add_argument("--beta", type=float, default=1e-3, help="small β standing for β → 0 (default 1e-3)")
     args = p.parse_args(argv)
     rows = sweep(range(2, args.max_n + 1), args.beta)
-    csv_path = write_csv(args.out / f"{NAME}.csv", COLUMNS, rows)
-    png_path = plot(rows, args.beta, args.out / f"{NAME}.png")
-    print(f"wrote {csv_path} and {png_path}")
-    return csv_path, png_path
+    return write_outputs(args.out, NAME, COLUMNS, rows, lambda r, path: plot(r, args.beta, path))
 
 
 if __name__ == "__main__":

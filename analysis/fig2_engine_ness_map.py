@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from tqdm import tqdm
 
-from _common import parser, save_figure, write_csv
+from _common import parser, save_figure, write_outputs
 from qbexp.experiments.engine import heat_current, ness
 from qbexp.models.engine import two_bath_engine
 from qbexp.thermo import ergotropy
@@ -69,10 +69,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     betas = np.linspace(0.0, args.beta_max, args.grid)
     rows = sweep(betas)
-    csv_path = write_csv(args.out / f"{NAME}.csv", COLUMNS, rows)
-    png_path = plot(rows, args.grid, args.out / f"{NAME}.png")
-    print(f"wrote {csv_path} and {png_path}")
-    return csv_path, png_path
+    return write_outputs(args.out, NAME, COLUMNS, rows, lambda r, path: plot(r, args.grid, path))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from tqdm import tqdm
 
-from _common import parser, save_figure, write_csv
+from _common import parser, save_figure, write_outputs
 from qbexp.experiments.engine import cycle_trajectory
 from qbexp.models.engine import LEVELS, level_populations, two_bath_engine
 from qbexp.thermo import ergotropy
@@ -64,10 +64,7 @@ def main(argv=None):
     p.add_argument("--points", type=int, default=600, help="time samples in the recharge (default 600)")
     args = p.parse_args(argv)
     rows = cycle_rows(args.recharge, args.idle, args.points)
-    csv_path = write_csv(args.out / f"{NAME}.csv", COLUMNS, rows)
-    png_path = plot(rows, args.out / f"{NAME}.png")
-    print(f"wrote {csv_path} and {png_path}")
-    return csv_path, png_path
+    return write_outputs(args.out, NAME, COLUMNS, rows, plot)
 
 
 if __name__ == "__main__":
