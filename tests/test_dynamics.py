@@ -160,7 +160,7 @@ def test_evolve_from_nonzero_first_time():
     np.testing.assert_allclose(evolve(model, rho0, [0.0])[0], rho0, atol=0)
 
 
-@pytest.mark.parametrize("tau", [0.4, 2.0])
+@pytest.mark.parametrize("tau", [0.4, 2.0, 30.0])  # 2.0 and 30.0: by squaring
 def test_propagator_matches_evolve_and_expm(tau):
     n, beta = 2, 0.9
     model = collective_battery(n, beta, gamma_matrix=GAMMA2, f_matrix=F2)

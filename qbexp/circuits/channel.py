@@ -1,7 +1,7 @@
 """The charging map as a ``qiskit.quantum_info`` channel (Tacchino et al., Eq. 2).
 
 For a charging time τ the map is the exact propagator e^{𝓛τ} of the model's Lindblad
-equation, computed by qiskit-dynamics (:func:`qbexp.experiments.engine.charging_superoperator`,
+equation, computed by qiskit-dynamics (:func:`qbexp.dynamics.propagator`,
 which reaches long τ by exact squaring).  Both qbexp and ``SuperOp`` vectorise by column
 stacking, so the d² × d² matrix *is* the ``SuperOp`` data.  τ = ∞ means "charged to the
 steady state": the limit map P₀ = lim_{t→∞} e^{𝓛t}, the projection onto the stationary
@@ -21,9 +21,8 @@ import math
 import numpy as np
 from qiskit.quantum_info import Choi, Kraus, SuperOp
 
-from qbexp.dynamics import steady_state
+from qbexp.dynamics import propagator, steady_state
 from qbexp.errors import QbexpError
-from qbexp.experiments.engine import charging_superoperator
 from qbexp.models.lindblad import LindbladModel
 
 #: Default tolerance of the CPTP check (largest negative Choi eigenvalue, trace-preservation error).
@@ -37,7 +36,7 @@ def charging_channel(model: LindbladModel, tau: float) -> SuperOp:
     check_tau(tau)
     if math.isinf(tau):
         return steady_state_channel(model)
-    return check_cptp(SuperOp(charging_superoperator(model, float(tau))), f"e^(L tau) of the {model.name} model")
+    return check_cptp(SuperOp(propagator(model, float(tau))), f"e^(L tau) of the {model.name} model")
 
 
 def steady_state_channel(model: LindbladModel) -> SuperOp:

@@ -20,6 +20,10 @@ from qbexp.dynamics.liouvillian import liouvillian, supported_blocks, unvec, vec
 from qbexp.errors import QbexpError
 from qbexp.models.lindblad import LindbladModel
 
+#: Longest interval one qiskit-dynamics solve of :func:`propagator` covers; longer times are
+#: reached by exact squaring.
+MAX_SOLVER_TIME = 0.5
+
 #: Blocks up to this size are evaluated as dense numpy arrays, larger ones as scipy sparse
 #: matrices (measured crossover on a 2-core machine: see benchmarks/bench_evolution.py).
 DENSE_BLOCK_MAX = 64
@@ -55,16 +59,21 @@ def evolve(
 
 
 def propagator(model: LindbladModel, tau: float, rtol: float = 1e-12, atol: float = 1e-14) -> np.ndarray:
-    """The d² × d² superoperator e^{𝓛τ} (column stacking), block by block with qiskit-dynamics."""
+    """The d² × d² superoperator e^{𝓛τ} (column stacking) as (e^{𝓛τ/2^k})^{2^k}: one
+    qiskit-dynamics solve per invariant block over τ/2^k ≤ :data:`MAX_SOLVER_TIME`, then k
+    exact squarings (an ODE solve costs in proportion to its interval, a squaring does not)."""
     if not np.isfinite(tau) or tau <= 0:
-        raise QbexpError(f"charging time tau = {tau}; it must be > 0")
+        raise QbexpError(f"charging time tau = {tau}; it must be a finite number > 0")
+    k = max(0, int(np.ceil(np.log2(tau / MAX_SOLVER_TIME))))
     generator = liouvillian(model)
     d2 = model.dim**2
     out = np.zeros((d2, d2), dtype=complex)
     for block in supported_blocks(generator, np.ones(d2)):
         eye = np.eye(block.size, dtype=complex)
-        sol = _solve_block(generator, block, eye, np.array([tau]), rtol, atol, "DOP853")
+        sol = _solve_block(generator, block, eye, np.array([tau / 2**k]), rtol, atol, "DOP853")
         out[np.ix_(block, block)] = sol[-1]
+    for _ in range(k):
+        out = out @ out
     return out
 
 

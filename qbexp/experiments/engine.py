@@ -1,7 +1,7 @@
 """The NESS-fuelled two-stroke engine of Tacchino et al.: Eqs. (2)–(5), (10) and (13).
 
 Stroke 1 charges for a time τ with the exact superoperator e^{𝓛τ} (Eq. 2), computed once per
-τ by qiskit-dynamics (:func:`charging_superoperator`); stroke 2 is an instantaneous
+τ by qiskit-dynamics (:func:`qbexp.dynamics.propagator`); stroke 2 is an instantaneous
 discharge unitary U.  One cycle is the map of Eq. (4),
 
     ρ → U e^{𝓛τ}(ρ) U†,
@@ -40,9 +40,6 @@ DISCHARGES = ("local1", "local2", "global", "optimal")
 CONVERGENCE_RTOL = 1e-3
 #: Longest run of cycles searched for convergence.
 MAX_CYCLES = 100_000
-#: Longest interval handed to the qiskit-dynamics propagator; longer charging times are
-#: reached by exact squaring (its ODE solve costs in proportion to the interval).
-MAX_SOLVER_TIME = 0.5
 #: Largest number of self-consistency rounds for the OSS of the ``optimal`` discharge.
 MAX_POLICY_ROUNDS = 50
 
@@ -59,17 +56,6 @@ _PAULI = {"I": np.eye(2), "Z": np.diag([1.0, -1.0])}
 def ness(model: LindbladModel) -> np.ndarray:
     """The non-equilibrium steady state, 𝓛(ρ_NESS) = 0 (below Eq. 2)."""
     return unique_steady_state(model)
-
-
-def charging_superoperator(model: LindbladModel, tau: float) -> np.ndarray:
-    """e^{𝓛τ} (Eq. 2) as (e^{𝓛τ/2^k})^{2^k}: one qiskit-dynamics propagator over
-    τ/2^k ≤ MAX_SOLVER_TIME, then k exact squarings."""
-    _check_tau(tau)
-    k = max(0, int(np.ceil(np.log2(tau / MAX_SOLVER_TIME))))
-    out = propagator(model, tau / 2**k)
-    for _ in range(k):
-        out = out @ out
-    return out
 
 
 def heat_current(model: LindbladModel, rho, bath: str = "A") -> float:
@@ -219,14 +205,14 @@ class EngineCycle:
 
 
 def engine_cycle(model: LindbladModel, tau: float, discharge: str = "local1") -> EngineCycle:
-    """Precompute e^{𝓛τ} (:func:`charging_superoperator`) and ∫₀^τ e^{𝓛t} dt for charging time ``tau``.
+    """Precompute e^{𝓛τ} (:func:`qbexp.dynamics.propagator`) and ∫₀^τ e^{𝓛t} dt for charging time ``tau``.
 
     The integral is the top-right block of exp([[𝓛, 1], [0, 0]] τ) (Van Loan's block
     exponential), exact up to rounding.
     """
     if discharge not in DISCHARGES:
         raise QbexpError(f"unknown discharge {discharge!r}; choose one of {', '.join(DISCHARGES)}")
-    charging = charging_superoperator(model, tau)
+    charging = propagator(model, tau)
     gen = liouvillian(model).toarray()
     n = gen.shape[0]
     block = np.zeros((2 * n, 2 * n), dtype=complex)
@@ -304,7 +290,8 @@ def cycle_trajectory(
 
     Discharges happen at t = 0, τ, 2τ, …; each instant appears twice, with the state just
     before and just after the discharge.  Charging is sampled every τ/``points_per_cycle``
-    with the exact propagator of that step (:func:`charging_superoperator`).  The last state is the one
+    with the exact propagator of that step (:func:`qbexp.dynamics.propagator`).  The last state is
+    the one
     charged at t = cycles · τ, before its discharge.
     """
     _check_tau(tau)
@@ -313,7 +300,7 @@ def cycle_trajectory(
         raise QbexpError(f"points_per_cycle = {points_per_cycle}; it must be an integer >= 1")
     if discharge not in DISCHARGES:
         raise QbexpError(f"unknown discharge {discharge!r}; choose one of {', '.join(DISCHARGES)}")
-    step = charging_superoperator(model, tau / points_per_cycle)
+    step = propagator(model, tau / points_per_cycle)
     d = model.dim
     rho = ness(model) if rho_c is None else np.asarray(rho_c, dtype=complex)
     times, states = [], []
