@@ -82,3 +82,24 @@ def test_fig4_concurrence_and_discord(script, tmp_path):
         assert r["discord"] <= abs(c * z / zp - 1) + 1e-8  # D ≤ C_l1 (App. B)
         if c == 0:  # pure |ψ−⟩: discord = entanglement entropy = 1 bit
             assert r["discord"] == pytest.approx(1.0, abs=1e-8)
+
+
+def test_fig1b_shots_measures_ergotropy_on_aer(script, tmp_path, capsys):
+    rows = run(script("fig1b_shots"), tmp_path, "--shots", "300", "--points", "3", "--betas", "1",
+               "--curve-points", "5", "--seed", "4")
+    assert [(r["beta"], r["c"]) for r in rows] == [(1.0, 0.0), (1.0, 0.5), (1.0, 1.0)]
+    beta = 1.0
+    zp, _ = z_factors(beta)
+    for r in rows:
+        c = r["c"]
+        if c < 0.5:  # Eq. 11, first branch
+            w = 1 - c * (1 + 3 * np.cosh(beta) + np.sinh(beta)) / (1 + 2 * np.cosh(beta))
+            assert r["ergotropy_exact"] == pytest.approx(w, abs=1e-8)
+        if c == 1:
+            assert r["ergotropy_exact"] == pytest.approx(np.exp(-2 * beta) / zp, abs=1e-8)
+        assert abs(r["ergotropy"] - r["ergotropy_exact"]) <= 3.5 * r["ergotropy_stderr"]
+        assert r["covered"] == float(r["ergotropy_ci95_lo"] <= r["ergotropy_exact"] <= r["ergotropy_ci95_hi"])
+    assert f"all: {int(sum(r['covered'] for r in rows))}/3" in capsys.readouterr().out
+    # the sweep's run directories are kept: the same command resumes without simulating again
+    runs = tmp_path / "fig1b_shots_runs" / "kraus_shots=300_seed=4" / "beta=1.0"
+    assert sorted(p.name for p in runs.iterdir()) == ["c=0.0", "c=0.5", "c=1.0", "sweep.csv", "sweep.json", "sweep.png"]

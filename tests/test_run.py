@@ -81,6 +81,7 @@ def test_rerun_submits_nothing_and_other_run_is_refused(tmp_path, capsys):
     _run(tmp_path, "r", *args)
     assert sorted(p.name for p in (out / "jobs").iterdir()) == jobs
     manifest = (out / "manifest.json").read_bytes()
+    assert json.loads(manifest)["command"] == "qbexp run " + " ".join(args) + f" --out {out}"
     capsys.readouterr()
     assert main(["run", "collective", "--n", "2", "--beta", "2", "--shots", "300", "--out", str(out)]) == 2
     assert "holds another run" in capsys.readouterr().err

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from qbexp.analysis import ESTIMATORS
 from qbexp.cli.run import print_results
+from qbexp.cli.sweep import print_sweep
 from qbexp.experiments.run import analyze
+from qbexp.experiments.sweep import SWEEP_FILE, analyze_sweep
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("analyze", help="recompute a run's results from its stored counts (no execution)")
-    p.add_argument("dir", type=Path, help="run directory")
+    p.add_argument("dir", type=Path, help="run directory (or sweep directory: every point, sweep.csv and sweep.png)")
     p.add_argument("--estimator", choices=ESTIMATORS, default="linear",
                    help="linear inversion + projection (default) or maximum likelihood")
     p.add_argument("--resamples", type=int, default=300, help="bootstrap replicates (default 300)")
@@ -20,5 +22,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    if (args.dir / SWEEP_FILE).exists() and not (args.dir / "manifest.json").exists():  # a sweep: every point
+        print_sweep(analyze_sweep(args.dir, estimator=args.estimator, resamples=args.resamples), args.json)
+        return 0
     print_results(analyze(args.dir, estimator=args.estimator, resamples=args.resamples), args.json, args.dir)
     return 0

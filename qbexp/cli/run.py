@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from qbexp.cli.output import emit
+from qbexp.cli.sweep import run_sweep_command, swept_name
 from qbexp.errors import QbexpError
 from qbexp.experiments.run import execute, plan_collective, plan_engine
+from qbexp.experiments.sweep import SWEEPABLE
 from qbexp.models import collective_battery, initial_state, two_bath_engine
 from qbexp.models.states import INITIAL_STATE_FORMS
 
@@ -20,17 +22,17 @@ def register(subparsers) -> None:
     kinds = parser.add_subparsers(dest="kind", required=True)
 
     col = kinds.add_parser("collective", help="collective battery charged to its steady state (Cakmak)")
-    col.add_argument("--n", type=int, required=True, help="number of qubits N")
-    col.add_argument("--beta", type=float, required=True, help="inverse bath temperature")
+    col.add_argument("--n", type=int, help="number of qubits N (required unless swept)")
+    col.add_argument("--beta", type=float, help="inverse bath temperature (required unless swept)")
     col.add_argument("--omega", type=float, default=1.0)
     col.add_argument("--gamma", type=float, default=1.0)
     col.add_argument("--f", type=float, default=0.0)
     col.add_argument("--init", default="ground", help="initial state: " + ", ".join(INITIAL_STATE_FORMS))
     _common(col)
-    col.set_defaults(func=run_collective)
+    col.set_defaults(func=run_collective, _parser=col)
 
     eng = kinds.add_parser("engine", help="two-bath engine, charged state at the K-th discharge (Tacchino)")
-    eng.add_argument("--tau", type=float, required=True, help="charging time per cycle")
+    eng.add_argument("--tau", type=float, help="charging time per cycle (required unless swept)")
     eng.add_argument("--cycles", type=int, default=1, help="K: measure the charged state at the K-th discharge (default 1)")
     eng.add_argument("--engine-discharge", choices=ENGINE_DISCHARGES, default="local1",
                      help="discharge of the K-1 earlier cycles (default local1)")
@@ -40,7 +42,7 @@ def register(subparsers) -> None:
     eng.add_argument("--t-hot", type=float, default=2.0)
     eng.add_argument("--t-cold", type=float, default=0.1)
     _common(eng)
-    eng.set_defaults(func=run_engine)
+    eng.set_defaults(func=run_engine, _parser=eng)
 
 
 def _common(p) -> None:
@@ -54,10 +56,16 @@ def _common(p) -> None:
     p.add_argument("--backend", default="aer", help="backend profile: a name in backends/ or a .toml path (default aer)")
     p.add_argument("--out", type=Path, required=True, help="run directory (new, or this same run to resume)")
     p.add_argument("--retry-failed", action="store_true", help="resubmit circuits whose job failed or was cancelled")
+    p.add_argument("--sweep", metavar="NAME=GRID",
+                   help="run a grid of points as one batch, each in OUT/NAME=VALUE/, with OUT/sweep.csv and "
+                        "sweep.png: GRID is START:STOP:COUNT (inclusive) or V1,V2,...; NAME: collective "
+                        f"{', '.join(SWEEPABLE['collective'])}; engine {', '.join(SWEEPABLE['engine'])}")
     p.add_argument("--json", action="store_true", help="print results.json instead of a table")
 
 
 def run_collective(args) -> int:
+    if _sweeping(args, "n", "beta"):
+        return run_sweep_command(args, CHARGINGS)
     _check_shots(args.shots)
     model = collective_battery(args.n, args.beta, omega=args.omega, gamma=args.gamma, f=args.f)
     rho0 = initial_state(args.init, args.n, hamiltonian=model.battery_hamiltonian, beta=args.beta)
@@ -68,6 +76,8 @@ def run_collective(args) -> int:
 
 
 def run_engine(args) -> int:
+    if _sweeping(args, "tau"):
+        return run_sweep_command(args, CHARGINGS)
     _check_shots(args.shots)
     model = two_bath_engine(omega0=args.omega0, lam=args.lam, gamma0=args.gamma0, t_hot=args.t_hot, t_cold=args.t_cold)
     params = {"tau": args.tau, "cycles": args.cycles, "engine_discharge": args.engine_discharge, "omega0": args.omega0,
@@ -77,6 +87,15 @@ def run_engine(args) -> int:
     return _execute(plan, args)
 
 
+def _sweeping(args, *required) -> bool:
+    """Whether ``--sweep`` is given (its spec checked); the options ``required`` unless swept must be set."""
+    swept = swept_name(args)
+    missing = [f"--{o.replace('_', '-')}" for o in required if getattr(args, o) is None and o != swept]
+    if missing:
+        args._parser.error("the following arguments are required: " + ", ".join(missing))
+    return swept is not None
+
+
 def _check_shots(shots) -> None:
     if shots < 1:
         raise QbexpError(f"--shots {shots}; it must be at least 1")
@@ -84,7 +103,7 @@ def _check_shots(shots) -> None:
 
 def _execute(plan, args) -> int:
     results = execute(plan, args.out, backend=args.backend, shots=args.shots, seed=args.seed,
-                      retry_failed=args.retry_failed)
+                      retry_failed=args.retry_failed, argv=args.argv)
     if results is None:
         print(f"not all counts are in yet; see `qbexp status {args.out}` and `qbexp fetch {args.out}`")
         return 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import shlex
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,14 +88,23 @@ def _plan(kind, model, charged, discharge, parameters) -> RunPlan:
 
 
 def execute(plan: RunPlan, out: Path, backend: str = "aer", shots: int = 4000, seed: int | None = None,
-            retry_failed: bool = False, wait: bool = True, argv: list[str] | None = None) -> dict | None:
-    """Run ``plan`` durably in ``out``; analyse when all counts are in (else return None)."""
+            retry_failed: bool = False, wait: bool = True, argv: list[str] | None = None,
+            executor=None, progress: bool = True) -> dict | None:
+    """Run ``plan`` durably in ``out``; analyse when all counts are in (else return None).
+
+    ``wait=False`` only submits what still needs it and returns None (no waiting, no analysis).
+
+    ``executor``: an open executor of the profile ``backend``, seeded with ``seed``, to use
+    instead of a new one; it is left open (the points of a sweep share one connection, see
+    :mod:`qbexp.experiments.sweep`).  ``progress=False`` silences submission and progress output.
+    """
     if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
         raise QbexpError(f"shots = {shots}; it must be an integer >= 1")
-    profile = load_profile(backend)
-    executor = executor_for(profile, seed=seed)
+    shared = executor is not None
+    if not shared:
+        executor = executor_for(load_profile(backend), seed=seed)
     identity = {"kind": plan.kind, "parameters": plan.parameters, "shots": shots, "seed": seed,
-                "backend": profile.name}
+                "backend": executor.profile.name}
     manifest = {
         "identity": identity,
         "command": "qbexp " + shlex.join(argv if argv is not None else sys.argv[1:]),
@@ -112,9 +122,10 @@ def execute(plan: RunPlan, out: Path, backend: str = "aer", shots: int = 4000, s
     _save_array(store.dir / "exact.npy", plan.exact_state)
     _save_array(store.dir / "battery.npy", plan.battery)
     store.save_circuits(list(plan.circuits.values()))
-    with executor:
-        counts = run_durably(store, plan.circuits, executor, shots, retry_failed=retry_failed, wait=wait)
-    if len(counts) < len(plan.circuits):
+    with nullcontext(executor) if shared else executor:
+        counts = run_durably(store, plan.circuits, executor, shots, retry_failed=retry_failed, wait=wait,
+                             progress=progress)
+    if not wait or len(counts) < len(plan.circuits):
         return None
     return analyze(out)
 
