@@ -103,3 +103,25 @@ def test_fig1b_shots_measures_ergotropy_on_aer(script, tmp_path, capsys):
     # the sweep's run directories are kept: the same command resumes without simulating again
     runs = tmp_path / "fig1b_shots_runs" / "kraus_shots=300_seed=4" / "beta=1.0"
     assert sorted(p.name for p in runs.iterdir()) == ["c=0.0", "c=0.5", "c=1.0", "sweep.csv", "sweep.json", "sweep.png"]
+
+
+def test_readout_mitigation_on_aer_noisy(script, tmp_path, capsys):
+    rows = run(script("readout_mitigation"), tmp_path, "--cs", "0.25", "--shots", "2000", "--curve-points", "5")
+    (r,) = rows
+    beta, c = 1.0, 0.25
+    w = 1 - c * (1 + 3 * np.cosh(beta) + np.sinh(beta)) / (1 + 2 * np.cosh(beta))  # Eq. 11
+    assert r["ergotropy_exact"] == pytest.approx(w, abs=1e-8)
+    for f in ("ergotropy", "energy"):
+        for kind in ("raw", "mitigated"):
+            z = (r[f"{f}_{kind}"] - r[f"{f}_exact"]) / r[f"{f}_{kind}_stderr"]
+            assert r[f"{f}_z_{kind}"] == pytest.approx(z, rel=1e-9)
+        # mitigation removes the readout errors, not the gate noise: it lands on the device's state
+        assert abs(r[f"{f}_mitigated"] - r[f"{f}_device"]) <= 3.5 * r[f"{f}_mitigated_stderr"]
+    with open(tmp_path / "readout_mitigation_gates.csv", newline="") as fh:
+        gates = {g["circuit"]: g for g in csv.DictReader(fh)}
+    assert sorted(gates) == ["readout_cal_0", "readout_cal_1"] + [f"tomo_{a}{b}" for a in "XYZ" for b in "XYZ"]
+    calibrated = set(gates["readout_cal_0"]["measured_qubits"].split())
+    assert gates["readout_cal_1"]["measured_qubits"] == gates["readout_cal_0"]["measured_qubits"]
+    assert int(gates["readout_cal_1"]["cx"]) == 0 and int(gates["tomo_ZZ"]["cx"]) > 0
+    assert all(set(g["measured_qubits"].split()) <= calibrated for g in gates.values())
+    assert "readout calibration (c = 0.25): q" in capsys.readouterr().out

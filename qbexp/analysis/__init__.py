@@ -5,6 +5,9 @@ Typical use, with counts from :func:`qbexp.circuits.measure.tomography_circuits`
     data = tomography_data({label: result.get_counts(circuit) for label, circuit in circuits})
     figures = estimate_figures(data, model.battery_hamiltonian, exact_state=rho, seed=1)
     figures["ergotropy"]  # {"value", "stderr", "ci95": [lo, hi], "plug_in", "bias"}
+
+Readout-error mitigation: :mod:`qbexp.analysis.readout` (``readout=`` of
+:func:`estimate_figures` and :func:`work_extracted`).
 """
 
 from qbexp.analysis.bootstrap import (
@@ -26,6 +29,13 @@ from qbexp.analysis.estimators import (
     projected_linear_inversion,
 )
 from qbexp.analysis.figures import FIGURES, METHODS, estimate_figures, figure_functions, work_extracted
+from qbexp.analysis.readout import (
+    ReadoutCalibration,
+    ReadoutModel,
+    apply_assignment,
+    assignment_matrices,
+    mitigate_counts,
+)
 from qbexp.analysis.tomography_data import (
     TomographyData,
     histogram_counts,
@@ -40,7 +50,11 @@ __all__ = [
     "FIGURES",
     "METHODS",
     "MLEResult",
+    "ReadoutCalibration",
+    "ReadoutModel",
     "TomographyData",
+    "apply_assignment",
+    "assignment_matrices",
     "born_probabilities",
     "calibrated_summary",
     "denoised_reference",
@@ -50,6 +64,7 @@ __all__ = [
     "histogram_counts",
     "linear_inversion",
     "maximum_likelihood",
+    "mitigate_counts",
     "percentile_summary",
     "project_to_states",
     "projected_linear_inversion",

@@ -7,7 +7,11 @@ seeded ``numpy.random.Generator``, either
 * parametrically (:func:`simulated_states`), from the Born probabilities of a given state
   with the experiment's shots per setting,
 
-and refitted with the same estimator as the data.  Two rules turn them into
+and refitted with the same estimator as the data.  With readout-error mitigation (a
+:class:`~qbexp.analysis.readout.ReadoutModel`), simulated counts pass through the estimated
+assignment matrices, and every replicate is refitted with the assignment matrices of its own
+calibration, redrawn binomially from the calibration's shots: the spread then includes the
+calibration's uncertainty and the bias of the mitigated estimator.  Two rules turn them into
 ``{"value", "stderr", "ci95"}``:
 
 :func:`percentile_summary` -- the plug-in value and the plain percentile interval of the
@@ -49,6 +53,7 @@ from __future__ import annotations
 import numpy as np
 
 from qbexp.analysis.estimators import born_probabilities, fit_states, project_to_states
+from qbexp.analysis.readout import apply_assignment
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.errors import QbexpError
 
@@ -71,27 +76,45 @@ def _check_resamples(n_resamples) -> int:
     return int(n_resamples)
 
 
-def _fit_in_chunks(draw, n_resamples: int, size: int, estimator: str) -> np.ndarray:
-    """Fit ``n_resamples`` data sets produced chunk by chunk by ``draw(count)``."""
+def _fit_in_chunks(draw, n_resamples: int, size: int, estimator: str, readout=None,
+                   rng: np.random.Generator | None = None) -> np.ndarray:
+    """Fit ``n_resamples`` data sets produced chunk by chunk by ``draw(count)``; with a
+    ``readout`` model, each with assignment matrices of a calibration redrawn with ``rng``."""
     chunk = max(1, _CHUNK_OUTCOMES // size)
-    parts = [fit_states(draw(min(chunk, n_resamples - start)), estimator) for start in range(0, n_resamples, chunk)]
+    parts = []
+    for start in range(0, n_resamples, chunk):
+        count = min(chunk, n_resamples - start)
+        counts = draw(count)
+        assignment = None if readout is None else readout.resampled_assignments(count, rng)
+        parts.append(fit_states(counts, estimator, assignment))
     return np.concatenate(parts)
 
 
-def resampled_states(data: TomographyData, estimator: str, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """States fitted to ``n_resamples`` nonparametric resamples of ``data``, shape ``(B, 2^N, 2^N)``."""
+def resampled_states(data: TomographyData, estimator: str, n_resamples: int, rng: np.random.Generator,
+                     readout=None) -> np.ndarray:
+    """States fitted to ``n_resamples`` nonparametric resamples of ``data``, shape ``(B, 2^N, 2^N)``
+    (and of the calibration of ``readout``, a :class:`~qbexp.analysis.readout.ReadoutModel`)."""
     n_resamples = _check_resamples(n_resamples)
-    return _fit_in_chunks(lambda count: data.resample(count, rng), n_resamples, data.counts.size, estimator)
+    return _fit_in_chunks(lambda count: data.resample(count, rng), n_resamples, data.counts.size, estimator,
+                          readout, rng)
 
 
-def simulated_states(state, shots, estimator: str, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """States fitted to ``n_resamples`` data sets simulated from ``state`` with ``shots[s]`` per setting."""
+def simulated_states(state, shots, estimator: str, n_resamples: int, rng: np.random.Generator,
+                     readout=None) -> np.ndarray:
+    """States fitted to ``n_resamples`` data sets simulated from ``state`` with ``shots[s]`` per setting.
+
+    With ``readout`` (a :class:`~qbexp.analysis.readout.ReadoutModel`) the counts are drawn
+    from ``(⊗ A) p(state)`` and fitted with redrawn calibrations (module docstring).
+    """
     n_resamples = _check_resamples(n_resamples)
     p = np.clip(born_probabilities(state), 0.0, None)
+    if readout is not None:
+        p = np.clip(apply_assignment(p, readout.assignment()), 0.0, None)
     p /= p.sum(axis=1, keepdims=True)
     shots = np.asarray(shots)
     return _fit_in_chunks(
-        lambda count: rng.multinomial(shots, p, size=(count, p.shape[0])), n_resamples, p.size, estimator
+        lambda count: rng.multinomial(shots, p, size=(count, p.shape[0])), n_resamples, p.size, estimator,
+        readout, rng,
     )
 
 

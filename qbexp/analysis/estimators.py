@@ -17,6 +17,10 @@ instead of a dense ``6^N x 4^N`` matrix (1.9e8 complex entries, 3 GB, at N = 6).
 * :func:`maximum_likelihood` -- the maximiser of ``sum_sb n_sb log p_sb(rho)`` over
   density matrices (see its docstring for the algorithm and stopping rule).
 
+With readout-error mitigation (:mod:`qbexp.analysis.readout`), :func:`fit_states` and
+:func:`maximum_likelihood` take per-setting assignment matrices: linear inversion then
+inverts the corrected counts ``(⊗ A^-1) n``, maximum likelihood uses ``p_obs = (⊗ A) p(rho)``.
+
 Functions that take count arrays accept leading batch axes (``(..., 3^N, 2^N)``), which
 the bootstrap uses to fit hundreds of resamples at once.
 """
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.optimize
 
+from qbexp.analysis.readout import apply_assignment, mitigate_counts
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.errors import QbexpError
 
@@ -173,24 +178,32 @@ class MLEResult:
     converged: bool
 
 
-def fit_states(counts, estimator: str = "linear") -> np.ndarray:
+def fit_states(counts, estimator: str = "linear", assignment=None) -> np.ndarray:
     """Fit every data set of a count array ``(..., 3**N, 2**N)`` with the named estimator.
 
     ``estimator`` is ``"linear"`` (:func:`projected_linear_inversion`, vectorised over
     the batch) or ``"mle"`` (:func:`maximum_likelihood`, one data set at a time).
+    ``assignment`` (``(..., 3**N, N, 2, 2)``, broadcasting against the batch): readout
+    assignment matrices of every clbit of every setting (:mod:`qbexp.analysis.readout`);
+    linear inversion then fits the mitigated counts, maximum likelihood the forward model.
     Returns physical states ``(..., 2**N, 2**N)``.
     """
     if estimator not in ESTIMATORS:
         raise QbexpError(f"unknown estimator {estimator!r}; choose one of {', '.join(ESTIMATORS)}")
     counts = _counts_array(counts)
     if estimator == "linear":
-        return projected_linear_inversion(counts)
+        return projected_linear_inversion(counts if assignment is None else mitigate_counts(counts, assignment))
     flat = counts.reshape((-1,) + counts.shape[-2:])
-    states = np.array([maximum_likelihood(c).state for c in flat])
+    if assignment is None:
+        states = np.array([maximum_likelihood(c).state for c in flat])
+    else:
+        matrices = np.broadcast_to(assignment, counts.shape[:-1] + np.shape(assignment)[-3:])
+        matrices = matrices.reshape((-1,) + matrices.shape[-4:])
+        states = np.array([maximum_likelihood(c, assignment=a).state for c, a in zip(flat, matrices)])
     return states.reshape(counts.shape[:-2] + states.shape[-2:])
 
 
-def maximum_likelihood(data, tol: float = 1e-5, max_iter: int = 2000) -> MLEResult:
+def maximum_likelihood(data, tol: float = 1e-5, max_iter: int = 2000, assignment=None) -> MLEResult:
     """Maximum-likelihood state of Pauli-basis counts (or exact probabilities).
 
     Maximises ``L(rho) = sum_sb w_sb log p_sb(rho)``, ``w`` = counts / total shots,
@@ -210,6 +223,12 @@ def maximum_likelihood(data, tol: float = 1e-5, max_iter: int = 2000) -> MLEResu
 
     ``data`` is :class:`TomographyData` or an array ``(3**N, 2**N)`` of non-negative
     weights per setting (counts, or exact probabilities for a noiseless fit).
+
+    ``assignment`` (``(3**N, N, 2, 2)``, see :mod:`qbexp.analysis.readout`): the outcome
+    probabilities become ``p_obs = (⊗_k A_sk) p(rho)`` per setting ``s``.  ``L`` stays concave
+    in ``rho`` (a linear map inside the log), ``G`` becomes ``sum_sb [A_s^T (w_s / p_obs,s)]_b
+    Pi_sb`` with ``tr(G rho) = 1`` still, so the same certificate applies; the fit starts
+    from the projected linear inversion of the mitigated counts.
     """
     counts = np.asarray(_counts_array(data), dtype=float)
     n = _num_qubits(counts.shape[-1], "tomography outcome axis")
@@ -224,7 +243,29 @@ def maximum_likelihood(data, tol: float = 1e-5, max_iter: int = 2000) -> MLEResu
     # Each setting's share of the shots, per outcome: p * share sums to 1 like the weights.
     shot_share = np.broadcast_to(counts.sum(axis=1, keepdims=True) / counts.sum(), counts.shape)
     share = _interleave(shot_share[None], n, 3, 2)[0]
-    start = 0.999 * projected_linear_inversion(counts) + 0.001 * np.eye(dim) / dim
+    if assignment is not None:
+        assignment = np.asarray(assignment, dtype=float)
+        if assignment.shape != (3**n, n, 2, 2):
+            raise QbexpError(f"assignment matrices have shape {assignment.shape}; expected {(3**n, n, 2, 2)}")
+        transposed = assignment.swapaxes(-1, -2)
+        mitigated = mitigate_counts(counts, assignment)
+    else:
+        mitigated = counts
+
+    def observed_probabilities(rho):
+        """Outcome probabilities (qubit factors paired) with the readout errors, if any."""
+        p = _probabilities(rho[None], n)
+        if assignment is None:
+            return p[0]
+        return _interleave(apply_assignment(_deinterleave(p, n, 3, 2), assignment), n, 3, 2)[0]
+
+    def to_ideal_outcomes(ratio):
+        """The weights ``A^T ratio`` of the ideal outcomes (the adjoint of the readout map)."""
+        if assignment is None:
+            return ratio
+        return _interleave(apply_assignment(_deinterleave(ratio[None], n, 3, 2), transposed), n, 3, 2)[0]
+
+    start = 0.999 * projected_linear_inversion(mitigated) + 0.001 * np.eye(dim) / dim
     vals, vecs = np.linalg.eigh(start)
     t0 = vecs * np.sqrt(np.clip(vals, 0.0, None))
 
@@ -239,7 +280,7 @@ def maximum_likelihood(data, tol: float = 1e-5, max_iter: int = 2000) -> MLEResu
         a = t @ t.conj().T
         norm = np.trace(a).real
         rho = a / norm
-        p = _probabilities(rho[None], n)[0]
+        p = observed_probabilities(rho)
         if np.any(p[observed] <= 0):
             result = (t, rho, norm, None, np.inf)
         else:
@@ -248,7 +289,7 @@ def maximum_likelihood(data, tol: float = 1e-5, max_iter: int = 2000) -> MLEResu
             # -L up to a constant: the Kullback-Leibler divergence of p from w, which is
             # small near the optimum and so keeps its floating-point resolution.
             value = float(np.dot(weights[observed], np.log(weights[observed] / (p * share)[observed])))
-            result = (t, rho, norm, _outcome_operator(ratio, n), value)
+            result = (t, rho, norm, _outcome_operator(to_ideal_outcomes(ratio), n), value)
         if len(cache) > 4:
             cache.pop(next(iter(cache)))
         cache[key] = result

@@ -35,6 +35,7 @@ from qbexp.analysis.bootstrap import (
     simulated_states,
 )
 from qbexp.analysis.estimators import fit_states
+from qbexp.analysis.readout import apply_assignment, assignment_matrices
 from qbexp.analysis.tomography_data import TomographyData, histogram_counts
 from qbexp.errors import QbexpError
 from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, as_unitary
@@ -121,6 +122,7 @@ def estimate_figures(
     seed=None,
     method: str = "calibrated",
     coherence_basis=None,
+    readout=None,
 ) -> dict:
     """``{name: {"value", "stderr", "ci95": [lo, hi], ...}}`` for every figure of merit.
 
@@ -132,6 +134,10 @@ def estimate_figures(
     :mod:`qbexp.analysis.bootstrap`).  ``n_resamples`` replicates are drawn per
     bootstrap, ``seed`` seeds every draw.  Values and intervals are clipped to the
     physical range of each figure (e.g. ergotropy >= 0, fidelity <= 1).
+
+    ``readout`` (a :class:`~qbexp.analysis.readout.ReadoutModel` whose measurements are the
+    settings, in row order) mitigates readout errors in the fit and in every replicate
+    (:mod:`qbexp.analysis.readout`, :mod:`qbexp.analysis.bootstrap`).
     """
     if not isinstance(data, TomographyData):
         raise QbexpError("estimate_figures needs TomographyData (see qbexp.analysis.tomography_data)")
@@ -139,17 +145,20 @@ def estimate_figures(
         raise QbexpError(f"unknown interval method {method!r}; choose one of {', '.join(METHODS)}")
     H = as_hamiltonian(hamiltonian, dim=2**data.num_qubits, what=f"Hamiltonian of the {data.num_qubits}-qubit data")
     figures = figure_functions(H, exact_state, coherence_basis)
-    estimate = fit_states(data.counts, estimator)
+    if readout is not None and readout.measured.shape != (3**data.num_qubits, data.num_qubits):
+        raise QbexpError(f"readout model covers {readout.measured.shape} (settings, clbits); the data has "
+                         f"{(3**data.num_qubits, data.num_qubits)}")
+    estimate = fit_states(data.counts, estimator, None if readout is None else readout.assignment())
     resample_rng, estimate_rng, reference_rng = np.random.default_rng(seed).spawn(3)
     if method == "percentile":
-        replicates = resampled_states(data, estimator, n_resamples, resample_rng)
+        replicates = resampled_states(data, estimator, n_resamples, resample_rng, readout)
         return {
             name: percentile_summary(f(estimate[None])[0], f(replicates), bounds)
             for name, (f, bounds) in figures.items()
         }
-    around_estimate = simulated_states(estimate, data.shots, estimator, n_resamples, estimate_rng)
+    around_estimate = simulated_states(estimate, data.shots, estimator, n_resamples, estimate_rng, readout)
     reference = denoised_reference(estimate, around_estimate)
-    around_reference = simulated_states(reference, data.shots, estimator, n_resamples, reference_rng)
+    around_reference = simulated_states(reference, data.shots, estimator, n_resamples, reference_rng, readout)
     out = {}
     for name, (f, bounds) in figures.items():
         plug_in = f(estimate[None])[0]
@@ -163,19 +172,27 @@ def estimate_figures(
     return out
 
 
-def _energy_from_counts(histogram: Mapping, energies: np.ndarray, what: str) -> tuple[float, float]:
-    """Mean energy and its multinomial standard error from one eigenbasis histogram."""
+def _energy_from_counts(histogram: Mapping, energies: np.ndarray, what: str, assignment=None) -> tuple:
+    """Mean energy, its multinomial standard error and the frequencies of one eigenbasis histogram.
+
+    With ``assignment`` (``(N, 2, 2)``, :mod:`qbexp.analysis.readout`) the mean is that of the
+    mitigated distribution, ``eps . (⊗ A)^-1 f = f . ((⊗ A)^-T eps)``: the mean of the effective
+    energies ``(⊗ A)^-T eps`` under the observed frequencies ``f``, whose multinomial variance
+    gives the standard error.
+    """
     counts = histogram_counts(histogram, energies.size.bit_length() - 1, what)
     shots = int(counts.sum())
     if shots == 0:
         raise QbexpError(f"{what} has no shots")
     p = counts / shots
+    if assignment is not None:
+        energies = apply_assignment(energies, np.linalg.inv(assignment).swapaxes(-1, -2))
     mean = float(p @ energies)
     variance = float(p @ (energies - mean) ** 2) / shots
-    return mean, float(np.sqrt(variance))
+    return mean, float(np.sqrt(variance)), p
 
 
-def work_extracted(counts_before: Mapping, counts_after: Mapping, energies) -> dict:
+def work_extracted(counts_before: Mapping, counts_after: Mapping, energies, readout=None) -> dict:
     """Work ``W = E_before - E_after`` from energy-eigenbasis counts before and after the discharge.
 
     Outcome ``k`` (bitstring ``format(k, f"0{N}b")``) means eigenstate ``k`` of energy
@@ -184,16 +201,32 @@ def work_extracted(counts_before: Mapping, counts_after: Mapping, energies) -> d
     is the multinomial one, ``sqrt(Var_p(eps) / shots)``; the two runs are independent,
     so ``stderr(W) = sqrt(se_before^2 + se_after^2)`` and the interval is
     ``W -/+ 1.96 stderr`` (normal approximation).
+
+    ``readout`` (a :class:`~qbexp.analysis.readout.ReadoutModel` with the two measurements,
+    before and after, as its rows) mitigates readout errors: each energy is that of the
+    corrected distribution ``(⊗ A)^-1 f``.  Both energies use the same calibration, whose
+    uncertainty adds ``sum_i (dW/dr_i)^2 r_i (1 - r_i) / n_i`` to the variance (delta method
+    over the binomial error rates ``r_i`` of the calibration, ``n_i`` shots each; the
+    derivatives by central differences).
     """
     energies = np.asarray(energies, dtype=float)
     if energies.ndim != 1 or energies.size < 2 or energies.size & (energies.size - 1):
         raise QbexpError(f"energies must be a 1-D array of 2^N levels, got shape {energies.shape}")
     if not np.all(np.isfinite(energies)):
         raise QbexpError("energies contain NaN or infinite values")
-    e_before, se_before = _energy_from_counts(counts_before, energies, "energy counts before the discharge")
-    e_after, se_after = _energy_from_counts(counts_after, energies, "energy counts after the discharge")
+    if readout is not None and readout.measured.shape != (2, energies.size.bit_length() - 1):
+        raise QbexpError(f"readout model of the work measurement covers {readout.measured.shape} "
+                         f"(measurements, clbits); expected {(2, energies.size.bit_length() - 1)}")
+    before, after = (None, None) if readout is None else readout.assignment()
+    e_before, se_before, p_before = _energy_from_counts(counts_before, energies, "energy counts before the discharge",
+                                                        before)
+    e_after, se_after, p_after = _energy_from_counts(counts_after, energies, "energy counts after the discharge",
+                                                     after)
     value = e_before - e_after
-    stderr = float(np.hypot(se_before, se_after))
+    variance = se_before**2 + se_after**2
+    if readout is not None:
+        variance += _calibration_variance(readout, energies, p_before, p_after)
+    stderr = float(np.sqrt(variance))
     return {
         "value": value,
         "stderr": stderr,
@@ -201,3 +234,24 @@ def work_extracted(counts_before: Mapping, counts_after: Mapping, energies) -> d
         "energy_before": e_before,
         "energy_after": e_after,
     }
+
+
+def _calibration_variance(readout, energies: np.ndarray, p_before: np.ndarray, p_after: np.ndarray) -> float:
+    """Variance of the mitigated work from the calibration's binomial error rates (delta method)."""
+    calibration = readout.calibration
+    rows = calibration.index(readout.measured)
+    rates = calibration.error_rates
+
+    def work(r):
+        inverse = np.linalg.inv(assignment_matrices(r)[rows]).swapaxes(-1, -2)
+        return p_before @ apply_assignment(energies, inverse[0]) - p_after @ apply_assignment(energies, inverse[1])
+
+    step = 1e-6
+    variance = 0.0
+    for index in np.ndindex(rates.shape):
+        up, down = rates.copy(), rates.copy()
+        up[index] += step
+        down[index] -= step
+        slope = (work(up) - work(down)) / (2 * step)
+        variance += slope**2 * rates[index] * (1 - rates[index]) / calibration.shots[index]
+    return float(variance)

@@ -57,6 +57,10 @@ def redact(text: str, secrets=()) -> str:
     return _TOKEN_LIKE.sub("[redacted]", text)
 
 
+def _two_qubit_gates(circuit) -> int:
+    return sum(1 for inst in circuit.data if inst.operation.num_qubits == 2 and inst.operation.name != "barrier")
+
+
 def job_status(job) -> str:
     """A runtime job's status (a string, or a JobStatus in local testing mode) as one of STATUSES."""
     raw = job.status()
@@ -117,21 +121,44 @@ class RuntimeExecutor(Executor):
 
     # -- executor interface ----------------------------------------------------
     def prepare(self, circuits) -> list:
-        from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+        """Transpiled for the device, every circuit on one layout.
 
+        The profile's ``initial_layout``, or else the layout the transpiler chooses for the
+        widest circuit with the most two-qubit gates: the others start on the same physical
+        qubits (a narrower circuit on the first ones), so that readout calibration circuits
+        read the qubits of the protocol (:func:`qbexp.circuits.measure.readout_calibration_circuits`).
+        """
         circuits = list(circuits)
         for circuit in circuits:
             if has_channels(circuit):
                 raise QbexpError(f"circuit {circuit.name!r} holds a Kraus/SuperOp channel, which device "
                                  f"{self.profile.options['device']} cannot run; use its dilation (unitary + reset)")
-        manager = generate_preset_pass_manager(
+        if not circuits:
+            return []
+        with self._calling(f"transpiling for {self.profile.options['device']}"):
+            layout = self.profile.options.get("initial_layout")
+            if layout is None:
+                widest = max(circuits, key=lambda c: (c.num_qubits, _two_qubit_gates(c)))
+                layout = self._pass_manager(None).run(widest).layout.initial_index_layout(filter_ancillas=True)
+            by_width: dict[int, list[int]] = {}
+            for i, circuit in enumerate(circuits):
+                by_width.setdefault(min(circuit.num_qubits, len(layout)), []).append(i)
+            out = [None] * len(circuits)
+            for width, indices in by_width.items():
+                done = self._pass_manager(list(layout[:width])).run([circuits[i] for i in indices])
+                for i, circuit in zip(indices, done):
+                    out[i] = circuit
+            return out
+
+    def _pass_manager(self, initial_layout):
+        from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+
+        return generate_preset_pass_manager(
             optimization_level=self.profile.options.get("optimization_level", 1),
             backend=self.backend,
-            initial_layout=self.profile.options.get("initial_layout"),
+            initial_layout=initial_layout,
             seed_transpiler=self.seed,
         )
-        with self._calling(f"transpiling for {self.profile.options['device']}"):
-            return manager.run(circuits)
 
     def submit(self, named_circuits, shots, tag):
         from qiskit_ibm_runtime import Batch, SamplerV2

@@ -144,6 +144,20 @@ class RunStore:
             out[name] = counts
         return out
 
+    def measured_qubits(self, names) -> dict[str, list]:
+        """For each named circuit with counts, the (physical) qubit read into each classical bit,
+        from the record of the job that produced its counts (see ``backends.submit``)."""
+        records = {r["job_id"]: r for r in self.job_records() if r.get("job_id")}
+        out = {}
+        for name in names:
+            job_id = self._read_json(self.counts_path(name), f"counts of {name!r}").get("job_id")
+            qubits = records.get(job_id, {}).get("measured_qubits", {}).get(name)
+            if not isinstance(qubits, list):
+                raise QbexpError(f"{self.dir}: no job record says which qubits circuit {name!r} was read on "
+                                 f"(job {job_id})")
+            out[name] = qubits
+        return out
+
     # -- jobs -------------------------------------------------------------------
     def job_record_path(self, record: dict) -> Path:
         job_id = record.get("job_id")

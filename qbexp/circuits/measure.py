@@ -1,4 +1,4 @@
-"""Measurement circuits: Pauli-basis state tomography and energy-eigenbasis readout.
+"""Measurement circuits: Pauli-basis state tomography, energy-eigenbasis readout, readout calibration.
 
 Both functions take a measurement-free preparation circuit (it may use ancillas and
 mid-circuit resets), copy it, and append basis rotations on the listed battery
@@ -15,6 +15,9 @@ character belongs to ``qubits[0]``.
   eigenvectors in increasing energy), so outcome ``k`` means eigenstate ``k``; the
   counts feed :func:`qbexp.analysis.work_extracted`.  For the two-bath engine the basis
   is {gg, S, A, ee} (:func:`qbexp.models.engine.energy_basis`).
+* :func:`readout_calibration_circuits` -- the two circuits of a tensored readout
+  calibration (every qubit prepared in 0, then in 1, and read); the counts feed
+  :class:`qbexp.analysis.readout.ReadoutCalibration`.
 """
 
 from __future__ import annotations
@@ -129,3 +132,29 @@ def energy_basis_circuit(circuit: QuantumCircuit, qubits, basis_unitary) -> Quan
     qc.measure(qubits, creg)
     return qc
 
+
+
+def readout_calibration_circuits(num_qubits: int) -> list[tuple[str, QuantumCircuit]]:
+    """``[("0", all 0), ("1", all 1)]``: ``num_qubits`` qubits prepared in ``|0...0>`` or, with X
+    gates, in ``|1...1>``, each measured into the classical bit of its index.
+
+    A tensored calibration (one 2 x 2 assignment matrix per qubit, see
+    :mod:`qbexp.analysis.readout`): two circuits for any number of qubits, at the price of
+    neglecting correlated readout errors.  Built with the width of the protocol circuit and
+    *all* its qubits measured, not only the battery's: on a device, routing may end a
+    battery qubit on the physical qubit where an ancilla started, and the analysis matches
+    each measured clbit to its physical qubit (recorded with the job, see
+    :func:`qbexp.backends.submit.measured_qubits`).  The executor places every circuit of a
+    run on one layout (:meth:`qbexp.backends.ibm.RuntimeExecutor.prepare`), so these
+    circuits read the physical qubits that the protocol circuits start on.
+    """
+    if isinstance(num_qubits, bool) or not isinstance(num_qubits, (int, np.integer)) or num_qubits < 1:
+        raise QbexpError(f"num_qubits = {num_qubits!r}; it must be an integer >= 1")
+    out = []
+    for label in ("0", "1"):
+        qc = QuantumCircuit(int(num_qubits), int(num_qubits), name=f"readout_cal_{label}")
+        if label == "1":
+            qc.x(range(num_qubits))
+        qc.measure(range(num_qubits), range(num_qubits))
+        out.append((label, qc))
+    return out

@@ -7,6 +7,7 @@ from pathlib import Path
 from qbexp.analysis import ESTIMATORS
 from qbexp.cli.run import print_results
 from qbexp.cli.sweep import print_sweep
+from qbexp.errors import QbexpError
 from qbexp.experiments.run import analyze
 from qbexp.experiments.sweep import SWEEP_FILE, analyze_sweep
 
@@ -17,13 +18,19 @@ def register(subparsers) -> None:
     p.add_argument("--estimator", choices=ESTIMATORS, default="linear",
                    help="linear inversion + projection (default) or maximum likelihood")
     p.add_argument("--resamples", type=int, default=300, help="bootstrap replicates (default 300)")
+    p.add_argument("--no-mitigation", dest="mitigation", action="store_false",
+                   help="do not correct readout errors, even if the run holds readout calibration counts")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     if (args.dir / SWEEP_FILE).exists() and not (args.dir / "manifest.json").exists():  # a sweep: every point
+        if not args.mitigation:
+            raise QbexpError(f"--no-mitigation takes one run; analyse a point of the sweep: "
+                             f"qbexp analyze {args.dir}/NAME=VALUE --no-mitigation")
         print_sweep(analyze_sweep(args.dir, estimator=args.estimator, resamples=args.resamples), args.json)
         return 0
-    print_results(analyze(args.dir, estimator=args.estimator, resamples=args.resamples), args.json, args.dir)
+    print_results(analyze(args.dir, estimator=args.estimator, resamples=args.resamples, mitigation=args.mitigation),
+                  args.json, args.dir)
     return 0

@@ -27,7 +27,8 @@ def run_sweep_command(args, chargings: dict) -> int:
         raise QbexpError(f"--init {args.init} and --sweep c=... both set the initial state; drop --init")
     options = {k: getattr(args, k) for k in OPTIONS[args.kind]}
     options.pop("init" if name == "c" else name)
-    options.update(charging=chargings[args.charging], discharge=args.discharge, steps=args.steps)
+    options.update(charging=chargings[args.charging], discharge=args.discharge, steps=args.steps,
+                   readout_calibration=getattr(args, "readout_mitigation", False))
     summary = run_sweep(name, values, lambda v: plan_point(args.kind, options, name, v), args.out,
                         backend=args.backend, shots=args.shots, seed=args.seed, retry_failed=args.retry_failed,
                         argv=args.argv)

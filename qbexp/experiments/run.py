@@ -9,7 +9,17 @@ Measurements on the battery qubits of the protocol circuit:
 * ``tomo_<SETTING>`` — the 3^N Pauli settings of state tomography;
 * ``energy_before`` / ``energy_after`` (with ``discharge``) — the battery measured in the
   eigenbasis of its Hamiltonian before and after the ergotropy-optimal discharge of the
-  exact charged state, so that W = E_before − E_after comes from shots alone.
+  exact charged state, so that W = E_before − E_after comes from shots alone;
+* ``readout_cal_0`` / ``readout_cal_1`` (with ``readout_calibration``, ``qbexp run ...
+  --readout-mitigation``) — every qubit of the protocol's width prepared in 0 / 1 and read:
+  a tensored readout calibration, run in the same job and on the same layout as the rest.
+
+Readout-error mitigation (:mod:`qbexp.analysis.readout`): :func:`analyze` applies it when
+the run holds calibration counts (``qbexp analyze DIR --no-mitigation`` turns it off).  The
+physical qubit behind every classical bit is taken from the job records
+(``measured_qubits``), so a battery qubit that routing moved is corrected with its own
+assignment matrix.  results.json says whether it was applied (``readout_mitigation``) and
+holds the calibration (``readout_calibration``: matrices, error rates, fidelities).
 
 The exact values (Lindblad state, qiskit-dynamics) are stored with the run (``exact.npy``,
 ``battery.npy``) so that ``qbexp analyze`` needs nothing but the directory.
@@ -26,19 +36,21 @@ from pathlib import Path
 
 import numpy as np
 
-from qbexp.analysis import estimate_figures, tomography_data, work_extracted
+from qbexp.analysis import ReadoutCalibration, ReadoutModel, estimate_figures, tomography_data, work_extracted
 from qbexp.backends.executors import executor_for
 from qbexp.backends.profiles import load_profile
 from qbexp.backends.store import RunStore, package_versions
 from qbexp.backends.submit import run_durably
 from qbexp.circuits.discharge import ergotropy_discharge
-from qbexp.circuits.measure import energy_basis_circuit, tomography_circuits
+from qbexp.circuits.measure import energy_basis_circuit, readout_calibration_circuits, tomography_circuits
 from qbexp.circuits.protocols import collective_protocol, engine_protocol
 from qbexp.errors import QbexpError
 from qbexp.experiments.report import plot_estimates
 from qbexp.thermo import figures_of_merit
 
 ESTIMATES = ("ergotropy", "energy", "coherence_l1", "coherence_rel_entropy", "fidelity")
+#: Names of the readout calibration circuits (all qubits prepared in 0, in 1).
+CALIBRATION = ("readout_cal_0", "readout_cal_1")
 
 
 @dataclass
@@ -55,23 +67,26 @@ class RunPlan:
 
 
 def plan_collective(model, rho0, charging: str = "collision", discharge: bool = False,
-                    steps: int | None = None, parameters: dict | None = None) -> RunPlan:
-    """The collective battery charged to its steady state (τ = ∞) from ``rho0``."""
+                    steps: int | None = None, parameters: dict | None = None,
+                    readout_calibration: bool = False) -> RunPlan:
+    """The collective battery charged to its steady state (τ = ∞) from ``rho0``.
+
+    ``readout_calibration`` adds the readout calibration circuits (module docstring)."""
     charged = collective_protocol(model, rho0, math.inf, charging=charging, steps=steps)
-    return _plan("collective", model, charged, discharge, parameters or {})
+    return _plan("collective", model, charged, discharge, parameters or {}, readout_calibration)
 
 
 def plan_engine(model, tau: float, cycles: int, charging: str = "collision", discharge: bool = False,
                 engine_discharge: str = "local1", steps: int | None = None,
-                parameters: dict | None = None) -> RunPlan:
+                parameters: dict | None = None, readout_calibration: bool = False) -> RunPlan:
     """The engine's charged state at its ``cycles``-th discharge from the NESS (Fig. 4b): the
     discharged NESS, ``cycles`` − 1 cycles with ``engine_discharge``, one more charging stroke."""
     charged = engine_protocol(model, tau, cycles, discharge=engine_discharge, charging=charging,
                               steps=steps, final_discharge=False)
-    return _plan("engine", model, charged, discharge, parameters or {})
+    return _plan("engine", model, charged, discharge, parameters or {}, readout_calibration)
 
 
-def _plan(kind, model, charged, discharge, parameters) -> RunPlan:
+def _plan(kind, model, charged, discharge, parameters, readout_calibration=False) -> RunPlan:
     system = charged.system_qubits
     circuits = {f"tomo_{label}": qc for label, qc in tomography_circuits(charged.circuit, system)}
     battery = model.battery_matrix()
@@ -80,9 +95,13 @@ def _plan(kind, model, charged, discharge, parameters) -> RunPlan:
         discharged = charged.circuit.compose(ergotropy_discharge(charged.exact_state, battery), qubits=system)
         circuits["energy_before"] = energy_basis_circuit(charged.circuit, system, basis)
         circuits["energy_after"] = energy_basis_circuit(discharged, system, basis)
+    parameters = {**parameters, "charging": charged.charging, "collision_steps": charged.steps}
+    if readout_calibration:  # recorded only when on, so that earlier runs keep their identity
+        parameters["readout_mitigation"] = True
+        for name, (_, qc) in zip(CALIBRATION, readout_calibration_circuits(charged.circuit.num_qubits)):
+            circuits[name] = qc
     for name, qc in circuits.items():
         qc.name = name
-    parameters = {**parameters, "charging": charged.charging, "collision_steps": charged.steps}
     return RunPlan(kind, parameters, circuits, model.num_qubits, charged.exact_state, battery,
                    [float(e) for e in energies])
 
@@ -130,8 +149,12 @@ def execute(plan: RunPlan, out: Path, backend: str = "aer", shots: int = 4000, s
     return analyze(out)
 
 
-def analyze(out: Path, estimator: str = "linear", resamples: int = 300) -> dict:
-    """results.json (and results.png) of the run in ``out``, from its stored counts alone."""
+def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigation: bool = True) -> dict:
+    """results.json (and results.png) of the run in ``out``, from its stored counts alone.
+
+    ``mitigation``: correct readout errors when the run holds readout calibration counts
+    (module docstring); False analyses the raw counts.
+    """
     store = RunStore(out)
     manifest = store.manifest()
     names = manifest.get("circuit_names")
@@ -142,14 +165,27 @@ def analyze(out: Path, estimator: str = "linear", resamples: int = 300) -> dict:
     battery = _load_array(store.dir / "battery.npy")
     data = tomography_data({n.removeprefix("tomo_"): c for n, c in counts.items() if n.startswith("tomo_")},
                            manifest["num_qubits"])
+    try:
+        calibration, qubits = _readout_calibration(store, counts)
+        mitigate = mitigation and calibration is not None
+        settings = [f"tomo_{label}" for label in data.labels]
+        tomo_readout = ReadoutModel(calibration, [qubits[n] for n in settings]) if mitigate else None
+        work_readout = (ReadoutModel(calibration, [qubits["energy_before"], qubits["energy_after"]])
+                        if mitigate and "energy_before" in counts else None)
+    except QbexpError as err:
+        if mitigation:
+            raise QbexpError(f"readout mitigation: {err}; to analyse the raw counts: "
+                             f"qbexp analyze {store.dir} --no-mitigation") from None
+        calibration = qubits = tomo_readout = work_readout = None  # unusable, and not asked for
+        mitigate = False
     estimates = estimate_figures(data, battery, exact_state=exact, estimator=estimator,
-                                 n_resamples=resamples, seed=manifest.get("seed"))
+                                 n_resamples=resamples, seed=manifest.get("seed"), readout=tomo_readout)
     estimates = {name: {k: _float(v) for k, v in est.items()} for name, est in estimates.items()}
     exact_figures = {k: v for k, v in figures_of_merit(exact, battery).items() if k in ESTIMATES}
     exact_figures["fidelity"] = 1.0
     if "energy_before" in counts:
         estimates["work_extracted"] = {k: _float(v) for k, v in work_extracted(
-            counts["energy_before"], counts["energy_after"], manifest["energies"]).items()}
+            counts["energy_before"], counts["energy_after"], manifest["energies"], readout=work_readout).items()}
         exact_figures["work_extracted"] = exact_figures["ergotropy"]
     results = {
         "kind": manifest["kind"],
@@ -157,13 +193,26 @@ def analyze(out: Path, estimator: str = "linear", resamples: int = 300) -> dict:
         "shots": manifest["shots"],
         "estimator": estimator,
         "bootstrap_resamples": resamples,
+        "readout_mitigation": mitigate,
         "estimates": estimates,
         "exact": exact_figures,
         "within_ci95": {n: bool(e["ci95"][0] <= exact_figures[n] <= e["ci95"][1]) for n, e in estimates.items()},
     }
+    if calibration is not None:
+        results["readout_calibration"] = {**calibration.to_dict(), "measured_qubits": qubits}
     store.save_results(results)
-    plot_estimates(results, store.dir / "results.png", title=f"{manifest['kind']} battery, {manifest['shots']} shots/setting")
+    title = f"{manifest['kind']} battery, {manifest['shots']} shots/setting" + (", readout mitigated" if mitigate else "")
+    plot_estimates(results, store.dir / "results.png", title=title)
     return results
+
+
+def _readout_calibration(store: RunStore, counts: dict):
+    """The run's readout calibration and the physical qubits read by every circuit, or (None, None)."""
+    if not all(name in counts for name in CALIBRATION):
+        return None, None
+    qubits = store.measured_qubits(list(counts))
+    calibration = ReadoutCalibration.from_counts(*(counts[n] for n in CALIBRATION), *(qubits[n] for n in CALIBRATION))
+    return calibration, qubits
 
 
 def _float(value):
