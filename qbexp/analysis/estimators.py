@@ -38,6 +38,9 @@ from qbexp.errors import QbexpError
 
 #: Names accepted by :func:`fit_states`.
 ESTIMATORS = ("linear", "mle")
+#: Internal estimator name of :func:`fit_states`: plain linear inversion, not projected, for
+#: figures linear in the state (their unbiased estimate; :mod:`qbexp.analysis.figures`).
+UNPROJECTED = "unprojected"
 
 _PAULIS = np.array([np.eye(2), [[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=complex)
 #: state (row r, col c) -> Pauli coordinate tr(rho sigma_p) = sum_rc rho[r, c] sigma_p[c, r].
@@ -182,15 +185,18 @@ def fit_states(counts, estimator: str = "linear", assignment=None) -> np.ndarray
     """Fit every data set of a count array ``(..., 3**N, 2**N)`` with the named estimator.
 
     ``estimator`` is ``"linear"`` (:func:`projected_linear_inversion`, vectorised over
-    the batch) or ``"mle"`` (:func:`maximum_likelihood`, one data set at a time).
+    the batch) or ``"mle"`` (:func:`maximum_likelihood`, one data set at a time); the
+    internal :data:`UNPROJECTED` returns the linear inversion itself (Hermitian, unit trace).
     ``assignment`` (``(..., 3**N, N, 2, 2)``, broadcasting against the batch): readout
     assignment matrices of every clbit of every setting (:mod:`qbexp.analysis.readout`);
     linear inversion then fits the mitigated counts, maximum likelihood the forward model.
-    Returns physical states ``(..., 2**N, 2**N)``.
+    Returns physical states ``(..., 2**N, 2**N)`` (except for :data:`UNPROJECTED`).
     """
-    if estimator not in ESTIMATORS:
+    if estimator not in (*ESTIMATORS, UNPROJECTED):
         raise QbexpError(f"unknown estimator {estimator!r}; choose one of {', '.join(ESTIMATORS)}")
     counts = _counts_array(counts)
+    if estimator == UNPROJECTED:
+        return linear_inversion(counts if assignment is None else mitigate_counts(counts, assignment))
     if estimator == "linear":
         return projected_linear_inversion(counts if assignment is None else mitigate_counts(counts, assignment))
     flat = counts.reshape((-1,) + counts.shape[-2:])

@@ -30,11 +30,12 @@ from qbexp.analysis.bootstrap import (
     DEFAULT_RESAMPLES,
     calibrated_summary,
     denoised_reference,
+    normal_summary,
     percentile_summary,
     resampled_states,
     simulated_states,
 )
-from qbexp.analysis.estimators import fit_states
+from qbexp.analysis.estimators import UNPROJECTED, fit_states
 from qbexp.analysis.readout import apply_assignment, assignment_matrices
 from qbexp.analysis.tomography_data import TomographyData, histogram_counts
 from qbexp.errors import QbexpError
@@ -50,6 +51,9 @@ METHODS = ("calibrated", "percentile")
 #: Figures that are sums over matrix entries, whose bias comes from zero entries
 #: (:func:`qbexp.analysis.bootstrap.calibrated_summary`, ``entrywise``).
 ENTRYWISE = frozenset({"coherence_l1"})
+
+#: Figures linear in the state: estimated by the unprojected linear inversion (unbiased).
+LINEAR = frozenset({"energy"})
 
 #: Two-sided 95 % normal quantile.
 _Z95 = 1.959963984540054
@@ -133,7 +137,10 @@ def estimate_figures(
     value with the plain percentile interval of a nonparametric bootstrap (see
     :mod:`qbexp.analysis.bootstrap`).  ``n_resamples`` replicates are drawn per
     bootstrap, ``seed`` seeds every draw.  Values and intervals are clipped to the
-    physical range of each figure (e.g. ergotropy >= 0, fidelity <= 1).
+    physical range of each figure (e.g. ergotropy >= 0, fidelity <= 1).  With the calibrated
+    method the energy (linear in the state) comes from the unprojected linear inversion with
+    a normal interval, and the fidelity's interval is calibrated at ``exact_state`` (see
+    :mod:`qbexp.analysis.bootstrap`).
 
     ``readout`` (a :class:`~qbexp.analysis.readout.ReadoutModel` whose measurements are the
     settings, in row order) mitigates readout errors in the fit and in every replicate
@@ -149,7 +156,7 @@ def estimate_figures(
         raise QbexpError(f"readout model covers {readout.measured.shape} (settings, clbits); the data has "
                          f"{(3**data.num_qubits, data.num_qubits)}")
     estimate = fit_states(data.counts, estimator, None if readout is None else readout.assignment())
-    resample_rng, estimate_rng, reference_rng = np.random.default_rng(seed).spawn(3)
+    resample_rng, estimate_rng, reference_rng, linear_rng, exact_rng = np.random.default_rng(seed).spawn(5)
     if method == "percentile":
         replicates = resampled_states(data, estimator, n_resamples, resample_rng, readout)
         return {
@@ -159,16 +166,26 @@ def estimate_figures(
     around_estimate = simulated_states(estimate, data.shots, estimator, n_resamples, estimate_rng, readout)
     reference = denoised_reference(estimate, around_estimate)
     around_reference = simulated_states(reference, data.shots, estimator, n_resamples, reference_rng, readout)
+    assignment = None if readout is None else readout.assignment()
+    unprojected = fit_states(data.counts, UNPROJECTED, assignment)
+    around_unprojected = simulated_states(estimate, data.shots, UNPROJECTED, n_resamples, linear_rng, readout)
     out = {}
     for name, (f, bounds) in figures.items():
         plug_in = f(estimate[None])[0]
-        out[name] = calibrated_summary(
-            plug_in,
-            f(around_estimate) - plug_in,
-            f(around_reference) - f(reference[None])[0],
-            bounds,
-            entrywise=name in ENTRYWISE,
-        )
+        if name in LINEAR:
+            out[name] = normal_summary(f(unprojected[None])[0], f(around_unprojected), bounds)
+        elif name == "fidelity":  # calibrated at the exact state (module docstring of bootstrap)
+            around_exact = simulated_states(exact_state, data.shots, estimator, n_resamples, exact_rng, readout)
+            deviations = f(around_exact) - 1.0
+            out[name] = calibrated_summary(plug_in, deviations, deviations, bounds)
+        else:
+            out[name] = calibrated_summary(
+                plug_in,
+                f(around_estimate) - plug_in,
+                f(around_reference) - f(reference[None])[0],
+                bounds,
+                entrywise=name in ENTRYWISE,
+            )
     return out
 
 
