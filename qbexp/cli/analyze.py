@@ -7,7 +7,6 @@ from pathlib import Path
 from qbexp.analysis import ESTIMATORS
 from qbexp.cli.run import print_results
 from qbexp.cli.sweep import print_sweep
-from qbexp.errors import QbexpError
 from qbexp.experiments.run import analyze
 from qbexp.experiments.sweep import SWEEP_FILE, analyze_sweep
 
@@ -26,10 +25,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     if (args.dir / SWEEP_FILE).exists() and not (args.dir / "manifest.json").exists():  # a sweep: every point
-        if not args.mitigation:
-            raise QbexpError(f"--no-mitigation takes one run; analyse a point of the sweep: "
-                             f"qbexp analyze {args.dir}/NAME=VALUE --no-mitigation")
-        print_sweep(analyze_sweep(args.dir, estimator=args.estimator, resamples=args.resamples), args.json)
+        print_sweep(analyze_sweep(args.dir, estimator=args.estimator, resamples=args.resamples,
+                                  mitigation=args.mitigation), args.json)
         return 0
     print_results(analyze(args.dir, estimator=args.estimator, resamples=args.resamples, mitigation=args.mitigation),
                   args.json, args.dir)

@@ -288,8 +288,10 @@ def _collect(out: Path, labels, executors, sizes, name: str, progress: bool) -> 
 
 
 # -- analysis ------------------------------------------------------------------------------
-def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = 300, progress: bool = True) -> dict:
-    """Analyse every point of the sweep in ``out`` from its counts; write sweep.csv and sweep.png.
+def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = 300, mitigation: bool = True,
+                  progress: bool = True) -> dict:
+    """Analyse every point of the sweep in ``out`` from its counts; write sweep.csv and sweep.png
+    (``mitigation``: as in :func:`qbexp.experiments.run.analyze`).
 
     Returns ``{"parameter", "values", "dirs", "results" (each point's results.json), "csv", "png"}``.
     """
@@ -298,7 +300,7 @@ def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = 300, pr
     out = Path(out)
     sweep = _read_sweep(out)
     name, points = sweep["parameter"], sweep["points"]
-    results = [analyze(out / p["dir"], estimator=estimator, resamples=resamples)
+    results = [analyze(out / p["dir"], estimator=estimator, resamples=resamples, mitigation=mitigation)
                for p in tqdm(points, desc=f"sweep {name}: analysing", unit="point", disable=not progress,
                              file=sys.stderr, leave=False, delay=0.5)]
     values = [p["value"] for p in points]
