@@ -139,7 +139,8 @@ def main():
         if "qe cvxpy" not in fitters:
             print(f"{n:>2} {'qe cvxpy':14s}  not run: cvxpy is not installed")
 
-    print(f"\nestimate_figures (calibrated bootstrap, {args.resamples} + {args.resamples} replicates, LI+proj)")
+    print(f"\nestimate_figures (calibrated bootstrap, LI+proj: 3 x {args.resamples} refits around the estimate, the "
+          f"denoised estimate and the exact state, plus {args.resamples} unprojected for the energy)")
     print(f"{'N':>2} {'time [s]':>9} {'peak [MB]':>9}  figure       exact    value    ci95                 inside")
     for n, (data, rho, h) in cases.items():
         seconds, peak, figures = measure(
