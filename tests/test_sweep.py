@@ -135,6 +135,24 @@ def test_lost_jobs_stop_the_sweep_until_retried(tmp_path, capsys, monkeypatch):
     assert (out / "c=0.8" / "counts" / "tomo_XY.json").exists()
 
 
+def test_status_and_fetch_take_a_whole_sweep(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "lost"
+    args = [*BASE, "--shots", "100", "--sweep", "c=0.2,0.8", "--out", str(out)]
+    assert main(args) == 0
+    saved = json.loads((out / "c=0.8" / "counts" / "tomo_YZ.json").read_text())["counts"]
+    (out / "c=0.8" / "counts" / "tomo_YZ.json").unlink()
+    monkeypatch.setattr(aer, "_JOBS", {})  # as in a new process: the simulator jobs are gone
+    capsys.readouterr()
+    assert main(["status", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"{out / 'c=0.2'}: 9 circuits: 9 saved" in text
+    assert f"{out / 'c=0.8'}: 9 circuits: 8 saved, 1 pending" in text
+    assert main(["fetch", str(out), "--retry-failed", "--wait", "--quiet"]) == 0  # every point
+    # resubmitted in a new job; per-circuit seeds give the same counts
+    assert json.loads((out / "c=0.8" / "counts" / "tomo_YZ.json").read_text())["counts"] == saved
+    assert main(["analyze", str(out)]) == 0
+
+
 def test_sweep_on_a_dask_cluster_gives_the_single_process_counts(tmp_path):
     def plan(c):
         return collective_point(2, 1.0, init=f"c:{c}", charging="channel")

@@ -72,9 +72,10 @@ def fetch_pending(store, executor, retry_failed: bool = False, wait: bool = Fals
     ``circuits.qpy`` in the order of ``manifest["circuit_names"]``.
     """
     with store.lock():
-        records = _recover(store, executor)
+        _recover(store, executor)
         if retry_failed:
-            latest = _latest(records)
+            _collect(store, executor, None, False, None, False)  # jobs that ended since count as failed now
+            latest = _latest(store.job_records())
             failed = [n for n, r in latest.items() if r["status"] in FAILED and not store.has_counts(n)]
             if failed:
                 circuits = _stored_circuits(store)

@@ -9,6 +9,7 @@ from qbexp.backends.store import RunStore
 from qbexp.backends.submit import fetch_pending
 from qbexp.cli.status import print_status
 from qbexp.errors import QbexpError
+from qbexp.experiments.sweep import run_dirs
 
 
 def register(subparsers) -> None:
@@ -18,7 +19,7 @@ def register(subparsers) -> None:
         "finished job and record failed ones. Never resubmits a circuit that has a job, unless "
         "--retry-failed asks for failed, cancelled and unconfirmed ones.",
     )
-    p.add_argument("dir", type=Path, help="run directory (holds manifest.json)")
+    p.add_argument("dir", type=Path, help="run directory (holds manifest.json), or a sweep directory: every point")
     p.add_argument("--retry-failed", action="store_true",
                    help="resubmit circuits whose job failed, was cancelled or is unconfirmed")
     p.add_argument("--wait", action="store_true", help="wait until every job has finished")
@@ -30,9 +31,12 @@ def register(subparsers) -> None:
 def run(args) -> int:
     if args.timeout is not None and not (args.wait and args.timeout > 0):
         raise QbexpError(f"--timeout {args.timeout}; it needs --wait and must be > 0 seconds")
-    store = RunStore(args.dir)
-    with executor_from_manifest(store.manifest()) as executor:
-        summary = fetch_pending(store, executor, retry_failed=args.retry_failed, wait=args.wait,
-                                timeout=args.timeout, progress=not args.quiet)
-    print_status(summary)
+    for k, folder in enumerate(run_dirs(args.dir)):
+        store = RunStore(folder)
+        with executor_from_manifest(store.manifest()) as executor:
+            summary = fetch_pending(store, executor, retry_failed=args.retry_failed, wait=args.wait,
+                                    timeout=args.timeout, progress=not args.quiet)
+        if k:
+            print()
+        print_status(summary)
     return 0

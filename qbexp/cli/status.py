@@ -6,6 +6,7 @@ from pathlib import Path
 
 from qbexp.backends.store import RunStore
 from qbexp.backends.submit import run_status
+from qbexp.experiments.sweep import run_dirs
 
 STATES = ("saved", "pending", "failed", "unconfirmed", "not submitted")
 
@@ -16,12 +17,15 @@ def register(subparsers) -> None:
         description="Print each job (id, status, counts saved) and each circuit (saved, pending, failed, "
         "unconfirmed, not submitted) of a run directory. Reads the directory only: no backend is contacted.",
     )
-    p.add_argument("dir", type=Path, help="run directory (holds manifest.json)")
+    p.add_argument("dir", type=Path, help="run directory (holds manifest.json), or a sweep directory: every point")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    print_status(run_status(RunStore(args.dir)))
+    for k, folder in enumerate(run_dirs(args.dir)):
+        if k:
+            print()
+        print_status(run_status(RunStore(folder)))
     return 0
 
 

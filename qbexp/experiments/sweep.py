@@ -249,6 +249,14 @@ def _read_sweep(out: Path) -> dict:
         raise QbexpError(f"{path} is corrupt ({err})") from None
 
 
+def run_dirs(path: Path) -> list[Path]:
+    """The run directories behind ``path``: every point of a sweep, or ``path`` itself."""
+    path = Path(path)
+    if (path / SWEEP_FILE).exists() and not (path / "manifest.json").exists():
+        return [path / p["dir"] for p in _read_sweep(path)["points"]]
+    return [path]
+
+
 def _reseeded(executor, seed):
     """The executor with another seed, sharing its connection (pool, Dask client, service).
 
