@@ -25,6 +25,11 @@ How the model enters the fits (:mod:`qbexp.analysis.estimators`):
 The bootstrap (:mod:`qbexp.analysis.bootstrap`) redraws the calibration counts of every
 replicate (:meth:`ReadoutModel.resampled_assignments`), so the intervals include the
 uncertainty of the calibration.
+
+Written here rather than taken from ``qiskit.result.LocalReadoutMitigator`` (deprecated in
+Qiskit 1.3, gone in 2.0) or mthree: those correct quasi-probabilities after the fact, while
+here the assignment model must also enter the maximum-likelihood forward model and every
+bootstrap replicate, vectorised over settings and replicates.
 """
 
 from __future__ import annotations
