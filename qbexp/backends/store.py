@@ -42,6 +42,16 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def read_json(path: Path, what: str) -> dict:
+    """The JSON object in ``path``; a missing or corrupt file is a one-line :class:`QbexpError`."""
+    if not path.exists():
+        raise QbexpError(f"{what} file {path} is missing")
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise QbexpError(f"{what} file {path} is corrupt ({err})") from None
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +95,7 @@ class RunStore:
         return self
 
     def manifest(self) -> dict:
-        return self._read_json(self.manifest_path, "manifest")
+        return read_json(self.manifest_path, "manifest")
 
     # -- circuits ---------------------------------------------------------------
     def save_circuits(self, circuits) -> None:
@@ -133,7 +143,7 @@ class RunStore:
             raise QbexpError(f"{self.dir}: counts missing for {len(missing)} circuit(s): {shown}")
         out = {}
         for name in names:
-            record = self._read_json(self.counts_path(name), f"counts of {name!r}")
+            record = read_json(self.counts_path(name), f"counts of {name!r}")
             counts = record.get("counts")
             if not isinstance(counts, dict) or not counts or not all(
                 isinstance(v, int) and v >= 0 for v in counts.values()
@@ -150,7 +160,7 @@ class RunStore:
         records = {r["job_id"]: r for r in self.job_records() if r.get("job_id")}
         out = {}
         for name in names:
-            job_id = self._read_json(self.counts_path(name), f"counts of {name!r}").get("job_id")
+            job_id = read_json(self.counts_path(name), f"counts of {name!r}").get("job_id")
             qubits = records.get(job_id, {}).get("measured_qubits", {}).get(name)
             if not isinstance(qubits, list):
                 raise QbexpError(f"{self.dir}: no job record says which qubits circuit {name!r} was read on "
@@ -178,7 +188,7 @@ class RunStore:
         """Every job record, oldest submission first."""
         folder = self.dir / "jobs"
         paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        return sorted((self._read_json(p, "job record") for p in paths), key=lambda r: r.get("seq", 0))
+        return sorted((read_json(p, "job record") for p in paths), key=lambda r: r.get("seq", 0))
 
     @contextmanager
     def lock(self):
@@ -203,10 +213,3 @@ class RunStore:
     def save_results(self, results: dict) -> None:
         atomic_write_text(self.dir / "results.json", json.dumps(results, indent=2, sort_keys=True))
 
-    def _read_json(self, path: Path, what: str) -> dict:
-        if not path.exists():
-            raise QbexpError(f"{what} file {path} is missing")
-        try:
-            return json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise QbexpError(f"{what} file {path} is corrupt ({err})") from None

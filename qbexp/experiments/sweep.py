@@ -40,7 +40,7 @@ import numpy as np
 
 from qbexp.backends.executors import derived_seed, executor_for
 from qbexp.backends.profiles import load_profile
-from qbexp.backends.store import RunStore, atomic_write_text, package_versions
+from qbexp.backends.store import RunStore, atomic_write_text, package_versions, read_json
 from qbexp.backends.submit import fetch_pending
 from qbexp.errors import QbexpError
 from qbexp.experiments.run import analyze, execute, plan_collective, plan_engine
@@ -240,13 +240,7 @@ def _open_sweep(out: Path, sweep: dict) -> None:
 
 
 def _read_sweep(out: Path) -> dict:
-    path = Path(out) / SWEEP_FILE
-    if not path.exists():
-        raise QbexpError(f"{path} is missing: {out} holds no qbexp sweep")
-    try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise QbexpError(f"{path} is corrupt ({err})") from None
+    return read_json(Path(out) / SWEEP_FILE, "sweep")
 
 
 def run_dirs(path: Path) -> list[Path]:
