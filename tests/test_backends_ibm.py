@@ -24,7 +24,7 @@ from qbexp.errors import QbexpError
 
 ENV_TOKEN = "PLANTED-env-token-7f3a"
 ACCOUNT_TOKEN = "PLANTED-account-token-c41e"
-PROFILE = validate("ibm-test", {"kind": "ibm", "device": "ibm_fake", "channel": "ibm_quantum",
+PROFILE = validate("ibm-test", {"kind": "ibm", "device": "ibm_fake", "channel": "ibm_cloud",
                                 "max_circuits_per_job": 1, "poll_interval": 0.01}, "ibm-test", None)
 
 
@@ -45,7 +45,7 @@ class FakeService:
         self.jobs_calls = 0
 
     def active_account(self):
-        return {"channel": "ibm_quantum", "token": ACCOUNT_TOKEN}
+        return {"channel": "ibm_cloud", "token": ACCOUNT_TOKEN}
 
     def backend(self, name):
         if name != "ibm_fake":

@@ -7,8 +7,8 @@ import pytest
 from qbexp.backends import profiles
 from qbexp.backends.aer import AerExecutor
 from qbexp.backends.executors import executor_for, executor_from_manifest
-from qbexp.backends.ibm import RuntimeExecutor
-from qbexp.backends.profiles import Profile, load_profile
+from qbexp.backends.ibm import RuntimeExecutor, client_channels
+from qbexp.backends.profiles import Profile, load_profile, validate
 from qbexp.errors import QbexpError
 
 
@@ -27,7 +27,43 @@ def test_shipped_profiles_load_and_pick_their_executor():
     assert ibm.source.endswith("backends/ibm.toml")
     assert isinstance(executor_for(aer), AerExecutor)
     assert isinstance(executor_for(noisy, seed=1), RuntimeExecutor)
-    assert isinstance(executor_for(ibm), RuntimeExecutor)  # connects only when first used
+    if "ibm_quantum_platform" in client_channels():
+        assert isinstance(executor_for(ibm), RuntimeExecutor)  # connects only when first used
+    else:  # the [dynamics] stack's client predates the IBM Quantum Platform
+        with pytest.raises(QbexpError, match=r"qiskit-ibm-runtime 0\.\d+\.\d+ knows only .*pip install qbexp"):
+            executor_for(ibm)
+
+
+def test_a_channel_the_client_does_not_know_is_one_line_naming_the_fix(monkeypatch):
+    from qbexp.backends import ibm
+
+    monkeypatch.setattr(ibm, "client_channels", lambda: ("ibm_cloud", "ibm_quantum"))
+    profile = load_profile("ibm")
+    with pytest.raises(QbexpError) as info:
+        executor_for(profile)
+    message = str(info.value)
+    assert "\n" not in message and "'ibm_quantum_platform' needs a newer IBM client" in message
+    assert "qiskit-ibm-runtime >= 0.45" in message and "without the [dynamics] extra" in message
+    ibm.check_channel("ibm_cloud")  # known: no error
+    monkeypatch.setenv("QISKIT_IBM_CHANNEL", "ibm_quantum_platform")
+    with pytest.raises(QbexpError, match="needs a newer IBM client"):
+        executor_for(validate("x", {"kind": "ibm", "device": "ibm_fez"}, "x", None))
+
+
+def test_user_config_folder_then_shipped_profiles(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QBEXP_CONFIG_DIR", str(tmp_path / "config"))
+    write(tmp_path / "config", "mydevice", 'kind = "aer-noisy"\ndevice = "FakeTorino"\n')
+    assert load_profile("mydevice").options["device"] == "FakeTorino"
+    assert "mydevice" in profiles.available()
+    write(tmp_path / "backends", "mydevice", 'kind = "aer-noisy"\ndevice = "FakeMarrakesh"\n')
+    assert load_profile("mydevice").options["device"] == "FakeMarrakesh"  # ./backends first
+    shipped = profiles.shipped_dir()
+    assert {p.stem for p in shipped.glob("*.toml")} == {"aer", "aer-noisy", "ibm"}
+    assert load_profile("ibm").source == str((shipped / "ibm.toml").resolve())
+    monkeypatch.delenv("QBEXP_CONFIG_DIR")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert profiles.user_dir() == tmp_path / "xdg" / "qbexp" / "backends"
 
 
 def test_aer_works_without_any_file(tmp_path, monkeypatch):
@@ -55,7 +91,7 @@ def test_cwd_backends_folder_first_then_paths(tmp_path, monkeypatch):
     ('kind = "ibm"\nchannel = "ibm_quantum"', r"kind ibm needs field 'device'"),
     ('kind = "aer-noisy"\ndevice = "FakeNowhere"', r"device = 'FakeNowhere'; it must be a fake device .*FakePerth"),
     ('kind = "aer"\ndevice = "FakePerth"', r"unknown field 'device' for kind aer; valid fields: kind .*scheduler"),
-    ('kind = "ibm"\ndevice = "ibm_x"\nchannel = "ibm_quantum_platform"', r"it must be one of ibm_quantum, ibm_cloud"),
+    ('kind = "ibm"\ndevice = "ibm_x"\nchannel = "ibm_quantum"', r"it must be one of ibm_quantum_platform, ibm_cloud"),
     ('kind = "ibm"\ndevice = "ibm_x"\noptimization_level = 4', r"optimization_level = 4; it must be an integer 0..3"),
     ('kind = "aer-noisy"\ndevice = "FakePerth"\ninitial_layout = [0, 0]', r"distinct physical qubit"),
     ('kind = "aer"\nscheduler = "localhost"', r"Dask scheduler address"),

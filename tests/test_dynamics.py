@@ -383,7 +383,7 @@ def test_qbexp_error_is_a_value_error():
 @pytest.mark.parametrize("n, f", [(2, 0.3), (3, 0.0)])
 def test_liouvillian_equals_qiskit_dynamics_dense_model(n, f):
     """Our scipy.sparse builder equals qiskit-dynamics' own (dense, unrounded) vectorised model."""
-    from qiskit_dynamics.models import LindbladModel as QDModel
+    QDModel = pytest.importorskip("qiskit_dynamics.models", reason="needs the [dynamics] extra").LindbladModel
 
     from qbexp.dynamics import liouvillian
 

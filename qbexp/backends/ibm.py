@@ -35,6 +35,35 @@ class IBMServiceError(QbexpError):
     """A call to IBM Quantum (or to local testing mode) failed; the message holds no secret."""
 
 
+def client_channels() -> tuple[str, ...]:
+    """The channels the installed qiskit-ibm-runtime accepts (its ``ChannelType``)."""
+    import typing
+
+    from qiskit_ibm_runtime.accounts.account import ChannelType
+
+    args = typing.get_args(ChannelType)
+    if len(args) == 2 and type(None) in args:  # Optional[Literal[...]]
+        args = typing.get_args(next(a for a in args if a is not type(None)))
+    flat = []
+    for a in args:
+        flat.extend(typing.get_args(a) or [a])
+    return tuple(c for c in flat if isinstance(c, str) and c != "local")
+
+
+def check_channel(channel: str | None) -> None:
+    """Refuse, in one line, a channel that the installed client cannot talk to."""
+    if channel is None:
+        return
+    supported = client_channels()
+    if channel not in supported:
+        from qiskit_ibm_runtime import __version__
+
+        raise QbexpError(
+            f"channel {channel!r} needs a newer IBM client: the installed qiskit-ibm-runtime {__version__} "
+            f"knows only {', '.join(supported)}; the IBM Quantum Platform needs qiskit-ibm-runtime >= 0.45 "
+            "on Qiskit 2, i.e. the plain install (pip install qbexp, without the [dynamics] extra)")
+
+
 def connect(profile):
     """A QiskitRuntimeService for the profile's channel and instance, credentials from the environment."""
     from qiskit_ibm_runtime import QiskitRuntimeService
@@ -75,6 +104,8 @@ class RuntimeExecutor(Executor):
         self.local = profile.kind == "aer-noisy"
         self.poll_interval = profile.options.get("poll_interval", 0.05 if self.local else 30.0)
         self.max_circuits_per_job = profile.options.get("max_circuits_per_job", 100)
+        if not self.local and service is None:
+            check_channel(profile.options.get("channel") or os.environ.get("QISKIT_IBM_CHANNEL"))
         self._service = service
         self._backend = None
         self._batch = None

@@ -1,11 +1,14 @@
 """Backend profiles: TOML files that say where circuits run, chosen with ``--backend NAME``.
 
-A profile is ``backends/NAME.toml`` (looked up in ``./backends`` first, then in the
-``backends/`` folder of the qbexp checkout) or a path to a ``.toml`` file.  Its ``kind``
-selects the executor; every other field is checked against the fields that kind accepts::
+A profile is a path to a ``.toml`` file, or a name ``NAME`` looked up as ``NAME.toml`` in, in
+order: ``./backends`` (a project folder), the user config folder (``$QBEXP_CONFIG_DIR``, else
+``$XDG_CONFIG_HOME/qbexp/backends``, else ``~/.config/qbexp/backends``) and the profiles shipped
+with qbexp (the repository's ``backends/``, installed in the wheel as the package data
+``qbexp.profiles``).  Its ``kind`` selects the executor; every other field is checked against
+the fields that kind accepts::
 
     kind = "aer-noisy"          # aer | aer-noisy | ibm
-    device = "FakePerth"        # a fake device from qiskit_ibm_runtime.fake_provider
+    device = "FakeFez"          # a fake device from qiskit_ibm_runtime.fake_provider
 
 The name ``aer`` always works, with or without a file: the ideal Aer simulator.
 Credentials never go into a profile (see :mod:`qbexp.backends.ibm`).
@@ -13,9 +16,14 @@ Credentials never go into a profile (see :mod:`qbexp.backends.ibm`).
 
 from __future__ import annotations
 
-import tomllib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser, as the tomli package
+    import tomli as tomllib
 
 import qbexp
 from qbexp.errors import QbexpError
@@ -23,7 +31,8 @@ from qbexp.errors import QbexpError
 KINDS = ("aer", "aer-noisy", "ibm")
 AER_METHODS = ("automatic", "statevector", "density_matrix", "matrix_product_state", "stabilizer",
                "extended_stabilizer")
-IBM_CHANNELS = ("ibm_quantum", "ibm_cloud")
+#: IBM Quantum Platform channels (instance = the CRN); ``ibm_cloud`` is the client's older name for it.
+IBM_CHANNELS = ("ibm_quantum_platform", "ibm_cloud")
 SAMPLER_OPTIONS = ("dynamical_decoupling", "twirling", "execution", "max_execution_time")
 SECRET_FIELDS = ("token", "api_key", "apikey", "password", "secret")
 
@@ -31,10 +40,10 @@ _COMMON = {"kind": "aer | aer-noisy | ibm", "description": "text", "max_circuits
 FIELDS = {
     "aer": {**_COMMON, "method": " | ".join(AER_METHODS), "scheduler": "Dask scheduler address, e.g. tcp://host:8786",
             "chunk_size": "circuits per Dask task, integer >= 1"},
-    "aer-noisy": {**_COMMON, "device": "fake device class name, e.g. FakePerth",
+    "aer-noisy": {**_COMMON, "device": "fake device class name, e.g. FakeFez",
                   "optimization_level": "0..3", "initial_layout": "list of physical qubits"},
-    "ibm": {**_COMMON, "device": "IBM backend name, e.g. ibm_brisbane", "channel": " | ".join(IBM_CHANNELS),
-            "instance": "hub/group/project or cloud CRN", "optimization_level": "0..3",
+    "ibm": {**_COMMON, "device": "IBM backend name, e.g. ibm_fez", "channel": " | ".join(IBM_CHANNELS),
+            "instance": "the instance's CRN", "optimization_level": "0..3",
             "initial_layout": "list of physical qubits", "poll_interval": "seconds > 0",
             "sampler": "table of SamplerV2 options: " + ", ".join(SAMPLER_OPTIONS)},
 }
@@ -62,9 +71,28 @@ class Profile:
         return validate(data["name"], {"kind": data["kind"], **data["options"]}, where, data.get("source"))
 
 
+def user_dir() -> Path:
+    """The user config folder of profiles (module docstring)."""
+    if os.environ.get("QBEXP_CONFIG_DIR"):
+        return Path(os.environ["QBEXP_CONFIG_DIR"])
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "qbexp" / "backends"
+
+
+def shipped_dir() -> Path:
+    """The profiles that come with qbexp: package data ``qbexp.profiles`` in an installed
+    wheel, the repository's ``backends/`` in a checkout (an editable install)."""
+    from importlib import resources
+
+    try:
+        return Path(str(resources.files("qbexp.profiles")))
+    except ModuleNotFoundError:
+        return Path(qbexp.__file__).resolve().parents[1] / "backends"
+
+
 def search_dirs() -> list[Path]:
     """Folders searched for ``NAME.toml``, in order."""
-    return [Path.cwd() / "backends", Path(qbexp.__file__).resolve().parents[1] / "backends"]
+    return [Path.cwd() / "backends", user_dir(), shipped_dir()]
 
 
 def available() -> list[str]:

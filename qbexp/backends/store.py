@@ -3,7 +3,8 @@
 Layout of DIR::
 
     manifest.json       command, parameters, package versions, seeds (written first)
-    circuits.qpy        the executed circuits, in the order of manifest["circuit_names"]
+    circuits.qpy        the executed circuits, in the order of manifest["circuit_names"],
+                        in QPY version PORTABLE_QPY_VERSION (both stacks read it)
     counts/NAME.json    raw counts of one circuit, written atomically as soon as known
     jobs/JOBID.json     one submitted job: circuit names, shots, backend, status, error
     jobs/submitting-TAG.json   a submission whose job id is not known yet (see backends.submit)
@@ -28,6 +29,9 @@ from qbexp.errors import QbexpError
 
 #: job ids become file names
 JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+#: QPY format version of every circuits file: the newest that Qiskit 1.3 (the [dynamics] stack)
+#: reads and the oldest Qiskit 2 still writes, so run directories move between the two stacks.
+PORTABLE_QPY_VERSION = 13
 PACKAGES = ("qbexp", "qiskit", "qiskit-aer", "qiskit-dynamics", "qiskit-ibm-runtime", "numpy", "scipy")
 
 
@@ -106,7 +110,7 @@ class RunStore:
             return
         tmp = path.with_suffix(".qpy.tmp")
         with open(tmp, "wb") as handle:
-            qpy.dump(list(circuits), handle)
+            qpy.dump(list(circuits), handle, version=min(PORTABLE_QPY_VERSION, qpy.QPY_VERSION))
         os.replace(tmp, path)
 
     def load_circuits(self):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import qiskit
 from qiskit import QuantumCircuit, transpile
 from qiskit.quantum_info import SuperOp, process_fidelity
 from qiskit.synthesis import qs_decomposition
@@ -56,10 +57,16 @@ def check_reset(backend) -> None:
         raise QbexpError(f"{name} does not support reset, which the ancilla-based charging circuits need")
 
 
+#: Qiskit 1.3.0's UnitarySynthesis, compiling for a backend, replaces the whole circuit by the
+#: decomposition of a unitary on ≥ 3 qubits (fixed upstream by Qiskit PR #13591, in 1.4).
+_WIDE_UNITARY_BUG = tuple(int(v) for v in qiskit.__version__.split(".")[:2]) < (1, 4)
+
+
 def _without_wide_unitaries(circuit: QuantumCircuit) -> QuantumCircuit:
-    """Synthesise unitaries on ≥ 3 qubits before transpiling: Qiskit 1.3.0's UnitarySynthesis,
-    compiling for a backend, replaces the whole circuit by such a block's decomposition
-    (fixed upstream by Qiskit PR #13591)."""
+    """On Qiskit 1.3 only (:data:`_WIDE_UNITARY_BUG`): synthesise unitaries on ≥ 3 qubits
+    before transpiling.  Qiskit 2 transpiles the circuit as it is."""
+    if not _WIDE_UNITARY_BUG:
+        return circuit
     out = circuit.copy_empty_like()
     for inst in circuit.data:
         if inst.operation.name == "unitary" and inst.operation.num_qubits >= 3:

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from qbexp.cli import analyze, circuits, fetch, run, simulate, status
+from qbexp.dynamics.engines import using_engine
 from qbexp.errors import QbexpError
 
 SUBCOMMANDS = (simulate, run, analyze, status, fetch, circuits)
@@ -30,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = argv  # recorded in run manifests
     try:
-        return int(args.func(args) or 0)
+        with using_engine(getattr(args, "engine", None)):  # --engine, checked before any work
+            return int(args.func(args) or 0)
     except QbexpError as err:
         print(f"qbexp: error: {err}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qbexp.cli.options import add_engine
 from qbexp.cli.output import emit
 from qbexp.cli.sweep import run_sweep_command, swept_name
 from qbexp.errors import QbexpError
@@ -63,6 +64,7 @@ def _common(p) -> None:
                    help="run a grid of points as one batch, each in OUT/NAME=VALUE/, with OUT/sweep.csv and "
                         "sweep.png: GRID is START:STOP:COUNT (inclusive) or V1,V2,...; NAME: collective "
                         f"{', '.join(SWEEPABLE['collective'])}; engine {', '.join(SWEEPABLE['engine'])}")
+    add_engine(p)
     p.add_argument("--json", action="store_true", help="print results.json instead of a table")
 
 

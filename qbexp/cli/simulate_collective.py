@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from qbexp.cli.options import add_engine
 from qbexp.cli.output import emit
+from qbexp.dynamics.engines import resolve_engine
 from qbexp.errors import QbexpError
 from qbexp.experiments.collective import charge_collective
 from qbexp.models.collective import COUPLINGS
@@ -32,6 +34,7 @@ def register(subparsers) -> None:
     when.add_argument("--steady", action="store_true", help="charge to the steady state (t -> infinity)")
     when.add_argument("--t", type=float, help="charge for a time t")
     p.add_argument("--save-state", type=Path, help="write the charged density matrix to this .npy file")
+    add_engine(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -51,6 +54,7 @@ def run(args) -> int:
         "n": args.n, "beta": args.beta, "omega": args.omega, "gamma": args.gamma, "f": args.f,
         "coupling": args.coupling, "init": args.init,
         "t": "steady" if args.steady else args.t,
+        "engine": resolve_engine(),
         **charged.figures,
     }
     if args.save_state is not None:

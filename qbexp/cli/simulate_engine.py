@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
+from qbexp.cli.options import add_engine
 from qbexp.cli.output import emit
+from qbexp.dynamics.engines import resolve_engine
 from qbexp.errors import QbexpError
 from qbexp.experiments.engine import CONVERGENCE_RTOL, DISCHARGES, run_engine
 from qbexp.models.engine import RATE_NAMES, two_bath_engine
@@ -27,6 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("--cycles", type=int, default=30, help="cycles listed from the NESS (default 30)")
     p.add_argument("--discharge", default="local1", metavar="|".join(DISCHARGES),
                    help="discharge unitary (default local1)")
+    add_engine(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -54,6 +57,7 @@ def run(args) -> int:
         **model.parameters["rates"],
         "cycles": args.cycles,
         "convergence_rtol": CONVERGENCE_RTOL,
+        "engine": resolve_engine(),
         **result.summary(),
     }
     emit(results, args.json, title=f"two-bath engine, tau = {args.tau:g}, discharge = {args.discharge}")

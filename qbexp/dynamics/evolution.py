@@ -1,8 +1,9 @@
-"""Exact time evolution ρ(t) = e^{𝓛t} ρ(0), solved with qiskit-dynamics.
+"""Exact time evolution ρ(t) = e^{𝓛t} ρ(0), solved with qiskit-dynamics or SciPy.
 
 The vectorised generator is split into its invariant blocks (see
 :func:`qbexp.dynamics.liouvillian.invariant_blocks`) and each block that carries weight is
-handed to ``qiskit_dynamics.solve_ode`` as its own linear ODE dy/dt = 𝓛_block y (the
+handed to the engine (:mod:`qbexp.dynamics.engines`: ``qiskit_dynamics.solve_ode`` or
+``scipy.integrate.solve_ivp``) as its own linear ODE dy/dt = 𝓛_block y (the
 generator is applied directly, dense or scipy-sparse by block size, because qiskit-dynamics'
 sparse operator collections round entries to 10 decimals; see ``liouvillian``).  For an initial state with
 populations only (the ground state, thermal states, the c-family of Eq. 8 in the
@@ -13,9 +14,11 @@ faster than QuTiP's ``mesolve`` on the same model (see ``benchmarks/``).
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg as la
 import scipy.sparse as sp
-from qiskit_dynamics import solve_ode
+from scipy.integrate import solve_ivp
 
+from qbexp.dynamics.engines import resolve_engine
 from qbexp.dynamics.liouvillian import liouvillian, supported_blocks, unvec, vec
 from qbexp.errors import QbexpError
 from qbexp.models.lindblad import LindbladModel
@@ -36,11 +39,22 @@ def evolve(
     rtol: float = 1e-10,
     atol: float = 1e-12,
     method: str = "DOP853",
+    engine: str | None = None,
 ) -> np.ndarray:
     """States ρ(t) for every t in ``times`` (sorted, ≥ 0), starting from ρ(0) = ``rho0``.
 
-    Returns an array of shape (len(times), d, d).
+    Args:
+        model: the Lindblad model (Çakmak Eq. 5, Tacchino Eq. 1, ...).
+        rho0: initial density matrix, d × d.
+        times: sorted times ≥ 0.
+        rtol, atol, method: tolerances and Runge–Kutta method of the ODE solver (both engines).
+        engine: ``"qiskit-dynamics"``, ``"scipy"`` or ``"auto"``; None: the scoped choice of
+            :func:`qbexp.dynamics.engines.using_engine` (default auto).
+
+    Returns:
+        An array of shape (len(times), d, d).
     """
+    engine = resolve_engine(engine)
     times = np.atleast_1d(np.asarray(times, dtype=float))
     if times.size == 0 or np.any(times < 0) or np.any(np.diff(times) < 0):
         raise QbexpError("evolution times must be a non-empty, sorted list of values >= 0")
@@ -54,38 +68,70 @@ def evolve(
         return _states(out, d)
     generator = liouvillian(model)
     for block in supported_blocks(generator, y0):
-        out[:, block] = _solve_block(generator, block, y0[block], times, rtol, atol, method)
+        out[:, block] = _solve_block(generator, block, y0[block], times, rtol, atol, method, engine)
     return _states(out, d)
 
 
-def propagator(model: LindbladModel, tau: float, rtol: float = 1e-12, atol: float = 1e-14) -> np.ndarray:
-    """The d² × d² superoperator e^{𝓛τ} (column stacking) as (e^{𝓛τ/2^k})^{2^k}: one
-    qiskit-dynamics solve per invariant block over τ/2^k ≤ :data:`MAX_SOLVER_TIME`, then k
-    exact squarings (an ODE solve costs in proportion to its interval, a squaring does not)."""
+def propagator(model: LindbladModel, tau: float, rtol: float = 1e-12, atol: float = 1e-14,
+               engine: str | None = None) -> np.ndarray:
+    """The d² × d² superoperator e^{𝓛τ} (column stacking), block by invariant block.
+
+    With qiskit-dynamics: (e^{𝓛τ/2^k})^{2^k}, one solve of the identity per block over
+    τ/2^k ≤ :data:`MAX_SOLVER_TIME`, then k exact squarings (an ODE solve costs in proportion
+    to its interval, a squaring does not).  With SciPy: ``scipy.linalg.expm`` of each block
+    times τ.  ``engine`` as in :func:`evolve`.
+    """
     if not np.isfinite(tau) or tau <= 0:
         raise QbexpError(f"charging time tau = {tau}; it must be a finite number > 0")
-    k = max(0, int(np.ceil(np.log2(tau / MAX_SOLVER_TIME))))
+    engine = resolve_engine(engine)
     generator = liouvillian(model)
     d2 = model.dim**2
     out = np.zeros((d2, d2), dtype=complex)
-    for block in supported_blocks(generator, np.ones(d2)):
+    blocks = supported_blocks(generator, np.ones(d2))
+    if engine == "scipy":
+        for block in blocks:
+            g = generator[block][:, block]
+            g = g.toarray() if sp.issparse(g) else np.asarray(g)
+            out[np.ix_(block, block)] = la.expm(g * float(tau))
+        return out
+    k = max(0, int(np.ceil(np.log2(tau / MAX_SOLVER_TIME))))
+    for block in blocks:
         eye = np.eye(block.size, dtype=complex)
-        sol = _solve_block(generator, block, eye, np.array([tau / 2**k]), rtol, atol, "DOP853")
+        sol = _solve_block(generator, block, eye, np.array([tau / 2**k]), rtol, atol, "DOP853", engine)
         out[np.ix_(block, block)] = sol[-1]
     for _ in range(k):
         out = out @ out
     return out
 
 
-def _solve_block(generator, block, y0, times, rtol, atol, method):
+def _solve_block(generator, block, y0, times, rtol, atol, method, engine):
     g = generator[block][:, block]
     g = g.toarray() if block.size <= DENSE_BLOCK_MAX else sp.csr_matrix(g)
     t_eval = times if times[0] == 0 else np.concatenate([[0.0], times])
-    sol = solve_ode(
-        lambda t, y: g @ y, t_span=[0.0, float(times[-1])], y0=y0, t_eval=t_eval, method=method, rtol=rtol, atol=atol
-    )
-    y = np.asarray(sol.y)
+    t_span = [0.0, float(times[-1])]
+    if engine == "qiskit-dynamics":
+        from qiskit_dynamics import solve_ode  # the [dynamics] extra (qbexp.dynamics.engines)
+
+        sol = solve_ode(lambda t, y: g @ y, t_span=t_span, y0=y0, t_eval=t_eval, method=method, rtol=rtol, atol=atol)
+        y = np.asarray(sol.y)
+    else:
+        y = _solve_ivp_linear(g, np.asarray(y0, dtype=complex), t_span, t_eval, method, rtol, atol)
     return y if times[0] == 0 else y[1:]
+
+
+def _solve_ivp_linear(g, y0, t_span, t_eval, method, rtol, atol) -> np.ndarray:
+    """``solve_ivp`` on dy/dt = g y for a vector or a matrix of columns, shaped as
+    qiskit-dynamics returns it: (len(t_eval), *y0.shape).  qiskit-dynamics hands a matrix
+    initial state to ``solve_ivp`` flattened, in the same way."""
+    shape = y0.shape
+    if y0.ndim == 1:
+        rhs = lambda t, y: g @ y  # noqa: E731
+    else:
+        rhs = lambda t, y: (g @ y.reshape(shape)).reshape(-1)  # noqa: E731
+    sol = solve_ivp(rhs, t_span, y0.reshape(-1), t_eval=t_eval, method=method, rtol=rtol, atol=atol)
+    if not sol.success:
+        raise QbexpError(f"scipy solve_ivp failed: {sol.message}")
+    return sol.y.T.reshape(len(t_eval), *shape)
 
 
 def _states(vecs: np.ndarray, d: int) -> np.ndarray:

@@ -44,6 +44,7 @@ from qbexp.backends.submit import run_durably
 from qbexp.circuits.discharge import ergotropy_discharge
 from qbexp.circuits.measure import energy_basis_circuit, readout_calibration_circuits, tomography_circuits
 from qbexp.circuits.protocols import collective_protocol, engine_protocol
+from qbexp.dynamics.engines import resolve_engine
 from qbexp.errors import QbexpError
 from qbexp.experiments.report import plot_estimates
 from qbexp.thermo import figures_of_merit
@@ -132,7 +133,8 @@ def execute(plan: RunPlan, out: Path, backend: str = "aer", shots: int = 4000, s
         "shots": shots,
         "seed": seed,
         "backend": executor.describe(),
-        "num_qubits": plan.num_qubits,
+        "engine": resolve_engine(),  # what computed the exact values (not part of the identity:
+        "num_qubits": plan.num_qubits,  # a run made on one stack resumes on the other)
         "energies": plan.energies,
         "circuit_names": list(plan.circuits),
         "versions": package_versions(),
@@ -191,6 +193,7 @@ def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigati
         "kind": manifest["kind"],
         "parameters": manifest["parameters"],
         "shots": manifest["shots"],
+        "engine": manifest.get("engine", "qiskit-dynamics"),  # runs before the engine choice used it
         "estimator": estimator,
         "bootstrap_resamples": resamples,
         "readout_mitigation": mitigate,
