@@ -6,6 +6,11 @@ isometry V|ψ⟩ = Σ_k K_k|ψ⟩ ⊗ |k⟩ into the battery plus a = ⌈log₂ 
 Qiskit's ``Isometry``, Iten et al., PRA 93, 032318 (2016)) and leaves the ancillas to be reset
 before their next use, so it runs on hardware as gates plus resets.  Exact for any channel;
 the gate count grows like 2^{N + a}, so it is meant for small systems.
+
+The ``Isometry`` instruction is decomposed to CNOTs and single-qubit ``u`` gates when the
+circuit is built: QPY cannot serialise it (``qpy.load`` fails with "Isometry.__init__()
+missing 2 required positional arguments"), and a run stores its circuits as QPY.  The
+decomposition is exact (to rounding, ~1e-12) and keeps the isometry's gate count.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from qiskit import QuantumCircuit
+from qiskit import QuantumCircuit, transpile
 from qiskit.circuit.library import Isometry
 
 from qbexp.circuits.channel import minimal_kraus
@@ -39,6 +44,22 @@ def dilation_circuit(channel) -> QuantumCircuit:
     qc = QuantumCircuit(total, name="dilation")
     for q in ancillas:
         qc.reset(q)
-    qc.append(Isometry(v, 0, 0), list(range(total)))
+    qc.compose(isometry_gates(v), list(range(total)), inplace=True)
     qc.metadata = {"system_qubits": list(range(n)), "ancilla_qubits": ancillas}
     return qc
+
+
+#: Gates the dilation is written in: standard gates that QPY and OpenQASM 3 round-trip.
+DILATION_BASIS = ("u", "cx")
+
+
+def isometry_gates(v: np.ndarray) -> QuantumCircuit:
+    """The isometry V (columns = inputs on the low qubits, other inputs |0⟩) as ``u`` + ``cx`` gates.
+
+    Qiskit's ``Isometry`` synthesis (Iten et al.) unrolled by the transpiler at optimisation
+    level 0, so that no ``Isometry`` (or its internal uncompute gate) is left for QPY.
+    """
+    total = int(math.log2(v.shape[0]))
+    qc = QuantumCircuit(total)
+    qc.append(Isometry(v, 0, 0), list(range(total)))
+    return transpile(qc, basis_gates=list(DILATION_BASIS), optimization_level=0)

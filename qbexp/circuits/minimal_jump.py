@@ -1,0 +1,148 @@
+"""A charging map of the form (†) (:mod:`qbexp.circuits.minimal_forms`) as a dynamic circuit.
+
+For the steady-state map, P₀(ρ) = ⊕_j τ_j ⊗ tr_{V_j}(Π_j ρ Π_j) (:mod:`qbexp.circuits.schur`;
+Çakmak, Eqs. (5)–(7) and Sec. III: the collective bath only sees the total spin j, so the steady
+state keeps the multiplicity part of ρ₀ and thermalises each multiplet).  For a finite τ the
+level k' is drawn from T_j[:, k] of the measured level k instead of from τ_j.  The circuit:
+
+1. **Schur transform** S† (one unitary on the N battery qubits) maps |j, m, c⟩ to a
+   computational *slot*: the high qubits (the *sector* register) name (j, m), the low qubits
+   (the *copy* register, n_c = log₂ of the largest multiplicity) hold the copy label c.  A
+   multiplet with a single copy fills whole sectors with its levels instead.
+2. **Measure the sector register** (mid-circuit): this measures j (and m, which is discarded
+   anyway) and leaves the copy register coherent — the multiplicity coherences of ρ₀ survive.
+3. **Jump classically**: for each sector outcome (an ``if_test`` on the sector register) the
+   sector qubits are returned to |0⟩ by X gates; a single-copy multiplet's copy qubits are
+   reset (τ = ∞) or measured, to complete the level k, and returned to |0⟩; then the new
+   level k' is drawn from T_j[:, k] (= the populations of τ_j for τ = ∞) bit by bit (RY,
+   measure, and conditional RY on the next bit: a classical sample, no two-qubit gate;
+   :mod:`qbexp.circuits.minimal_draw`).
+4. **Inverse transform** S puts |j, m, c⟩ back.
+
+Only the two basis changes contain two-qubit gates: 2 CZ each for N = 2 (and for the
+engine's energy basis gg, S, A, ee), about 25 each for N = 3 after compilation.  Every classically controlled operation is a single-qubit gate, a
+reset or a measurement, so the two-qubit count of the compiled circuit does not depend on
+which branch runs.  Requires the block structure with multiplicities in {1, 2^{n_c}} whose
+single-copy levels fill whole sectors (N = 2, 3); other cases raise :class:`QbexpError`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
+from qiskit.circuit.library import UnitaryGate
+
+from qbexp.circuits.minimal_draw import draw_value
+from qbexp.circuits.minimal_forms import JumpForm
+from qbexp.errors import QbexpError
+
+
+@dataclass(frozen=True)
+class SchurLayout:
+    """Where each |j, m, c⟩ sits: ``slot[(i, k, c)]`` = computational index c' + 2^{n_c}·sector."""
+
+    num_qubits: int
+    copy_qubits: int  # n_c
+    slot: dict  # (multiplet index, level k, copy c) -> basis index
+    sector_multiplet: list  # sector -> multiplet index
+    coherent: list  # multiplet index -> True when its copies sit on the copy register
+
+    @property
+    def sectors(self) -> int:
+        return 2 ** (self.num_qubits - self.copy_qubits)
+
+    def unitary(self, form: JumpForm) -> np.ndarray:
+        """S with S|slot(j, m, c)⟩ = |j, m, c⟩."""
+        d = 2**self.num_qubits
+        s = np.zeros((d, d), dtype=complex)
+        for (i, k, c), index in self.slot.items():
+            s[:, index] = form.multiplets[i].basis[:, k, c]
+        return s
+
+
+def schur_layout(form: JumpForm) -> SchurLayout:
+    """Sectors for the multiplets of ``form`` (largest j first); refuses layouts that need an ancilla."""
+    n = int(math.log2(form.multiplets[0].basis.shape[0]))
+    most = max(m.copies for m in form.multiplets)
+    nc = int(round(math.log2(most)))
+    width = 2**nc
+    if 2**nc != most or any(m.copies not in (1, most) for m in form.multiplets) or \
+            any(m.copies == 1 and m.levels % width for m in form.multiplets):
+        counts = ", ".join(f"j={m.j:g}: {m.copies} copies" for m in form.multiplets)
+        raise QbexpError(f"no ancilla-free Schur layout for N = {n} ({counts})")
+    slot, sector_multiplet, coherent = {}, [], []
+    for i, mult in enumerate(form.multiplets):
+        coherent.append(mult.copies > 1)
+        if mult.copies > 1:
+            for k in range(mult.levels):
+                sector = len(sector_multiplet)
+                sector_multiplet.append(i)
+                for c in range(mult.copies):
+                    slot[(i, k, c)] = c + width * sector
+        else:
+            first = len(sector_multiplet)
+            sector_multiplet += [i] * (mult.levels // width)
+            for k in range(mult.levels):
+                slot[(i, k, 0)] = width * first + k
+    return SchurLayout(n, nc, slot, sector_multiplet, coherent)
+
+
+def jump_circuit(form: JumpForm) -> QuantumCircuit:
+    """The dynamic circuit of (†) ∘ Δ on the battery qubits 0..N−1 (no ancillas).
+
+    Classical registers: ``sector`` (N − n_c bits, the measured Schur sector), ``level``
+    (n_c bits, the rest of a single-copy level, finite τ only) and ``draw`` (N bits, the
+    classical samples of the new level).  ``metadata`` lists the system qubits.
+    """
+    layout = schur_layout(form)
+    n, nc = layout.num_qubits, layout.copy_qubits
+    s = layout.unitary(form)
+    sector_bits = ClassicalRegister(n - nc, "sector")
+    level_bits = ClassicalRegister(nc, "level")
+    draws = ClassicalRegister(n, "draw")
+    registers = [QuantumRegister(n, "q"), sector_bits] + ([level_bits] if nc else []) + [draws]
+    qc = QuantumCircuit(*registers, name="minimal_charging")
+    sector_qubits = list(range(nc, n))
+    qc.append(UnitaryGate(s.conj().T, label="basis_dg"), range(n))
+    qc.measure(sector_qubits, list(sector_bits))
+    for sector in range(layout.sectors):
+        i = layout.sector_multiplet[sector]
+        t = form.transitions[i]
+        with qc.if_test((sector_bits, sector)):
+            for b, q in enumerate(sector_qubits):
+                if (sector >> b) & 1:
+                    qc.x(q)
+            if layout.coherent[i]:  # level k = this sector; new level drawn onto the sector qubits
+                k = next(k for k in range(t.shape[0]) if layout.slot[(i, k, 0)] >> nc == sector)
+                draw_value(qc, sector_qubits, list(draws)[nc:], _on_slots(layout, i, t[:, k], nc))
+            elif np.allclose(t, t[:, :1], atol=1e-14):  # new level independent of the old: reset
+                for q in range(nc):
+                    qc.reset(q)
+                draw_value(qc, list(range(n)), list(draws), _on_slots(layout, i, t[:, 0], 0))
+            elif nc == 0:  # the sector is the level
+                k = next(k for k in range(t.shape[0]) if layout.slot[(i, k, 0)] == sector)
+                draw_value(qc, list(range(n)), list(draws), _on_slots(layout, i, t[:, k], 0))
+            else:  # measure the copy qubits to complete the level, then jump from it
+                qc.measure(list(range(nc)), list(level_bits))
+                for low in range(2**nc):
+                    index = low + (sector << nc)
+                    k = next(k for k in range(t.shape[0]) if layout.slot[(i, k, 0)] == index)
+                    with qc.if_test((level_bits, low)):
+                        for q in range(nc):
+                            if (low >> q) & 1:
+                                qc.x(q)
+                        draw_value(qc, list(range(n)), list(draws), _on_slots(layout, i, t[:, k], 0))
+    qc.append(UnitaryGate(s, label="basis"), range(n))
+    qc.metadata = {"system_qubits": list(range(n)), "ancilla_qubits": []}
+    return qc
+
+
+def _on_slots(layout: SchurLayout, i: int, probs, shift: int) -> np.ndarray:
+    """Distribution over register values (slot index >> ``shift``) of multiplet i's levels."""
+    out = np.zeros(2 ** (layout.num_qubits - shift))
+    for k, p in enumerate(probs):
+        out[layout.slot[(i, k, 0)] >> shift] += p
+    return out
