@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from _common import parser, save_figure, write_outputs
-from qbexp.experiments.engine import heat_current, ness
+from qbexp.dynamics.cycle import heat_current, ness
 from qbexp.models.engine import two_bath_engine
 from qbexp.thermo import ergotropy
 

@@ -4,7 +4,7 @@ populations, U = e^{−iσz⁽¹⁾π/2}) and the complete recharge back to the 
 
 Parameters of the caption: λ = 0.01, Γ0 = 1e-3, T_A = 2, T_S = 0.1, ω0 = 1 (Eq. 9 rates).
 Every point is simulated: the exact NESS, then the exact charging propagator of
-``qbexp.experiments.engine.cycle_trajectory``.  Expected: r_gg > r_A > r_S ≳ r_ee in the NESS
+``qbexp.dynamics.cycle.cycle_trajectory``.  Expected: r_gg > r_A > r_S ≳ r_ee in the NESS
 (Eq. 12); r_A and r_S swap at t = 0, then relax back, with the A–S inversion (and hence
 ergotropy) re-appearing only after a minimum charging time τ_min.
 
@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from _common import parser, save_figure, write_outputs
-from qbexp.experiments.engine import cycle_trajectory
+from qbexp.dynamics.cycle import cycle_trajectory
 from qbexp.models.engine import LEVELS, level_populations, two_bath_engine
 from qbexp.thermo import ergotropy
 

@@ -23,7 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from _common import parser, save_figure, write_csv
-from qbexp.experiments.engine import DISCHARGES, cycle_trajectory, engine_cycle, ness
+from qbexp.dynamics.cycle import DISCHARGES, cycle_trajectory, engine_cycle, ness
 from qbexp.models.engine import rates_of, two_bath_engine
 from qbexp.thermo import ergotropy
 

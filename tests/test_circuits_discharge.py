@@ -13,7 +13,7 @@ from qbexp.circuits.discharge import compile_unitary, ergotropy_discharge
 from qbexp.circuits.simulate import ideal_state
 from qbexp.dynamics import steady_state
 from qbexp.errors import QbexpError
-from qbexp.experiments.engine import discharge_unitary, engine_cycle, ness
+from qbexp.dynamics.cycle import discharge_unitary, engine_cycle, ness
 from qbexp.models import collective_battery
 from qbexp.models.engine import two_bath_engine
 from qbexp.models.states import c_family_state, ground_state

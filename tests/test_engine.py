@@ -24,7 +24,7 @@ from qiskit.quantum_info import random_density_matrix
 
 from qbexp.dynamics import evolve, kernel_dimension, liouvillian, unvec, vec
 from qbexp.errors import QbexpError
-from qbexp.experiments.engine import heat_current, ness
+from qbexp.dynamics.cycle import heat_current, ness
 from qbexp.models.engine import (
     effective_temperature,
     energy_basis,

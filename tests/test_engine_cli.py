@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from qbexp.cli.main import main
-from qbexp.experiments.engine import run_engine
+from qbexp.dynamics.cycle import run_engine
 from qbexp.models.engine import two_bath_engine
 
 KEYS = ("ness_ergotropy", "oss_ergotropy", "power", "heat_hot", "efficiency", "ergotropy_per_cycle",

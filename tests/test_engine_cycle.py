@@ -26,7 +26,7 @@ from scipy.special import roots_legendre
 
 from qbexp.dynamics import evolve, propagator, vec
 from qbexp.errors import QbexpError
-from qbexp.experiments.engine import (
+from qbexp.dynamics.cycle import (
     DISCHARGES,
     cycle_trajectory,
     discharge_unitary,

@@ -5,7 +5,7 @@
 * engine (Tacchino et al., Eq. 4): prepare ρ₀ → K × (charge for τ → discharge ``local1`` /
   ``local2`` / ``global`` / ``optimal``).  The default ρ₀ is the NESS right after its first
   discharge (t = 0⁺ in Fig. 3), so that cycle k of the circuit is discharge k + 1 of
-  :func:`qbexp.experiments.engine.run_engine`'s sequence from the NESS.
+  :func:`qbexp.dynamics.cycle.run_engine`'s sequence from the NESS.
 
 The charging stroke is one of ``CHARGINGS``: ``channel`` (the exact map as one Kraus
 instruction, for Aer), ``dilation`` (exact, gates + resets) or ``collision`` (M collision
@@ -37,7 +37,7 @@ from qbexp.circuits.discharge import compile_unitary, ergotropy_discharge
 from qbexp.circuits.metrics import compile_for_device, process_infidelity, trace_distance
 from qbexp.dynamics import unvec, vec
 from qbexp.errors import QbexpError
-from qbexp.experiments.engine import DISCHARGES, discharge_unitary, ness
+from qbexp.dynamics.cycle import DISCHARGES, discharge_unitary, ness
 from qbexp.models.lindblad import LindbladModel
 from qbexp.models.states import validate_density_matrix
 

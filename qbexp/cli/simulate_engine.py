@@ -8,7 +8,7 @@ from qbexp.cli.options import add_engine
 from qbexp.cli.output import emit
 from qbexp.dynamics.engines import resolve_engine
 from qbexp.errors import QbexpError
-from qbexp.experiments.engine import CONVERGENCE_RTOL, DISCHARGES, run_engine
+from qbexp.dynamics.cycle import CONVERGENCE_RTOL, DISCHARGES, run_engine
 from qbexp.models.engine import RATE_NAMES, two_bath_engine
 
 

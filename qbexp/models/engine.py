@@ -17,6 +17,16 @@ The rates come from (Γ0, T_A, T_S) through Eq. (9), from explicit ``rates`` or 
 optical ``implementation`` (γ, p, Γ) of the paper's last section: two qubits decaying
 individually at γ, pumped incoherently at p and sharing a superradiant channel Γ, for which
 Γ_S⁺ = Γ_A⁺ = p/2, Γ_A⁻ = γ/2, Γ_S⁻ = γ/2 + Γ.
+
+The discharge stroke of the two-stroke engine (Eq. 4) is one of ``DISCHARGES``:
+``local1``/``local2`` = e^{−iσz⁽ⁱ⁾π/2} on the paper's qubit i, ``global`` =
+e^{−i(σz⁽¹⁾ − σz⁽²⁾)π/4} (all three swap the |S⟩ and |A⟩ amplitudes and fix |gg⟩, |ee⟩ up to
+phases; :func:`fixed_discharge_unitary`), and ``optimal`` = the ergotropy unitary of the charged
+state (Eq. 3; it depends on the state, so it is built in the dynamics layer,
+:func:`qbexp.dynamics.cycle.discharge_unitary`).  σz is Qiskit's Z = |g⟩⟨g| − |e⟩⟨e|; the
+opposite sign convention changes only phases that cancel in U ρ U†.  For a charged state
+diagonal in the energy basis with r_gg ≥ r_A ≥ r_S ≥ r_ee (Eq. 12) all four extract the
+ergotropy 2λ(r_A − r_S) (Eq. 13).
 """
 
 from __future__ import annotations
@@ -25,6 +35,8 @@ import math
 import warnings
 
 import numpy as np
+import scipy.linalg as la
+
 from qbexp.errors import QbexpError
 from qbexp.models.lindblad import Dissipator, LindbladModel, number_op, sigma_minus, sigma_plus
 
@@ -32,6 +44,16 @@ from qbexp.models.lindblad import Dissipator, LindbladModel, number_op, sigma_mi
 LEVELS = ("gg", "S", "A", "ee")
 #: Order of an explicit ``rates`` tuple.
 RATE_NAMES = ("GAp", "GAm", "GSp", "GSm")
+#: Discharge unitaries of the engine's second stroke (module docstring).
+DISCHARGES = ("local1", "local2", "global", "optimal")
+#: The state-independent discharges: Pauli strings (Qiskit order: the rightmost letter is qubit
+#: 0 = paper qubit 1) with their coefficients, and the angle θ in U = e^{−iθ Σ c P}.
+FIXED_DISCHARGES = {
+    "local1": ({"IZ": 1.0}, np.pi / 2),
+    "local2": ({"ZI": 1.0}, np.pi / 2),
+    "global": ({"IZ": 1.0, "ZI": -1.0}, np.pi / 4),
+}
+_PAULI = {"I": np.eye(2), "Z": np.diag([1.0, -1.0])}
 
 
 def thermal_rates(gamma0: float, temperature: float, omega0: float) -> tuple[float, float]:
@@ -141,6 +163,35 @@ def level_populations(rho) -> dict[str, float]:
     if rho.shape != (4, 4):
         raise QbexpError(f"density matrix has shape {rho.shape}; the two-qubit engine needs 4 x 4")
     return {k: float(np.real(v.conj() @ rho @ v)) for k, v in energy_basis().items()}
+
+
+def check_discharge(name) -> str:
+    """Return ``name`` if it is one of :data:`DISCHARGES`, else raise :class:`QbexpError`."""
+    if name not in DISCHARGES:
+        raise QbexpError(f"unknown discharge {name!r}; choose one of {', '.join(DISCHARGES)}")
+    return name
+
+
+def fixed_discharge_unitary(name: str, model: LindbladModel | None = None) -> np.ndarray:
+    """The state-independent discharge unitary ``name`` of the engine's second stroke (Eq. 4).
+
+    Args:
+        name: ``"local1"``, ``"local2"`` or ``"global"`` (:data:`FIXED_DISCHARGES`).
+        model: if given, checked to act on two qubits.
+
+    Returns:
+        The 4 × 4 unitary e^{−iθ Σ c P} in Qiskit's basis order: e^{−iσz⁽¹⁾π/2},
+        e^{−iσz⁽²⁾π/2} or e^{−i(σz⁽¹⁾ − σz⁽²⁾)π/4}, each mapping |S⟩ ↔ |A⟩ up to phases
+        (Tacchino et al., Eq. 13).
+    """
+    check_discharge(name)
+    if name not in FIXED_DISCHARGES:
+        raise QbexpError(f"the {name} discharge depends on the charged state; it has no fixed unitary")
+    if model is not None and model.num_qubits != 2:
+        raise QbexpError(f"the {name} discharge acts on two qubits; the model has {model.num_qubits}")
+    paulis, theta = FIXED_DISCHARGES[name]
+    generator = sum(c * np.kron(_PAULI[label[0]], _PAULI[label[1]]) for label, c in paulis.items())
+    return la.expm(-1j * theta * generator)
 
 
 def rates_of(model: LindbladModel) -> tuple[float, float, float, float]:

@@ -1,22 +1,18 @@
-"""The NESS-fuelled two-stroke engine of Tacchino et al.: Eqs. (2)–(5), (10) and (13).
+"""One charging time τ of the NESS-fuelled two-stroke engine (Tacchino et al., Eqs. 2–5, 10–13).
 
 Stroke 1 charges for a time τ with the exact superoperator e^{𝓛τ} (Eq. 2), computed once per
-τ by qiskit-dynamics (:func:`qbexp.dynamics.propagator`); stroke 2 is an instantaneous
-discharge unitary U.  One cycle is the map of Eq. (4),
+τ by :func:`qbexp.dynamics.propagator`; stroke 2 is an instantaneous discharge unitary U
+(:data:`qbexp.models.engine.DISCHARGES`; :func:`discharge_unitary`).  One cycle is the map of
+Eq. (4),
 
     ρ → U e^{𝓛τ}(ρ) U†,
 
 whose fixed point is the operational steady state ρ_OSS (the passive state at the start of a
 charging stroke); ρ_OSS(τ) = e^{𝓛τ}(ρ_OSS) is the charged state each discharge acts on.  Work
-per cycle W = Tr[H ρ_c] − Tr[H U ρ_c U†], power P = W/τ, heat from the hot bath per cycle
-Q^H = ∫₀^τ Tr[L_A(ρ_OSS(t)) H] dt (Eq. 5) and efficiency η = W/Q^H.
-
-Discharges (``DISCHARGES``): ``local1``/``local2`` = e^{−iσz⁽ⁱ⁾π/2} on the paper's qubit i,
-``global`` = e^{−i(σz⁽¹⁾ − σz⁽²⁾)π/4} (all three swap the |S⟩ and |A⟩ amplitudes and fix
-|gg⟩, |ee⟩ up to phases), and ``optimal`` = the ergotropy unitary of the charged state
-(Eq. 3).  σz is Qiskit's Z = |g⟩⟨g| − |e⟩⟨e|; the opposite sign convention changes only
-phases that cancel in U ρ U†.  For a charged state diagonal in the energy basis with
-r_gg ≥ r_A ≥ r_S ≥ r_ee (Eq. 12) all four extract the ergotropy 2λ(r_A − r_S) (Eq. 13).
+per cycle W = Tr[H ρ_c] − Tr[H U ρ_c U†] (the ergotropy of ρ_c when U is optimal for it, Eqs.
+3, 13; negative when a fixed U adds energy), power P = W/τ, heat from the hot bath per cycle
+Q^H = ∫₀^τ Tr[L_A(ρ_OSS(t)) H] dt (Eq. 5, with the heat current of Eq. 10) and efficiency
+η = W/Q^H.
 
 The per-cycle lists start from the NESS: the first discharge acts on ρ_NESS itself (Fig. 3),
 every later one on the state charged for τ after the previous discharge.
@@ -29,12 +25,29 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as la
 
-from qbexp.dynamics import liouvillian, propagator, unique_steady_state, unvec, vec
+from qbexp.dynamics.evolution import propagator
+from qbexp.dynamics.liouvillian import liouvillian, unvec, vec
+from qbexp.dynamics.steady import unique_steady_state
 from qbexp.errors import QbexpError
+from qbexp.models.engine import DISCHARGES, check_discharge, fixed_discharge_unitary
 from qbexp.models.lindblad import LindbladModel
 from qbexp.thermo import ergotropy, ergotropy_unitary
 
-DISCHARGES = ("local1", "local2", "global", "optimal")
+__all__ = [
+    "CONVERGENCE_RTOL",
+    "DISCHARGES",
+    "MAX_CYCLES",
+    "MAX_POLICY_ROUNDS",
+    "EngineCycle",
+    "EngineResult",
+    "cycle_trajectory",
+    "discharge_unitary",
+    "engine_cycle",
+    "heat_current",
+    "ness",
+    "run_engine",
+]
+
 #: ``cycles_to_converge`` counts a cycle as converged when its work is this close (relative)
 #: to the OSS work.
 CONVERGENCE_RTOL = 1e-3
@@ -43,23 +56,31 @@ MAX_CYCLES = 100_000
 #: Largest number of self-consistency rounds for the OSS of the ``optimal`` discharge.
 MAX_POLICY_ROUNDS = 50
 
-# Pauli strings of the fixed discharges (Qiskit order: the rightmost letter is qubit 0 =
-# paper qubit 1) and the angle θ in e^{−iθP}.
-_FIXED_DISCHARGES = {
-    "local1": ({"IZ": 1.0}, np.pi / 2),
-    "local2": ({"ZI": 1.0}, np.pi / 2),
-    "global": ({"IZ": 1.0, "ZI": -1.0}, np.pi / 4),
-}
-_PAULI = {"I": np.eye(2), "Z": np.diag([1.0, -1.0])}
-
-
 def ness(model: LindbladModel) -> np.ndarray:
-    """The non-equilibrium steady state, 𝓛(ρ_NESS) = 0 (below Eq. 2)."""
+    """The non-equilibrium steady state of the engine (below Eq. 2).
+
+    Args:
+        model: a Lindblad model with a unique steady state (e.g.
+            :func:`qbexp.models.engine.two_bath_engine`).
+
+    Returns:
+        ρ_NESS with 𝓛(ρ_NESS) = 0, a ``(d, d)`` density matrix.
+    """
     return unique_steady_state(model)
 
 
 def heat_current(model: LindbladModel, rho, bath: str = "A") -> float:
-    """Heat current Tr[L_bath(ρ) H] into the system from ``bath`` (integrand of Eq. 5; Eq. 10)."""
+    """Heat current into the system from one bath, J = Tr[L_bath(ρ) H] (Eq. 10; integrand of Eq. 5).
+
+    Args:
+        model: the engine model; ``bath`` must be one of ``model.baths()`` (``"A"`` hot,
+            ``"S"`` cold).
+        rho: a ``(d, d)`` matrix (a state, or a time integral of states for Eq. 5).
+        bath: the bath label.
+
+    Returns:
+        Tr[L_bath(ρ) H] with H the system Hamiltonian (Eq. 6), > 0 when heat flows in.
+    """
     if bath not in model.baths():
         raise QbexpError(f"unknown bath {bath!r}; the model has {', '.join(model.baths())}")
     rho = np.asarray(rho, dtype=complex)
@@ -68,21 +89,26 @@ def heat_current(model: LindbladModel, rho, bath: str = "A") -> float:
 
 
 def discharge_unitary(name: str, rho, model: LindbladModel) -> np.ndarray:
-    """The discharge unitary ``name`` for the charged state ``rho`` (see the module docstring)."""
-    if name == "optimal":
+    """The discharge unitary ``name`` for the charged state ``rho`` (stroke 2 of Eq. 4).
+
+    Args:
+        name: one of :data:`~qbexp.models.engine.DISCHARGES`.
+        rho: the charged state; used only by ``"optimal"`` (None is fine for the others).
+        model: the engine model (its battery Hamiltonian for ``"optimal"``).
+
+    Returns:
+        The ``(d, d)`` unitary: the fixed swap of |S⟩ and |A⟩
+        (:func:`qbexp.models.engine.fixed_discharge_unitary`, Eq. 13) or, for ``"optimal"``,
+        the ergotropy unitary of ``rho`` w.r.t. H (Eq. 3; :func:`qbexp.thermo.ergotropy_unitary`).
+    """
+    if check_discharge(name) == "optimal":
         return ergotropy_unitary(rho, model.battery_matrix())
-    if name not in _FIXED_DISCHARGES:
-        raise QbexpError(f"unknown discharge {name!r}; choose one of {', '.join(DISCHARGES)}")
-    if model.num_qubits != 2:
-        raise QbexpError(f"the {name} discharge acts on two qubits; the model has {model.num_qubits}")
-    paulis, theta = _FIXED_DISCHARGES[name]
-    generator = sum(c * np.kron(_PAULI[label[0]], _PAULI[label[1]]) for label, c in paulis.items())
-    return la.expm(-1j * theta * generator)
+    return fixed_discharge_unitary(name, model)
 
 
 @dataclass(frozen=True)
 class EngineCycle:
-    """Everything one charging time τ needs: e^{𝓛τ} (qiskit-dynamics) and ∫₀^τ e^{𝓛t} dt.
+    """Everything one charging time τ needs: e^{𝓛τ} (Eq. 2) and ∫₀^τ e^{𝓛t} dt (for Eq. 5).
 
     Build it with :func:`engine_cycle`; all methods are then matrix products.
     """
@@ -205,13 +231,21 @@ class EngineCycle:
 
 
 def engine_cycle(model: LindbladModel, tau: float, discharge: str = "local1") -> EngineCycle:
-    """Precompute e^{𝓛τ} (:func:`qbexp.dynamics.propagator`) and ∫₀^τ e^{𝓛t} dt for charging time ``tau``.
+    """Precompute one engine cycle (Eq. 4) for charging time ``tau``.
 
-    The integral is the top-right block of exp([[𝓛, 1], [0, 0]] τ) (Van Loan's block
-    exponential), exact up to rounding.
+    The integral ∫₀^τ e^{𝓛t} dt (for the heat of Eq. 5) is the top-right block of
+    exp([[𝓛, 1], [0, 0]] τ) (Van Loan's block exponential), exact up to rounding.
+
+    Args:
+        model: the engine model (:func:`qbexp.models.engine.two_bath_engine`).
+        tau: charging time τ > 0.
+        discharge: one of :data:`~qbexp.models.engine.DISCHARGES`.
+
+    Returns:
+        An :class:`EngineCycle` holding e^{𝓛τ} (Eq. 2, :func:`qbexp.dynamics.propagator`),
+        the integral, H and the fixed discharge unitary (None for ``"optimal"``).
     """
-    if discharge not in DISCHARGES:
-        raise QbexpError(f"unknown discharge {discharge!r}; choose one of {', '.join(DISCHARGES)}")
+    check_discharge(discharge)
     charging = propagator(model, tau)
     gen = liouvillian(model).toarray()
     n = gen.shape[0]
@@ -219,7 +253,7 @@ def engine_cycle(model: LindbladModel, tau: float, discharge: str = "local1") ->
     block[:n, :n] = gen * tau
     block[:n, n:] = np.eye(n) * tau
     integral = la.expm(block)[:n, n:]
-    unitary = None if discharge == "optimal" else discharge_unitary(discharge, None, model)
+    unitary = None if discharge == "optimal" else fixed_discharge_unitary(discharge, model)
     return EngineCycle(model, float(tau), discharge, charging, integral, model.battery_matrix(), unitary)
 
 
@@ -262,7 +296,20 @@ def run_engine(
     discharge: str = "local1",
     rtol: float = CONVERGENCE_RTOL,
 ) -> EngineResult:
-    """Operate the engine from its NESS for ``cycles`` cycles and characterise its OSS."""
+    """Operate the engine from its NESS for ``cycles`` cycles and characterise its OSS (Eqs. 4, 5, 13).
+
+    Args:
+        model: the engine model (:func:`qbexp.models.engine.two_bath_engine`).
+        tau: charging time τ > 0 per cycle.
+        cycles: number of discharges listed from the NESS (≥ 1).
+        discharge: one of :data:`~qbexp.models.engine.DISCHARGES`.
+        rtol: relative tolerance of ``cycles_to_converge`` (:meth:`EngineCycle.cycles_to_converge`).
+
+    Returns:
+        An :class:`EngineResult`: NESS and OSS ergotropies, OSS work W, power W/τ, heats
+        Q^H, Q^C (Eq. 5), efficiency W/Q^H, the work of each of the ``cycles`` discharges and
+        the number of cycles to reach the OSS work.
+    """
     _check_cycles(cycles)
     cycle = engine_cycle(model, tau, discharge)
     rho_ness = ness(model)
@@ -286,20 +333,31 @@ def cycle_trajectory(
     points_per_cycle: int = 50,
     rho_c=None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Times and states through ``cycles`` cycles from ``rho_c`` (default ρ_NESS) (Figs. 3, 4c).
+    """Times and states through ``cycles`` cycles of Eq. (4) from ``rho_c`` (Figs. 3, 4c).
 
     Discharges happen at t = 0, τ, 2τ, …; each instant appears twice, with the state just
-    before and just after the discharge.  Charging is sampled every τ/``points_per_cycle``
-    with the exact propagator of that step (:func:`qbexp.dynamics.propagator`).  The last state is
-    the one
-    charged at t = cycles · τ, before its discharge.
+    before and just after the discharge.  Charging (Eq. 2) is sampled every
+    τ/``points_per_cycle`` with the exact propagator of that step
+    (:func:`qbexp.dynamics.propagator`).
+
+    Args:
+        model: the engine model.
+        tau: charging time τ > 0.
+        cycles: number of cycles (≥ 1).
+        discharge: one of :data:`~qbexp.models.engine.DISCHARGES` (``"optimal"`` is recomputed
+            for each charged state).
+        points_per_cycle: samples per charging stroke (≥ 1).
+        rho_c: the state the first discharge acts on (default ρ_NESS).
+
+    Returns:
+        ``(times, states)``: arrays of shape ``(T,)`` and ``(T, d, d)``; the last state is the
+        one charged at t = cycles · τ, before its discharge.
     """
     _check_tau(tau)
     _check_cycles(cycles)
     if not isinstance(points_per_cycle, (int, np.integer)) or points_per_cycle < 1:
         raise QbexpError(f"points_per_cycle = {points_per_cycle}; it must be an integer >= 1")
-    if discharge not in DISCHARGES:
-        raise QbexpError(f"unknown discharge {discharge!r}; choose one of {', '.join(DISCHARGES)}")
+    check_discharge(discharge)
     step = propagator(model, tau / points_per_cycle)
     d = model.dim
     rho = ness(model) if rho_c is None else np.asarray(rho_c, dtype=complex)
