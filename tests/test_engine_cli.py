@@ -12,7 +12,7 @@ from qbexp.cli.main import main
 from qbexp.dynamics.cycle import run_engine
 from qbexp.models.engine import two_bath_engine
 
-KEYS = ("ness_ergotropy", "oss_ergotropy", "power", "heat_hot", "efficiency", "ergotropy_per_cycle",
+KEYS = ("ness_ergotropy", "oss_ergotropy", "power", "heat_hot", "efficiency", "work_per_cycle",
         "cycles_to_converge")
 
 
@@ -25,18 +25,18 @@ def test_json_defaults_are_fig4(capsys):
     out = run_json(capsys, "--tau", "150")
     assert set(KEYS) <= set(out)
     assert (out["omega0"], out["lam"], out["t_hot"], out["t_cold"], out["discharge"]) == (1.0, 0.01, 2.0, 0.1, "local1")
-    assert len(out["ergotropy_per_cycle"]) == out["cycles"] == 30
+    assert len(out["work_per_cycle"]) == out["cycles"] == 30
     expected = run_engine(two_bath_engine(), 150.0, cycles=30)
     for key in KEYS:
         assert out[key] == pytest.approx(getattr(expected, key), rel=1e-12)
-    assert out["ergotropy_per_cycle"][0] == pytest.approx(out["ness_ergotropy"], rel=1e-9)
+    assert out["work_per_cycle"][0] == pytest.approx(out["ness_ergotropy"], rel=1e-9)
 
 
 def test_explicit_rates_and_optimal_discharge(capsys):
     out = run_json(capsys, "--tau", "50", "--rates", "3.5e-4,5e-4,3.5e-4,5.5e-3", "--cycles", "4",
                    "--discharge", "optimal")
     assert (out["GAp"], out["GAm"], out["GSp"], out["GSm"]) == (3.5e-4, 5e-4, 3.5e-4, 5.5e-3)
-    assert len(out["ergotropy_per_cycle"]) == 4
+    assert len(out["work_per_cycle"]) == 4
     assert out["discharge"] == "optimal" and out["efficiency"] > 0
 
 

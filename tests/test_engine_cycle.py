@@ -117,7 +117,7 @@ def test_three_swaps_extract_the_same_work_as_the_optimal_unitary(fig4):
         assert r.heat_hot == pytest.approx(ref.heat_hot, rel=1e-9)
         np.testing.assert_allclose(r.oss_charged, ref.oss_charged, atol=1e-12)
     for name in SWAPS:
-        np.testing.assert_allclose(results[name].ergotropy_per_cycle, ref.ergotropy_per_cycle, rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(results[name].work_per_cycle, ref.work_per_cycle, rtol=1e-9, atol=1e-15)
     charged = ref.oss_charged
     p = level_populations(charged)
     off_diagonal = sum(abs(a.conj() @ charged @ b) for i, a in enumerate(energy_basis().values())
@@ -128,15 +128,15 @@ def test_three_swaps_extract_the_same_work_as_the_optimal_unitary(fig4):
     assert ref.oss_work == pytest.approx(2 * 0.01 * (p["A"] - p["S"]), rel=1e-9)
     # The first discharge acts on the NESS: all four extract its ergotropy.
     for name in DISCHARGES:
-        assert results[name].ergotropy_per_cycle[0] == pytest.approx(ref.ness_ergotropy, rel=1e-9)
+        assert results[name].work_per_cycle[0] == pytest.approx(ref.ness_ergotropy, rel=1e-9)
 
 
 def test_swap_costs_work_when_the_charged_state_is_not_inverted(fig4):
     """At τ = 150 the first recharge from the swapped NESS leaves r_A < r_S: the swap then
     spends work (negative entry) while the optimal unitary does nothing (zero)."""
     _, results = fig4
-    assert results["local1"].ergotropy_per_cycle[1] < 0
-    assert results["optimal"].ergotropy_per_cycle[1] == pytest.approx(0, abs=1e-15)
+    assert results["local1"].work_per_cycle[1] < 0
+    assert results["optimal"].work_per_cycle[1] == pytest.approx(0, abs=1e-15)
 
 
 # ---------------------------------------------------------------- operational steady state
@@ -176,7 +176,7 @@ def test_cycles_to_converge_is_where_work_settles_for_good(fig4, name):
     tol = 1e-3 * abs(r.oss_work)
     assert all(abs(w - r.oss_work) <= tol for w in works[k - 1:])
     assert abs(works[k - 2] - r.oss_work) > tol
-    assert r.ergotropy_per_cycle == pytest.approx(works[:40], rel=1e-12, abs=1e-18)
+    assert r.work_per_cycle == pytest.approx(works[:40], rel=1e-12, abs=1e-18)
 
 
 def test_longer_cycles_store_more_but_run_less_efficiently():

@@ -263,8 +263,9 @@ class EngineResult:
 
     ``oss_work`` is the work the chosen discharge extracts per cycle in the OSS; it equals
     ``oss_ergotropy`` (the ergotropy of ρ_OSS(τ)) whenever the discharge is optimal for
-    ρ_OSS(τ), e.g. for the swaps when Eq. (12) holds.  ``ergotropy_per_cycle`` is the work
-    extracted at each discharge starting from the NESS (Fig. 4b).
+    ρ_OSS(τ), e.g. for the swaps when Eq. (12) holds.  ``work_per_cycle`` is the work
+    the chosen discharge extracts at each discharge starting from the NESS (Fig. 4b); unlike an
+    ergotropy it can be negative (a fixed swap applied to a passive state adds energy).
     """
 
     tau: float
@@ -279,13 +280,13 @@ class EngineResult:
     heat_hot: float
     heat_cold: float
     efficiency: float | None  # None when no heat flows in from the hot bath
-    ergotropy_per_cycle: list[float]
+    work_per_cycle: list[float]
     cycles_to_converge: int | None
 
     def summary(self) -> dict:
         """The scalar results and the per-cycle list as plain Python values (for JSON)."""
         keys = ("tau", "discharge", "ness_ergotropy", "oss_ergotropy", "oss_work", "power",
-                "heat_hot", "heat_cold", "efficiency", "cycles_to_converge", "ergotropy_per_cycle")
+                "heat_hot", "heat_cold", "efficiency", "cycles_to_converge", "work_per_cycle")
         return {k: getattr(self, k) for k in keys}
 
 
@@ -320,7 +321,7 @@ def run_engine(
         ness=rho_ness,
         ness_ergotropy=ergotropy(rho_ness, cycle.battery),
         **steady,
-        ergotropy_per_cycle=cycle.works(rho_ness, cycles),
+        work_per_cycle=cycle.works(rho_ness, cycles),
         cycles_to_converge=cycle.cycles_to_converge(rho_ness, steady["oss_work"], steady["oss_charged"], rtol),
     )
 
