@@ -133,11 +133,13 @@ def kernel_dimension(n: int) -> int:
 def _steady_compact(spin, state):
     blocks = {}
     for s, (p, sigma) in state.blocks.items():
-        if spin.gamma == 0:
+        if spin.gamma > 0:
+            new = spin.multiplet_steady_state(s).astype(complex) * (np.sum(sigma) if sigma.ndim == 1 else np.trace(sigma))
+        elif sigma.ndim == 1:
+            new = sigma
+        else:
             e = spin.energies(s)
             new = sigma * _equal(e[:, None], e[None, :], spin)
-        else:
-            new = np.diag(spin.multiplet_steady_state(s)).astype(complex) * np.trace(sigma)
         blocks[s] = (p, new)
     return state.copy_with(blocks)
 
@@ -200,6 +202,12 @@ def _evolve_compact(spin, state, times):
     series = [dict() for _ in times]
     for s, (p, sigma) in state.blocks.items():
         twoj = spin.n - 2 * s
+        if sigma.ndim == 1:  # diagonal: only the chain q = 0 (populations) moves
+            _, _, g = chain_generator(spin, s, s, 0)
+            new = np.real(_propagate(g, sigma[:, None], times)[:, :, 0]).astype(complex)
+            for t in range(times.size):
+                series[t][s] = (p, new[t])
+            continue
         new = np.zeros((times.size,) + sigma.shape, dtype=complex)
         for q in range(-twoj, twoj + 1):
             i, ip = chain_indices(twoj, twoj, s, s, q)

@@ -70,8 +70,9 @@ class CollectiveSpinModel:
     def multiplet_steady_state(self, s: int) -> np.ndarray:
         """Diagonal of τ_j: r^i / Σ r^i, r = e^{−βω} (uniform at β = 0)."""
         twoj = self.n - 2 * s
-        w = np.exp(-self.beta * self.omega * np.arange(twoj + 1))
-        return w / w.sum()
+        with np.errstate(under="ignore"):
+            w = np.exp(-self.beta * self.omega * np.arange(twoj + 1))
+            return w / w.sum()
 
 
 def chain_indices(twoj: int, twojp: int, s: int, sp_: int, q: int) -> tuple[np.ndarray, np.ndarray]:
