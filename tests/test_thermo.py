@@ -503,9 +503,9 @@ def test_two_qubit_functions_reject_other_sizes():
 
 
 def test_input_validation_messages():
-    with pytest.raises(QbexpError, match=r"shape \(3, 4\); expected a square 2\^N x 2\^N"):
+    with pytest.raises(QbexpError, match=r"shape \(3, 4\); a density matrix must be square"):
         energy(np.zeros((3, 4)), np.eye(3))
-    with pytest.raises(QbexpError, match="expected a square 2"):
+    with pytest.raises(QbexpError, match=r"has 3 rows; expected a power of 2"):
         ergotropy(np.eye(3) / 3, np.eye(3))
     with pytest.raises(QbexpError, match="Hamiltonian has shape"):
         ergotropy(np.eye(4) / 4, np.eye(2))

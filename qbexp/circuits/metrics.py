@@ -15,23 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import qiskit
 from qiskit import QuantumCircuit, transpile
 from qiskit.quantum_info import SuperOp, process_fidelity
 from qiskit.synthesis import qs_decomposition
 
 from qbexp.errors import QbexpError
+from qbexp.thermo.distance import trace_distance  # noqa: F401  (re-exported: circuits use it from here)
 
 #: Transpiler seed and optimisation level used for every reported gate count.
 TRANSPILER_SEED = 2024
 OPTIMIZATION_LEVEL = 3
-
-
-def trace_distance(rho, sigma) -> float:
-    """½‖ρ − σ‖₁ (Nielsen & Chuang, Eq. 9.11)."""
-    diff = np.asarray(rho, dtype=complex) - np.asarray(sigma, dtype=complex)
-    return float(0.5 * np.abs(np.linalg.eigvalsh(0.5 * (diff + diff.conj().T))).sum())
 
 
 def process_infidelity(channel, exact) -> float:

@@ -31,7 +31,7 @@ from qbexp.dynamics.steady import unique_steady_state
 from qbexp.errors import QbexpError
 from qbexp.models.engine import DISCHARGES, check_discharge, fixed_discharge_unitary
 from qbexp.models.lindblad import LindbladModel
-from qbexp.thermo import ergotropy, ergotropy_unitary
+from qbexp.thermo import ergotropy, ergotropy_unitary, trace_distance
 
 __all__ = [
     "CONVERGENCE_RTOL",
@@ -170,7 +170,7 @@ class EngineCycle:
         for _ in range(MAX_POLICY_ROUNDS):
             rho = self._linear_fixed_point(ergotropy_unitary(rho_c, self.battery))
             rho_c = self.charge(rho)
-            if _trace_distance(self.discharge_state(rho_c)[0], rho) <= 1e-10:
+            if trace_distance(self.discharge_state(rho_c)[0], rho) <= 1e-10:
                 return rho, rho_c
         raise QbexpError(
             f"the optimal-discharge OSS at tau = {self.tau} did not settle in {MAX_POLICY_ROUNDS} rounds"
@@ -385,7 +385,3 @@ def _check_tau(tau) -> None:
 def _check_cycles(cycles) -> None:
     if isinstance(cycles, bool) or not isinstance(cycles, (int, np.integer)) or cycles < 1:
         raise QbexpError(f"number of cycles = {cycles}; it must be an integer >= 1")
-
-
-def _trace_distance(a: np.ndarray, b: np.ndarray) -> float:
-    return float(0.5 * np.abs(np.linalg.eigvalsh(a - b)).sum())

@@ -23,7 +23,6 @@ raises :class:`qbexp.errors.QbexpError` with a one-line message.
 
 from __future__ import annotations
 
-import numbers
 import os
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import numpy as np
 import scipy.linalg
 
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import as_hamiltonian, check_integer, check_real, validate_density_matrix
 
 __all__ = [
     "validate_density_matrix",
@@ -62,136 +62,22 @@ INITIAL_STATE_FORMS = (
 # ----------------------------------------------------------------------------
 def _check_num_qubits(num_qubits, name: str = "num_qubits") -> int:
     """Return ``num_qubits`` as an int >= 1, or raise QbexpError."""
-    if isinstance(num_qubits, bool) or not isinstance(num_qubits, numbers.Integral):
-        raise QbexpError(f"{name} must be a positive integer, got {num_qubits!r}")
-    n = int(num_qubits)
-    if n < 1:
-        raise QbexpError(f"{name} must be a positive integer, got {n}")
-    return n
+    return check_integer(num_qubits, name, 1, "positive")
 
 
 def _check_seed(seed) -> int:
     """Return ``seed`` as a non-negative int, or raise QbexpError."""
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise QbexpError(f"seed must be a non-negative integer, got {seed!r}")
-    s = int(seed)
-    if s < 0:
-        raise QbexpError(f"seed must be a non-negative integer, got {s}")
-    return s
+    return check_integer(seed, "seed", 0, "non-negative")
 
 
-def _check_real(value, name: str) -> float:
-    """Return ``value`` as a finite float, or raise QbexpError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise QbexpError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not np.isfinite(v):
-        raise QbexpError(f"{name} must be finite, got {v}")
-    return v
-
-
-def _is_power_of_two(n: int) -> bool:
-    return n >= 2 and (n & (n - 1)) == 0
-
-
-def _unwrap_qiskit(obj):
-    """Return the raw array behind Qiskit states/operators; other objects unchanged."""
-    try:  # qiskit is a dependency, but keep the import local and cheap
-        from qiskit.quantum_info import DensityMatrix, Operator, SparsePauliOp, Statevector
-    except ImportError:  # pragma: no cover
-        return obj
-    if isinstance(obj, SparsePauliOp):
-        return obj.to_matrix()
-    if isinstance(obj, (Operator, Statevector, DensityMatrix)):
-        return obj.data
-    return obj
-
-
-def _as_complex_array(obj, name: str) -> np.ndarray:
-    """Convert to a complex128 array, rejecting non-numeric data."""
-    obj = _unwrap_qiskit(obj)
-    try:
-        arr = np.asarray(obj)
-    except Exception as exc:  # ragged lists etc.
-        raise QbexpError(f"{name} is not a numeric array ({exc})") from None
-    if arr.dtype.kind not in "iufcO":
-        raise QbexpError(f"{name} is not a numeric array (dtype {arr.dtype})")
-    try:
-        arr = arr.astype(np.complex128)
-    except (TypeError, ValueError):
-        raise QbexpError(f"{name} is not a numeric array (dtype {arr.dtype})") from None
-    return arr
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.3g}"
+_check_real = check_real
 
 
 # ----------------------------------------------------------------------------
 # validation and loading
 # ----------------------------------------------------------------------------
-def validate_density_matrix(rho, num_qubits=None, atol: float = 1e-8, name: str = "state") -> np.ndarray:
-    """Check that ``rho`` is an N-qubit quantum state and return it as a density matrix.
-
-    ``rho`` may be a state vector of shape ``(2**N,)`` (must have unit norm; it is
-    turned into ``|psi><psi|``) or a density matrix of shape ``(2**N, 2**N)``
-    (must be square, Hermitian, positive semidefinite and of unit trace, each up
-    to ``atol``).  Qiskit ``Statevector``/``DensityMatrix``/``Operator`` objects
-    are accepted too.  If ``num_qubits`` is given the dimension must be
-    ``2**num_qubits``.  ``name`` is used in error messages.
-
-    Returns a new ``complex128`` array; for a matrix input it is the Hermitian
-    part ``(rho + rho^dag)/2`` (identical up to ``atol``).
-    """
-    atol = _check_real(atol, "atol")
-    if atol < 0:
-        raise QbexpError(f"atol must be non-negative, got {atol}")
-    if num_qubits is not None:
-        num_qubits = _check_num_qubits(num_qubits)
-
-    arr = _as_complex_array(rho, name)
-
-    if arr.ndim == 1:
-        kind, size = "entries", arr.shape[0]
-    elif arr.ndim == 2:
-        if arr.shape[0] != arr.shape[1]:
-            raise QbexpError(f"{name} has shape {arr.shape}; a density matrix must be square")
-        kind, size = "rows", arr.shape[0]
-    else:
-        raise QbexpError(
-            f"{name} has shape {arr.shape}; expected a state vector (2^N,) or a density matrix (2^N, 2^N)"
-        )
-
-    if num_qubits is not None:
-        if size != 2**num_qubits:
-            raise QbexpError(
-                f"{name} has {size} {kind}; expected 2^N = {2**num_qubits} for N = {num_qubits} qubits"
-            )
-    elif not _is_power_of_two(size):
-        raise QbexpError(f"{name} has {size} {kind}; expected a power of 2 (2^N for N >= 1 qubits)")
-
-    if not np.all(np.isfinite(arr)):
-        raise QbexpError(f"{name} contains NaN or infinite entries")
-
-    if arr.ndim == 1:
-        norm2 = float(np.vdot(arr, arr).real)
-        if abs(norm2 - 1.0) > atol:
-            raise QbexpError(f"{name} vector has norm {_fmt(np.sqrt(norm2))}, expected 1")
-        return np.outer(arr, arr.conj()).astype(np.complex128)
-
-    herm_err = float(np.max(np.abs(arr - arr.conj().T)))
-    if herm_err > atol:
-        raise QbexpError(f"{name} is not Hermitian (max |rho - rho^dag| = {_fmt(herm_err)})")
-    rho_h = 0.5 * (arr + arr.conj().T)
-
-    min_eig = float(np.linalg.eigvalsh(rho_h)[0])
-    if min_eig < -atol:
-        raise QbexpError(f"{name} is not positive semidefinite (smallest eigenvalue {_fmt(min_eig)})")
-
-    trace = float(np.trace(rho_h).real)
-    if abs(trace - 1.0) > atol:
-        raise QbexpError(f"{name} has trace {_fmt(trace)}, expected 1")
-    return rho_h
+# validate_density_matrix lives in qbexp.models.matrices (the one validator of the package)
+# and is re-exported here.
 
 
 def load_state_file(path, num_qubits) -> np.ndarray:
@@ -240,16 +126,7 @@ def thermal_state(H, beta) -> np.ndarray:
     beta = _check_real(beta, "beta")
     if beta <= 0:
         raise QbexpError(f"beta must be positive, got {beta}")
-    h = _as_complex_array(H, "Hamiltonian")
-    if h.ndim != 2 or h.shape[0] != h.shape[1] or h.shape[0] == 0:
-        raise QbexpError(f"Hamiltonian has shape {h.shape}; expected a square matrix")
-    if not np.all(np.isfinite(h)):
-        raise QbexpError("Hamiltonian contains NaN or infinite entries")
-    scale = max(1.0, float(np.max(np.abs(h))))
-    herm_err = float(np.max(np.abs(h - h.conj().T)))
-    if herm_err > 1e-8 * scale:
-        raise QbexpError(f"Hamiltonian is not Hermitian (max |H - H^dag| = {_fmt(herm_err)})")
-    energies, vecs = scipy.linalg.eigh(0.5 * (h + h.conj().T))
+    energies, vecs = scipy.linalg.eigh(as_hamiltonian(H))
     weights = np.exp(-beta * (energies - energies[0]))  # eigh sorts ascending; all exponents <= 0
     weights /= weights.sum()
     rho = (vecs * weights) @ vecs.conj().T

@@ -16,6 +16,7 @@ from __future__ import annotations
 from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, check_num_qubits
 from qbexp.thermo.coherence import coherence_l1, coherence_rel_entropy
 from qbexp.thermo.correlations import concurrence, discord, mutual_information
+from qbexp.thermo.distance import fidelity, trace_distance
 from qbexp.thermo.entropy import partial_trace, purity, von_neumann_entropy
 from qbexp.thermo.ergotropy import (
     energy,
@@ -39,6 +40,8 @@ __all__ = [
     "concurrence",
     "mutual_information",
     "discord",
+    "fidelity",
+    "trace_distance",
     "figures_of_merit",
 ]
 

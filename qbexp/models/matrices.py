@@ -1,0 +1,213 @@
+"""The one place that turns user input into checked matrices: density matrices, Hamiltonians,
+unitaries, and the integer and real arguments that size and parametrise them.
+
+Every layer above (states, dynamics, thermo, circuits, analysis) validates through here, so
+that bad input fails with one clear :class:`~qbexp.errors.QbexpError` line instead of a numpy
+traceback, and the same input is accepted or refused everywhere.
+
+Accepted inputs: numpy arrays and nested lists, SciPy sparse matrices, and Qiskit objects
+(``DensityMatrix``, ``Statevector``, ``Operator`` through ``.data``; ``SparsePauliOp``,
+``Pauli`` through ``.to_matrix()``).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse
+
+from qbexp.errors import QbexpError
+
+__all__ = [
+    "as_complex_array",
+    "as_hamiltonian",
+    "as_unitary",
+    "check_integer",
+    "check_real",
+    "qubit_count",
+    "validate_density_matrix",
+]
+
+
+def check_integer(value, name: str, minimum: int, kind: str) -> int:
+    """Return ``value`` as an int ``>= minimum`` (bools refused), else raise.
+
+    ``kind`` names the range in the message, e.g. ``"positive"`` or ``"non-negative"``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise QbexpError(f"{name} must be a {kind} integer, got {value!r}")
+    n = int(value)
+    if n < minimum:
+        raise QbexpError(f"{name} must be a {kind} integer, got {n}")
+    return n
+
+
+def check_real(value, name: str) -> float:
+    """Return ``value`` as a finite float (bools refused), else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise QbexpError(f"{name} must be a real number, got {value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise QbexpError(f"{name} must be finite, got {v}")
+    return v
+
+
+def qubit_count(dim: int) -> int | None:
+    """``N`` if ``dim == 2**N`` with N >= 1, else None."""
+    if dim >= 2 and dim & (dim - 1) == 0:
+        return dim.bit_length() - 1
+    return None
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def as_complex_array(obj, name: str) -> np.ndarray:
+    """``obj`` (array, list, sparse matrix or Qiskit state/operator) as a complex128 ndarray.
+
+    Non-numeric data (strings, ragged lists) is refused with ``"{name} is not a numeric array"``.
+    """
+    if scipy.sparse.issparse(obj):
+        obj = obj.toarray()
+    elif not isinstance(obj, (np.ndarray, list, tuple)):
+        if hasattr(obj, "to_matrix") and not hasattr(obj, "data"):  # SparsePauliOp, Pauli
+            obj = obj.to_matrix()
+        elif hasattr(obj, "data"):  # DensityMatrix, Statevector, Operator
+            obj = obj.data
+    try:
+        arr = np.asarray(obj)
+    except Exception as exc:  # ragged lists etc.
+        raise QbexpError(f"{name} is not a numeric array ({' '.join(str(exc).split())})") from None
+    if arr.dtype.kind not in "iufcO":
+        raise QbexpError(f"{name} is not a numeric array (dtype {arr.dtype})")
+    try:
+        return arr.astype(np.complex128)
+    except (TypeError, ValueError):
+        raise QbexpError(f"{name} is not a numeric array (dtype {arr.dtype})") from None
+
+
+def _hermitian_part(arr: np.ndarray, name: str, symbol: str, tol: float) -> np.ndarray:
+    """``(A + A†)/2`` of each matrix of a ``(..., d, d)`` stack, refusing any with
+    ``max|A − A†| > tol · max(1, max|A|)``."""
+    adjoint = np.swapaxes(arr, -1, -2).conj()
+    scale = np.maximum(1.0, np.max(np.abs(arr), axis=(-2, -1)))
+    dev = np.max(np.abs(arr - adjoint), axis=(-2, -1))
+    if np.any(dev > tol * scale):
+        raise QbexpError(f"{name} is not Hermitian (max |{symbol} - {symbol}^dag| = {_fmt(float(np.max(dev)))})")
+    return 0.5 * (arr + adjoint)
+
+
+def validate_density_matrix(
+    rho,
+    num_qubits=None,
+    atol: float = 1e-8,
+    name: str = "state",
+    *,
+    positive: bool = True,
+    trace_atol: float | None = None,
+    stack: bool = False,
+) -> np.ndarray:
+    """Check that ``rho`` is an N-qubit quantum state and return it as a density matrix.
+
+    Args:
+        rho: a state vector ``(2**N,)`` (unit norm; turned into ``|psi><psi|``), a density
+            matrix ``(2**N, 2**N)`` or, with ``stack=True``, a stack ``(..., 2**N, 2**N)``;
+            arrays, lists, sparse matrices or Qiskit objects.
+        num_qubits: if given, the dimension must be ``2**num_qubits``.
+        atol: tolerance of the Hermiticity check (relative to ``max(1, max|rho|)``), of
+            positivity and, unless ``trace_atol`` is given, of the trace and the norm.
+        name: how error messages call ``rho``.
+        positive: require positive semidefiniteness (smallest eigenvalue ``>= -atol``).
+            Estimates (linear-inversion tomography, shot noise) may be slightly negative; the
+            figures of merit pass ``False`` and say how they treat them.
+        trace_atol: tolerance of ``|tr rho - 1|`` (and of a vector's squared norm); default ``atol``.
+        stack: accept a stack of density matrices (every one is checked).
+
+    Returns:
+        A new ``complex128`` array: the Hermitian part ``(rho + rho^dag)/2`` of a matrix (or of
+        each matrix of a stack), ``|psi><psi|`` for a vector.
+    """
+    atol = check_real(atol, "atol")
+    if atol < 0:
+        raise QbexpError(f"atol must be non-negative, got {atol}")
+    trace_atol = atol if trace_atol is None else trace_atol
+    if num_qubits is not None:
+        num_qubits = check_integer(num_qubits, "num_qubits", 1, "positive")
+
+    arr = as_complex_array(rho, name)
+    if arr.ndim == 1:
+        kind, size = "entries", arr.shape[0]
+    elif arr.ndim == 2 or (stack and arr.ndim > 2):
+        if arr.shape[-1] != arr.shape[-2]:
+            raise QbexpError(f"{name} has shape {arr.shape}; a density matrix must be square")
+        kind, size = "rows", arr.shape[-1]
+    else:
+        expected = "a state vector (2^N,) or a density matrix (2^N, 2^N)"
+        raise QbexpError(f"{name} has shape {arr.shape}; expected {expected}"
+                         + (" or a stack (..., 2^N, 2^N)" if stack else ""))
+
+    if num_qubits is not None:
+        if size != 2**num_qubits:
+            raise QbexpError(
+                f"{name} has {size} {kind}; expected 2^N = {2**num_qubits} for N = {num_qubits} qubits"
+            )
+    elif qubit_count(size) is None:
+        raise QbexpError(f"{name} has {size} {kind}; expected a power of 2 (2^N for N >= 1 qubits)")
+
+    if not np.all(np.isfinite(arr)):
+        raise QbexpError(f"{name} contains NaN or infinite entries")
+
+    if arr.ndim == 1:
+        norm2 = float(np.vdot(arr, arr).real)
+        if abs(norm2 - 1.0) > trace_atol:
+            raise QbexpError(f"{name} vector has norm {_fmt(np.sqrt(norm2))}, expected 1")
+        return np.outer(arr, arr.conj())
+
+    rho_h = _hermitian_part(arr, name, "rho", atol)
+    if positive:
+        min_eig = float(np.min(np.linalg.eigvalsh(rho_h)[..., 0]))
+        if min_eig < -atol:
+            raise QbexpError(f"{name} is not positive semidefinite (smallest eigenvalue {_fmt(min_eig)})")
+    traces = np.real(np.trace(rho_h, axis1=-2, axis2=-1))
+    worst = np.max(np.abs(traces - 1.0))
+    if worst > trace_atol:
+        trace = float(np.ravel(traces)[np.argmax(np.abs(np.ravel(traces) - 1.0))])
+        shown = _fmt(trace) if _fmt(trace) != "1" else f"{trace:.10g}"
+        raise QbexpError(f"{name} has trace {shown}, expected 1")
+    return rho_h
+
+
+def as_hamiltonian(H, dim: int | None = None, what: str = "Hamiltonian") -> np.ndarray:
+    """``H`` as a Hermitian complex ndarray, optionally required to be ``dim x dim``.
+
+    Args:
+        H: a square matrix (array, sparse, Qiskit ``Operator`` or ``SparsePauliOp``).
+        dim: the dimension of the density matrices it acts on, if known.
+        what: how error messages call ``H``.
+
+    Returns:
+        The Hermitian part ``(H + H^dag)/2`` (``H`` must be Hermitian to 1e-8 relative).
+    """
+    arr = as_complex_array(H, what)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
+        raise QbexpError(f"{what} has shape {tuple(arr.shape)}; expected a square matrix")
+    if dim is not None and arr.shape[0] != dim:
+        raise QbexpError(f"{what} has shape {tuple(arr.shape)} but the density matrix is {dim} x {dim}")
+    if not np.all(np.isfinite(arr)):
+        raise QbexpError(f"{what} contains NaN or infinite entries")
+    return _hermitian_part(arr, what, "H", 1e-8)
+
+
+def as_unitary(U, dim: int, what: str = "basis") -> np.ndarray:
+    """``U`` as a ``dim x dim`` complex ndarray with orthonormal columns (to 1e-8)."""
+    arr = as_complex_array(U, what)
+    if arr.ndim != 2 or arr.shape != (dim, dim):
+        raise QbexpError(f"{what} has shape {tuple(arr.shape)}; expected a {dim} x {dim} unitary matrix")
+    if not np.all(np.isfinite(arr)):
+        raise QbexpError(f"{what} contains NaN or infinite entries")
+    dev = float(np.max(np.abs(arr.conj().T @ arr - np.eye(dim))))
+    if dev > 1e-8:
+        raise QbexpError(f"{what} is not unitary (max |U^dagger U - 1| = {dev:.3g})")
+    return arr
