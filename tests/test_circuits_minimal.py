@@ -102,12 +102,25 @@ def test_three_qubit_ground_state_at_most_60_cz(torino):
     assert heron_count(circuit, torino) <= 60
 
 
-@pytest.mark.parametrize("n, tau, init", [(2, 0.8, c_state(0.25)), (3, 1.7, ground(3))])
+def test_four_qubit_battery_with_flag_ancilla(torino):
+    """N = 4: three j = 1 copies; the flag ancilla separates j = 2 without touching them."""
+    model = collective_battery(4, beta=1.1, f=0.15, gamma=0.9)
+    scheme = MinimalCharging(model, math.inf)
+    circuit = scheme.circuit()
+    assert circuit.metadata == {"system_qubits": [0, 1, 2, 3], "ancilla_qubits": [4]}
+    rho = random_state(4, 4)
+    out = exact_output(circuit, rho, [0, 1, 2, 3])
+    assert trace_distance(out, steady_state(model, rho)) < EXACT
+    assert np.isclose(exact_output(circuit, rho, [4])[0, 0], 1.0)  # the flag is returned to |0⟩
+    assert heron_count(circuit, torino) <= 400  # two 4-qubit Schur unitaries and a Toffoli
+
+
+@pytest.mark.parametrize("n, tau, init", [(2, 0.8, c_state(0.25)), (3, 1.7, ground(3)), (4, 0.9, ground(4))])
 def test_collective_finite_tau_on_level_diagonal_inputs(n, tau, init):
     model = collective_battery(n, beta=0.8, f=0.1, gamma=1.2)
     circuit = minimal_charging_circuit(model, tau, rho0=init)
     exact = evolve(model, init, [tau])[-1]
-    assert trace_distance(exact_output(circuit, init), exact) < EXACT
+    assert trace_distance(exact_output(circuit, init, list(range(n))), exact) < EXACT
 
 
 def test_finite_tau_refuses_inputs_with_level_coherence():

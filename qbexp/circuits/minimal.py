@@ -33,14 +33,14 @@ from qiskit.quantum_info import SuperOp
 
 from qbexp.circuits.channel import charging_channel, check_tau
 from qbexp.circuits.minimal_forms import JumpForm, collective_form, energy_form, form_superop
-from qbexp.circuits.minimal_jump import jump_circuit, schur_layout
+from qbexp.circuits.minimal_jump import check_layout, jump_circuit
 from qbexp.errors import QbexpError
 from qbexp.models.lindblad import LindbladModel
 
 #: Largest trace distance between the minimal circuit's output and the exact one accepted for ``rho0``.
 MINIMAL_TOL = 1e-3
 #: What has a minimal circuit (for error messages).
-SUPPORTED = "the collective battery with collective coupling and N = 2 or 3, and the two-bath engine (any tau)"
+SUPPORTED = "the collective battery with collective coupling and N = 2, 3, 4, and the two-bath engine (any tau)"
 
 
 class MinimalCharging:
@@ -106,7 +106,7 @@ def _form(model: LindbladModel, tau: float, exact: np.ndarray) -> JumpForm:
     for builder in builders:
         try:
             form = builder(model, exact)
-            schur_layout(form)
+            check_layout(form)
             if math.isinf(tau) and not form.exact_everywhere:
                 raise QbexpError("steady-state map keeps coherences between levels")
             return form

@@ -23,7 +23,8 @@ Only the two basis changes contain two-qubit gates: 2 CZ each for N = 2 (and for
 engine's energy basis gg, S, A, ee), about 25 each for N = 3 after compilation.  Every classically controlled operation is a single-qubit gate, a
 reset or a measurement, so the two-qubit count of the compiled circuit does not depend on
 which branch runs.  Requires the block structure with multiplicities in {1, 2^{n_c}} whose
-single-copy levels fill whole sectors (N = 2, 3); other cases raise :class:`QbexpError`.
+single-copy levels fill whole sectors (N = 2, 3); N = 4 adds one flag ancilla
+(:mod:`qbexp.circuits.minimal_flagged`); other cases raise :class:`QbexpError`.
 """
 
 from __future__ import annotations
@@ -34,8 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit.library import UnitaryGate
+from qiskit.synthesis import qs_decomposition
 
 from qbexp.circuits.minimal_draw import draw_value
+from qbexp.circuits.minimal_flagged import flagged_circuit, flagged_slots
 from qbexp.circuits.minimal_forms import JumpForm
 from qbexp.errors import QbexpError
 
@@ -90,14 +93,26 @@ def schur_layout(form: JumpForm) -> SchurLayout:
     return SchurLayout(n, nc, slot, sector_multiplet, coherent)
 
 
+def check_layout(form: JumpForm) -> None:
+    """Raise :class:`QbexpError` unless :func:`jump_circuit` has a layout for ``form``."""
+    try:
+        schur_layout(form)
+    except QbexpError:
+        flagged_slots(form)
+
+
 def jump_circuit(form: JumpForm) -> QuantumCircuit:
-    """The dynamic circuit of (†) ∘ Δ on the battery qubits 0..N−1 (no ancillas).
+    """The dynamic circuit of (†) ∘ Δ on the battery qubits 0..N−1 (no ancillas; for N = 4
+    one flag ancilla, qubit 4, see :mod:`qbexp.circuits.minimal_flagged`).
 
     Classical registers: ``sector`` (N − n_c bits, the measured Schur sector), ``level``
     (n_c bits, the rest of a single-copy level, finite τ only) and ``draw`` (N bits, the
     classical samples of the new level).  ``metadata`` lists the system qubits.
     """
-    layout = schur_layout(form)
+    try:
+        layout = schur_layout(form)
+    except QbexpError:
+        return flagged_circuit(form, basis_change)  # N = 4: three copies need a flag ancilla
     n, nc = layout.num_qubits, layout.copy_qubits
     s = layout.unitary(form)
     sector_bits = ClassicalRegister(n - nc, "sector")
@@ -106,7 +121,7 @@ def jump_circuit(form: JumpForm) -> QuantumCircuit:
     registers = [QuantumRegister(n, "q"), sector_bits] + ([level_bits] if nc else []) + [draws]
     qc = QuantumCircuit(*registers, name="minimal_charging")
     sector_qubits = list(range(nc, n))
-    qc.append(UnitaryGate(s.conj().T, label="basis_dg"), range(n))
+    qc.compose(basis_change(s.conj().T, "basis_dg"), range(n), inplace=True)
     qc.measure(sector_qubits, list(sector_bits))
     for sector in range(layout.sectors):
         i = layout.sector_multiplet[sector]
@@ -135,9 +150,22 @@ def jump_circuit(form: JumpForm) -> QuantumCircuit:
                             if (low >> q) & 1:
                                 qc.x(q)
                         draw_value(qc, list(range(n)), list(draws), _on_slots(layout, i, t[:, k], 0))
-    qc.append(UnitaryGate(s, label="basis"), range(n))
+    qc.compose(basis_change(s, "basis"), range(n), inplace=True)
     qc.metadata = {"system_qubits": list(range(n)), "ancilla_qubits": []}
     return qc
+
+
+def basis_change(u: np.ndarray, label: str) -> QuantumCircuit:
+    """``u`` as a circuit: a ``UnitaryGate`` on ≤ 2 qubits (the transpiler's KAK synthesis is
+    optimal there), else Qiskit's quantum Shannon decomposition (Shende et al., IEEE TCAD 25,
+    1000 (2006); 19 CNOTs for 3 qubits), done here so that every Qiskit version compiles the
+    same gates and QPY/OpenQASM 3 see only standard gates."""
+    n = int(math.log2(u.shape[0]))
+    if n <= 2:
+        qc = QuantumCircuit(n)
+        qc.append(UnitaryGate(u, label=label), range(n))
+        return qc
+    return qs_decomposition(u)
 
 
 def _on_slots(layout: SchurLayout, i: int, probs, shift: int) -> np.ndarray:
