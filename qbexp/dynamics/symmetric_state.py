@@ -110,3 +110,30 @@ def thermal(n: int, beta: float, omega: float = 1.0) -> PermutationInvariantStat
         blocks[s] = (float(np.exp(log_p)), sigma.astype(complex))
     return PermutationInvariantState(n, blocks)
 
+
+
+#: Initial-state kinds that have a compact form (any N); the others need the dense 2^N matrix.
+COMPACT_KINDS = ("ground", "thermal", "dicke", "coherent")
+
+
+def compact_initial_state(spec: str, n: int, beta: float, omega: float = 1.0) -> PermutationInvariantState | None:
+    """The ``--init`` spec as a PermutationInvariantState, or None when it needs the dense form
+    (``c:``, ``haar:``, ``hs:``, ``bures:``, ``file:``).  Same forms as
+    :func:`qbexp.models.states.initial_state`."""
+    from qbexp.models.states import parse_coherent, parse_dicke
+
+    kind, sep, value = str(spec).strip().partition(":")
+    kind = kind.strip().lower()
+    if kind not in COMPACT_KINDS:
+        return None
+    if kind in ("ground", "thermal") and sep:
+        raise QbexpError(f"initial state '{spec}': '{kind}' takes no value")
+    if kind in ("dicke", "coherent") and not value.strip():
+        raise QbexpError(f"initial state '{spec}' is missing its value")
+    if kind == "ground":
+        return ground(n)
+    if kind == "thermal":
+        return thermal(n, beta, omega)
+    if kind == "dicke":
+        return dicke(n, parse_dicke(value, n))
+    return coherent(n, *parse_coherent(value))

@@ -15,6 +15,11 @@ system", ``/work/shared/papers/cakmak-ergotropy-from-coherences.md``):
   collective-bath steady state is ``rho_ss(beta, c)`` of Eq. (8);
 * ``haar:SEED``, ``hs:SEED``, ``bures:SEED`` -- seeded random states (Sec. IV B,
   random initial states), drawn with :mod:`qiskit.quantum_info`;
+* ``dicke:K`` -- the Dicke state ``C(N,K)^(-1/2) sum_{|x|=K} |x>`` (K excitations,
+  symmetric under permutations);
+* ``coherent:THETA,PHI`` -- the spin-coherent product state
+  ``prod_i (cos(THETA/2)|0> + e^{i PHI} sin(THETA/2)|1>)`` (radians; ``coherent:0,0`` is
+  ``ground``, ``coherent:3.14159...,0`` all excited; ``coherent:THETA`` means PHI = 0);
 * ``file:PATH.npy`` -- a state vector or density matrix stored with ``np.save``.
 
 :func:`initial_state` parses these command-line specs; bad input of any kind
@@ -41,6 +46,10 @@ __all__ = [
     "haar_pure_state",
     "hilbert_schmidt_state",
     "bures_state",
+    "dicke_state",
+    "spin_coherent_state",
+    "parse_dicke",
+    "parse_coherent",
     "initial_state",
     "INITIAL_STATE_FORMS",
 ]
@@ -53,6 +62,8 @@ INITIAL_STATE_FORMS = (
     "haar:SEED",
     "hs:SEED",
     "bures:SEED",
+    "dicke:K",
+    "coherent:THETA,PHI",
     "file:PATH.npy",
 )
 
@@ -160,6 +171,53 @@ def c_family_state(c) -> np.ndarray:
     return rho
 
 
+def dicke_state(num_qubits, k) -> np.ndarray:
+    """Dicke state ``|D_k> = C(N,k)^(-1/2) sum_{|x|=k} |x>`` (k excitations, total spin j = N/2)."""
+    n = _check_num_qubits(num_qubits)
+    k = check_integer(k, "Dicke excitation number K", 0, "non-negative")
+    if k > n:
+        raise QbexpError(f"Dicke state needs 0 <= K <= N = {n}, got {k}")
+    psi = np.array([1.0 if bin(x).count("1") == k else 0.0 for x in range(2**n)], dtype=np.complex128)
+    psi /= np.linalg.norm(psi)
+    return np.outer(psi, psi.conj())
+
+
+def spin_coherent_state(num_qubits, theta, phi=0.0) -> np.ndarray:
+    """Spin-coherent product state ``prod_i (cos(theta/2)|0> + e^{i phi} sin(theta/2)|1>)``."""
+    n = _check_num_qubits(num_qubits)
+    theta, phi = _check_real(theta, "theta"), _check_real(phi, "phi")
+    one = np.array([np.cos(theta / 2), np.exp(1j * phi) * np.sin(theta / 2)], dtype=np.complex128)
+    psi = np.ones(1, dtype=np.complex128)
+    for _ in range(n):
+        psi = np.kron(one, psi)  # qubit 0 is the least significant bit
+    return np.outer(psi, psi.conj())
+
+
+def parse_dicke(value: str, num_qubits: int) -> int:
+    """K of a ``dicke:K`` spec, checked against N."""
+    try:
+        k = int(value.strip())
+    except ValueError:
+        raise QbexpError(f"initial state 'dicke:{value}': '{value}' is not an integer") from None
+    if not 0 <= k <= num_qubits:
+        raise QbexpError(f"initial state 'dicke:{value}': K must lie in 0..N = {num_qubits}")
+    return k
+
+
+def parse_coherent(value: str) -> tuple[float, float]:
+    """(THETA, PHI) of a ``coherent:THETA,PHI`` spec (PHI defaults to 0)."""
+    parts = value.split(",")
+    if len(parts) > 2:
+        raise QbexpError(f"initial state 'coherent:{value}': expected THETA,PHI")
+    try:
+        angles = [float(x.strip()) for x in parts]
+    except ValueError:
+        raise QbexpError(f"initial state 'coherent:{value}': THETA and PHI must be numbers (radians)") from None
+    if not all(np.isfinite(angles)):
+        raise QbexpError(f"initial state 'coherent:{value}': THETA and PHI must be finite")
+    return angles[0], (angles[1] if len(angles) == 2 else 0.0)
+
+
 # ----------------------------------------------------------------------------
 # seeded random states (paper Sec. IV B)
 # ----------------------------------------------------------------------------
@@ -217,6 +275,7 @@ def initial_state(spec: str, num_qubits: int, hamiltonian=None, beta=None) -> np
     * ``c:VALUE`` -- :func:`c_family_state`, two qubits only (paper Eq. 8);
     * ``haar:SEED``, ``hs:SEED``, ``bures:SEED`` -- Haar pure, Hilbert-Schmidt and
       Bures random states (paper Sec. IV B);
+    * ``dicke:K`` -- :func:`dicke_state`; ``coherent:THETA,PHI`` -- :func:`spin_coherent_state`;
     * ``file:PATH.npy`` -- :func:`load_state_file`.
 
     The result is always checked with :func:`validate_density_matrix` against
@@ -231,7 +290,7 @@ def initial_state(spec: str, num_qubits: int, hamiltonian=None, beta=None) -> np
 
     if kind in ("ground", "thermal") and sep:
         raise QbexpError(f"initial state '{spec}': '{kind}' takes no value; valid forms: {_VALID_FORMS_TEXT}")
-    if kind in ("c", "haar", "hs", "bures", "file") and not value.strip():
+    if kind in ("c", "haar", "hs", "bures", "file", "dicke", "coherent") and not value.strip():
         raise QbexpError(f"initial state '{spec}' is missing its value; valid forms: {_VALID_FORMS_TEXT}")
 
     if kind == "ground":
@@ -257,6 +316,12 @@ def initial_state(spec: str, num_qubits: int, hamiltonian=None, beta=None) -> np
         maker = {"haar": haar_pure_state, "hs": hilbert_schmidt_state, "bures": bures_state}[kind]
         rho = maker(n, seed)
         name = f"{kind} state"
+    elif kind == "dicke":
+        rho = dicke_state(n, parse_dicke(value, n))
+        name = "Dicke state"
+    elif kind == "coherent":
+        rho = spin_coherent_state(n, *parse_coherent(value))
+        name = "spin-coherent state"
     elif kind == "file":
         return load_state_file(value.strip(), n)
     else:
