@@ -1,5 +1,9 @@
 """Steady states as the exact image of the initial state under lim_{t→∞} e^{𝓛t}.
 
+(For the collective battery with uniform coupling ``steady_state`` hands over to the
+symmetry-reduced closed form of :mod:`qbexp.dynamics.symmetric`; what follows is the general
+solver, ``method="general"``.)
+
 When every non-zero eigenvalue of 𝓛 has a negative real part and the eigenvalue 0 is
 semisimple (true for Lindblad generators whose long-time limit exists), the limit
 e^{𝓛t} → P₀ is the spectral projector onto ker 𝓛 *along* ran 𝓛:
@@ -49,13 +53,29 @@ CYCLIC_MAX = 200
 DENSE_LU_MAX = 6000
 
 
+#: Steady-state methods: ``auto`` takes the symmetric solver for the uniform collective battery
+#: and the general one otherwise; ``general`` is the general solver with its own size choice.
+STEADY_METHODS = ("auto", "general", "dense", "sparse", "symmetric")
+
+
 def steady_state(model: LindbladModel, rho0: np.ndarray, method: str = "auto") -> np.ndarray:
     """lim_{t→∞} ρ(t) from ρ(0) = ``rho0`` by the kernel projection described above.
 
-    ``method`` is ``"dense"``, ``"sparse"`` or ``"auto"`` (by block size).
+    ``method`` is ``"auto"`` (the symmetry-reduced closed form of
+    :mod:`qbexp.dynamics.symmetric` when the model is the collective battery with uniform
+    coupling, else the general solver), ``"general"`` (the general solver, dense or sparse by
+    block size), ``"dense"``, ``"sparse"`` or ``"symmetric"``.
     """
-    if method not in ("auto", "dense", "sparse"):
-        raise QbexpError(f"unknown steady-state method {method!r}; use auto, dense or sparse")
+    if method not in STEADY_METHODS:
+        raise QbexpError(f"unknown steady-state method {method!r}; use {', '.join(STEADY_METHODS)}")
+    if method in ("auto", "symmetric"):
+        from qbexp.dynamics import symmetric
+
+        if method == "symmetric" or symmetric.uniform_collective(model) is not None:
+            return symmetric.steady_state(model, rho0)
+        method = "auto"
+    elif method == "general":
+        method = "auto"
     d = model.dim
     y0 = vec(rho0)
     if y0.size != d * d:
