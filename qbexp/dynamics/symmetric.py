@@ -266,7 +266,7 @@ def _dense_input(spin, rho0):
     if rho0.shape == (d,):
         rho0 = np.outer(rho0, rho0.conj())
     if rho0.shape != (d, d):
-        raise QbexpError(f"initial state has shape {rho0.shape}; the model needs ({d}, {d})")
+        raise QbexpError(f"initial state has dimension {rho0.shape[0] if rho0.ndim else 0} (shape {rho0.shape}); the model needs {d}")
     return rho0
 
 
