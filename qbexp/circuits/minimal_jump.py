@@ -19,8 +19,11 @@ level k' is drawn from T_j[:, k] of the measured level k instead of from τ_j.  
    :mod:`qbexp.circuits.minimal_draw`).
 4. **Inverse transform** S puts |j, m, c⟩ back.
 
-Only the two basis changes contain two-qubit gates: 2 CZ each for N = 2 (and for the
-engine's energy basis gg, S, A, ee), about 25 each for N = 3 after compilation.  Every classically controlled operation is a single-qubit gate, a
+Only the two basis changes contain two-qubit gates.  For two qubits whose basis is
+CX(V_y|x⟩ ⊗ |y⟩) — the Schur basis {|00⟩, |11⟩, ψ±} and the engine's energy basis gg, S, A, ee
+(Tacchino Eq. 7) — each is one CNOT plus a single-qubit rotation under ``if_test``
+(:func:`_cnot_frame`): 2 CZ for the whole map.  For N = 3 each is a quantum Shannon
+decomposition (about 25 CZ after routing on heavy-hex).  Every classically controlled operation is a single-qubit gate, a
 reset or a measurement, so the two-qubit count of the compiled circuit does not depend on
 which branch runs.  Requires the block structure with multiplicities in {1, 2^{n_c}} whose
 single-copy levels fill whole sectors (N = 2, 3); N = 4 adds one flag ancilla
@@ -29,13 +32,14 @@ single-copy levels fill whole sectors (N = 2, 3); N = 4 adds one flag ancilla
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
-from qiskit.circuit.library import UnitaryGate
-from qiskit.synthesis import qs_decomposition
+from qiskit.circuit.library import CXGate, UnitaryGate
+from qiskit.synthesis import OneQubitEulerDecomposer, TwoQubitBasisDecomposer, qs_decomposition
 
 from qbexp.circuits.minimal_draw import draw_value
 from qbexp.circuits.minimal_flagged import flagged_circuit, flagged_slots
@@ -90,7 +94,25 @@ def schur_layout(form: JumpForm) -> SchurLayout:
             sector_multiplet += [i] * (mult.levels // width)
             for k in range(mult.levels):
                 slot[(i, k, 0)] = width * first + k
-    return SchurLayout(n, nc, slot, sector_multiplet, coherent)
+    layout = SchurLayout(n, nc, slot, sector_multiplet, coherent)
+    return _cheapest_order(layout, form) if n == 2 and nc == 0 else layout
+
+
+def _cheapest_order(layout: SchurLayout, form: JumpForm) -> SchurLayout:
+    """Two qubits, every slot its own sector: order the levels over the slots so that the basis
+    change needs the fewest CNOTs (KAK count; 2 for {|00⟩, |11⟩, ψ±}, against 3 in general)."""
+    kak = TwoQubitBasisDecomposer(CXGate())
+    best, best_cost = layout, kak.num_basis_gates(layout.unitary(form))
+    for perm in itertools.permutations(range(4)):
+        slot = {key: perm[index] for key, index in layout.slot.items()}
+        sectors = [0] * 4
+        for index, sector in enumerate(perm):
+            sectors[sector] = layout.sector_multiplet[index]
+        candidate = SchurLayout(2, 0, slot, sectors, layout.coherent)
+        cost = kak.num_basis_gates(candidate.unitary(form))
+        if cost < best_cost:
+            best, best_cost = candidate, cost
+    return best
 
 
 def check_layout(form: JumpForm) -> None:
@@ -114,15 +136,25 @@ def jump_circuit(form: JumpForm) -> QuantumCircuit:
     except QbexpError:
         return flagged_circuit(form, basis_change)  # N = 4: three copies need a flag ancilla
     n, nc = layout.num_qubits, layout.copy_qubits
+    frame = _cnot_frame(layout, form) if n == 2 and nc == 0 else None
+    if frame is not None:
+        layout, frames = frame
     s = layout.unitary(form)
     sector_bits = ClassicalRegister(n - nc, "sector")
     level_bits = ClassicalRegister(nc, "level")
     draws = ClassicalRegister(n, "draw")
+    frame_bit = ClassicalRegister(1, "frame")
     registers = [QuantumRegister(n, "q"), sector_bits] + ([level_bits] if nc else []) + [draws]
-    qc = QuantumCircuit(*registers, name="minimal_charging")
+    qc = QuantumCircuit(*registers + ([frame_bit] if frame else []), name="minimal_charging")
     sector_qubits = list(range(nc, n))
-    qc.compose(basis_change(s.conj().T, "basis_dg"), range(n), inplace=True)
-    qc.measure(sector_qubits, list(sector_bits))
+    if frame is None:
+        qc.compose(basis_change(s.conj().T, "basis_dg"), range(n), inplace=True)
+        qc.measure(sector_qubits, list(sector_bits))
+    else:  # measure in the basis CX(V_y|x⟩ ⊗ |y⟩): q1 first, then q0 in the basis V_y
+        qc.cx(0, 1)
+        qc.measure(1, sector_bits[1])
+        _conditional_frame(qc, sector_bits[1], frames, inverse=True)
+        qc.measure(0, sector_bits[0])
     for sector in range(layout.sectors):
         i = layout.sector_multiplet[sector]
         t = form.transitions[i]
@@ -150,9 +182,57 @@ def jump_circuit(form: JumpForm) -> QuantumCircuit:
                             if (low >> q) & 1:
                                 qc.x(q)
                         draw_value(qc, list(range(n)), list(draws), _on_slots(layout, i, t[:, k], 0))
-    qc.compose(basis_change(s, "basis"), range(n), inplace=True)
+    if frame is None:
+        qc.compose(basis_change(s, "basis"), range(n), inplace=True)
+    else:  # q1 holds a definite y: read it, rotate q0 by V_y, entangle
+        qc.measure(1, frame_bit[0])
+        _conditional_frame(qc, frame_bit[0], frames, inverse=False)
+        qc.cx(0, 1)
     qc.metadata = {"system_qubits": list(range(n)), "ancilla_qubits": []}
     return qc
+
+
+def _cnot_frame(layout: SchurLayout, form: JumpForm):
+    """Two qubits: (layout, (V_0, V_1)) if every basis state is CX₀₁(V_y|x⟩ ⊗ |y⟩), else None.
+
+    Then the basis is measured with one CNOT (CX, measure q1, V_y† on q0 under ``if_test``,
+    measure q0) and prepared with one more: the two-qubit Schur basis {|00⟩, |11⟩, ψ±} and the
+    engine's energy basis {gg, S, A, ee} (Tacchino Eq. 7) are of this kind, so the whole
+    charging map costs 2 CNOTs.
+    """
+    cx = np.eye(4)[:, [0, 3, 2, 1]]  # CX with control q0, target q1 (little-endian indices)
+    f = cx @ layout.unitary(form)
+    columns = {0: [], 1: []}
+    for k in range(4):
+        rows = f[:, k].reshape(2, 2)  # [q1, q0]
+        weight = np.linalg.norm(rows, axis=1)
+        y = int(np.argmax(weight))
+        if weight[1 - y] > 1e-12:
+            return None
+        columns[y].append((k, rows[y]))
+    if len(columns[0]) != 2 or len(columns[1]) != 2:
+        return None
+    remap, frames = {}, []
+    for y in (0, 1):
+        v = np.array([a for _, a in columns[y]]).T
+        if not np.allclose(v.conj().T @ v, np.eye(2), atol=1e-12):
+            return None
+        frames.append(v)
+        for x, (k, _) in enumerate(columns[y]):
+            remap[k] = x + 2 * y
+    sectors = [0] * 4
+    for old, new in remap.items():
+        sectors[new] = layout.sector_multiplet[old]
+    slot = {key: remap[index] for key, index in layout.slot.items()}
+    return SchurLayout(2, 0, slot, sectors, layout.coherent), frames
+
+
+def _conditional_frame(qc: QuantumCircuit, clbit, frames, inverse: bool) -> None:
+    for y, v in enumerate(frames):
+        u = v.conj().T if inverse else v
+        if not np.allclose(u, np.eye(2), atol=1e-12):
+            with qc.if_test((clbit, y)):
+                qc.compose(OneQubitEulerDecomposer("U")(u), [0], inplace=True)
 
 
 def basis_change(u: np.ndarray, label: str) -> QuantumCircuit:
