@@ -9,11 +9,8 @@
 * ``fidelity``   -- ``(tr sqrt(sqrt(sigma) rho sqrt(sigma)))^2`` to a given exact state,
 
 and attaches bootstrap standard errors and 95 % intervals (:mod:`qbexp.analysis.bootstrap`).
-The functions here are the same formulas as :mod:`qbexp.thermo` and
-``qiskit.quantum_info.state_fidelity`` (the tests check them against each other to
-1e-12), written for stacks of states: the bootstrap evaluates them on hundreds of
-replicate states at once, where a Python loop over the validated single-state
-functions would cost more than the fits.
+The figures are the :mod:`qbexp.thermo` functions, which take stacks of states: the
+bootstrap evaluates them on hundreds of replicate states at once, with no Python loop.
 
 :func:`work_extracted` is the direct work measurement: energies estimated from counts
 in the battery Hamiltonian's eigenbasis (see
@@ -39,8 +36,8 @@ from qbexp.analysis.estimators import UNPROJECTED, fit_states
 from qbexp.analysis.readout import apply_assignment, assignment_matrices
 from qbexp.analysis.tomography_data import TomographyData, histogram_counts
 from qbexp.errors import QbexpError
+from qbexp import thermo
 from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, as_unitary
-from qbexp.thermo.entropy import EIGENVALUE_CUTOFF
 
 #: The figures of merit :func:`estimate_figures` reports (fidelity only with an exact state).
 FIGURES = ("ergotropy", "energy", "coherence_l1", "coherence_rel_entropy", "fidelity")
@@ -59,60 +56,36 @@ LINEAR = frozenset({"energy"})
 _Z95 = 1.959963984540054
 
 
-def _entropy_bits(p: np.ndarray) -> np.ndarray:
-    """Shannon entropy in bits of each row of ``p``, ignoring entries <= the thermo cutoff."""
-    safe = np.where(p > EIGENVALUE_CUTOFF, p, 1.0)
-    return -np.sum(safe * np.log2(safe), axis=-1)
-
-
 def figure_functions(hamiltonian, exact_state=None, coherence_basis=None) -> dict:
-    """``{name: (f, (low, high))}``: vectorised figures ``f(states) -> values`` and their ranges.
+    """``{name: (f, (low, high))}``: figures ``f(states) -> values`` and their physical ranges.
 
-    ``states`` is a stack ``(B, d, d)`` of density matrices.  Coherences are taken in
-    the computational basis (the eigenbasis of the collective model's H0) unless
-    ``coherence_basis`` (a unitary whose columns are the basis vectors) is given;
-    ``fidelity`` is included only when ``exact_state`` is.
+    ``states`` is a stack ``(B, d, d)`` of density matrices and ``f`` returns shape ``(B,)``;
+    each ``f`` is the batch-aware :mod:`qbexp.thermo` function (Cakmak Eqs. 2 and 4, the
+    relative entropy of coherence, the Uhlmann fidelity), with the relative entropy of
+    coherence clipped to its range ``>= 0`` (an estimate with negative eigenvalues can
+    fall below).  Coherences are taken in the computational basis (the eigenbasis of the
+    collective model's H0) unless ``coherence_basis`` (a unitary whose columns are the
+    basis vectors) is given; ``fidelity`` is included only when ``exact_state`` is.
     """
     H = as_hamiltonian(hamiltonian)
     dim = H.shape[0]
     eps = np.linalg.eigvalsh(H)
     basis = None if coherence_basis is None else as_unitary(coherence_basis, dim, "coherence_basis")
 
-    def energy(states):
-        return np.einsum("bij,ji->b", states, H).real
-
-    def ergotropy(states):
-        return np.clip(energy(states) - np.linalg.eigvalsh(states)[:, ::-1] @ eps, 0.0, None)
-
-    def in_basis(states):
-        return states if basis is None else basis.conj().T @ states @ basis
-
-    def coherence_l1(states):
-        r = in_basis(states)
-        return np.abs(r).sum(axis=(1, 2)) - np.abs(np.einsum("bii->bi", r)).sum(axis=1)
-
     def coherence_rel_entropy(states):
-        diag = np.einsum("bii->bi", in_basis(states)).real
-        return np.clip(_entropy_bits(diag) - _entropy_bits(np.linalg.eigvalsh(states)), 0.0, None)
+        return np.clip(thermo.coherence_rel_entropy(states, basis=basis), 0.0, None)
 
     out = {
-        "ergotropy": (ergotropy, (0.0, eps[-1] - eps[0])),
-        "energy": (energy, (eps[0], eps[-1])),
-        "coherence_l1": (coherence_l1, (0.0, dim - 1.0)),
+        "ergotropy": (lambda states: thermo.ergotropy(states, H), (0.0, eps[-1] - eps[0])),
+        "energy": (lambda states: thermo.energy(states, H), (eps[0], eps[-1])),
+        "coherence_l1": (lambda states: thermo.coherence_l1(states, basis=basis), (0.0, dim - 1.0)),
         "coherence_rel_entropy": (coherence_rel_entropy, (0.0, np.log2(dim))),
     }
     if exact_state is not None:
         sigma = as_density_matrix(exact_state, "exact state")
         if sigma.shape != H.shape:
             raise QbexpError(f"exact state is {sigma.shape[0]} x {sigma.shape[0]} but the Hamiltonian is {dim} x {dim}")
-        vals, vecs = np.linalg.eigh(sigma)
-        root = (vecs * np.sqrt(np.clip(vals, 0.0, None))) @ vecs.conj().T
-
-        def fidelity(states):
-            overlap = np.linalg.eigvalsh(root @ states @ root)
-            return np.clip(np.sum(np.sqrt(np.clip(overlap, 0.0, None)), axis=1) ** 2, 0.0, 1.0)
-
-        out["fidelity"] = (fidelity, (0.0, 1.0))
+        out["fidelity"] = (lambda states: thermo.fidelity(states, sigma), (0.0, 1.0))
     return out
 
 

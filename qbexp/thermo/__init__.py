@@ -6,6 +6,11 @@ Eq. B2.  Conventions: hbar = k_B = 1, qubit |1> excited, Qiskit little-endian
 order; for two qubits the paper's ``|ab>`` is the Qiskit label ``"ab"``
 (a = qubit 1, b = qubit 0).  Entropies are in bits.
 
+The scalar figures (energy, passive energy, ergotropy, coherences, purity, von Neumann
+entropy, fidelity, trace distance) and the passive state / ergotropy unitary also take a
+stack of density matrices ``(..., d, d)`` and return shape ``(...)`` (a single ``(d, d)``
+gives a float); the two-qubit correlations and ``partial_trace`` take one state.
+
 Inputs may be numpy arrays or qiskit ``DensityMatrix``/``Statevector``;
 Hamiltonians numpy arrays or qiskit ``Operator``/``SparsePauliOp``.  Bad input
 raises :class:`qbexp.errors.QbexpError`.

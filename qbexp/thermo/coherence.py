@@ -20,16 +20,25 @@ from __future__ import annotations
 import numpy as np
 
 from qbexp.errors import QbexpError
-from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, as_unitary, energy_eigenbasis
+from qbexp.thermo._validate import (
+    as_density_matrix,
+    as_hamiltonian,
+    as_unitary,
+    energy_eigenbasis,
+    scalar_or_array,
+)
 from qbexp.thermo.entropy import entropy_of_spectrum
 
 __all__ = ["coherence_l1", "coherence_rel_entropy"]
 
 
 def _in_basis(rho, basis, hamiltonian) -> np.ndarray:
-    """``rho`` (validated) written in the requested reference basis."""
-    rho = as_density_matrix(rho)
-    dim = rho.shape[0]
+    """``rho`` (validated; one state or a stack) written in the requested reference basis."""
+    return _rotate(as_density_matrix(rho, stack=True), basis, hamiltonian)
+
+
+def _rotate(rho: np.ndarray, basis, hamiltonian) -> np.ndarray:
+    dim = rho.shape[-1]
     if basis is not None and hamiltonian is not None:
         raise QbexpError("give either basis= or hamiltonian=, not both")
     if basis is not None:
@@ -47,25 +56,42 @@ def _in_basis(rho, basis, hamiltonian) -> np.ndarray:
     return rho
 
 
-def coherence_l1(rho, basis=None, hamiltonian=None) -> float:
-    """l1 norm of coherence ``C_l1 = sum_{i != j} |rho_ij|`` (Eq. 4).
+def coherence_l1(rho, basis=None, hamiltonian=None):
+    """l1 norm of coherence ``C_l1 = sum_{i != j} |rho_ij|`` (Cakmak Eq. 4).
 
-    Computational basis by default; ``basis`` is a unitary whose columns are the
-    reference basis vectors; ``hamiltonian`` selects its eigenbasis (see the
-    module docstring for degenerate Hamiltonians).
+    Args:
+        rho: a density matrix ``(d, d)`` or a stack ``(..., d, d)``.
+        basis: a unitary whose columns are the reference basis vectors (default: the
+            computational basis).
+        hamiltonian: take its eigenbasis instead (see the module docstring for degenerate
+            Hamiltonians); not together with ``basis``.
+
+    Returns:
+        A float for one state, an array of shape ``(...)`` for a stack.
     """
     r = _in_basis(rho, basis, hamiltonian)
-    return float(np.sum(np.abs(r)) - np.sum(np.abs(np.diag(r))))
+    value = np.abs(r).sum(axis=(-2, -1)) - np.abs(np.diagonal(r, axis1=-2, axis2=-1)).sum(axis=-1)
+    return scalar_or_array(value, r)
 
 
-def coherence_rel_entropy(rho, basis=None, hamiltonian=None) -> float:
-    """Relative entropy of coherence ``S(diag(rho)) - S(rho)`` in bits (ref. [5] of the paper).
+def coherence_rel_entropy(rho, basis=None, hamiltonian=None):
+    """Relative entropy of coherence ``C_re = S(diag(rho)) - S(rho)`` in bits (ref. [5] of Cakmak).
 
-    ``diag(rho)`` is the dephased state in the reference basis (computational by
-    default; ``basis`` / ``hamiltonian`` as for :func:`coherence_l1`).
+    ``diag(rho)`` is the dephased state in the reference basis.  Rounding-level negatives
+    (> -1e-12) are returned as 0; larger negatives (possible only for non-positive estimates)
+    are returned as they are.
+
+    Args:
+        rho: a density matrix ``(d, d)`` or a stack ``(..., d, d)``.
+        basis: reference basis as for :func:`coherence_l1`.
+        hamiltonian: reference eigenbasis as for :func:`coherence_l1`.
+
+    Returns:
+        A float for one state, an array of shape ``(...)`` for a stack.
     """
-    r = _in_basis(rho, basis, hamiltonian)
-    s_diag = entropy_of_spectrum(np.real(np.diag(r)))
-    s_rho = entropy_of_spectrum(np.linalg.eigvalsh(r))
+    rho = as_density_matrix(rho, stack=True)
+    r = _rotate(rho, basis, hamiltonian)
+    s_diag = entropy_of_spectrum(np.real(np.diagonal(r, axis1=-2, axis2=-1)))
+    s_rho = entropy_of_spectrum(np.linalg.eigvalsh(rho))  # the spectrum does not depend on the basis
     value = s_diag - s_rho  # >= 0 for physical states; clip only rounding-level negatives
-    return float(0.0 if -1e-12 < value < 0.0 else value)
+    return scalar_or_array(np.where((value > -1e-12) & (value < 0.0), 0.0, value), r)

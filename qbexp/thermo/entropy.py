@@ -13,7 +13,7 @@ from qiskit.quantum_info import DensityMatrix
 from qiskit.quantum_info import partial_trace as _qiskit_partial_trace
 
 from qbexp.errors import QbexpError
-from qbexp.thermo._validate import as_density_matrix, check_num_qubits
+from qbexp.thermo._validate import as_density_matrix, check_num_qubits, scalar_or_array
 
 __all__ = ["von_neumann_entropy", "purity", "partial_trace"]
 
@@ -22,11 +22,21 @@ __all__ = ["von_neumann_entropy", "purity", "partial_trace"]
 EIGENVALUE_CUTOFF = 1e-15
 
 
-def entropy_of_spectrum(p, base: float = 2) -> float:
-    """``-sum_k p_k log_base p_k`` over the entries ``p_k > 1e-15``."""
+def entropy_of_spectrum(p, base: float = 2):
+    """``-sum_k p_k log_base p_k`` over the entries ``p_k > 1e-15`` of the last axis of ``p``.
+
+    Args:
+        p: a spectrum ``(d,)`` or a stack of spectra ``(..., d)``.
+        base: the logarithm's base (2: bits).
+
+    Returns:
+        A float for one spectrum, an array of shape ``(...)`` for a stack.
+    """
     p = np.asarray(p, dtype=float)
-    p = p[p > EIGENVALUE_CUTOFF]
-    return float(-np.sum(p * np.log(p)) / np.log(base))
+    safe = np.where(p > EIGENVALUE_CUTOFF, p, 1.0)  # 0 log 0 = 0: those terms vanish
+    logs = np.log2(safe) if base == 2 else np.log(safe) / np.log(base)
+    value = -np.sum(safe * logs, axis=-1)
+    return float(value) if p.ndim == 1 else value
 
 
 def _check_base(base) -> float:
@@ -39,21 +49,35 @@ def _check_base(base) -> float:
     return b
 
 
-def von_neumann_entropy(rho, base: float = 2) -> float:
-    """Von Neumann entropy ``S(rho) = -tr(rho log_base rho)`` (App. B), in bits by default.
+def von_neumann_entropy(rho, base: float = 2):
+    """Von Neumann entropy ``S(rho) = -tr(rho log_base rho)`` (Cakmak App. B), in bits by default.
 
     Eigenvalues ``<= 1e-15`` are ignored, so tiny negative eigenvalues from
     estimation noise do not produce NaNs.
+
+    Args:
+        rho: a density matrix ``(d, d)`` or a stack ``(..., d, d)``.
+        base: the logarithm's base.
+
+    Returns:
+        A float for one state, an array of shape ``(...)`` for a stack.
     """
     b = _check_base(base)
-    rho = as_density_matrix(rho)
-    return entropy_of_spectrum(np.linalg.eigvalsh(rho), b)
+    rho = as_density_matrix(rho, stack=True)
+    return scalar_or_array(entropy_of_spectrum(np.linalg.eigvalsh(rho), b), rho)
 
 
-def purity(rho) -> float:
-    """Purity ``Re tr(rho^2)``."""
-    rho = as_density_matrix(rho)
-    return float(np.real(np.einsum("ij,ji->", rho, rho)))
+def purity(rho):
+    """Purity ``Re tr(rho^2)``.
+
+    Args:
+        rho: a density matrix ``(d, d)`` or a stack ``(..., d, d)``.
+
+    Returns:
+        A float for one state, an array of shape ``(...)`` for a stack.
+    """
+    rho = as_density_matrix(rho, stack=True)
+    return scalar_or_array(np.real(np.einsum("...ij,...ji->...", rho, rho)), rho)
 
 
 def partial_trace(rho, keep, num_qubits: int | None = None) -> np.ndarray:

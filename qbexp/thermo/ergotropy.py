@@ -28,67 +28,99 @@ from __future__ import annotations
 
 import numpy as np
 
-from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, energy_eigenbasis
+from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, energy_eigenbasis, scalar_or_array
 
 __all__ = ["energy", "passive_state", "passive_energy", "ergotropy", "ergotropy_unitary"]
 
 
 def _prepare(rho, H) -> tuple[np.ndarray, np.ndarray]:
-    rho = as_density_matrix(rho)
-    H = as_hamiltonian(H, dim=rho.shape[0])
+    rho = as_density_matrix(rho, stack=True)
+    H = as_hamiltonian(H, dim=rho.shape[-1])
     return rho, H
 
 
-def _decreasing_spectrum(rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues of ``rho`` in decreasing order and the matching eigenvectors (columns)."""
-    vals, vecs = np.linalg.eigh(rho)
-    return vals[::-1], vecs[:, ::-1]
+def _dagger(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -1, -2).conj()
 
 
-def energy(rho, H) -> float:
-    """Mean energy ``Re tr(rho H)`` (the first term of Eq. 2)."""
+def _energies(rho: np.ndarray, H: np.ndarray) -> np.ndarray:
+    return np.einsum("...ij,ji->...", rho, H).real
+
+
+def _passive_energies(rho: np.ndarray, H: np.ndarray) -> np.ndarray:
+    eps, _, _ = energy_eigenbasis(H)
+    return np.linalg.eigvalsh(rho)[..., ::-1] @ eps
+
+
+def energy(rho, H):
+    """Mean energy ``E = Re tr(rho H)`` (the first term of Cakmak Eq. 2).
+
+    Args:
+        rho: a density matrix ``(d, d)`` (or state vector) or a stack ``(..., d, d)``.
+        H: the battery Hamiltonian ``(d, d)``.
+
+    Returns:
+        A float for one state, an array of shape ``(...)`` for a stack.
+    """
     rho, H = _prepare(rho, H)
-    return float(np.real(np.einsum("ij,ji->", rho, H)))
+    return scalar_or_array(_energies(rho, H), rho)
 
 
 def passive_state(rho, H) -> np.ndarray:
-    """Passive state ``sigma = sum_j r_j |eps_j><eps_j|`` of ``rho`` w.r.t. ``H`` (Sec. II A, below Eq. 2).
+    """Passive state ``sigma = sum_j r_j |eps_j><eps_j|`` of ``rho`` w.r.t. ``H`` (Cakmak Sec. II A, below Eq. 2).
 
     Eigenvalues of ``rho`` sorted decreasing are placed on the eigenvectors of
     ``H`` sorted by increasing energy.  It minimises ``tr(U rho U^dagger H)``
     over unitaries.  With degenerate ``H`` levels the passive state is not
     unique (see the module docstring); its energy is.
+
+    Args:
+        rho: a density matrix ``(d, d)`` or a stack ``(..., d, d)``.
+        H: the battery Hamiltonian ``(d, d)``.
+
+    Returns:
+        The passive state(s), of the shape of ``rho``.
     """
     rho, H = _prepare(rho, H)
-    r = np.linalg.eigvalsh(rho)[::-1]
+    r = np.linalg.eigvalsh(rho)[..., ::-1]
     _, vecs, _ = energy_eigenbasis(H)
-    return (vecs * r) @ vecs.conj().T
+    return (vecs * r[..., None, :]) @ vecs.conj().T
 
 
-def passive_energy(rho, H) -> float:
-    """Energy of the passive state, ``sum_j r_j eps_j`` (the minimum in Eq. 2)."""
+def passive_energy(rho, H):
+    """Energy of the passive state, ``sum_j r_j eps_j`` (the minimum in Cakmak Eq. 2).
+
+    Args:
+        rho: a density matrix ``(d, d)`` or a stack ``(..., d, d)``.
+        H: the battery Hamiltonian ``(d, d)``.
+
+    Returns:
+        A float for one state, an array of shape ``(...)`` for a stack.
+    """
     rho, H = _prepare(rho, H)
-    r = np.linalg.eigvalsh(rho)[::-1]
-    eps, _, _ = energy_eigenbasis(H)
-    return float(np.dot(r, eps))
+    return scalar_or_array(_passive_energies(rho, H), rho)
 
 
-def ergotropy(rho, H) -> float:
-    """Ergotropy ``W = tr(rho H) - sum_j r_j eps_j`` (Eq. 2, equivalently Eq. 3).
+def ergotropy(rho, H):
+    """Ergotropy ``W = tr(rho H) - sum_j r_j eps_j`` (Cakmak Eq. 2, equivalently Eq. 3).
 
     ``W >= 0`` holds exactly (von Neumann trace inequality, also for slightly
     non-positive estimated matrices); values below zero can only come from
     floating-point rounding and are clipped to ``0.0``.
+
+    Args:
+        rho: a density matrix ``(d, d)`` or a stack ``(..., d, d)`` (e.g. bootstrap replicates).
+        H: the battery Hamiltonian ``(d, d)``.
+
+    Returns:
+        A float for one state, an array of shape ``(...)`` for a stack.
     """
     rho, H = _prepare(rho, H)
-    r = np.linalg.eigvalsh(rho)[::-1]
-    eps, _, _ = energy_eigenbasis(H)
-    value = float(np.real(np.einsum("ij,ji->", rho, H))) - float(np.dot(r, eps))
-    return max(value, 0.0)
+    return scalar_or_array(np.clip(_energies(rho, H) - _passive_energies(rho, H), 0.0, None), rho)
 
 
 def ergotropy_unitary(rho, H) -> np.ndarray:
-    """Optimal work-extraction unitary ``U = sum_j |eps_j><r_j|`` (Sec. II A, above Eq. 3).
+    """Optimal work-extraction unitary ``U = sum_j |eps_j><r_j|`` (Cakmak Sec. II A, above Eq. 3).
 
     ``|r_j>`` are eigenvectors of ``rho`` in order of decreasing eigenvalue and
     ``|eps_j>`` eigenvectors of ``H`` in order of increasing energy (both from
@@ -96,8 +128,15 @@ def ergotropy_unitary(rho, H) -> np.ndarray:
     ``energy(rho, H) - energy(U rho U^dagger, H) == ergotropy(rho, H)``.
     Inside degenerate eigenspaces of ``rho`` or ``H`` any choice is equally
     optimal; this function returns one of them (module docstring).
+
+    Args:
+        rho: a density matrix ``(d, d)`` or a stack ``(..., d, d)``.
+        H: the battery Hamiltonian ``(d, d)``.
+
+    Returns:
+        The unitary (or a stack of them), of the shape of ``rho``.
     """
     rho, H = _prepare(rho, H)
-    _, r_vecs = _decreasing_spectrum(rho)
+    _, vecs = np.linalg.eigh(rho)
     _, e_vecs, _ = energy_eigenbasis(H)
-    return e_vecs @ r_vecs.conj().T
+    return e_vecs @ _dagger(vecs[..., ::-1])

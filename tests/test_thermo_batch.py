@@ -1,0 +1,101 @@
+"""Batch-aware figures of merit: a stack (..., d, d) gives the per-state values with shape (...);
+one (d, d) matrix gives a float.  Also the one validator on stacks and the distances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qiskit.quantum_info import DensityMatrix, random_density_matrix, state_fidelity
+
+from qbexp.errors import QbexpError
+from qbexp.models.matrices import validate_density_matrix
+from qbexp.thermo import (
+    coherence_l1,
+    concurrence,
+    coherence_rel_entropy,
+    energy,
+    ergotropy,
+    ergotropy_unitary,
+    fidelity,
+    passive_energy,
+    passive_state,
+    purity,
+    trace_distance,
+    von_neumann_entropy,
+)
+
+
+def states(n, shape, seed=0):
+    d = 2**n
+    flat = [random_density_matrix(d, seed=seed + k).data for k in range(int(np.prod(shape)))]
+    return np.array(flat).reshape(*shape, d, d)
+
+
+def hamiltonian(n, seed=1):
+    a = np.random.default_rng(seed).normal(size=(2**n, 2**n))
+    return a + a.T
+
+
+SCALAR_FIGURES = [
+    lambda r, h: energy(r, h),
+    lambda r, h: ergotropy(r, h),
+    lambda r, h: passive_energy(r, h),
+    lambda r, h: coherence_l1(r),
+    lambda r, h: coherence_l1(r, hamiltonian=h),
+    lambda r, h: coherence_rel_entropy(r),
+    lambda r, h: purity(r),
+    lambda r, h: von_neumann_entropy(r),
+    lambda r, h: von_neumann_entropy(r, base=np.e),
+]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("figure", range(len(SCALAR_FIGURES)))
+def test_stack_equals_loop(n, figure):
+    f = SCALAR_FIGURES[figure]
+    rho, h = states(n, (3, 4)), hamiltonian(n)
+    values = f(rho, h)
+    assert isinstance(values, np.ndarray) and values.shape == (3, 4)
+    single = f(rho[1, 2], h)
+    assert type(single) is float
+    expected = np.array([[f(rho[i, j], h) for j in range(4)] for i in range(3)])
+    np.testing.assert_allclose(values, expected, rtol=0, atol=1e-13)
+
+
+def test_matrix_valued_functions_on_stacks():
+    rho, h = states(2, (5,)), hamiltonian(2)
+    sigma = passive_state(rho, h)
+    u = ergotropy_unitary(rho, h)
+    assert sigma.shape == u.shape == (5, 4, 4)
+    for k in range(5):
+        np.testing.assert_allclose(sigma[k], passive_state(rho[k], h), atol=1e-13)
+        np.testing.assert_allclose(u[k] @ rho[k] @ u[k].conj().T, sigma[k], atol=1e-12)
+    np.testing.assert_allclose(energy(rho, h) - energy(sigma, h), ergotropy(rho, h), atol=1e-12)
+
+
+def test_distances_broadcast_and_match_qiskit():
+    rho, sigma = states(2, (6,)), states(2, (6,), seed=50)
+    f = fidelity(rho, sigma[0])
+    t = trace_distance(rho, sigma)
+    assert f.shape == t.shape == (6,)
+    for k in range(6):
+        assert f[k] == pytest.approx(state_fidelity(DensityMatrix(rho[k]), DensityMatrix(sigma[0])), abs=1e-10)
+        assert t[k] == pytest.approx(0.5 * np.abs(np.linalg.eigvalsh(rho[k] - sigma[k])).sum(), abs=1e-13)
+    assert type(trace_distance(rho[0], sigma[0])) is float
+    assert fidelity(rho[0], rho[0]) == pytest.approx(1.0, abs=1e-10)
+    with pytest.raises(QbexpError, match="different dimensions"):
+        trace_distance(rho[0], np.eye(2) / 2)
+
+
+def test_validator_checks_every_matrix_of_a_stack():
+    rho = states(1, (3,))
+    out = validate_density_matrix(rho, stack=True)
+    assert out.shape == (3, 2, 2)
+    bad = rho.copy()
+    bad[2] *= 2
+    with pytest.raises(QbexpError, match="state has trace 2, expected 1"):
+        validate_density_matrix(bad, stack=True)
+    with pytest.raises(QbexpError, match="expected a state vector"):
+        validate_density_matrix(rho)  # stacks only when asked
+    with pytest.raises(QbexpError, match=r"shape \(2, 4, 4\); expected a state vector"):
+        concurrence(states(2, (2,)))  # single-state functions refuse stacks
