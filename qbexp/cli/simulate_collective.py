@@ -9,6 +9,7 @@ import numpy as np
 
 from qbexp.cli.options import add_engine
 from qbexp.cli.output import emit
+from qbexp.dynamics.schur import SCHUR_MAX_QUBITS
 from qbexp.dynamics.engines import resolve_engine
 from qbexp.errors import QbexpError
 from qbexp.experiments.collective import charge_collective
@@ -24,7 +25,8 @@ def register(subparsers) -> None:
         "(ergotropy and energies w.r.t. H0 = omega * sum sigma+ sigma-).",
     )
     p.add_argument("--n", type=int, required=True, help="number of qubits N")
-    p.add_argument("--beta", type=float, required=True, help="inverse bath temperature")
+    p.add_argument("--beta", type=float, required=True,
+                   help="inverse bath temperature (0 with --steady: the limit beta -> 0)")
     p.add_argument("--omega", type=float, default=1.0, help="qubit frequency (default 1)")
     p.add_argument("--gamma", type=float, default=1.0, help="decay rate gamma0 (default 1)")
     p.add_argument("--f", type=float, default=0.0, help="dipole-dipole coupling f (default 0)")
@@ -46,6 +48,8 @@ def run(args) -> int:
         raise QbexpError(f"--save-state {args.save_state}: the file name must end in .npy")
     if args.save_state is not None and args.save_state.exists():
         raise QbexpError(f"--save-state {args.save_state} already exists; refusing to overwrite it")
+    if args.save_state is not None and args.n > SCHUR_MAX_QUBITS:
+        raise QbexpError(f"--save-state writes the dense 2^N x 2^N matrix: N <= {SCHUR_MAX_QUBITS}")
     charged = charge_collective(
         args.n, args.beta, init=args.init, t=args.t, omega=args.omega,
         gamma=args.gamma, f=args.f, coupling=args.coupling,
@@ -55,6 +59,7 @@ def run(args) -> int:
         "coupling": args.coupling, "init": args.init,
         "t": "steady" if args.steady else args.t,
         "engine": resolve_engine(),
+        "solver": charged.solver,
         **charged.figures,
     }
     if args.save_state is not None:

@@ -34,8 +34,6 @@ from qbexp.errors import QbexpError
 SYMMETRIC_MAX_QUBITS = 1000
 #: Chains up to this length are propagated with a dense matrix exponential.
 DENSE_CHAIN_MAX = 400
-#: Engines accepted for uniformity with ``qbexp.dynamics.evolution`` (blocks are small: scipy).
-ENGINES = ("auto", "scipy")
 SOLVER_NAME = "symmetric"
 
 
@@ -159,15 +157,17 @@ def _energy_mask(spin, b):
 # ----------------------------------------------------------------------------------------
 # time evolution
 # ----------------------------------------------------------------------------------------
-def evolve(model, rho0, times, engine: str = "auto"):
+def evolve(model, rho0, times, engine: str | None = None):
     """States ρ(t) for every t in ``times`` (sorted, ≥ 0) from ρ(0) = ``rho0``.
 
     Dense input: an array (len(times), 2^N, 2^N), as ``qbexp.dynamics.evolve``.  Compact input:
-    a list of PermutationInvariantState.  ``engine`` is ``auto`` or ``scipy`` (the chains are
-    small, so scipy's matrix exponential is used either way).
+    a list of PermutationInvariantState.  ``engine`` is accepted and checked as in
+    ``qbexp.dynamics.evolve``, but the chains are short, so each is exponentiated exactly with
+    scipy whichever engine is named.
     """
-    if engine not in ENGINES:
-        raise QbexpError(f"engine {engine!r}: the symmetric solver propagates its small blocks with scipy; use one of {', '.join(ENGINES)}")
+    from qbexp.dynamics.engines import resolve_engine
+
+    resolve_engine(engine)
     spin = as_spin_model(model)
     times = np.atleast_1d(np.asarray(times, dtype=float))
     if times.size == 0 or np.any(~np.isfinite(times)) or np.any(times < 0) or np.any(np.diff(times) < 0):

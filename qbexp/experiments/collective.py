@@ -16,11 +16,12 @@ from qbexp.thermo import figures_of_merit
 class ChargedBattery:
     """The charged state with its model and every figure of merit (ergotropy w.r.t. H0)."""
 
-    model: LindbladModel
+    model: LindbladModel  # CollectiveSpinModel when the symmetric solver ran
     initial: np.ndarray
-    state: np.ndarray
+    state: np.ndarray  # PermutationInvariantState beyond N = 12 (symmetric solver)
     time: float  # inf for the steady state
     figures: dict
+    solver: str = "general"  # or "symmetric" (qbexp.dynamics.symmetric)
 
 
 def charge_collective(
@@ -36,7 +37,17 @@ def charge_collective(
     """Charge the battery of Eq. (5) from ``init`` for a time ``t`` (None: to its steady state).
 
     The steady state is the exact projection lim e^{𝓛t} ρ₀ (see ``qbexp.dynamics.steady``).
+    Uniform collective coupling runs the symmetric solver (any N up to 1000 for permutation-
+    invariant initial states; ``beta = 0`` is the limit β → 0 of the steady state), every
+    other coupling the general one.
     """
+    if coupling == "collective":
+        from qbexp.dynamics.symmetric_charge import charge_symmetric
+
+        return ChargedBattery(**charge_symmetric(n, beta, init=init, t=t, omega=omega, gamma=gamma, f=f))
+    from qbexp.dynamics.symmetric_charge import check_general_size
+
+    check_general_size(n, coupling)
     model = collective_battery(n, beta, omega=omega, gamma=gamma, f=f, coupling=coupling)
     rho0 = initial_state(init, n, hamiltonian=model.battery_hamiltonian, beta=beta)
     if t is None:
