@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from tqdm import tqdm
 
 from _common import parser, save_figure, write_outputs
 from qbexp.dynamics.cycle import cycle_trajectory
 from qbexp.models.engine import LEVELS, level_populations, two_bath_engine
-from qbexp.thermo import ergotropy
+from qbexp.thermo import energy, ergotropy
 
 NAME = "fig3_engine_cycle"
 COLUMNS = ["time", "r_gg", "r_S", "r_A", "r_ee", "energy", "ergotropy"]
@@ -34,10 +33,11 @@ def cycle_rows(recharge, idle, points):
     times, states = cycle_trajectory(model, recharge, cycles=1, discharge="local1", points_per_cycle=points)
     times = np.concatenate([[-idle], times])
     states = np.concatenate([states[:1], states])
+    energies, ergotropies = energy(states, h), ergotropy(states, h)
     rows = []
-    for t, rho in tqdm(list(zip(times, states)), desc="Fig. 3 populations"):
+    for k, (t, rho) in enumerate(zip(times, states)):
         p = level_populations(rho)
-        rows.append((float(t), *(p[k] for k in LEVELS), float(np.trace(rho @ h).real), ergotropy(rho, h)))
+        rows.append((float(t), *(p[j] for j in LEVELS), float(energies[k]), float(ergotropies[k])))
     return rows
 
 

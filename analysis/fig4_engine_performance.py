@@ -25,7 +25,7 @@ from tqdm import tqdm
 from _common import parser, save_figure, write_csv
 from qbexp.dynamics.cycle import DISCHARGES, cycle_trajectory, engine_cycle, ness
 from qbexp.models.engine import rates_of, two_bath_engine
-from qbexp.thermo import ergotropy
+from qbexp.thermo import energy, ergotropy
 
 NAME = "fig4_engine_performance"
 COLUMNS = {
@@ -57,8 +57,7 @@ def panel_b(model, cycles, discharge):
 def panel_c(model, cycles, discharge):
     h = model.battery_matrix()
     times, states = cycle_trajectory(model, TAU_C, cycles, discharge, points_per_cycle=60)
-    return [(float(t), ergotropy(s, h), float(np.trace(s @ h).real))
-            for t, s in tqdm(list(zip(times, states)), desc="Fig. 4c dynamics")]
+    return list(zip(times.tolist(), ergotropy(states, h).tolist(), energy(states, h).tolist()))
 
 
 def short_cycle_limits(model):

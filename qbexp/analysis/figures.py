@@ -64,8 +64,16 @@ def figure_functions(hamiltonian, exact_state=None, coherence_basis=None) -> dic
     relative entropy of coherence, the Uhlmann fidelity), with the relative entropy of
     coherence clipped to its range ``>= 0`` (an estimate with negative eigenvalues can
     fall below).  Coherences are taken in the computational basis (the eigenbasis of the
-    collective model's H0) unless ``coherence_basis`` (a unitary whose columns are the
-    basis vectors) is given; ``fidelity`` is included only when ``exact_state`` is.
+    collective model's H0) unless ``coherence_basis`` is given.
+
+    Args:
+        hamiltonian: the battery Hamiltonian H (ergotropy and energy, Cakmak Eq. 2).
+        exact_state: the exact state, for ``fidelity`` (omitted when None).
+        coherence_basis: a unitary whose columns are the coherence reference basis.
+
+    Returns:
+        ``{name: (f, (low, high))}`` for ``ergotropy``, ``energy``, ``coherence_l1``,
+        ``coherence_rel_entropy`` and (with ``exact_state``) ``fidelity``.
     """
     H = as_hamiltonian(hamiltonian)
     dim = H.shape[0]

@@ -122,31 +122,70 @@ class EngineCycle:
     unitary: np.ndarray | None  # the fixed discharge unitary; None for "optimal"
 
     def charge(self, rho) -> np.ndarray:
-        """ρ(τ) = e^{𝓛τ}(ρ) (Eq. 2)."""
+        """Charging stroke: ρ(τ) = e^{𝓛τ}(ρ) (Eq. 2).
+
+        Args:
+            rho: the ``(d, d)`` state at the start of the stroke.
+
+        Returns:
+            The (Hermitian) state after charging for τ.
+        """
         out = unvec(self.charging @ vec(rho), self.model.dim)
         return 0.5 * (out + out.conj().T)
 
     def discharge_state(self, rho_c) -> tuple[np.ndarray, float]:
-        """(U ρ_c U†, extracted work Tr[H ρ_c] − Tr[H U ρ_c U†])."""
+        """Discharge stroke of Eq. (4) on the charged state ρ_c.
+
+        Args:
+            rho_c: the charged ``(d, d)`` state.
+
+        Returns:
+            ``(U ρ_c U†, W)`` with W = Tr[H ρ_c] − Tr[H U ρ_c U†] the extracted work (Eq. 13
+            for the swaps when Eq. 12 holds; the ergotropy, Eq. 3, for ``optimal``).
+        """
         u = ergotropy_unitary(rho_c, self.battery) if self.unitary is None else self.unitary
         after = u @ rho_c @ u.conj().T
         work = float(np.real(np.trace(self.battery @ (rho_c - after))))
         return 0.5 * (after + after.conj().T), work
 
     def heat(self, rho, bath: str = "A") -> float:
-        """Heat from ``bath`` while charging from ρ for τ: ∫₀^τ Tr[L_bath(ρ(t)) H] dt (Eq. 5)."""
+        """Heat from ``bath`` while charging from ρ for τ: Q = ∫₀^τ Tr[L_bath(ρ(t)) H] dt (Eq. 5).
+
+        Args:
+            rho: the state at the start of the charging stroke.
+            bath: ``"A"`` (hot, Q^H) or ``"S"`` (cold).
+
+        Returns:
+            The heat in units of ω0 (> 0 when it flows into the battery).
+        """
         integrated = unvec(self.charging_integral @ vec(rho), self.model.dim)
         return heat_current(self.model, integrated, bath)
 
     def iterate(self, rho_c):
-        """Yield (charged state, state after the discharge, work) for cycle 1, 2, … from ``rho_c``."""
+        """Iterate the one-cycle map of Eq. (4) from a charged state.
+
+        Args:
+            rho_c: the charged state the first discharge acts on.
+
+        Yields:
+            ``(charged state, state after the discharge, work)`` for cycle 1, 2, … (endless).
+        """
         while True:
             after, work = self.discharge_state(rho_c)
             yield rho_c, after, work
             rho_c = self.charge(after)
 
     def works(self, rho_c, cycles: int) -> list[float]:
-        """Work extracted at each of ``cycles`` discharges, the first acting on ``rho_c``."""
+        """Work per cycle (Eq. 4 iterated; Fig. 4b).
+
+        Args:
+            rho_c: the charged state the first discharge acts on (e.g. ρ_NESS).
+            cycles: number of discharges (≥ 1).
+
+        Returns:
+            The work W_k = Tr[H ρ_c,k] − Tr[H U ρ_c,k U†] of each discharge k = 1 … ``cycles``;
+            negative where a fixed U adds energy.
+        """
         _check_cycles(cycles)
         steps = self.iterate(rho_c)
         return [next(steps)[2] for _ in range(cycles)]
@@ -162,6 +201,13 @@ class EngineCycle:
         default ρ_NESS), take the fixed point of that linear map, recompute U from its
         charged state, and stop when the map applied to the fixed point returns it
         (trace distance ≤ 1e-10) — i.e. the frozen U is optimal for its own OSS.
+
+        Args:
+            rho_c: the charged state that seeds the ``optimal`` search (default ρ_NESS);
+                unused by the fixed discharges.
+
+        Returns:
+            ``(ρ_OSS, ρ_OSS(τ))``, both ``(d, d)``.
         """
         if self.unitary is not None:
             rho = self._linear_fixed_point(self.unitary)
@@ -184,8 +230,17 @@ class EngineCycle:
         "Every later cycle" is certified, not sampled: the charged-state sequence contracts in
         trace distance (e^{𝓛τ} is CPTP; a fixed U is an isometry and the passive-state map is
         1-Lipschitz), and |W(ρ) − W(σ)| ≤ (E_max − E_min) ‖ρ − σ‖₁, so the search stops once
-        (E_max − E_min) · 2‖ρ_c − ρ_c^OSS‖_F (≥ that bound) is within tolerance.  None if that
-        takes more than ``max_cycles`` cycles.
+        (E_max − E_min) · 2‖ρ_c − ρ_c^OSS‖_F (≥ that bound) is within tolerance.
+
+        Args:
+            rho_c: the charged state the first discharge acts on (e.g. ρ_NESS).
+            oss_work: W in the OSS (:meth:`steady_operation`).
+            rho_c_oss: ρ_OSS(τ), the OSS charged state.
+            rtol: relative tolerance on the work.
+            max_cycles: longest run searched.
+
+        Returns:
+            The first converged cycle k, or None if that takes more than ``max_cycles`` cycles.
         """
         levels = np.linalg.eigvalsh(self.battery)
         spread = float(levels[-1] - levels[0])
@@ -199,9 +254,16 @@ class EngineCycle:
         return None
 
     def steady_operation(self, rho_c=None) -> dict:
-        """OSS figures of merit: ``oss``, ``oss_charged``, ``oss_ergotropy``, ``oss_work``,
-        ``power`` = W/τ, ``heat_hot`` = Q^H (Eq. 5), ``heat_cold`` and ``efficiency`` = W/Q^H
-        (None unless Q^H > 0).  ``rho_c`` seeds the optimal discharge's OSS search."""
+        """Figures of merit of steady operation (Eqs. 4, 5; Fig. 4).
+
+        Args:
+            rho_c: seeds the optimal discharge's OSS search (default ρ_NESS).
+
+        Returns:
+            A dict: ``oss`` (ρ_OSS), ``oss_charged`` (ρ_OSS(τ)), ``oss_ergotropy`` (Eq. 3 of
+            ρ_OSS(τ)), ``oss_work`` W, ``power`` = W/τ, ``heat_hot`` = Q^H (Eq. 5),
+            ``heat_cold`` and ``efficiency`` = W/Q^H (None unless Q^H > 0).
+        """
         rho, charged = self.operational_steady_state(rho_c)
         work = self.discharge_state(charged)[1]
         heat_hot = self.heat(rho, "A")

@@ -166,7 +166,14 @@ def level_populations(rho) -> dict[str, float]:
 
 
 def check_discharge(name) -> str:
-    """Return ``name`` if it is one of :data:`DISCHARGES`, else raise :class:`QbexpError`."""
+    """Check a discharge name (stroke 2 of Tacchino Eq. 4).
+
+    Args:
+        name: the requested discharge.
+
+    Returns:
+        ``name``, if it is one of :data:`DISCHARGES`; otherwise :class:`QbexpError` is raised.
+    """
     if name not in DISCHARGES:
         raise QbexpError(f"unknown discharge {name!r}; choose one of {', '.join(DISCHARGES)}")
     return name

@@ -31,9 +31,17 @@ __all__ = [
 
 
 def check_integer(value, name: str, minimum: int, kind: str) -> int:
-    """Return ``value`` as an int ``>= minimum`` (bools refused), else raise.
+    """Check an integer argument (qubit count, seed, …).
 
-    ``kind`` names the range in the message, e.g. ``"positive"`` or ``"non-negative"``.
+    Args:
+        value: the argument.
+        name: its name in the error message.
+        minimum: the smallest allowed value.
+        kind: the range in words for the message, e.g. ``"positive"``, ``"non-negative"``.
+
+    Returns:
+        ``value`` as an int; bools, non-integers and values below ``minimum`` raise
+        :class:`QbexpError`.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise QbexpError(f"{name} must be a {kind} integer, got {value!r}")
@@ -44,7 +52,15 @@ def check_integer(value, name: str, minimum: int, kind: str) -> int:
 
 
 def check_real(value, name: str) -> float:
-    """Return ``value`` as a finite float (bools refused), else raise."""
+    """Check a real argument.
+
+    Args:
+        value: the argument.
+        name: its name in the error message.
+
+    Returns:
+        ``value`` as a finite float; bools, non-reals, NaN and ±inf raise :class:`QbexpError`.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise QbexpError(f"{name} must be a real number, got {value!r}")
     v = float(value)
@@ -54,7 +70,14 @@ def check_real(value, name: str) -> float:
 
 
 def qubit_count(dim: int) -> int | None:
-    """``N`` if ``dim == 2**N`` with N >= 1, else None."""
+    """The number of qubits of a dimension.
+
+    Args:
+        dim: a matrix dimension.
+
+    Returns:
+        ``N`` if ``dim == 2**N`` with N >= 1, else None.
+    """
     if dim >= 2 and dim & (dim - 1) == 0:
         return dim.bit_length() - 1
     return None
@@ -65,9 +88,15 @@ def _fmt(x: float) -> str:
 
 
 def as_complex_array(obj, name: str) -> np.ndarray:
-    """``obj`` (array, list, sparse matrix or Qiskit state/operator) as a complex128 ndarray.
+    """Unwrap and convert matrix-like input.
 
-    Non-numeric data (strings, ragged lists) is refused with ``"{name} is not a numeric array"``.
+    Args:
+        obj: an array, (nested) list, SciPy sparse matrix or Qiskit state/operator.
+        name: how error messages call it.
+
+    Returns:
+        A complex128 ndarray; non-numeric data (strings, ragged lists) raises
+        ``"{name} is not a numeric array"``.
     """
     if scipy.sparse.issparse(obj):
         obj = obj.toarray()
@@ -201,7 +230,16 @@ def as_hamiltonian(H, dim: int | None = None, what: str = "Hamiltonian") -> np.n
 
 
 def as_unitary(U, dim: int, what: str = "basis") -> np.ndarray:
-    """``U`` as a ``dim x dim`` complex ndarray with orthonormal columns (to 1e-8)."""
+    """Check a unitary (e.g. a reference basis whose columns are the basis vectors).
+
+    Args:
+        U: a square matrix (array or Qiskit ``Operator``).
+        dim: the required dimension.
+        what: how error messages call ``U``.
+
+    Returns:
+        ``U`` as a ``dim x dim`` complex ndarray; U†U must equal 1 to 1e-8.
+    """
     arr = as_complex_array(U, what)
     if arr.ndim != 2 or arr.shape != (dim, dim):
         raise QbexpError(f"{what} has shape {tuple(arr.shape)}; expected a {dim} x {dim} unitary matrix")

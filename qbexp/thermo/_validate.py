@@ -45,7 +45,14 @@ def as_density_matrix(rho, what: str = "density matrix", stack: bool = False) ->
     with the tolerances of the figures of merit: Hermitian to :data:`HERMITIAN_TOL`, trace
     within :data:`TRACE_TOL`, positivity not required.  A 1-D input (or a qiskit
     ``Statevector``) is read as a pure state ``|psi>`` and turned into ``|psi><psi|``.
-    With ``stack=True`` a stack ``(..., d, d)`` is accepted too.
+
+    Args:
+        rho: a density matrix, state vector or, with ``stack=True``, a stack ``(..., d, d)``.
+        what: how error messages call it.
+        stack: accept stacks.
+
+    Returns:
+        The Hermitian part of ``rho`` (of each matrix of a stack) as complex128.
     """
     return validate_density_matrix(
         rho, atol=HERMITIAN_TOL, name=what, positive=False, trace_atol=TRACE_TOL, stack=stack
@@ -53,7 +60,15 @@ def as_density_matrix(rho, what: str = "density matrix", stack: bool = False) ->
 
 
 def scalar_or_array(values, rho: np.ndarray):
-    """``values`` as a Python float when ``rho`` is one ``(d, d)`` matrix, else as an ndarray."""
+    """The return convention of the batch-aware figures.
+
+    Args:
+        values: the figure evaluated on ``rho``, shape ``rho.shape[:-2]``.
+        rho: the validated input.
+
+    Returns:
+        A Python float when ``rho`` is one ``(d, d)`` matrix, else an ndarray of shape ``(...)``.
+    """
     return float(values) if rho.ndim == 2 else np.asarray(values)
 
 
