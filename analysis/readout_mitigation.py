@@ -2,7 +2,7 @@
 
 For each c, the collective battery is charged in circuits (collision model, gates + resets)
 to its steady state from (1 − c)|ψ−⟩⟨ψ−| + c|00⟩⟨00| and measured by tomography on
-``aer-noisy`` (FakePerth's noise model, qiskit-ibm-runtime local testing mode), together with
+``aer-noisy`` (the device profile's noise model, qiskit-ibm-runtime local testing mode), together with
 the two readout calibration circuits — the same as::
 
     qbexp run collective --n 2 --beta 1 --init c:C --charging collision --readout-mitigation \\
@@ -11,7 +11,7 @@ the two readout calibration circuits — the same as::
 and analysed twice from the same counts: with readout mitigation and without
 (``qbexp analyze RUN --no-mitigation``).  Next to the exact steady-state values, the figure
 shows the state the noisy device actually prepares: the transpiled ``tomo_ZZ`` circuit
-without its measurements, simulated as a density matrix with FakePerth's noise model minus
+without its measurements, simulated as a density matrix with the device profile's noise model minus
 its readout errors.  Mitigation can only remove the readout part of the gap to the exact
 value; what remains is gate and reset noise of the ~70 CX of the charging circuit.
 
@@ -90,17 +90,9 @@ def transpiled(folder: Path) -> dict:
 
 def device_state(circuit) -> np.ndarray:
     """The measured qubits' state before the readout, under the device's noise without readout errors."""
-    from qiskit import transpile
-    from qiskit_aer import AerSimulator
-    from qiskit_aer.noise import NoiseModel
-    from qiskit_ibm_runtime import fake_provider
+    from qbexp.backends.noisy import device_state as simulate
 
-    device = getattr(fake_provider, load_profile(BACKEND).options["device"])()
-    qubits = measured_qubits(circuit)
-    qc = circuit.remove_final_measurements(inplace=False)
-    qc.save_density_matrix(qubits=qubits)
-    sim = AerSimulator(method="density_matrix", noise_model=NoiseModel.from_backend(device, readout_error=False))
-    return np.asarray(sim.run(transpile(qc, sim, optimization_level=0)).result().data()["density_matrix"])
+    return simulate(load_profile(BACKEND).options["device"], circuit, measured_qubits(circuit))
 
 
 def gate_rows(c: float, prepared: dict) -> list[tuple]:
@@ -159,7 +151,7 @@ def plot(rows, path, curves, shots):
         ax.set_xlim(-0.03, 1.03)
         ax.grid(alpha=0.3)
     axes[0].legend(frameon=False, fontsize=8)
-    fig.suptitle(f"two-qubit battery, β = {BETA:g}, collision charging on {BACKEND} (FakePerth), "
+    fig.suptitle(f"two-qubit battery, β = {BETA:g}, collision charging on {BACKEND}, "
                  f"{shots} shots × 9 settings; error bars: bootstrap standard errors", fontsize=9)
     return save_figure(fig, path)
 
@@ -178,7 +170,7 @@ def summary(rows, gates, calibrations, at=0.25) -> str:
                          f"mitigated {mit:.4f} ± {mit_se:.4f} ({z_mit:+.1f} stderr) | device state {device:.4f} "
                          f"(mitigated {(mit - device) / mit_se:+.1f}, raw {(raw - device) / raw_se:+.1f} stderr from it)")
     chosen = [g for g in gates if abs(g[0] - at) < 1e-12] or [g for g in gates if g[0] == gates[0][0]]
-    lines.append(f"transpiled for FakePerth (c = {chosen[0][0]:g}): circuit: CX, 1q gates, resets, depth, qubits read")
+    lines.append(f"transpiled for the device (c = {chosen[0][0]:g}): circuit: CX, 1q gates, resets, depth, qubits read")
     tomo = [g for g in chosen if g[1].startswith("tomo_")]
     cx, depth = [g[2] for g in tomo], [g[6] for g in tomo]
     lines.append(f"  tomo_* (9 settings): CX {min(cx)}-{max(cx)}, 1q {min(g[3] for g in tomo)}-{max(g[3] for g in tomo)}, "
@@ -190,7 +182,7 @@ def summary(rows, gates, calibrations, at=0.25) -> str:
 
 
 def main(argv=None):
-    p = parser("Readout-error mitigation of the two-qubit battery's tomography on aer-noisy (FakePerth)")
+    p = parser("Readout-error mitigation of the two-qubit battery's tomography on aer-noisy")
     p.add_argument("--shots", type=int, default=4000, help="shots per circuit (default 4000)")
     p.add_argument("--seed", type=int, default=1, help="seed of the simulator, transpiler and bootstrap (default 1)")
     p.add_argument("--cs", default="0,0.25,0.5,0.75,1", help="comma-separated c values (default 0,0.25,0.5,0.75,1)")

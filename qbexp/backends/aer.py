@@ -13,17 +13,11 @@ through Dask's ``concurrent.futures`` interface; each worker runs Aer on its chu
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
-from qbexp.backends.executors import LOST, Executor, derived_seed, normalise_counts
+from qbexp.backends.executors import LOCAL_POOL, LOST, Executor, derived_seed, has_channels, normalise_counts
 from qbexp.errors import QbexpError
-
-CHANNEL_INSTRUCTIONS = {"kraus", "superop"}
-
-#: Aer parallelises inside one simulation, so local jobs run one at a time, as in Aer itself
-_LOCAL_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qbexp-aer")
-
 
 @dataclass
 class _Job:
@@ -54,10 +48,6 @@ def simulate(items, shots: int, method: str | None = None) -> dict[str, dict[str
     return out
 
 
-def has_channels(circuit) -> bool:
-    return any(inst.operation.name in CHANNEL_INSTRUCTIONS for inst in circuit.data)
-
-
 def transpile_for_aer(circuits, seed: int | None = None) -> list:
     """Rewrite into Aer's instruction set without optimising (channels are kept)."""
     from qiskit import transpile
@@ -86,7 +76,7 @@ class AerExecutor(Executor):
         self.scheduler = profile.options.get("scheduler")
         self.chunk_size = profile.options.get("chunk_size", 8 if self.scheduler else None)
         self._client = None
-        self._pool = _LOCAL_POOL if self.scheduler is None else self._connect()
+        self._pool = LOCAL_POOL if self.scheduler is None else self._connect()
 
     def _connect(self):
         try:

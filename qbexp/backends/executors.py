@@ -17,7 +17,9 @@ Counts keys are bit strings over all classical bits, clbit 0 rightmost, with no 
 from __future__ import annotations
 
 import hashlib
+import importlib
 from abc import ABC, abstractmethod
+from concurrent.futures import ThreadPoolExecutor
 
 from qbexp.backends.profiles import Profile, load_profile
 from qbexp.errors import QbexpError
@@ -26,6 +28,22 @@ STATUSES = ("QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED")
 FINAL = ("DONE", "ERROR", "CANCELLED")
 #: shown for a job that ran inside a process that has ended (simulators keep no jobs)
 LOST = "the simulator job ended with the process that ran it; resubmit with --retry-failed"
+#: The executor class of each profile kind, as "module:Class" (imported when first used, so
+#: that this module imports none of its adapters: adding a provider = one line here).
+KINDS = {
+    "aer": "qbexp.backends.aer:AerExecutor",
+    "aer-noisy": "qbexp.backends.ibm:RuntimeExecutor",
+    "ibm": "qbexp.backends.ibm:RuntimeExecutor",
+}
+#: Instructions only a simulator runs (quantum channels).
+CHANNEL_INSTRUCTIONS = {"kraus", "superop"}
+#: Simulators parallelise inside one simulation, so local jobs run one at a time.
+LOCAL_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qbexp-sim")
+
+
+def has_channels(circuit) -> bool:
+    """Whether ``circuit`` holds a Kraus/SuperOp instruction (simulators only)."""
+    return any(inst.operation.name in CHANNEL_INSTRUCTIONS for inst in circuit.data)
 
 
 class Executor(ABC):
@@ -86,13 +104,11 @@ def executor_for(profile: Profile, seed: int | None = None, service=None) -> Exe
     """The executor of ``profile``; ``service`` replaces the IBM Quantum connection (tests)."""
     if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
         raise QbexpError(f"seed = {seed!r}; it must be an integer >= 0 or None")
-    if profile.kind == "aer":
-        from qbexp.backends.aer import AerExecutor
-
-        return AerExecutor(profile, seed)
-    from qbexp.backends.ibm import RuntimeExecutor
-
-    return RuntimeExecutor(profile, seed, service=service)
+    if profile.kind not in KINDS:
+        raise QbexpError(f"no executor for backend kind {profile.kind!r}; kinds: {', '.join(KINDS)}")
+    module, _, name = KINDS[profile.kind].partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    return cls(profile, seed, service=service) if service is not None else cls(profile, seed)
 
 
 def executor_from_manifest(manifest: dict, service=None) -> Executor:
@@ -103,6 +119,10 @@ def executor_from_manifest(manifest: dict, service=None) -> Executor:
     name or path with the seed in ``manifest["seed"]``.
     """
     recorded = manifest.get("backend")
+    if isinstance(recorded, dict) and str(recorded.get("kind", "")).endswith("-object"):
+        what = str(recorded["kind"]).removesuffix("-object")
+        raise QbexpError(f"this run was made with a Python {what} object ({recorded.get('name')}) whose jobs lived "
+                         "in that process only: it can be analysed (qbexp analyze), not resumed or fetched")
     if isinstance(recorded, dict):
         return executor_for(Profile.from_dict(recorded), recorded.get("seed"), service=service)
     if isinstance(recorded, str):

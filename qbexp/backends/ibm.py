@@ -1,9 +1,11 @@
 """IBM Quantum through qiskit-ibm-runtime: profile kinds ``ibm`` and ``aer-noisy``.
 
-``ibm`` sends SamplerV2 jobs, in batch mode, to a device of the account; ``aer-noisy`` is the
-same code path in qiskit-ibm-runtime's local testing mode: the device is one of its fake
-backends (real calibration data, simulated on Aer with the device's noise model).  Both
-transpile to the device's target (``optimization_level``, ``initial_layout``).
+``ibm`` sends SamplerV2 jobs, in batch mode, to a device of the account; ``aer-noisy`` takes the
+same path up to the submission: the device is one of qiskit-ibm-runtime's fake backends (real
+calibration data), circuits are transpiled to its target exactly as for ``ibm``
+(``optimization_level``, ``initial_layout``), and then simulated on Aer with the device's noise
+model restricted to the qubits they use (:mod:`qbexp.backends.noisy`: the runtime's local
+testing mode rebuilds the whole 156-qubit noise model for every job, ~1 min each).
 
 Credentials come from the environment (``QISKIT_IBM_TOKEN``, ``QISKIT_IBM_CHANNEL``,
 ``QISKIT_IBM_INSTANCE``) or from an account saved with ``QiskitRuntimeService.save_account``.
@@ -16,8 +18,9 @@ import os
 import re
 from contextlib import contextmanager
 
-from qbexp.backends.aer import has_channels
-from qbexp.backends.executors import LOST, Executor, derived_seed, normalise_counts
+import uuid
+
+from qbexp.backends.executors import LOCAL_POOL, LOST, Executor, derived_seed, has_channels, normalise_counts
 from qbexp.errors import QbexpError
 
 NO_CREDENTIALS = ("no IBM Quantum credentials: set QISKIT_IBM_TOKEN or save an account with "
@@ -27,8 +30,31 @@ _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{40,}")
 _STATUS = {"INITIALIZING": "QUEUED", "VALIDATING": "QUEUED", "QUEUED": "QUEUED", "RUNNING": "RUNNING",
            "DONE": "DONE", "ERROR": "ERROR", "CANCELLED": "CANCELLED"}
 
-#: local testing mode jobs of this process: job id -> (tag, job)
-_LOCAL_JOBS: dict[str, tuple[str, object]] = {}
+#: ``aer-noisy`` jobs of this process: job id -> (tag, job)
+_LOCAL_JOBS: dict[str, tuple[str, "_LocalJob"]] = {}
+
+
+class _LocalJob:
+    """An ``aer-noisy`` job: a future of this process's simulator pool (:mod:`qbexp.backends.noisy`)."""
+
+    def __init__(self, future):
+        self.future = future
+
+    def status(self) -> str:
+        if self.future.cancelled():
+            return "CANCELLED"
+        if not self.future.done():
+            return "RUNNING" if self.future.running() else "QUEUED"
+        return "ERROR" if self.future.exception() is not None else "DONE"
+
+    def error_message(self) -> str:
+        if self.future.done() and not self.future.cancelled() and self.future.exception() is not None:
+            err = self.future.exception()
+            return f"{type(err).__name__}: {err}"
+        return ""
+
+    def counts(self) -> list[dict]:
+        return self.future.result()
 
 
 class IBMServiceError(QbexpError):
@@ -123,9 +149,9 @@ class RuntimeExecutor(Executor):
         if self._backend is None:
             device = self.profile.options["device"]
             if self.local:
-                from qiskit_ibm_runtime import fake_provider
+                from qbexp.backends.noisy import fake_device
 
-                self._backend = getattr(fake_provider, device)()
+                self._backend = fake_device(device)
             else:
                 with self._calling(f"looking up device {device!r}"):
                     self._backend = self.service.backend(device)
@@ -192,21 +218,30 @@ class RuntimeExecutor(Executor):
         )
 
     def submit(self, named_circuits, shots, tag):
+        if self.local:
+            return self._submit_local(named_circuits, shots, tag)
         from qiskit_ibm_runtime import Batch, SamplerV2
 
         options = {**self.profile.options.get("sampler", {}), "environment": {"job_tags": [tag]}}
-        if self.local and self.seed is not None:
-            options["simulator"] = {"seed_simulator": derived_seed(self.seed, *named_circuits)}
         with self._calling(f"submitting {len(named_circuits)} circuits to {self.profile.options['device']}"):
             if self._batch is None:
                 self._batch = Batch(backend=self.backend)
             sampler = SamplerV2(mode=self._batch, options=options)
             job = sampler.run([(qc,) for qc in named_circuits.values()], shots=shots)
             job_id = job.job_id()
-        if self.local:
-            _LOCAL_JOBS[job_id] = (tag, job)
-        else:
-            self._jobs[job_id] = job
+        self._jobs[job_id] = job
+        return job_id
+
+    def _submit_local(self, named_circuits, shots, tag):
+        """``aer-noisy``: each circuit gets its own seed, derived from the run seed and its name,
+        so counts do not depend on how circuits are grouped into jobs (as on ``aer``)."""
+        from qbexp.backends.noisy import simulate_counts
+
+        seeds = [derived_seed(self.seed, name) for name in named_circuits]
+        future = LOCAL_POOL.submit(simulate_counts, self.profile.options["device"],
+                                   list(named_circuits.values()), shots, seeds)
+        job_id = f"aer-noisy-{uuid.uuid4().hex}"
+        _LOCAL_JOBS[job_id] = (tag, _LocalJob(future))
         return job_id
 
     def poll(self, job_id):
@@ -219,6 +254,9 @@ class RuntimeExecutor(Executor):
     def fetch(self, job_id, names):
         if self.poll(job_id) != "DONE":
             return {}
+        if self.local:
+            counts = self._job(job_id).counts()
+            return {name: normalise_counts(c) for name, c in zip(names, counts)}
         with self._calling(f"results of job {job_id}"):
             result = self._job(job_id).result()
             if len(result) != len(names):

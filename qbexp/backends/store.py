@@ -13,6 +13,9 @@ Layout of DIR::
 
 Nothing in a directory that holds another run is ever overwritten: opening it for a different
 command or different parameters is an error, and counts files are never replaced.
+
+:class:`MemoryStore` is the same interface held in memory: ``qbexp.run(..., out=None)`` drives
+the same submission and analysis code through it and writes nothing.
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 class RunStore:
     """Read and write one run directory."""
 
+    #: whether this store lives on disk (results.png and resuming need that)
+    persistent = True
+
     def __init__(self, directory: Path):
         self.dir = Path(directory)
 
@@ -125,7 +131,34 @@ class RunStore:
         except Exception as err:  # qpy raises many types on corrupt input
             raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {err})") from None
 
+    # -- arrays (exact state, battery Hamiltonian) -------------------------------
+    def save_array(self, name: str, array) -> None:
+        """``NAME.npy``, written once, atomically (a resumed run keeps the first)."""
+        import numpy as np
+
+        path = self.dir / f"{name}.npy"
+        if path.exists():
+            return
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, array)
+        tmp.replace(path)
+
+    def load_array(self, name: str):
+        import numpy as np
+
+        path = self.dir / f"{name}.npy"
+        try:
+            return np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise QbexpError(f"{path} is missing") from None
+        except (ValueError, OSError, EOFError) as err:
+            raise QbexpError(f"{path} is corrupt ({err})") from None
+
     # -- counts -----------------------------------------------------------------
+    def counted(self) -> set[str]:
+        """Names of the circuits whose counts are saved."""
+        return {p.stem for p in (self.dir / "counts").glob("*.json")}
+
     def counts_path(self, name: str) -> Path:
         return self.dir / "counts" / f"{name}.json"
 
@@ -217,3 +250,91 @@ class RunStore:
     def save_results(self, results: dict) -> None:
         atomic_write_text(self.dir / "results.json", json.dumps(results, indent=2, sort_keys=True))
 
+
+
+class MemoryStore(RunStore):
+    """A run held in memory: the interface of :class:`RunStore`, nothing written anywhere."""
+
+    persistent = False
+
+    def __init__(self, label: str = "<memory>"):
+        super().__init__(Path(label))
+        self._manifest: dict | None = None
+        self._circuits: list = []
+        self._arrays: dict = {}
+        self._counts: dict[str, dict] = {}
+        self._records: dict[str, dict] = {}
+        self.results: dict | None = None
+
+    def open_for(self, manifest: dict) -> "MemoryStore":
+        if self._manifest is not None and self._manifest.get("identity") != manifest.get("identity"):
+            raise QbexpError("this in-memory run holds another run")
+        self._manifest = self._manifest or manifest
+        return self
+
+    def manifest(self) -> dict:
+        if self._manifest is None:
+            raise QbexpError("the in-memory run has no manifest yet")
+        return self._manifest
+
+    def save_circuits(self, circuits) -> None:
+        self._circuits = self._circuits or list(circuits)
+
+    def load_circuits(self):
+        return list(self._circuits)
+
+    def save_array(self, name: str, array) -> None:
+        self._arrays.setdefault(name, array)
+
+    def load_array(self, name: str):
+        if name not in self._arrays:
+            raise QbexpError(f"the in-memory run has no {name!r} array")
+        return self._arrays[name]
+
+    def counted(self) -> set[str]:
+        return set(self._counts)
+
+    def has_counts(self, name: str) -> bool:
+        return name in self._counts
+
+    def save_counts(self, name: str, counts: dict, shots: int, **meta) -> None:
+        if name in self._counts:
+            raise QbexpError(f"counts for circuit {name!r} are already saved; refusing to overwrite")
+        self._counts[name] = {"name": name, "shots": int(shots), "counts": {k: int(v) for k, v in counts.items()},
+                              **meta}
+
+    def load_counts(self, names) -> dict[str, dict[str, int]]:
+        missing = [n for n in names if n not in self._counts]
+        if missing:
+            raise QbexpError(f"counts missing for {len(missing)} circuit(s): {', '.join(missing[:6])}")
+        return {n: dict(self._counts[n]["counts"]) for n in names}
+
+    def measured_qubits(self, names) -> dict[str, list]:
+        records = {r["job_id"]: r for r in self.job_records() if r.get("job_id")}
+        out = {}
+        for name in names:
+            job_id = self._counts.get(name, {}).get("job_id")
+            qubits = records.get(job_id, {}).get("measured_qubits", {}).get(name)
+            if not isinstance(qubits, list):
+                raise QbexpError(f"no job record says which qubits circuit {name!r} was read on")
+            out[name] = qubits
+        return out
+
+    def _key(self, record: dict) -> str:
+        return record.get("job_id") or f"submitting-{record['tag']}"
+
+    def save_job_record(self, record: dict) -> None:
+        self._records[self._key(record)] = json.loads(json.dumps(record))
+
+    def remove_job_record(self, record: dict) -> None:
+        self._records.pop(self._key(record), None)
+
+    def job_records(self) -> list[dict]:
+        return sorted((dict(r) for r in self._records.values()), key=lambda r: r.get("seq", 0))
+
+    @contextmanager
+    def lock(self):
+        yield self
+
+    def save_results(self, results: dict) -> None:
+        self.results = results

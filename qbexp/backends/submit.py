@@ -99,7 +99,7 @@ def run_status(store) -> dict:
     records = store.job_records()
     latest = _latest(records)
     names = list(manifest.get("circuit_names", []))
-    counted = {p.stem for p in (store.dir / "counts").glob("*.json")}
+    counted = store.counted()
     names += sorted((set(latest) | counted) - set(names))
     circuits = {}
     for name in names:

@@ -108,9 +108,29 @@ def compile_for_device(circuit: QuantumCircuit, system_qubits, backend=None,
 
 
 def restrict(circuit: QuantumCircuit, qubits) -> QuantumCircuit:
-    """``circuit`` on the listed qubits only, renumbered 0..k−1 in that order (others must be idle)."""
-    position = {q: k for k, q in enumerate(qubits)}
-    out = QuantumCircuit(len(position), name=circuit.name, global_phase=circuit.global_phase)
+    """``circuit`` on the listed qubits only, renumbered 0..k−1 in that order (the others must be
+    idle); classical bits are kept, and the bodies of control flow are remapped too."""
+    index = {circuit.qubits[q]: k for k, q in enumerate(qubits)}
+    out = QuantumCircuit(len(index), circuit.num_clbits, name=circuit.name, global_phase=circuit.global_phase)
+
     for inst in circuit.data:
-        out.append(inst.operation, [position[circuit.find_bit(q).index] for q in inst.qubits])
+        try:
+            qargs = [out.qubits[index[q]] for q in inst.qubits]
+        except KeyError:
+            raise QbexpError(f"circuit {circuit.name!r} acts on a qubit outside {list(qubits)}") from None
+        op = inst.operation
+        if getattr(op, "blocks", None):
+            op = op.replace_blocks([_remapped_block(b, circuit, index, out) for b in op.blocks])
+        out.append(op, qargs, [out.clbits[circuit.find_bit(c).index] for c in inst.clbits])
     return out
+
+
+def _remapped_block(block: QuantumCircuit, outer: QuantumCircuit, index: dict, out: QuantumCircuit) -> QuantumCircuit:
+    """A control-flow body of ``outer`` on the bits of ``out`` (see :func:`restrict`)."""
+    qubits = [out.qubits[index[q]] for q in block.qubits]
+    clbits = [out.clbits[outer.find_bit(c).index] for c in block.clbits]
+    body = QuantumCircuit(qubits, clbits)
+    for inst in block.data:
+        body.append(inst.operation, [qubits[block.find_bit(q).index] for q in inst.qubits],
+                    [clbits[block.find_bit(c).index] for c in inst.clbits])
+    return body

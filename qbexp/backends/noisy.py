@@ -1,0 +1,138 @@
+"""Aer with a real device's noise, on the qubits a circuit uses only (profile kind ``aer-noisy``).
+
+``NoiseModel.from_backend`` builds errors for every gate of every qubit of the device: for the
+156-qubit Heron FakeFez that is ~20 s on one core before the first shot, and qiskit-ibm-runtime's
+local testing mode builds it again for every job (measured: 65 s for one 9-circuit job, against
+<1 s for a 7-qubit Falcon).  A protocol uses a handful of qubits, so this module cuts the
+device's target down to the physical qubits the transpiled circuits act on (gate, readout and
+relaxation data of those qubits and the couplers between them, unchanged), builds the noise
+model of that small target (Aer's own ``NoiseModel.from_backend``, the same error model) and
+runs the circuits restricted to those qubits.  Counts are those of the full-device simulation:
+the same noise channels act on the same qubits; idle qubits carry no noise in either.
+
+:func:`device_state` is the state the noisy device prepares before its measurements, without
+readout errors: the ``device`` column of results (README, "estimate, device, exact").
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from qbexp.circuits.metrics import restrict
+from qbexp.errors import QbexpError
+
+
+def used_qubits(circuit) -> list[int]:
+    """The qubits (indices in ``circuit``) that some instruction acts on, ascending."""
+    used = set()
+    for inst in circuit.data:
+        used.update(circuit.find_bit(q).index for q in inst.qubits)
+    return sorted(used)
+
+
+def subtarget(target, qubits):
+    """The device target on ``qubits`` only, renumbered 0..k-1 in the given order."""
+    from qiskit.transpiler import Target
+
+    index = {q: i for i, q in enumerate(qubits)}
+    properties = getattr(target, "qubit_properties", None)
+    sub = Target(num_qubits=len(qubits), dt=target.dt,
+                 qubit_properties=[properties[q] for q in qubits] if properties else None)
+    for name in target.operation_names:
+        op = target.operation_from_name(name)
+        if isinstance(op, type):  # control flow (if_else, for_loop, ...): any qubits
+            sub.add_instruction(op, name=name)
+            continue
+        table = {}
+        for qargs, props in (target[name] or {}).items():
+            if qargs is None:
+                table[None] = props
+            elif all(q in index for q in qargs):
+                table[tuple(index[q] for q in qargs)] = props
+        if table:
+            sub.add_instruction(op, table, name=name)
+    return sub
+
+
+@lru_cache(maxsize=32)
+def _noise_model(device_name: str, qubits: tuple[int, ...], readout: bool):
+    import warnings
+
+    from qiskit.providers import BackendV2
+    from qiskit_aer.noise import NoiseModel
+
+    device = fake_device(device_name)
+
+    class SubBackend(BackendV2):
+        def __init__(self):
+            super().__init__(name=f"{device.name}[{','.join(map(str, qubits))}]")
+            self._sub = subtarget(device.target, list(qubits))
+
+        @property
+        def target(self):
+            return self._sub
+
+        @property
+        def max_circuits(self):
+            return None
+
+        @classmethod
+        def _default_options(cls):
+            from qiskit.providers import Options
+
+            return Options()
+
+        def run(self, run_input, **options):  # pragma: no cover - only its noise is used
+            raise NotImplementedError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return NoiseModel.from_backend(SubBackend(), readout_error=readout)
+
+
+@lru_cache(maxsize=8)
+def fake_device(name: str):
+    """An instance of ``qiskit_ibm_runtime.fake_provider.<name>`` (loaded once per process)."""
+    from qiskit_ibm_runtime import fake_provider
+
+    cls = getattr(fake_provider, name, None)
+    if cls is None:
+        raise QbexpError(f"no fake device {name!r} in qiskit_ibm_runtime.fake_provider")
+    return cls()
+
+
+def noise_model(device_name: str, qubits, readout: bool = True):
+    """Aer's noise model of the device, on the physical ``qubits`` (renumbered 0..k-1)."""
+    return _noise_model(device_name, tuple(int(q) for q in qubits), bool(readout))
+
+
+def simulate_counts(device_name: str, circuits, shots: int, seeds) -> list[dict]:
+    """Counts of transpiled (device-qubit) ``circuits`` under the device's noise, each run
+    on the qubits it uses (module docstring)."""
+    from qiskit_aer import AerSimulator
+
+    out = []
+    for circuit, seed in zip(circuits, seeds):
+        qubits = used_qubits(circuit)
+        sim = AerSimulator(noise_model=noise_model(device_name, qubits))
+        result = sim.run(restrict(circuit, qubits), shots=shots, seed_simulator=seed).result()
+        if not result.success:
+            raise RuntimeError(f"Aer failed on circuit {circuit.name!r}: {result.status}")
+        out.append(result.get_counts(0))
+    return out
+
+
+def device_state(device_name: str, circuit, qubits) -> np.ndarray:
+    """The state of the physical ``qubits`` (qubit 0 of the result first, little-endian) that
+    the transpiled ``circuit`` prepares under the device's noise without readout errors, just
+    before its final measurements: a density-matrix simulation."""
+    from qiskit_aer import AerSimulator
+
+    qc = circuit.remove_final_measurements(inplace=False)
+    used = sorted(set(used_qubits(qc)) | set(qubits))
+    small = restrict(qc, used)
+    small.save_density_matrix(qubits=[used.index(q) for q in qubits])
+    sim = AerSimulator(method="density_matrix", noise_model=noise_model(device_name, used, readout=False))
+    return np.asarray(sim.run(small).result().data()["density_matrix"])

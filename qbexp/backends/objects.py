@@ -1,0 +1,190 @@
+"""Backends given as Python objects: any Qiskit ``BackendV2`` or ``BaseSamplerV2``.
+
+``qbexp.run(exp, backend=obj)`` wraps the object in one of these executors, which the rest of
+qbexp drives like the executors of profiles (:mod:`qbexp.backends.submit`):
+
+* a ``BackendV2`` (``AerSimulator(noise_model=...)``, a fake device, a provider's device):
+  circuits are transpiled for its target (an ``AerSimulator`` keeps Kraus/SuperOp channels)
+  and run one at a time with ``backend.run``, each with its own seed derived from the run's
+  seed and the circuit's name when the backend takes ``seed_simulator``;
+* a ``BaseSamplerV2`` (Aer's, IBM Runtime's, qiskit's reference samplers): circuits are
+  transpiled for the sampler's backend when it has one (IBM Runtime needs ISA circuits) and run
+  as one sampler job; seeds are the sampler's own.
+
+Their jobs live in this process only: a run directory made with an object records what it
+was (``describe``) but cannot be resumed or fetched by another process.
+"""
+
+from __future__ import annotations
+
+from qbexp.backends.executors import LOST, Executor, derived_seed, has_channels, normalise_counts
+from qbexp.backends.profiles import Profile
+from qbexp.errors import QbexpError
+
+OBJECT_KINDS = ("backend-object", "sampler-object")
+_STATUS = {"INITIALIZING": "QUEUED", "QUEUED": "QUEUED", "VALIDATING": "QUEUED", "RUNNING": "RUNNING",
+           "DONE": "DONE", "ERROR": "ERROR", "CANCELLED": "CANCELLED"}
+
+
+def is_backend(obj) -> bool:
+    from qiskit.providers import BackendV2
+
+    return isinstance(obj, BackendV2)
+
+
+def is_sampler(obj) -> bool:
+    from qiskit.primitives import BaseSamplerV2
+
+    return isinstance(obj, BaseSamplerV2)
+
+
+def executor_for_object(obj, seed: int | None = None) -> Executor:
+    """The executor of a ``BackendV2`` or ``BaseSamplerV2``; anything else is a one-line error."""
+    if is_backend(obj):
+        return BackendExecutor(obj, seed)
+    if is_sampler(obj):
+        return SamplerExecutor(obj, seed)
+    raise QbexpError(f"backend {type(obj).__name__} is neither a profile name, a .toml path, a Qiskit "
+                     "BackendV2 nor a BaseSamplerV2 (e.g. AerSimulator(), qiskit_aer.primitives.SamplerV2())")
+
+
+def _status(job) -> str:
+    raw = job.status()
+    return _STATUS.get(str(getattr(raw, "name", raw)).upper(), "RUNNING")
+
+
+def _is_aer(backend) -> bool:
+    return type(backend).__module__.startswith("qiskit_aer")
+
+
+def _transpile(circuits, backend, seed):
+    """Circuits for ``backend``'s target; on Aer without optimisation, so that channels stay."""
+    from qiskit import transpile
+
+    if backend is None:
+        return list(circuits)
+    level = 0 if _is_aer(backend) else 1
+    return transpile(list(circuits), backend=backend, optimization_level=level, seed_transpiler=seed)
+
+
+class _ObjectExecutor(Executor):
+    kind = ""
+
+    def __init__(self, obj, seed=None):
+        if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):
+            raise QbexpError(f"seed = {seed!r}; it must be an integer >= 0 or None")
+        name = getattr(obj, "name", None) or type(obj).__name__
+        super().__init__(Profile(str(name), self.kind, {"class": f"{type(obj).__module__}.{type(obj).__name__}"}), seed)
+        self.obj = obj
+        self._jobs: dict[str, object] = {}
+
+    def describe(self) -> dict:
+        return {**self.profile.to_dict(), "seed": self.seed}
+
+    def poll(self, job_id):
+        jobs = self._jobs.get(job_id)
+        if jobs is None:
+            return "ERROR"
+        states = [_status(j) for j in (jobs if isinstance(jobs, list) else [jobs])]
+        for state in ("ERROR", "CANCELLED", "QUEUED", "RUNNING"):
+            if state in states:
+                return state
+        return "DONE"
+
+    def error(self, job_id):
+        jobs = self._jobs.get(job_id)
+        if jobs is None:
+            return LOST
+        for job in jobs if isinstance(jobs, list) else [jobs]:
+            if _status(job) in ("ERROR", "CANCELLED"):
+                try:
+                    job.result()
+                except Exception as err:  # the job keeps its reason in the exception
+                    return f"{type(err).__name__}: {err}"
+                return _status(job).lower()
+        return ""
+
+    def find_job(self, tag):
+        return None
+
+
+class BackendExecutor(_ObjectExecutor):
+    """A ``BackendV2``: transpiled for its target, one ``backend.run`` per circuit."""
+
+    kind = "backend-object"
+
+    def prepare(self, circuits) -> list:
+        circuits = list(circuits)
+        if not _is_aer(self.obj):
+            for circuit in circuits:
+                if has_channels(circuit):
+                    raise QbexpError(f"circuit {circuit.name!r} holds a Kraus/SuperOp channel, which "
+                                     f"{self.profile.name} cannot run; use --charging collision or dilation")
+        try:
+            return _transpile(circuits, self.obj, self.seed)
+        except Exception as err:
+            raise QbexpError(f"transpiling for {self.profile.name} failed: {type(err).__name__}: {err}") from None
+
+    def submit(self, named_circuits, shots, tag):
+        import uuid
+
+        seeded = "seed_simulator" in getattr(self.obj, "options", {})
+        jobs = []
+        for name, circuit in named_circuits.items():
+            options = {"seed_simulator": derived_seed(self.seed, name)} if seeded and self.seed is not None else {}
+            if _is_aer(self.obj) and has_channels(circuit):
+                options["method"] = "density_matrix"
+            jobs.append(self.obj.run(circuit, shots=shots, **options))
+        job_id = f"backend-{uuid.uuid4().hex}"
+        self._jobs[job_id] = jobs
+        return job_id
+
+    def fetch(self, job_id, names):
+        if self.poll(job_id) != "DONE":
+            return {}
+        return {name: normalise_counts(job.result().get_counts(0)) for name, job in zip(names, self._jobs[job_id])}
+
+
+class SamplerExecutor(_ObjectExecutor):
+    """A ``BaseSamplerV2``: transpiled for its backend if it has one, one sampler job."""
+
+    kind = "sampler-object"
+
+    def _backend(self):
+        backend = getattr(self.obj, "backend", None)
+        backend = backend() if callable(backend) else backend
+        if backend is None and not _is_aer(self.obj):
+            backend = getattr(self.obj, "_backend", None)
+        return backend
+
+    def prepare(self, circuits) -> list:
+        try:
+            return _transpile(circuits, self._backend(), self.seed)
+        except Exception as err:
+            raise QbexpError(f"transpiling for the sampler's backend failed: {type(err).__name__}: {err}") from None
+
+    def submit(self, named_circuits, shots, tag):
+        try:
+            job = self.obj.run([(qc,) for qc in named_circuits.values()], shots=shots)
+        except Exception as err:
+            raise QbexpError(f"the sampler refused the circuits: {type(err).__name__}: {err}") from None
+        job_id = job.job_id() if callable(getattr(job, "job_id", None)) else str(id(job))
+        self._jobs[job_id] = job
+        return job_id
+
+    def fetch(self, job_id, names):
+        if self.poll(job_id) != "DONE":
+            return {}
+        result = self._jobs[job_id].result()
+        if len(result) != len(names):
+            raise QbexpError(f"the sampler returned {len(result)} results for {len(names)} circuits")
+        out = {}
+        for name, pub in zip(names, result):
+            try:
+                counts = pub.join_data().get_counts()
+            except Exception:
+                counts = None
+            if not counts:
+                raise QbexpError(f"the sampler returned no counts for circuit {name!r}")
+            out[name] = normalise_counts(counts)
+        return out
