@@ -1,0 +1,312 @@
+"""The symmetry-reduced solver (qbexp.dynamics.symmetric and friends) against independent
+references: the general solver (kernel projection, ``method="general"``), the matrix
+exponential of the full Liouvillian, Çakmak's closed forms (Eqs. 13–17) up to N = 1000, the
+kernel dimension Σ_j d_j², and the known mean purities of the random-state ensembles.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.linalg as sla
+
+from qbexp.cli.main import main as cli_main
+from qbexp.dynamics import kernel_dimension as general_kernel_dimension
+from qbexp.dynamics import steady_state as steady_auto
+from qbexp.dynamics import symmetric as sym
+from qbexp.dynamics.liouvillian import liouvillian, supported_blocks, unvec, vec
+from qbexp.dynamics.schur import ladder, multiplicity, schur_basis
+from qbexp.dynamics.symmetric_batch import (
+    multiplicity_blocks_batch,
+    sample_schur_states,
+    steady_figures_from_blocks,
+    steady_figures_of_states,
+)
+from qbexp.dynamics.symmetric_charge import charge_symmetric
+from qbexp.dynamics.symmetric_model import CollectiveSpinModel
+from qbexp.dynamics.symmetric_state import PermutationInvariantState, coherent, dicke, ground, thermal
+from qbexp.errors import QbexpError
+from qbexp.experiments.collective import charge_collective
+from qbexp.models.collective import collective_battery
+from qbexp.models.states import bures_state, c_family_state, haar_pure_state, hilbert_schmidt_state
+from qbexp.thermo import coherence_l1, ergotropy, figures_of_merit
+from qbexp.thermo.permutation import coherence_l1_johnson, permutation_invariant_figures
+
+TOL = 1e-10
+
+
+def h0(n, omega=1.0):
+    return np.diag(omega * np.array([bin(x).count("1") for x in range(2**n)], dtype=float))
+
+
+def general_steady(model, rho0):
+    return steady_auto(model, rho0, method="general")
+
+
+def exact_evolution(model, rho0, t):
+    """e^{𝓛t} ρ0 with scipy's expm on each invariant block of the full Liouvillian."""
+    g = liouvillian(model)
+    y0 = vec(rho0)
+    out = np.zeros_like(y0)
+    for block in supported_blocks(g, y0):
+        out[block] = sla.expm(g[block][:, block].toarray() * t) @ y0[block]
+    return unvec(out, model.dim)
+
+
+# ----------------------------------------------------------------------------------------
+# the Schur basis and the kernel
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6])
+def test_schur_basis_is_orthogonal_and_carries_the_ladder(n):
+    b = schur_basis(n)
+    u = b.matrix()
+    np.testing.assert_allclose(u.T @ u, np.eye(2**n), atol=1e-12)
+    jm = sum(np.kron(np.eye(2 ** (n - 1 - i)), np.kron(np.array([[0, 1], [0, 0]]), np.eye(2**i))) for i in range(n))
+    expected = np.zeros((2**n, 2**n))
+    for s, w in enumerate(b.where):
+        a = ladder(n - 2 * s)
+        for i in range(1, w.shape[0]):
+            expected[w[i - 1], w[i]] = a[i]
+    np.testing.assert_allclose(u.T @ jm @ u, expected, atol=1e-12)
+    assert sum(multiplicity(n, s) * (n - 2 * s + 1) for s in range(n // 2 + 1)) == 2**n
+
+
+@pytest.mark.parametrize("n, expected", [(2, 2), (3, 5), (4, 14)])
+def test_kernel_dimension_is_sum_of_squared_multiplicities(n, expected):
+    assert sym.kernel_dimension(n) == expected == sum(multiplicity(n, s) ** 2 for s in range(n // 2 + 1))
+    assert general_kernel_dimension(collective_battery(n, 0.7, f=0.2, gamma=1.3)) == expected
+
+
+# ----------------------------------------------------------------------------------------
+# steady states and evolution against the general solver
+# ----------------------------------------------------------------------------------------
+CASES = [  # n, beta, gamma, f
+    (2, 1.0, 1.0, 0.0),
+    (3, 0.3, 0.7, 0.4),
+    (4, 2.0, 1.5, -0.3),
+    (5, 0.8, 1.0, 0.25),
+]
+
+
+def random_states(n, seed):
+    return [haar_pure_state(n, seed), hilbert_schmidt_state(n, seed + 1), bures_state(n, seed + 2)]
+
+
+@pytest.mark.parametrize("n, beta, gamma, f", CASES)
+def test_steady_state_matches_general_solver(n, beta, gamma, f):
+    model = collective_battery(n, beta, gamma=gamma, f=f)
+    assert sym.uniform_collective(model) == CollectiveSpinModel(n, beta, 1.0, gamma, f)
+    for rho0 in random_states(n, 10 * n):
+        np.testing.assert_allclose(sym.steady_state(model, rho0), general_steady(model, rho0), atol=TOL)
+
+
+def test_steady_state_n6_matches_general_solver():
+    model = collective_battery(6, 0.5, gamma=0.8, f=0.2)
+    rho0 = haar_pure_state(6, 3)
+    np.testing.assert_allclose(sym.steady_state(model, rho0), general_steady(model, rho0), atol=TOL)
+
+
+def test_steady_state_without_bath_is_dephasing_in_h():
+    model = collective_battery(3, 1.0, gamma=0.0, f=0.3)
+    rho0 = hilbert_schmidt_state(3, 4)
+    np.testing.assert_allclose(sym.steady_state(model, rho0), general_steady(model, rho0), atol=TOL)
+
+
+@pytest.mark.parametrize("n, beta, gamma, f", CASES[:3])
+def test_evolution_matches_expm_of_the_liouvillian(n, beta, gamma, f):
+    model = collective_battery(n, beta, gamma=gamma, f=f)
+    times = [0.0, 0.13, 0.5, 1.7]
+    for rho0 in random_states(n, 7 * n)[:2]:
+        states = sym.evolve(model, rho0, times, engine="scipy")
+        for t, rho in zip(times, states):
+            np.testing.assert_allclose(rho, exact_evolution(model, rho0, t), atol=TOL)
+
+
+def test_evolution_n5_permutation_invariant_states():
+    n = 5
+    model = collective_battery(n, 0.9, gamma=1.2, f=0.3)
+    spin = sym.as_spin_model(model)
+    for state in (coherent(n, 1.2, 0.7), dicke(n, 2), thermal(n, 0.2)):
+        compact = sym.evolve(spin, state, [0.4])[0]
+        np.testing.assert_allclose(compact.to_dense(), exact_evolution(model, state.to_dense(), 0.4), atol=TOL)
+
+
+def test_compact_steady_states_match_dense_ones():
+    n = 5
+    model = collective_battery(n, 1.3, gamma=0.6, f=0.2)
+    for state in (ground(n), coherent(n, 2.0, 0.1), dicke(n, 3), thermal(n, 0.4)):
+        compact = sym.steady_state(model, state)
+        np.testing.assert_allclose(compact.to_dense(), general_steady(model, state.to_dense()), atol=TOL)
+
+
+def test_auto_dispatch_and_model_detection():
+    model = collective_battery(3, 1.0, f=0.1, gamma=2.0)
+    rho0 = hilbert_schmidt_state(3, 1)
+    np.testing.assert_allclose(steady_auto(model, rho0), sym.steady_state(model, rho0), atol=1e-14)
+    assert sym.uniform_collective(collective_battery(3, 1.0, coupling="individual")) is None
+    uneven = np.array([[1.0, 0.5, 0.5], [0.5, 1.0, 0.5], [0.5, 0.5, 1.0]])
+    assert sym.uniform_collective(collective_battery(3, 1.0, gamma_matrix=uneven)) is None
+    f_uneven = 0.1 * (np.ones((3, 3)) - np.eye(3))
+    f_uneven[0, 1] = f_uneven[1, 0] = 0.3
+    assert sym.uniform_collective(collective_battery(3, 1.0, f_matrix=f_uneven)) is None
+
+
+# ----------------------------------------------------------------------------------------
+# figures of merit of compact states
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", [7, 8])
+def test_compact_figures_match_dense_figures(n):
+    spin = CollectiveSpinModel(n, 0.6, f=0.2)
+    mixed = thermal(n, 1.5)
+    mixed.blocks[0] = (mixed.blocks[0][0], coherent(n, 1.0, 0.5).blocks[0][1])  # coherent j = N/2 part
+    states = [ground(n), coherent(n, 1.1, 0.4), dicke(n, 3), thermal(n, 0.5), mixed]
+    states += [sym.steady_state(spin, s) for s in states[:3]] + [sym.evolve(spin, s, [0.3])[0] for s in states[2:]]
+    h = h0(n)
+    for state in states:
+        compact = permutation_invariant_figures(state, dense_max=0)
+        dense = figures_of_merit(state.to_dense(), h, n)
+        for key, value in compact.items():
+            assert value == pytest.approx(dense[key], abs=1e-9, rel=1e-10), key
+        assert coherence_l1_johnson(state) == pytest.approx(dense["coherence_l1"], abs=1e-9, rel=1e-10)
+
+
+# ----------------------------------------------------------------------------------------
+# closed forms
+# ----------------------------------------------------------------------------------------
+def eq16_closed(n, r):
+    return (r - 1) * (r + 1) ** n / (r ** (n + 1) - 1) - 1
+
+
+def eq17_closed(n, r, omega=1.0):
+    return omega * (n + (n + r) / (r ** (n + 1) - 1) + r / (1 - r))
+
+
+@pytest.mark.parametrize("n", [2, 7, 50, 300, 1000])
+@pytest.mark.parametrize("beta", [0.02, 0.5, 3.0])
+def test_eqs_16_17_ground_state_up_to_n1000(n, beta):
+    figs = permutation_invariant_figures(sym.steady_state(CollectiveSpinModel(n, beta), ground(n)), dense_max=0)
+    r = math.exp(-beta)
+    assert figs["coherence_l1"] == pytest.approx(eq16_closed(n, r), rel=1e-10)
+    assert figs["ergotropy"] == pytest.approx(eq17_closed(n, r), rel=1e-10, abs=1e-12)
+
+
+@pytest.mark.parametrize("n", [2, 3, 10, 100, 1000])
+def test_high_temperature_limit_ground_state(n):
+    charged = charge_symmetric(n, 0.0, init="ground", omega=2.0)
+    assert charged["figures"]["coherence_l1"] == pytest.approx((2.0**n - n - 1) / (n + 1), rel=1e-10)
+    assert charged["figures"]["ergotropy"] == pytest.approx(2.0 * n * (n - 1) / (2 * (n + 1)), rel=1e-10)
+    assert charged["figures"]["energy"] == pytest.approx(2.0 * n / 2, rel=1e-12)
+
+
+@pytest.mark.parametrize("c", [0.0, 0.3, 0.6, 0.9, 1.0])
+def test_eq13_two_qubits_high_temperature(c):
+    """β → 0: W = ω|1 − 4c/3| = ω C_l1 (Eq. 13 and below)."""
+    figs = charge_symmetric(2, 0.0, init=f"c:{c}")["figures"]
+    assert figs["ergotropy"] == pytest.approx(abs(1 - 4 * c / 3), abs=1e-12)
+    assert figs["coherence_l1"] == pytest.approx(abs(1 - 4 * c / 3), abs=1e-12)
+
+
+def test_beta_zero_is_the_limit_of_small_beta():
+    n = 4
+    rho0 = hilbert_schmidt_state(n, 2)
+    exact = sym.steady_state(CollectiveSpinModel(n, 0.0), rho0)
+    near = general_steady(collective_battery(n, 1e-7), rho0)
+    np.testing.assert_allclose(exact, near, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------------------
+# batches of random initial states (Fig. 3)
+# ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("n, beta", [(3, 0.0), (4, 0.7), (5, 2.0)])
+def test_batch_figures_match_general_solver(n, beta):
+    model = collective_battery(n, beta or 1e-12, gamma=1.4, f=0.2)
+    pure = np.array([np.linalg.eigh(haar_pure_state(n, s))[1][:, -1] for s in range(3)])
+    mixed = np.array([hilbert_schmidt_state(n, s) for s in range(2)] + [bures_state(n, 5)])
+    h = model.battery_matrix()
+    for batch in (pure, mixed):
+        figs = steady_figures_of_states(n, batch, beta)
+        for a in range(batch.shape[0]):
+            rho0 = np.outer(batch[a], batch[a].conj()) if batch.ndim == 2 else batch[a]
+            rho = general_steady(model, rho0) if beta else sym.steady_state(CollectiveSpinModel(n, 0.0), rho0)
+            assert figs["ergotropy"][a] == pytest.approx(ergotropy(rho, h), abs=1e-10)
+            assert figs["coherence_l1"][a] == pytest.approx(coherence_l1(rho), abs=1e-10)
+
+
+def test_batch_two_qubits_high_temperature_w_equals_cl1():
+    rng = np.random.default_rng(5)
+    for ensemble in ("haar", "hs", "bures"):
+        states = sample_schur_states(2, 500, ensemble, rng)
+        figs = steady_figures_from_blocks(2, multiplicity_blocks_batch(2, states), 0.0, pure=ensemble == "haar")
+        np.testing.assert_allclose(figs["ergotropy"], figs["coherence_l1"], atol=1e-12)
+
+
+@pytest.mark.parametrize("ensemble, mean_purity", [
+    ("hs", lambda d: 2 * d / (d * d + 1)),  # square Ginibre (Życzkowski–Sommers 2001)
+    ("bures", lambda d: (5 * d * d + 1) / (2 * d * (d * d + 2))),  # Sommers–Życzkowski 2003
+])
+@pytest.mark.parametrize("n", [2, 3])
+def test_sampler_mean_purity(ensemble, mean_purity, n):
+    rho = sample_schur_states(n, 8000, ensemble, np.random.default_rng(11 + n))
+    np.testing.assert_allclose(np.trace(rho, axis1=1, axis2=2), 1.0, atol=1e-12)
+    purity = np.einsum("sij,sji->s", rho, rho).real
+    stderr = purity.std() / np.sqrt(purity.size)
+    assert abs(purity.mean() - mean_purity(2**n)) < 4 * stderr
+
+
+def test_haar_sampler_is_uniform():
+    psi = sample_schur_states(3, 20000, "haar", np.random.default_rng(3))
+    np.testing.assert_allclose(np.linalg.norm(psi, axis=1), 1.0, atol=1e-12)
+    p = np.abs(psi) ** 2  # E|ψ_i|² = 1/d, E|ψ_i|⁴ = 2/(d(d+1))
+    assert np.max(np.abs(p.mean(axis=0) - 1 / 8)) < 4 * p.std() / np.sqrt(psi.shape[0])
+    assert (p**2).mean() == pytest.approx(2 / (8 * 9), rel=0.03)
+
+
+# ----------------------------------------------------------------------------------------
+# bad input and the command line
+# ----------------------------------------------------------------------------------------
+def test_limits_are_one_line_errors():
+    with pytest.raises(QbexpError, match="up to N = 1000"):
+        charge_symmetric(1001, 1.0)
+    with pytest.raises(QbexpError, match="only up to N = 12"):
+        charge_symmetric(13, 1.0, init="haar:1")
+    with pytest.raises(QbexpError, match="time t needs beta > 0"):
+        charge_symmetric(4, 0.0, t=1.0)
+    with pytest.raises(QbexpError, match="only uniform collective coupling scales"):
+        charge_collective(40, 1.0, coupling="individual")
+    with pytest.raises(QbexpError, match="time evolution needs beta > 0"):
+        sym.evolve(CollectiveSpinModel(3, 0.0), ground(3), [1.0])
+    with pytest.raises(QbexpError):
+        sym.evolve(CollectiveSpinModel(3, 1.0), ground(3), [1.0], engine="bogus")
+    with pytest.raises(QbexpError, match="model has N = 3"):
+        sym.steady_state(CollectiveSpinModel(3, 1.0), ground(4))
+
+
+def test_cli_symmetric_solver(capsys):
+    import json
+
+    assert cli_main(["simulate", "collective", "--n", "1000", "--beta", "0", "--init", "ground", "--steady", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["solver"] == "symmetric"
+    assert out["ergotropy"] == pytest.approx(1000 * 999 / (2 * 1001), rel=1e-12)
+    assert cli_main(["simulate", "collective", "--n", "30", "--beta", "1", "--init", "dicke:3", "--t", "0.2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["solver"] == "symmetric"
+    assert cli_main(["simulate", "collective", "--n", "2", "--beta", "1", "--coupling", "individual", "--steady",
+                     "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["solver"] == "general"
+    assert cli_main(["simulate", "collective", "--n", "10", "--beta", "0", "--t", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "needs beta > 0" in err and "\n" not in err
+
+
+def test_charge_collective_small_n_agrees_with_general_path():
+    sym_run = charge_collective(3, 0.8, init="haar:4", f=0.2, gamma=0.5)
+    model = collective_battery(3, 0.8, f=0.2, gamma=0.5)
+    from qbexp.models.states import initial_state
+
+    rho = general_steady(model, initial_state("haar:4", 3))
+    np.testing.assert_allclose(sym_run.state, rho, atol=TOL)
+    assert sym_run.solver == "symmetric"
+    assert isinstance(ground(3), PermutationInvariantState)
+    np.testing.assert_allclose(c_family_state(0.4), charge_symmetric(2, 1.0, init="c:0.4", t=0.0)["state"], atol=1e-14)
