@@ -23,11 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+import qbexp
 from _common import BETA_STYLES, c_family_rows, parser, save_figure, write_outputs
-from qbexp.backends.executors import derived_seed
-from qbexp.cli.run import CHARGINGS
-from qbexp.experiments.sweep import collective_point, grid_values, run_sweep, value_label
-from qbexp.thermo import ergotropy
 
 NAME = "fig1b_shots"
 COLUMNS = ["beta", "c", "ergotropy_exact", "ergotropy", "ergotropy_stderr", "ergotropy_ci95_lo",
@@ -36,30 +33,22 @@ COLUMNS = ["beta", "c", "ergotropy_exact", "ergotropy", "ergotropy_stderr", "erg
 
 def measure(betas, points, shots, seed, charging, runs, progress=True):
     """Rows (β, c, W exact, W, stderr, CI lo, CI hi, covered) from one sweep of c per β."""
-    cs = grid_values(f"0:1:{points}")
+    cs = [round(float(c), 12) for c in np.linspace(0.0, 1.0, points)]
     rows = []
-    for beta in betas:
-        beta_seed = derived_seed(seed, f"beta={value_label(beta)}")
-        folder = runs / f"beta={value_label(beta)}"
-        argv = ["run", "collective", "--n", "2", "--beta", value_label(beta), "--charging", charging,
-                "--sweep", f"c=0:1:{points}", "--shots", str(shots), "--out", str(folder)]
-        if beta_seed is not None:
-            argv[-2:-2] = ["--seed", str(beta_seed)]
-        summary = run_sweep(
-            "c", cs, lambda c, b=beta: collective_point(2, b, init=f"c:{value_label(c)}", charging=CHARGINGS[charging]),
-            folder, shots=shots, seed=beta_seed, argv=argv, progress=progress)
-        if summary is None:
-            raise SystemExit(f"{folder}: some points lack counts; run again (see qbexp status)")
-        for c, results in zip(cs, summary["results"]):
-            est, exact = results["estimates"]["ergotropy"], results["exact"]["ergotropy"]
-            lo, hi = est["ci95"]
-            rows.append((float(beta), float(c), exact, est["value"], est["stderr"], lo, hi, int(lo <= exact <= hi)))
+    for i, beta in enumerate(betas):
+        experiment = qbexp.CollectiveCharging(n=2, beta=beta, charging=charging)
+        swept = qbexp.sweep(experiment, "c", cs, shots=shots, seed=None if seed is None else seed + i,
+                            out=runs / f"beta={beta!r}", progress=progress)
+        for c, result in zip(cs, swept.results):
+            est, exact = result.estimates["ergotropy"], result.exact["ergotropy"]
+            lo, hi = est.ci95
+            rows.append((float(beta), float(c), exact, est.value, est.stderr, lo, hi, int(est.contains(exact))))
     return rows
 
 
 def exact_curves(betas, points=101):
     """Rows (β, c, W) of the exact steady states on a fine c grid."""
-    return c_family_rows(betas, np.linspace(0.0, 1.0, points), lambda rho, h0: (ergotropy(rho, h0),),
+    return c_family_rows(betas, np.linspace(0.0, 1.0, points), lambda rho, h0: (qbexp.ergotropy(rho, h0),),
                          "Fig. 1(b) exact curves")
 
 
@@ -103,13 +92,13 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1, help="seed of the simulator and the bootstrap (default 1)")
     p.add_argument("--points", type=int, default=11, help="number of c values in [0, 1] (default 11)")
     p.add_argument("--betas", default="0.01,1,10", help="comma-separated β values (default 0.01,1,10)")
-    p.add_argument("--charging", choices=tuple(CHARGINGS), default="kraus",
+    p.add_argument("--charging", choices=qbexp.CHARGINGS, default="kraus",
                    help="charging circuits (default kraus: the exact channel; collision is slower)")
     p.add_argument("--curve-points", type=int, default=101, help="c values of the exact curves (default 101)")
     p.add_argument("--runs", type=Path,
                    help="folder of the sweeps' run directories (default OUT/fig1b_shots_runs/<settings>)")
     args = p.parse_args(argv)
-    betas = grid_values(args.betas, float, "--betas")
+    betas = [float(b) for b in args.betas.split(",")]
     runs = args.runs or args.out / f"{NAME}_runs" / f"{args.charging}_shots={args.shots}_seed={args.seed}"
     rows = measure(betas, args.points, args.shots, args.seed, args.charging, runs)
     curves = exact_curves(betas, args.curve_points)

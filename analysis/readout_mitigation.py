@@ -2,7 +2,7 @@
 
 For each c, the collective battery is charged in circuits (collision model, gates + resets)
 to its steady state from (1 − c)|ψ−⟩⟨ψ−| + c|00⟩⟨00| and measured by tomography on
-``aer-noisy`` (the device profile's noise model, qiskit-ibm-runtime local testing mode), together with
+``aer-noisy`` (the device profile's noise model), together with
 the two readout calibration circuits — the same as::
 
     qbexp run collective --n 2 --beta 1 --init c:C --charging collision --readout-mitigation \\
@@ -10,15 +10,15 @@ the two readout calibration circuits — the same as::
 
 and analysed twice from the same counts: with readout mitigation and without
 (``qbexp analyze RUN --no-mitigation``).  Next to the exact steady-state values, the figure
-shows the state the noisy device actually prepares: the transpiled ``tomo_ZZ`` circuit
-without its measurements, simulated as a density matrix with the device profile's noise model minus
-its readout errors.  Mitigation can only remove the readout part of the gap to the exact
-value; what remains is gate and reset noise of the ~70 CX of the charging circuit.
+shows the state the noisy device actually prepares (the run's ``device`` column: the transpiled
+``tomo_ZZ`` circuit without its measurements, simulated as a density matrix with the device's
+noise model minus its readout errors).  Mitigation can only remove the readout part of the gap
+to the exact value; what remains is gate and reset noise of the charging circuit.
 
 Writes ``readout_mitigation.csv`` / ``.png`` (ergotropy and energy: exact, device state, raw
 and mitigated estimates with bootstrap standard errors, distances in standard errors) and
-``readout_mitigation_gates.csv`` (per transpiled circuit: CX count, one-qubit gates, resets,
-depth, physical qubits read), and prints the readout fidelities and a summary.  Runs are kept
+``readout_mitigation_gates.csv`` (per transpiled circuit: two-qubit gates, depth, physical
+qubits read), and prints the readout fidelities and a summary.  Runs are kept
 under ``--runs`` (default ``OUT/readout_mitigation_runs/<settings>``): running the script
 again re-analyses the stored counts without simulating again.
 
@@ -28,19 +28,12 @@ again re-analyses the stored counts without simulating again.
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+import qbexp
 from _common import c_family_rows, parser, save_figure, write_csv, write_outputs
-from qbexp.backends.executors import derived_seed, executor_for
-from qbexp.backends.profiles import load_profile
-from qbexp.backends.store import RunStore
-from qbexp.backends.submit import measured_qubits
-from qbexp.experiments.run import analyze, execute, plan_collective
-from qbexp.models import collective_battery, initial_state
-from qbexp.thermo import energy, ergotropy
 
 NAME = "readout_mitigation"
 BACKEND = "aer-noisy"
@@ -48,86 +41,45 @@ BETA = 1.0
 FIGURES = ("ergotropy", "energy")
 COLUMNS = ["c"] + [f"{f}_{k}" for f in FIGURES for k in (
     "exact", "device", "raw", "raw_stderr", "mitigated", "mitigated_stderr", "z_raw", "z_mitigated")]
-GATE_COLUMNS = ["c", "circuit", "cx", "one_qubit_gates", "reset", "measure", "depth", "measured_qubits"]
+GATE_COLUMNS = ["c", "circuit", "two_qubit_gates", "depth", "measured_qubits"]
 
 
-def value_label(c: float) -> str:
-    return repr(float(c))
+def run_point(c: float, shots: int, seed: int | None, runs: Path):
+    """Run (or resume) one c on aer-noisy: the mitigated and the raw results (qbexp.RunResult)."""
+    folder = runs / f"c={float(c)!r}"
+    experiment = qbexp.CollectiveCharging(n=2, beta=BETA, init=f"c:{float(c)!r}", charging="collision",
+                                          readout_mitigation=True)
+    qbexp.run(experiment, backend=BACKEND, shots=shots, seed=seed, out=folder, progress=False)
+    raw = qbexp.analyze(folder, mitigation=False)
+    mitigated = qbexp.analyze(folder)  # last, so that the run's results.json is the default analysis
+    return mitigated, raw
 
 
-def run_point(c: float, shots: int, seed: int | None, runs: Path) -> tuple[Path, dict, dict]:
-    """Run (or resume) one c on aer-noisy; its directory and the mitigated and raw results."""
-    folder = runs / f"c={value_label(c)}"
-    point_seed = derived_seed(seed, f"c={value_label(c)}")
-    model = collective_battery(2, BETA)
-    init = f"c:{value_label(c)}"
-    rho0 = initial_state(init, 2, hamiltonian=model.battery_hamiltonian, beta=BETA)
-    params = {"n": 2, "beta": BETA, "omega": 1.0, "gamma": 1.0, "f": 0.0, "init": init}
-    plan = plan_collective(model, rho0, charging="collision", parameters=params, readout_calibration=True)
-    argv = ["run", "collective", "--n", "2", "--beta", value_label(BETA), "--init", init, "--charging", "collision",
-            "--readout-mitigation", "--backend", BACKEND, "--shots", str(shots), "--out", str(folder)]
-    if point_seed is not None:
-        argv[-2:-2] = ["--seed", str(point_seed)]
-    if execute(plan, folder, backend=BACKEND, shots=shots, seed=point_seed, argv=argv, progress=False) is None:
-        raise SystemExit(f"{folder}: some counts are missing; run again (see qbexp status {folder})")
-    raw = analyze(folder, mitigation=False)
-    mitigated = analyze(folder)  # last, so that the run's results.json is the default analysis
-    return folder, mitigated, raw
-
-
-def transpiled(folder: Path) -> dict:
-    """The run's circuits as transpiled for the device (the executor is deterministic given the seed)."""
-    store = RunStore(folder)
-    manifest = store.manifest()
-    executor = executor_for(load_profile(BACKEND), seed=manifest["seed"])
-    prepared = dict(zip(manifest["circuit_names"], executor.prepare(store.load_circuits())))
-    ran = store.measured_qubits(list(prepared))
-    for name, qc in prepared.items():
-        if measured_qubits(qc) != ran[name]:
-            raise SystemExit(f"{folder}: {name} transpiles differently now than when it ran")
-    return prepared
-
-
-def device_state(circuit) -> np.ndarray:
-    """The measured qubits' state before the readout, under the device's noise without readout errors."""
-    from qbexp.backends.noisy import device_state as simulate
-
-    return simulate(load_profile(BACKEND).options["device"], circuit, measured_qubits(circuit))
-
-
-def gate_rows(c: float, prepared: dict) -> list[tuple]:
-    rows = []
-    for name, qc in prepared.items():
-        ops = Counter(qc.count_ops())
-        one_qubit = sum(n for op, n in ops.items() if op in ("rz", "sx", "x", "id"))
-        rows.append((float(c), name, ops["cx"] + ops["ecr"] + ops["cz"], one_qubit, ops["reset"], ops["measure"],
-                     qc.depth(), " ".join(map(str, measured_qubits(qc)))))
-    return rows
+def gate_rows(c: float, result) -> list[tuple]:
+    qubits = result.data["readout_calibration"]["measured_qubits"]
+    return [(float(c), name, g["two_qubit_gates"], g["depth"], " ".join(map(str, qubits[name])))
+            for name, g in result.data["circuits"].items()]
 
 
 def measure(cs, shots, seed, runs):
     """Rows of COLUMNS, rows of GATE_COLUMNS and the readout calibrations, one per c."""
     rows, gates, calibrations = [], [], []
-    for c in cs:
-        folder, mitigated, raw = run_point(c, shots, seed, runs)
-        prepared = transpiled(folder)
-        h0 = np.load(folder / "battery.npy")
-        rho_device = device_state(prepared["tomo_ZZ"])
-        device = {"ergotropy": ergotropy(rho_device, h0), "energy": energy(rho_device, h0)}
+    for i, c in enumerate(cs):
+        mitigated, raw = run_point(c, shots, None if seed is None else seed + i, runs)
         row = [float(c)]
         for f in FIGURES:
-            exact, m, r = mitigated["exact"][f], mitigated["estimates"][f], raw["estimates"][f]
-            row += [exact, device[f], r["value"], r["stderr"], m["value"], m["stderr"],
-                    (r["value"] - exact) / r["stderr"], (m["value"] - exact) / m["stderr"]]
+            exact, m, r = mitigated.exact[f], mitigated.estimates[f], raw.estimates[f]
+            row += [exact, mitigated.device[f], r.value, r.stderr, m.value, m.stderr,
+                    (r.value - exact) / r.stderr, (m.value - exact) / m.stderr]
         rows.append(tuple(row))
-        gates += gate_rows(c, prepared)
-        calibrations.append(mitigated["readout_calibration"])
+        gates += gate_rows(c, mitigated)
+        calibrations.append(mitigated.data["readout_calibration"])
     return rows, gates, calibrations
 
 
 def exact_curves(points=101):
     """Rows (β, c, W, E) of the exact steady states on a fine c grid."""
-    return c_family_rows([BETA], np.linspace(0.0, 1.0, points), lambda rho, h0: (ergotropy(rho, h0), energy(rho, h0)),
+    return c_family_rows([BETA], np.linspace(0.0, 1.0, points), lambda rho, h0: (qbexp.ergotropy(rho, h0), qbexp.energy(rho, h0)),
                          "exact curves")
 
 
@@ -170,14 +122,13 @@ def summary(rows, gates, calibrations, at=0.25) -> str:
                          f"mitigated {mit:.4f} ± {mit_se:.4f} ({z_mit:+.1f} stderr) | device state {device:.4f} "
                          f"(mitigated {(mit - device) / mit_se:+.1f}, raw {(raw - device) / raw_se:+.1f} stderr from it)")
     chosen = [g for g in gates if abs(g[0] - at) < 1e-12] or [g for g in gates if g[0] == gates[0][0]]
-    lines.append(f"transpiled for the device (c = {chosen[0][0]:g}): circuit: CX, 1q gates, resets, depth, qubits read")
+    lines.append(f"transpiled for the device (c = {chosen[0][0]:g}): circuit: two-qubit gates, depth, qubits read")
     tomo = [g for g in chosen if g[1].startswith("tomo_")]
-    cx, depth = [g[2] for g in tomo], [g[6] for g in tomo]
-    lines.append(f"  tomo_* (9 settings): CX {min(cx)}-{max(cx)}, 1q {min(g[3] for g in tomo)}-{max(g[3] for g in tomo)}, "
-                 f"resets {tomo[0][4]}, depth {min(depth)}-{max(depth)}, qubits {tomo[0][7]}")
+    cx, depth = [g[2] for g in tomo], [g[3] for g in tomo]
+    lines.append(f"  tomo_* (9 settings): 2q {min(cx)}-{max(cx)}, depth {min(depth)}-{max(depth)}, qubits {tomo[0][4]}")
     for g in chosen:
         if not g[1].startswith("tomo_"):
-            lines.append(f"  {g[1]}: CX {g[2]}, 1q {g[3]}, resets {g[4]}, depth {g[6]}, qubits {g[7]}")
+            lines.append(f"  {g[1]}: 2q {g[2]}, depth {g[3]}, qubits {g[4]}")
     return "\n".join(lines)
 
 

@@ -122,6 +122,6 @@ def test_readout_mitigation_on_aer_noisy(script, tmp_path, capsys):
     assert sorted(gates) == ["readout_cal_0", "readout_cal_1"] + [f"tomo_{a}{b}" for a in "XYZ" for b in "XYZ"]
     calibrated = set(gates["readout_cal_0"]["measured_qubits"].split())
     assert gates["readout_cal_1"]["measured_qubits"] == gates["readout_cal_0"]["measured_qubits"]
-    assert int(gates["readout_cal_1"]["cx"]) == 0 and int(gates["tomo_ZZ"]["cx"]) > 0
+    assert int(gates["readout_cal_1"]["two_qubit_gates"]) == 0 and int(gates["tomo_ZZ"]["two_qubit_gates"]) > 0
     assert all(set(g["measured_qubits"].split()) <= calibrated for g in gates.values())
     assert "readout calibration (c = 0.25): q" in capsys.readouterr().out

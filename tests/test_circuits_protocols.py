@@ -57,7 +57,7 @@ def test_collective_finite_time_protocol_with_discharge():
 @pytest.mark.parametrize("discharge", ["local1", "global", "optimal"])
 def test_engine_protocol_follows_the_exact_cycles(discharge):
     cycles = 3
-    protocol = engine_protocol(ENGINE, 150.0, cycles, discharge=discharge, charging="channel")
+    protocol = engine_protocol(ENGINE, 150.0, cycles, discharge=discharge, charging="kraus")
     cycle = engine_cycle(ENGINE, 150.0, discharge)
     steady = ness(ENGINE)
     u = discharge_unitary(discharge, steady, ENGINE)
@@ -69,7 +69,7 @@ def test_engine_protocol_follows_the_exact_cycles(discharge):
 
 
 def test_engine_protocol_can_end_on_the_charged_state():
-    protocol = engine_protocol(ENGINE, 150.0, 2, charging="channel", final_discharge=False)
+    protocol = engine_protocol(ENGINE, 150.0, 2, charging="kraus", final_discharge=False)
     cycle = engine_cycle(ENGINE, 150.0)
     steady = ness(ENGINE)
     u = discharge_unitary("local1", steady, ENGINE)

@@ -51,7 +51,7 @@ def battery():
     return model, rho0, steady_state(model, rho0)
 
 
-@pytest.mark.parametrize("charging", ["collision", "dilation", "channel"])
+@pytest.mark.parametrize("charging", ["collision", "dilation", "kraus"])
 def test_protocol_circuits_roundtrip(charging, battery):
     """collision (gates + resets), dilation (gates + resets) and kraus (the ``channel`` instruction)."""
     model, rho0, exact = battery

@@ -34,7 +34,7 @@ def _inside(results, name, z=3.5):
 @pytest.mark.parametrize("c", [0.25, 0.6])
 def test_two_qubit_battery_estimates_contain_exact_values(tmp_path, c):
     out, results = _run(tmp_path, f"c{c}", "collective", "--n", "2", "--beta", "1", "--init", f"c:{c}",
-                        "--charging", "kraus", "--discharge", "--shots", "3000", "--seed", "11")
+                        "--charging", "kraus", "--measure-work", "--shots", "3000", "--seed", "11")
     # exact values are the independent steady-state projection of the Lindblad model
     model = collective_battery(2, 1.0)
     rho = steady_state(model, c_family_state(c))
@@ -59,7 +59,7 @@ def test_three_qubit_ground_state_with_collision_charging(tmp_path):
 
 def test_engine_charged_state_at_tau_150(tmp_path):
     _, results = _run(tmp_path, "engine", "engine", "--tau", "150", "--cycles", "3", "--charging", "kraus",
-                      "--discharge", "--shots", "4000", "--seed", "2")
+                      "--measure-work", "--shots", "4000", "--seed", "2")
     for name in ("ergotropy", "energy", "work_extracted"):
         assert _inside(results, name), name
 

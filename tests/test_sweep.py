@@ -12,7 +12,8 @@ from qbexp.backends import aer
 from qbexp.cli.main import main
 from qbexp.dynamics import steady_state
 from qbexp.errors import QbexpError
-from qbexp.experiments.sweep import collective_point, grid_values, parse_sweep, run_sweep
+from qbexp.experiments.experiment import CollectiveCharging
+from qbexp.experiments.sweep import grid_values, parse_sweep, run_sweep
 from qbexp.models import collective_battery
 from qbexp.models.states import c_family_state
 from qbexp.thermo import ergotropy
@@ -84,7 +85,7 @@ def test_rerun_submits_nothing_and_other_grids_are_refused(swept, capsys):
 
 
 @pytest.mark.parametrize("spec, message", [
-    ("x=0:1:3", "cannot sweep 'x' in a collective run; sweepable: c, beta"),
+    ("x=0:1:3", "cannot sweep 'x' in a collective run; sweepable: c, n, beta"),
     ("c", "expected NAME=START:STOP:COUNT"),
     ("c=0:1", "START:STOP:COUNT"),
     ("c=0:1:1", "at least 2 points"),
@@ -155,7 +156,7 @@ def test_status_and_fetch_take_a_whole_sweep(tmp_path, capsys, monkeypatch):
 
 def test_sweep_on_a_dask_cluster_gives_the_single_process_counts(tmp_path):
     def plan(c):
-        return collective_point(2, 1.0, init=f"c:{c}", charging="channel")
+        return CollectiveCharging(n=2, beta=1.0, init=f"c:{c}", charging="kraus").plan()
 
     local = run_sweep("c", [0.3, 0.6], plan, tmp_path / "local", shots=200, seed=3, argv=[], progress=False)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",

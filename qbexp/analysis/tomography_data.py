@@ -13,13 +13,13 @@ and columns indexed by the outcome integer ``b = int(bitstring, 2)``.
 
 from __future__ import annotations
 
-import itertools
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from qbexp.circuits.measure import setting_labels  # the settings are those the circuits measure
 from qbexp.errors import QbexpError
 
 #: Pauli axes of one qubit's measurement setting, in the order used for array rows.
@@ -27,11 +27,6 @@ AXES = "XYZ"
 
 #: How many missing or unknown names an error message lists before summarising.
 _LISTED = 8
-
-
-def setting_labels(num_qubits: int) -> list[str]:
-    """All ``3**num_qubits`` setting labels in array-row order (``"XX"``, ``"XY"``, ..., ``"ZZ"``)."""
-    return ["".join(p) for p in itertools.product(AXES, repeat=num_qubits)]
 
 
 def _listing(names) -> str:

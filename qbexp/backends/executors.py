@@ -86,6 +86,12 @@ class Executor(ABC):
     def find_job(self, tag: str) -> str | None:
         """The id of the job submitted with ``tag``, if the backend knows one."""
 
+    def device_state(self, circuit, qubits):
+        """The state of ``qubits`` that the transpiled ``circuit`` prepares before its final
+        measurements on this backend's noise, without readout errors (a density matrix), or
+        None where the backend is ideal or not a simulator (README: estimate, device, exact)."""
+        return None
+
     def describe(self) -> dict:
         """What a manifest records to reconnect later: the profile and the seed, no secrets."""
         return {**self.profile.to_dict(), "seed": self.seed}

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 import uuid
 
 from qbexp.backends.executors import LOCAL_POOL, LOST, Executor, derived_seed, has_channels, normalise_counts
+from qbexp.circuits.metrics import two_qubit_gates
 from qbexp.errors import QbexpError
 
 NO_CREDENTIALS = ("no IBM Quantum credentials: set QISKIT_IBM_TOKEN or save an account with "
@@ -112,10 +113,6 @@ def redact(text: str, secrets=()) -> str:
     return _TOKEN_LIKE.sub("[redacted]", text)
 
 
-def _two_qubit_gates(circuit) -> int:
-    return sum(1 for inst in circuit.data if inst.operation.num_qubits == 2 and inst.operation.name != "barrier")
-
-
 def job_status(job) -> str:
     """A runtime job's status (a string, or a JobStatus in local testing mode) as one of STATUSES."""
     raw = job.status()
@@ -195,7 +192,7 @@ class RuntimeExecutor(Executor):
         with self._calling(f"transpiling for {self.profile.options['device']}"):
             layout = self.profile.options.get("initial_layout")
             if layout is None:
-                widest = max(circuits, key=lambda c: (c.num_qubits, _two_qubit_gates(c)))
+                widest = max(circuits, key=lambda c: (c.num_qubits, two_qubit_gates(c)))
                 layout = self._pass_manager(None).run(widest).layout.initial_index_layout(filter_ancillas=True)
             by_width: dict[int, list[int]] = {}
             for i, circuit in enumerate(circuits):
@@ -216,6 +213,13 @@ class RuntimeExecutor(Executor):
             initial_layout=initial_layout,
             seed_transpiler=self.seed,
         )
+
+    def device_state(self, circuit, qubits):
+        if not self.local:
+            return None
+        from qbexp.backends.noisy import device_state
+
+        return device_state(self.profile.options["device"], circuit, qubits)
 
     def submit(self, named_circuits, shots, tag):
         if self.local:

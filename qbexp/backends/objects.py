@@ -108,10 +108,31 @@ class _ObjectExecutor(Executor):
         return None
 
 
+def aer_device_state(simulator, circuit, qubits):
+    """The state an ``AerSimulator`` with a noise model prepares (readout errors removed), or None
+    for one without noise."""
+    import numpy as np
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.noise import NoiseModel
+
+    model = getattr(getattr(simulator, "options", None), "noise_model", None)
+    if model is None or model.is_ideal():
+        return None
+    data = model.to_dict()
+    data["errors"] = [e for e in data.get("errors", []) if e.get("type") != "roerror"]
+    sim = AerSimulator(method="density_matrix", noise_model=NoiseModel.from_dict(data))
+    qc = circuit.remove_final_measurements(inplace=False)
+    qc.save_density_matrix(qubits=list(qubits))
+    return np.asarray(sim.run(qc).result().data()["density_matrix"])
+
+
 class BackendExecutor(_ObjectExecutor):
     """A ``BackendV2``: transpiled for its target, one ``backend.run`` per circuit."""
 
     kind = "backend-object"
+
+    def device_state(self, circuit, qubits):
+        return aer_device_state(self.obj, circuit, qubits) if _is_aer(self.obj) else None
 
     def prepare(self, circuits) -> list:
         circuits = list(circuits)
@@ -150,10 +171,14 @@ class SamplerExecutor(_ObjectExecutor):
 
     kind = "sampler-object"
 
+    def device_state(self, circuit, qubits):
+        backend = self._backend()
+        return aer_device_state(backend, circuit, qubits) if backend is not None and _is_aer(backend) else None
+
     def _backend(self):
         backend = getattr(self.obj, "backend", None)
         backend = backend() if callable(backend) else backend
-        if backend is None and not _is_aer(self.obj):
+        if backend is None:  # Aer's SamplerV2 keeps its AerSimulator here, and runs no transpiler
             backend = getattr(self.obj, "_backend", None)
         return backend
 

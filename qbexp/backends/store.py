@@ -23,12 +23,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
 from qbexp.errors import QbexpError
+from qbexp.files import atomic_write_text  # noqa: F401  (re-exported: store.atomic_write_text)
 
 #: job ids become file names
 JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -57,21 +57,6 @@ def read_json(path: Path, what: str) -> dict:
         return json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise QbexpError(f"{what} file {path} is corrupt ({err})") from None
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RunStore:
@@ -107,22 +92,75 @@ class RunStore:
     def manifest(self) -> dict:
         return read_json(self.manifest_path, "manifest")
 
+    def discard(self, remove_dir: bool = False) -> None:
+        """Remove what opening a new run wrote (manifest, arrays, circuits, lock): for a run
+        refused before anything was submitted.  Never touches jobs/ or counts/."""
+        for name in ("manifest.json", "exact.npy", "battery.npy", "circuits.qpy", ".lock"):
+            (self.dir / name).unlink(missing_ok=True)
+        for folder in (self.dir / "jobs", self.dir / "counts"):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        if remove_dir and self.dir.is_dir() and not any(self.dir.iterdir()):
+            self.dir.rmdir()
+
     # -- circuits ---------------------------------------------------------------
     def save_circuits(self, circuits) -> None:
-        from qiskit import qpy
-
+        """``circuits.qpy``: the logical circuits, written once and read back before anything is
+        submitted (a file that does not load is rewritten; circuits QPY cannot carry are an error)."""
         path = self.dir / "circuits.qpy"
+        circuits = list(circuits)
         if path.exists():
-            return
-        tmp = path.with_suffix(".qpy.tmp")
-        with open(tmp, "wb") as handle:
-            qpy.dump(list(circuits), handle, version=min(PORTABLE_QPY_VERSION, qpy.QPY_VERSION))
-        os.replace(tmp, path)
+            try:
+                if len(self._load_qpy(path)) == len(circuits):
+                    return
+            except QbexpError:
+                pass  # corrupt: rewritten from the plan below
+        self._dump_qpy(path, circuits)
 
     def load_circuits(self):
+        return self._load_qpy(self.dir / "circuits.qpy")
+
+    def save_transpiled(self, prepared: dict, seq: int) -> None:
+        """The circuits exactly as submitted (transpiled for the backend, with their layouts):
+        ``transpiled.qpy`` for the first submission, ``transpiled-SEQ.qpy`` for resubmissions."""
+        path = self.dir / ("transpiled.qpy" if not (self.dir / "transpiled.qpy").exists() else f"transpiled-{seq}.qpy")
+        circuits = []
+        for name, qc in prepared.items():
+            qc = qc.copy()
+            qc.name = name
+            circuits.append(qc)
+        self._dump_qpy(path, circuits)
+
+    def load_transpiled(self) -> dict:
+        """Name -> the circuit as it last ran (transpiled); empty for runs without the file."""
+        paths = sorted(self.dir.glob("transpiled-*.qpy"), key=lambda p: int(p.stem.split("-")[1]))
+        out = {}
+        for path in [self.dir / "transpiled.qpy", *paths]:
+            if path.exists():
+                out.update({qc.name: qc for qc in self._load_qpy(path)})
+        return out
+
+    def _dump_qpy(self, path: Path, circuits) -> None:
         from qiskit import qpy
 
-        path = self.dir / "circuits.qpy"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".qpy.tmp")
+        try:
+            with open(tmp, "wb") as handle:
+                qpy.dump(circuits, handle, version=min(PORTABLE_QPY_VERSION, qpy.QPY_VERSION))
+            with open(tmp, "rb") as handle:  # read back now: a file that cannot load is useless later
+                back = qpy.load(handle)
+        except Exception as err:
+            tmp.unlink(missing_ok=True)
+            raise QbexpError(f"{path.name}: the circuits do not survive QPY ({type(err).__name__}: {err})") from None
+        if len(back) != len(circuits):
+            tmp.unlink(missing_ok=True)
+            raise QbexpError(f"{path.name}: {len(back)} circuits read back of {len(circuits)} written")
+        os.replace(tmp, path)
+
+    def _load_qpy(self, path: Path):
+        from qiskit import qpy
+
         if not path.exists():
             raise QbexpError(f"{path} is missing")
         try:
@@ -142,6 +180,9 @@ class RunStore:
         tmp = path.with_suffix(".tmp.npy")
         np.save(tmp, array)
         tmp.replace(path)
+
+    def has_array(self, name: str) -> bool:
+        return (self.dir / f"{name}.npy").exists()
 
     def load_array(self, name: str):
         import numpy as np
@@ -283,8 +324,17 @@ class MemoryStore(RunStore):
     def load_circuits(self):
         return list(self._circuits)
 
+    def save_transpiled(self, prepared: dict, seq: int) -> None:
+        self._transpiled = {**getattr(self, "_transpiled", {}), **prepared}
+
+    def load_transpiled(self) -> dict:
+        return dict(getattr(self, "_transpiled", {}))
+
     def save_array(self, name: str, array) -> None:
         self._arrays.setdefault(name, array)
+
+    def has_array(self, name: str) -> bool:
+        return name in self._arrays
 
     def load_array(self, name: str):
         if name not in self._arrays:

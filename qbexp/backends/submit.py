@@ -149,6 +149,14 @@ def measured_qubits(circuit) -> list[int | None]:
 
 
 # -- internals ---------------------------------------------------------------------------
+def _layout(circuit) -> list[int] | None:
+    """The physical qubit of each of the circuit's own qubits (None: not transpiled onto a device)."""
+    layout = getattr(circuit, "layout", None)
+    if layout is None:
+        return None
+    return [int(q) for q in layout.initial_index_layout(filter_ancillas=True)]
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -206,6 +214,7 @@ def _submit_all(store, executor, named: dict, shots: int, records: list[dict], p
     names = list(named)
     prepared = dict(zip(names, executor.prepare([named[n] for n in names])))
     seq = max((r.get("seq", 0) for r in store.job_records()), default=0)
+    store.save_transpiled(prepared, seq + 1)
     size = executor.max_circuits_per_job or len(names)
     for start in range(0, len(names), size):
         seq += 1
@@ -218,6 +227,7 @@ def _submit_one(store, executor, prepared: dict, shots: int, seq: int, progress:
         "names": list(prepared), "shots": shots, "backend": executor.profile.name,
         "created_at": _now(), "submitted_at": None, "updated_at": _now(), "error": None,
         "measured_qubits": {name: measured_qubits(qc) for name, qc in prepared.items()},
+        "layout": {name: _layout(qc) for name, qc in prepared.items()},
     }
     store.save_job_record(record)
     try:

@@ -25,7 +25,7 @@ from typing import Callable
 
 from qiskit import QuantumCircuit, qasm3
 
-from qbexp.backends.store import atomic_write_text
+from qbexp.files import atomic_write_text
 from qbexp.circuits.metrics import (
     OPTIMIZATION_LEVEL,
     TRANSPILER_SEED,

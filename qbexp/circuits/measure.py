@@ -22,11 +22,12 @@ character belongs to ``qubits[0]``.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, transpile
 from qiskit.circuit.library import UnitaryGate
 
-from qbexp.analysis.tomography_data import setting_labels
 from qbexp.errors import QbexpError
 from qbexp.thermo._validate import as_unitary
 
@@ -35,6 +36,12 @@ BASIS_GATES = ("cx", "u")
 
 #: Y⊗Y of the Shende–Markov–Bullock invariant gamma(V) = V (Y⊗Y) V^T (Y⊗Y).
 _YY = np.kron([[0, -1j], [1j, 0]], [[0, -1j], [1j, 0]])
+
+
+def setting_labels(num_qubits: int) -> list[str]:
+    """All ``3**num_qubits`` Pauli setting labels of state tomography in array-row order
+    (``"XX"``, ``"XY"``, ..., ``"ZZ"``; the rightmost letter is qubit 0)."""
+    return ["".join(p) for p in itertools.product("XYZ", repeat=num_qubits)]
 
 
 def _check_circuit(circuit, qubits) -> list:

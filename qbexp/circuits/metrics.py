@@ -33,6 +33,18 @@ def process_infidelity(channel, exact) -> float:
     return float(max(0.0, 1.0 - process_fidelity(SuperOp(channel), SuperOp(exact), require_cp=False, require_tp=False)))
 
 
+def two_qubit_gates(circuit: QuantumCircuit) -> int:
+    """Two-qubit gates of ``circuit``; inside control flow, the costliest branch counts."""
+    count = 0
+    for inst in circuit.data:
+        op = inst.operation
+        if getattr(op, "blocks", None):
+            count += max(two_qubit_gates(block) for block in op.blocks)
+        elif op.num_qubits == 2 and op.name != "barrier":
+            count += 1
+    return count
+
+
 def default_backend():
     """The fake IBM device used for gate counts: ``FakeTorino`` (Heron r1, CZ, 133 qubits)."""
     from qiskit_ibm_runtime.fake_provider import FakeTorino
@@ -102,7 +114,7 @@ def compile_for_device(circuit: QuantumCircuit, system_qubits, backend=None,
         physical_qubits=physical,
         system_qubits=system,
         ancilla_qubits=[p for p in physical if p not in system],
-        two_qubit_gates=sum(1 for inst in compiled.data if inst.operation.num_qubits == 2 and inst.operation.name != "barrier"),
+        two_qubit_gates=two_qubit_gates(compiled),
         depth=compiled.depth(),
     )
 

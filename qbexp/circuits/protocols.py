@@ -7,7 +7,7 @@
   discharge (t = 0⁺ in Fig. 3), so that cycle k of the circuit is discharge k + 1 of
   :func:`qbexp.dynamics.cycle.run_engine`'s sequence from the NESS.
 
-The charging stroke is one of ``CHARGINGS``: ``channel`` (the exact map as one Kraus
+The charging stroke is one of ``CHARGINGS``: ``kraus`` (the exact map as one Kraus
 instruction, for Aer), ``dilation`` (exact, gates + resets) or ``collision`` (M collision
 steps, gates + resets; M = None picks the smallest M whose protocol output is within
 ``COLLISION_TOL`` in trace distance of the exact one; :func:`collision_steps` picks one M for a
@@ -41,7 +41,7 @@ from qbexp.dynamics.cycle import DISCHARGES, discharge_unitary, ness
 from qbexp.models.lindblad import LindbladModel
 from qbexp.models.states import validate_density_matrix
 
-CHARGINGS = ("channel", "dilation", "collision")
+CHARGINGS = ("kraus", "dilation", "collision")
 #: Default accuracy of the collision model: trace distance of the protocol's final state.
 COLLISION_TOL = 1e-3
 #: Largest M tried when choosing the number of collision steps.
@@ -137,8 +137,8 @@ def charging_report(model: LindbladModel, tau: float, rho0, charging: str, steps
     map), ``two_qubit_gates``, ``depth`` (after :func:`~qbexp.circuits.metrics.compile_for_device`)
     and ``steps``.
     """
-    if charging == "channel":
-        raise QbexpError("the channel charging is a simulator instruction; report dilation or collision")
+    if charging == "kraus":
+        raise QbexpError("the kraus charging is a simulator instruction; report dilation or collision")
     rho0 = validate_density_matrix(rho0, num_qubits=model.num_qubits, name="initial state")
     stroke = _Stroke(model, tau, charging, steps)
     circuit = stroke.circuit_for(lambda c: _apply(c, rho0), stroke.exact(rho0), COLLISION_TOL)

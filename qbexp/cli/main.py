@@ -12,7 +12,7 @@ import sys
 
 from qbexp.cli import analyze, circuits, fetch, run, simulate, status
 from qbexp.dynamics.engines import using_engine
-from qbexp.errors import QbexpError
+from qbexp.errors import IncompleteRun, QbexpError
 
 SUBCOMMANDS = (simulate, run, analyze, status, fetch, circuits)
 
@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with using_engine(getattr(args, "engine", None)):  # --engine, checked before any work
             return int(args.func(args) or 0)
+    except IncompleteRun as err:
+        print(f"qbexp: {err}", file=sys.stderr)
+        return 1
     except QbexpError as err:
         print(f"qbexp: error: {err}", file=sys.stderr)
         return 2

@@ -40,16 +40,20 @@ from qbexp.analysis import ReadoutCalibration, ReadoutModel, estimate_figures, t
 from qbexp.backends.executors import executor_for
 from qbexp.backends.profiles import load_profile
 from qbexp.backends.store import RunStore, package_versions
-from qbexp.backends.submit import run_durably
+from qbexp.backends.submit import measured_qubits, run_durably
 from qbexp.circuits.discharge import ergotropy_discharge
 from qbexp.circuits.measure import energy_basis_circuit, readout_calibration_circuits, tomography_circuits
+from qbexp.circuits.metrics import two_qubit_gates
 from qbexp.circuits.protocols import collective_protocol, engine_protocol
 from qbexp.dynamics.engines import resolve_engine
 from qbexp.errors import QbexpError
-from qbexp.experiments.report import plot_estimates
-from qbexp.thermo import figures_of_merit
+from qbexp.thermo import figures_of_merit, fidelity
 
 ESTIMATES = ("ergotropy", "energy", "coherence_l1", "coherence_rel_entropy", "fidelity")
+#: Most shots per circuit: Aer allocates per shot, hardware providers cap far lower.
+MAX_SHOTS = 10_000_000
+#: Most bootstrap replicates (each is a state fit).
+MAX_RESAMPLES = 100_000
 #: Names of the readout calibration circuits (all qubits prepared in 0, in 1).
 CALIBRATION = ("readout_cal_0", "readout_cal_1")
 
@@ -107,27 +111,15 @@ def _plan(kind, model, charged, discharge, parameters, readout_calibration=False
                    [float(e) for e in energies])
 
 
-def execute(plan: RunPlan, out: Path, backend: str = "aer", shots: int = 4000, seed: int | None = None,
-            retry_failed: bool = False, wait: bool = True, argv: list[str] | None = None,
-            executor=None, progress: bool = True) -> dict | None:
-    """Run ``plan`` durably in ``out``; analyse when all counts are in (else return None).
-
-    ``wait=False`` only submits what still needs it and returns None (no waiting, no analysis).
-
-    ``executor``: an open executor of the profile ``backend``, seeded with ``seed``, to use
-    instead of a new one; it is left open (the points of a sweep share one connection, see
-    :mod:`qbexp.experiments.sweep`).  ``progress=False`` silences submission and progress output.
-    """
-    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
-        raise QbexpError(f"shots = {shots}; it must be an integer >= 1")
-    shared = executor is not None
-    if not shared:
-        executor = executor_for(load_profile(backend), seed=seed)
+def manifest_for(plan: RunPlan, executor, shots: int, seed: int | None, command: str) -> dict:
+    """The manifest of a run of ``plan``: ``identity`` (what makes it the same run when resumed)
+    plus what was run, where, with which packages and which exact-evolution engine."""
+    check_shots(shots)
     identity = {"kind": plan.kind, "parameters": plan.parameters, "shots": shots, "seed": seed,
                 "backend": executor.profile.name}
-    manifest = {
+    return {
         "identity": identity,
-        "command": "qbexp " + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "command": command,
         "kind": plan.kind,
         "parameters": plan.parameters,
         "shots": shots,
@@ -139,16 +131,68 @@ def execute(plan: RunPlan, out: Path, backend: str = "aer", shots: int = 4000, s
         "circuit_names": list(plan.circuits),
         "versions": package_versions(),
     }
-    store = RunStore(out).open_for(manifest)
-    _save_array(store.dir / "exact.npy", plan.exact_state)
-    _save_array(store.dir / "battery.npy", plan.battery)
-    store.save_circuits(list(plan.circuits.values()))
-    with nullcontext(executor) if shared else executor:
+
+
+def execute_in(store, plan: RunPlan, executor, shots: int, seed: int | None, command: str,
+               retry_failed: bool = False, wait: bool = True, progress: bool = True) -> bool:
+    """Run ``plan`` durably in ``store`` (a :class:`RunStore` or a :class:`MemoryStore`) with an
+    open ``executor``; True when every circuit has its counts."""
+    created = store.persistent and not store.manifest_path.exists()
+    existed = store.dir.exists()
+    store.open_for(manifest_for(plan, executor, shots, seed, command))
+    try:
+        store.save_array("exact", plan.exact_state)
+        store.save_array("battery", plan.battery)
+        store.save_circuits(list(plan.circuits.values()))
         counts = run_durably(store, plan.circuits, executor, shots, retry_failed=retry_failed, wait=wait,
                              progress=progress)
-    if not wait or len(counts) < len(plan.circuits):
-        return None
-    return analyze(out)
+    except QbexpError:
+        if created and not store.job_records() and not store.counted():  # refused before any submission:
+            store.discard(remove_dir=not existed)                          # leave --out as it was found
+        raise
+    _save_device_state(store, executor, plan.num_qubits)
+    return wait and len(counts) == len(plan.circuits)
+
+
+def _save_device_state(store, executor, num_qubits: int) -> None:
+    """``device.npy``: the battery state the noisy simulator prepares (its noise without readout
+    errors), from the transpiled Z-basis tomography circuit (no basis rotation before its
+    measurements): what the estimates are about on a noisy device, next to the exact state."""
+    if store.has_array("device"):
+        return
+    circuit = store.load_transpiled().get("tomo_" + "Z" * num_qubits)
+    if circuit is None:
+        return
+    state = executor.device_state(circuit, measured_qubits(circuit))
+    if state is not None:
+        store.save_array("device", state)
+
+
+def execute(plan: RunPlan, out: Path, backend: str = "aer", shots: int = 4000, seed: int | None = None,
+            retry_failed: bool = False, wait: bool = True, argv: list[str] | None = None,
+            executor=None, progress: bool = True) -> dict | None:
+    """Run ``plan`` durably in the directory ``out``; analyse when all counts are in (else None).
+
+    ``wait=False`` only submits what still needs it and returns None (no waiting, no analysis).
+
+    ``executor``: an open executor of the profile ``backend``, seeded with ``seed``, to use
+    instead of a new one; it is left open (the points of a sweep share one connection, see
+    :mod:`qbexp.experiments.sweep`).  ``progress=False`` silences submission and progress output.
+    """
+    check_shots(shots)
+    shared = executor is not None
+    if not shared:
+        executor = executor_for(load_profile(backend), seed=seed)
+    command = "qbexp " + shlex.join(argv if argv is not None else sys.argv[1:])
+    with nullcontext(executor) if shared else executor:
+        complete = execute_in(RunStore(out), plan, executor, shots, seed, command, retry_failed, wait, progress)
+    return analyze(out) if complete else None
+
+
+def check_shots(shots, name: str = "shots") -> None:
+    """Shots per circuit: an integer from 1 to :data:`MAX_SHOTS` (``name``: as the caller calls it)."""
+    if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or not 1 <= shots <= MAX_SHOTS:
+        raise QbexpError(f"{name} = {shots!r}; it must be an integer from 1 to {MAX_SHOTS:,}")
 
 
 def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigation: bool = True) -> dict:
@@ -157,14 +201,23 @@ def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigati
     ``mitigation``: correct readout errors when the run holds readout calibration counts
     (module docstring); False analyses the raw counts.
     """
-    store = RunStore(out)
+    return analyze_store(RunStore(out), estimator, resamples, mitigation).data
+
+
+def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitigation: bool = True):
+    """The :class:`~qbexp.experiments.results.RunResult` of the run in ``store`` from its counts;
+    a run directory also gets results.json and results.png."""
+    from qbexp.analysis import fit_states
+    from qbexp.experiments.results import RunResult, state_to_json
+
+    check_resamples(resamples)
     manifest = store.manifest()
     names = manifest.get("circuit_names")
     if not isinstance(names, list) or not names:
         raise QbexpError(f"{store.manifest_path} lists no circuits")
     counts = store.load_counts(names)
-    exact = _load_array(store.dir / "exact.npy")
-    battery = _load_array(store.dir / "battery.npy")
+    exact = store.load_array("exact")
+    battery = store.load_array("battery")
     data = tomography_data({n.removeprefix("tomo_"): c for n, c in counts.items() if n.startswith("tomo_")},
                            manifest["num_qubits"])
     try:
@@ -183,8 +236,14 @@ def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigati
     estimates = estimate_figures(data, battery, exact_state=exact, estimator=estimator,
                                  n_resamples=resamples, seed=manifest.get("seed"), readout=tomo_readout)
     estimates = {name: {k: _float(v) for k, v in est.items()} for name, est in estimates.items()}
+    fitted = fit_states(data.counts, estimator, None if tomo_readout is None else tomo_readout.assignment())
     exact_figures = {k: v for k, v in figures_of_merit(exact, battery).items() if k in ESTIMATES}
     exact_figures["fidelity"] = 1.0
+    device = None
+    if store.has_array("device"):
+        prepared = store.load_array("device")
+        device = {k: v for k, v in figures_of_merit(prepared, battery).items() if k in ESTIMATES}
+        device["fidelity"] = float(fidelity(prepared, exact))
     if "energy_before" in counts:
         estimates["work_extracted"] = {k: _float(v) for k, v in work_extracted(
             counts["energy_before"], counts["energy_after"], manifest["energies"], readout=work_readout).items()}
@@ -200,16 +259,33 @@ def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigati
         "estimates": estimates,
         "exact": exact_figures,
         "within_ci95": {n: bool(e["ci95"][0] <= exact_figures[n] <= e["ci95"][1]) for n, e in estimates.items()},
+        "state": state_to_json(fitted),
     }
+    if device:
+        results["device"] = device
+        results["within_ci95_device"] = {n: bool(e["ci95"][0] <= device[n] <= e["ci95"][1])
+                                         for n, e in estimates.items() if n in device}
+    transpiled = store.load_transpiled()
+    if transpiled:
+        results["circuits"] = {name: {"two_qubit_gates": two_qubit_gates(qc), "depth": qc.depth()}
+                               for name, qc in transpiled.items()}
     if calibration is not None:
         results["readout_calibration"] = {**calibration.to_dict(), "measured_qubits": qubits}
+    result = RunResult.from_dict(results, counts=counts, path=store.dir if store.persistent else None)
     store.save_results(results)
-    title = f"{manifest['kind']} battery, {manifest['shots']} shots/setting" + (", readout mitigated" if mitigate else "")
-    plot_estimates(results, store.dir / "results.png", title=title)
-    return results
+    if store.persistent:
+        from qbexp.experiments.report import save_figure
+
+        save_figure(result.plot(), store.dir / "results.png")
+    return result
 
 
-def _readout_calibration(store: RunStore, counts: dict):
+def check_resamples(resamples) -> None:
+    if isinstance(resamples, bool) or not isinstance(resamples, (int, np.integer)) or not 10 <= resamples <= MAX_RESAMPLES:
+        raise QbexpError(f"resamples = {resamples!r}; it must be an integer from 10 to {MAX_RESAMPLES:,}")
+
+
+def _readout_calibration(store, counts: dict):
     """The run's readout calibration and the physical qubits read by every circuit, or (None, None)."""
     if not all(name in counts for name in CALIBRATION):
         return None, None
@@ -222,22 +298,3 @@ def _float(value):
     if isinstance(value, (list, tuple, np.ndarray)):
         return [float(v) for v in value]
     return float(value) if isinstance(value, (int, float, np.floating, np.integer)) else value
-
-
-def _save_array(path: Path, array: np.ndarray) -> None:
-    if path.exists():
-        return
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, array)
-    tmp.replace(path)
-
-
-def _load_array(path: Path) -> np.ndarray:
-    try:
-        return np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise QbexpError(f"{path} is missing") from None
-    except (ValueError, OSError) as err:
-        raise QbexpError(f"{path} is corrupt ({err})") from None
-
-

@@ -22,7 +22,8 @@ Re-running the same sweep resumes it: points with counts are not resubmitted, an
 pending jobs are waited for.
 
 Grids: ``NAME=START:STOP:COUNT`` (COUNT values from START to STOP inclusive, as
-``numpy.linspace``) or ``NAME=V1,V2,...``.  :data:`SWEEPABLE` lists the names per kind.
+``numpy.linspace``) or ``NAME=V1,V2,...``.  The experiment classes say which names a sweep may
+vary (:meth:`qbexp.experiments.experiment.Experiment.sweepable`).
 """
 
 from __future__ import annotations
@@ -38,20 +39,15 @@ from pathlib import Path
 
 import numpy as np
 
-from qbexp.backends.executors import derived_seed, executor_for
-from qbexp.backends.profiles import load_profile
+from qbexp.backends.executors import derived_seed
 from qbexp.backends.store import RunStore, atomic_write_text, package_versions, read_json
 from qbexp.backends.submit import fetch_pending
-from qbexp.errors import QbexpError
-from qbexp.experiments.run import analyze, execute, plan_collective, plan_engine
+from qbexp.errors import IncompleteRun, QbexpError
+from qbexp.experiments.run import analyze_store
 
-#: Sweepable parameters of each kind and their types (``c`` sets the initial state ``c:VALUE``).
-SWEEPABLE = {
-    "collective": {"c": float, "beta": float, "gamma": float, "f": float, "omega": float, "n": int},
-    "engine": {"tau": float, "cycles": int, "t_hot": float, "t_cold": float, "lam": float,
-               "gamma0": float, "omega0": float},
-}
 SWEEP_FILE = "sweep.json"
+#: Most points in one sweep (each is a run with 3^N + ... circuits).
+MAX_POINTS = 1000
 TABLE_FILE = "sweep.csv"
 PLOT_FILE = "sweep.png"
 
@@ -59,17 +55,29 @@ PLOT_FILE = "sweep.png"
 # -- grids ---------------------------------------------------------------------------------
 def parse_sweep(spec: str, kind: str) -> tuple[str, list]:
     """``NAME=START:STOP:COUNT`` or ``NAME=V1,V2,...`` -> (NAME, values); one-line errors."""
-    if kind not in SWEEPABLE:
-        raise QbexpError(f"sweeps of {kind!r} runs are not supported; kinds: {', '.join(SWEEPABLE)}")
-    valid = ", ".join(SWEEPABLE[kind])
+    from qbexp.experiments.experiment import EXPERIMENTS
+
+    if kind not in EXPERIMENTS:
+        raise QbexpError(f"sweeps of {kind!r} runs are not supported; kinds: {', '.join(EXPERIMENTS)}")
+    sweepable = EXPERIMENTS[kind].sweepable()
+    valid = ", ".join(sweepable)
     name, sep, grid = str(spec).partition("=")
     name = name.strip().replace("-", "_")
     if not sep or not name or not grid.strip():
         raise QbexpError(f"--sweep {spec!r}: expected NAME=START:STOP:COUNT or NAME=V1,V2,... "
                          f"with NAME one of {valid}")
-    if name not in SWEEPABLE[kind]:
+    if name not in sweepable:
         raise QbexpError(f"--sweep {spec!r}: cannot sweep {name!r} in a {kind} run; sweepable: {valid}")
-    return name, grid_values(grid, SWEEPABLE[kind][name], f"--sweep {spec!r}")
+    if not 0 < grid.count(",") + 1 <= MAX_POINTS or (":" in grid and _count_too_large(grid)):
+        raise QbexpError(f"--sweep {spec!r}: at most {MAX_POINTS:,} points")
+    return name, grid_values(grid, sweepable[name], f"--sweep {spec!r}")
+
+
+def _count_too_large(grid: str) -> bool:
+    try:
+        return int(grid.split(":")[-1]) > MAX_POINTS
+    except ValueError:
+        return False
 
 
 def grid_values(grid: str, kind=float, where: str = "grid") -> list:
@@ -121,80 +129,46 @@ def _number(text: str, where: str) -> float:
     return value
 
 
-# -- plans of the command-line kinds --------------------------------------------------------
-def collective_point(n: int, beta: float, omega: float = 1.0, gamma: float = 1.0, f: float = 0.0,
-                     init: str = "ground", charging: str = "collision", discharge: bool = False,
-                     steps: int | None = None, **plan_options):
-    """The plan of ``qbexp run collective`` with these options (``charging`` as in
-    :func:`~qbexp.experiments.run.plan_collective`: ``channel``, ``dilation`` or ``collision``)."""
-    from qbexp.models import collective_battery, initial_state
-
-    model = collective_battery(n, beta, omega=omega, gamma=gamma, f=f)
-    rho0 = initial_state(init, n, hamiltonian=model.battery_hamiltonian, beta=beta)
-    params = {"n": n, "beta": beta, "omega": omega, "gamma": gamma, "f": f, "init": init}
-    return plan_collective(model, rho0, charging=charging, discharge=discharge, steps=steps,
-                           parameters=params, **plan_options)
-
-
-def engine_point(tau: float, cycles: int = 1, engine_discharge: str = "local1", omega0: float = 1.0,
-                 lam: float = 0.01, gamma0: float = 1e-3, t_hot: float = 2.0, t_cold: float = 0.1,
-                 charging: str = "collision", discharge: bool = False, steps: int | None = None,
-                 **plan_options):
-    """The plan of ``qbexp run engine`` with these options."""
-    from qbexp.models import two_bath_engine
-
-    model = two_bath_engine(omega0=omega0, lam=lam, gamma0=gamma0, t_hot=t_hot, t_cold=t_cold)
-    params = {"tau": tau, "cycles": cycles, "engine_discharge": engine_discharge, "omega0": omega0,
-              "lam": lam, "gamma0": gamma0, "t_hot": t_hot, "t_cold": t_cold}
-    return plan_engine(model, tau, cycles, charging=charging, discharge=discharge,
-                       engine_discharge=engine_discharge, steps=steps, parameters=params, **plan_options)
-
-
-def point_options(options: dict, name: str, value) -> dict:
-    """``options`` of :func:`collective_point` / :func:`engine_point` with ``name`` set to ``value``."""
-    if name == "c":
-        return {**options, "init": f"c:{value_label(value)}"}
-    return {**options, name: value}
-
-
-def plan_point(kind: str, options: dict, name: str, value):
-    """The plan of one grid point of a command-line kind."""
-    build = {"collective": collective_point, "engine": engine_point}[kind]
-    return build(**point_options(options, name, value))
-
-
 # -- running -------------------------------------------------------------------------------
-def run_sweep(name: str, values, plan_for, out: Path, backend: str = "aer", shots: int = 4000,
+def run_sweep(name: str, values, plan_for, out: Path | None, backend="aer", shots: int = 4000,
               seed: int | None = None, retry_failed: bool = False, argv: list[str] | None = None,
-              progress: bool = True, estimator: str = "linear", resamples: int = 300) -> dict | None:
+              progress: bool = True, estimator: str = "linear", resamples: int = 300,
+              command: str | None = None) -> dict | None:
     """Run ``plan_for(value)`` for every value as one batch in ``out``; the sweep's summary
-    (see :func:`analyze_sweep`), or None while some point lacks counts.
+    (see :func:`analyze_sweep`); :class:`~qbexp.errors.IncompleteRun` while some point lacks counts.  ``out=None`` keeps
+    every point in memory (:class:`~qbexp.backends.store.MemoryStore`) and writes nothing.
 
     ``argv`` is the command recorded in ``sweep.json`` and in every point's manifest
-    (default ``sys.argv[1:]``, written after ``qbexp``).
+    (default ``sys.argv[1:]``, written after ``qbexp``); ``command`` replaces it whole.
+    ``backend``: anything :func:`qbexp.backends.resolve.resolve_executor` takes.
     """
     from tqdm import tqdm
 
-    if isinstance(shots, bool) or not isinstance(shots, int) or shots < 1:
-        raise QbexpError(f"shots = {shots}; it must be an integer >= 1")
+    from qbexp.backends.resolve import resolve_executor
+    from qbexp.backends.store import MemoryStore
+    from qbexp.experiments.run import check_shots, execute_in
+
+    check_shots(shots)
+    if len(values) > MAX_POINTS:
+        raise QbexpError(f"the sweep has {len(values):,} points; at most {MAX_POINTS:,}")
     values = [int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else float(v) for v in values]
     if not values:
         raise QbexpError("the sweep has no values")
     labels = [point_dir(name, v) for v in values]
     if len(set(labels)) != len(labels):
         raise QbexpError(f"the sweep of {name} repeats a value: {', '.join(labels)}")
-    out = Path(out)
-    argv = list(argv) if argv is not None else sys.argv[1:]
-    profile = load_profile(backend)
+    if command is None:
+        command = "qbexp " + shlex.join(list(argv) if argv is not None else sys.argv[1:])
+    base = resolve_executor(backend, seed=seed)
     plans = [plan_for(v) for v in tqdm(values, desc=f"sweep {name}: planning", unit="point",
                                        disable=not progress, file=sys.stderr, leave=False, delay=0.5)]
     seeds = [derived_seed(seed, "sweep", label) for label in labels]
     identity = {"kind": plans[0].kind, "parameter": name, "values": values, "shots": shots, "seed": seed,
-                "backend": profile.name, "points": [p.parameters for p in plans]}
-    with executor_for(profile, seed=seed) as base:
+                "backend": base.profile.name, "points": [p.parameters for p in plans]}
+    with base:
         sweep = {
             "identity": identity,
-            "command": "qbexp " + shlex.join(argv),
+            "command": command,
             "kind": plans[0].kind,
             "parameter": name,
             "values": values,
@@ -204,21 +178,30 @@ def run_sweep(name: str, values, plan_for, out: Path, backend: str = "aer", shot
             "backend": base.describe(),
             "versions": package_versions(),
         }
-        _open_sweep(out, sweep)
+        if out is not None:
+            out = Path(out)
+            _open_sweep(out, sweep)
+            stores = [RunStore(out / label) for label in labels]
+        else:
+            stores = [MemoryStore(f"<sweep point {label}>") for label in labels]
         executors = [_reseeded(base, s) for s in seeds]
         with tqdm(total=len(plans), desc=f"sweep {name}: submitting", unit="point", disable=not progress,
                   file=sys.stderr, leave=False, delay=0.5) as bar:
-            for plan, label, s, ex in zip(plans, labels, seeds, executors):
-                execute(plan, out / label, backend=backend, shots=shots, seed=s, retry_failed=retry_failed,
-                        wait=False, argv=argv, executor=ex, progress=False)
+            for plan, store, s, ex in zip(plans, stores, seeds, executors):
+                execute_in(store, plan, ex, shots, s, command, retry_failed=retry_failed, wait=False,
+                           progress=False)
                 bar.update()
-        stuck = _collect(out, labels, executors, [len(p.circuits) for p in plans], name, progress)
+        stuck = _collect(stores, labels, executors, [len(p.circuits) for p in plans], name, progress)
+    if stuck and out is None:
+        raise QbexpError(f"{len(stuck)} of {len(labels)} sweep points got no counts ({', '.join(stuck[:5])})")
     if stuck:
-        if progress:
-            print(f"qbexp: {len(stuck)} of {len(labels)} points lack counts ({', '.join(stuck[:5])}"
-                  f"{', …' if len(stuck) > 5 else ''}); see `qbexp status {out / stuck[0]}`; re-run the "
-                  "command to wait again, with --retry-failed to resubmit failed jobs", file=sys.stderr)
-        return None
+        raise IncompleteRun(f"{len(stuck)} of {len(labels)} points lack counts ({', '.join(stuck[:5])}"
+                            f"{', …' if len(stuck) > 5 else ''}); see `qbexp status {out / stuck[0]}`; re-run the "
+                            "command to wait again, with --retry-failed to resubmit failed jobs")
+    if out is None:
+        results = [analyze_store(store, estimator, resamples) for store in stores]
+        return {"parameter": name, "values": values, "dirs": [], "results": [r.data for r in results],
+                "run_results": results, "csv": None, "png": None}
     return analyze_sweep(out, estimator=estimator, resamples=resamples, progress=progress)
 
 
@@ -262,12 +245,11 @@ def _reseeded(executor, seed):
     return clone
 
 
-def _collect(out: Path, labels, executors, sizes, name: str, progress: bool) -> list[str]:
+def _collect(stores, labels, executors, sizes, name: str, progress: bool) -> list[str]:
     """Save counts of every point as they come; the points that cannot complete (no job left
     pending for their missing circuits)."""
     from tqdm import tqdm
 
-    stores = [RunStore(out / label) for label in labels]
     saved = [sum(store.has_counts(n) for n in store.manifest()["circuit_names"]) for store in stores]
     open_points = [i for i in range(len(labels)) if saved[i] < sizes[i]]
     stuck = []
@@ -302,9 +284,10 @@ def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = 300, mi
     out = Path(out)
     sweep = _read_sweep(out)
     name, points = sweep["parameter"], sweep["points"]
-    results = [analyze(out / p["dir"], estimator=estimator, resamples=resamples, mitigation=mitigation)
-               for p in tqdm(points, desc=f"sweep {name}: analysing", unit="point", disable=not progress,
-                             file=sys.stderr, leave=False, delay=0.5)]
+    run_results = [analyze_store(RunStore(out / p["dir"]), estimator, resamples, mitigation)
+                   for p in tqdm(points, desc=f"sweep {name}: analysing", unit="point", disable=not progress,
+                                 file=sys.stderr, leave=False, delay=0.5)]
+    results = [r.data for r in run_results]
     values = [p["value"] for p in points]
     figures = _figures(results)
     columns, rows = sweep_table(name, values, results, figures)
@@ -318,7 +301,7 @@ def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = 300, mi
     title = f"{sweep['kind']} sweep of {name}, {sweep['shots']} shots/circuit, {sweep['backend'].get('name', '?')}"
     plot_sweep(name, values, results, figures, out / PLOT_FILE, title=title)
     return {"parameter": name, "values": values, "dirs": [str(out / p["dir"]) for p in points],
-            "results": results, "csv": str(table), "png": str(out / PLOT_FILE)}
+            "results": results, "run_results": run_results, "csv": str(table), "png": str(out / PLOT_FILE)}
 
 
 def _figures(results) -> list[str]:
@@ -350,37 +333,7 @@ def sweep_table(name: str, values, results, figures) -> tuple[list[str], list[li
 
 
 def plot_sweep(name: str, values, results, figures, path: Path, title: str = "") -> None:
-    """One panel per figure: estimates with 95 % intervals against the parameter, exact as a line."""
-    import matplotlib
+    """sweep.png: :func:`qbexp.experiments.report.sweep_figure`, saved atomically."""
+    from qbexp.experiments.report import save_figure, sweep_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cols = min(3, len(figures))
-    rows = math.ceil(len(figures) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
-    x = np.asarray(values, dtype=float)
-    for ax, f in zip(axes.flat, figures):
-        pts = [(xi, r["estimates"][f], r["exact"].get(f)) for xi, r in zip(x, results) if f in r["estimates"]]
-        xs = np.array([p[0] for p in pts])
-        est = np.array([p[1]["value"] for p in pts])
-        lo = np.array([p[1]["ci95"][0] for p in pts])
-        hi = np.array([p[1]["ci95"][1] for p in pts])
-        ax.errorbar(xs, est, yerr=[np.maximum(est - lo, 0), np.maximum(hi - est, 0)], fmt="o", ms=4,
-                    capsize=3, color="C0", label="estimate (95% CI)")
-        exact = [(p[0], p[2]) for p in pts if p[2] is not None]
-        if exact:
-            ax.plot(*zip(*exact), "-", color="C3", lw=1.2, label="exact")
-        ax.set_xlabel(name)
-        ax.set_title(f, fontsize=10)
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(figures):]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=8, loc="best")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=120)
-    plt.close(fig)
-    tmp.replace(path)
+    save_figure(sweep_figure(name, values, results, figures, title), path)

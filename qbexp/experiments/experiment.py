@@ -1,0 +1,373 @@
+"""Experiments as objects: what is charged, how, and what is measured.
+
+An experiment is a frozen dataclass whose fields are the single definition of its parameters:
+their defaults, their checks (at construction: a bad value is a one-line
+:class:`~qbexp.errors.QbexpError`), which of them a sweep may vary, and the command-line options
+of ``qbexp run`` (built from the fields' metadata by :mod:`qbexp.cli.run`).
+
+* :class:`CollectiveCharging` — Çakmak's N qubits collectively coupled to one bath, charged
+  to the steady state (Eqs. 5–8) from ``init``;
+* :class:`EngineCycles` — Tacchino's two-bath engine (Eqs. 1–9), the charged state at its K-th
+  discharge from the NESS (Fig. 4b).
+
+Both know their exact charged state (:meth:`exact`), their circuits (:meth:`circuits`: state
+tomography ``tomo_<setting>``, with ``measure_work`` the energy before and after the optimal
+discharge, with ``readout_mitigation`` two calibration circuits) and the plan that
+:func:`qbexp.run` executes.  Example::
+
+    import qbexp
+    exp = qbexp.CollectiveCharging(n=2, beta=1.0, init="c:0.25", measure_work=True)
+    exp.exact().ergotropy      # 0.58369...
+    res = qbexp.run(exp, shots=4000, seed=1)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from qbexp.circuits.protocols import CHARGINGS
+from qbexp.dynamics.cycle import DISCHARGES as ENGINE_DISCHARGES
+from qbexp.dynamics.engines import ENGINE_CHOICES
+from qbexp.errors import QbexpError
+
+
+def option(help: str, sweep: type | None = None, cli: str | None = None, choices=None, **kwargs):
+    """A dataclass field with its command-line help, its sweep type (None: not sweepable), its
+    option name (default ``--name`` with dashes) and its choices."""
+    metadata = {"help": help, "sweep": sweep, "cli": cli, "choices": choices}
+    return field(metadata=metadata, **kwargs)
+
+
+class Experiment:
+    """Common behaviour of the experiment dataclasses."""
+
+    kind: ClassVar[str] = ""
+    #: a pseudo-parameter a sweep may vary besides the fields (name -> type)
+    extra_sweeps: ClassVar[dict] = {}
+
+    def __new__(cls, *args, **kwargs):
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(kwargs) - names)
+        if unknown:
+            raise QbexpError(f"{cls.__name__} has no parameter {unknown[0]!r}; parameters: {', '.join(sorted(names))}")
+        required = [f.name for f in dataclasses.fields(cls)
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        missing = [n for n in required[len(args):] if n not in kwargs]
+        if missing:
+            raise QbexpError(f"{cls.__name__} needs {', '.join(missing)}")
+        return super().__new__(cls)
+
+    # -- the parameters ------------------------------------------------------------------
+    @classmethod
+    def sweepable(cls) -> dict[str, type]:
+        """Names a sweep may vary, with their types."""
+        out = {f.name: f.metadata["sweep"] for f in dataclasses.fields(cls) if f.metadata.get("sweep")}
+        return {**cls.extra_sweeps, **out}
+
+    def with_value(self, name: str, value) -> "Experiment":
+        """This experiment with parameter ``name`` set to ``value`` (a sweep point)."""
+        kinds = self.sweepable()
+        if name not in kinds:
+            raise QbexpError(f"cannot sweep {name!r} in {type(self).__name__}; sweepable: {', '.join(kinds)}")
+        return self._replace_swept(name, value)
+
+    def _replace_swept(self, name, value):
+        return dataclasses.replace(self, **{name: value})
+
+    def to_dict(self) -> dict:
+        """The fields as plain values (an initial state given as a matrix is named by its hash)."""
+        return {f.name: self._plain(f.name) for f in dataclasses.fields(self)}
+
+    def _plain(self, name):
+        return getattr(self, name)
+
+    # -- what every experiment provides --------------------------------------------------
+    def model(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def plan(self):
+        """The :class:`~qbexp.experiments.run.RunPlan` that :func:`qbexp.run` executes."""
+        from qbexp.dynamics.engines import using_engine
+
+        with using_engine(self.engine):
+            return self._plan()
+
+    def circuits(self) -> list:
+        """The measurement circuits, named as in a run (``tomo_<setting>``, ``energy_before``, ...)."""
+        return list(self.plan().circuits.values())
+
+    def exact(self):
+        """The exact charged state and its figures of merit
+        (:class:`~qbexp.experiments.results.ExactResult`)."""
+        from qbexp.dynamics.engines import resolve_engine, using_engine
+        from qbexp.experiments.results import ExactResult
+
+        with using_engine(self.engine):
+            state = self._exact_state()
+            return ExactResult.of(state, self.model().battery_matrix(), engine=resolve_engine())
+
+
+# -- checks -------------------------------------------------------------------------------------
+def _number(cls, name, value, *, positive=False, nonnegative=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise QbexpError(f"{cls}: {name} = {value!r}; it must be a number")
+    if not math.isfinite(value):
+        raise QbexpError(f"{cls}: {name} = {value!r}; it must be finite")
+    if positive and value <= 0:
+        raise QbexpError(f"{cls}: {name} = {value!r}; it must be > 0")
+    if nonnegative and value < 0:
+        raise QbexpError(f"{cls}: {name} = {value!r}; it must be >= 0")
+    return float(value)
+
+
+def _integer(cls, name, value, minimum=1, maximum=None):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise QbexpError(f"{cls}: {name} = {value!r}; it must be an integer")
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
+        raise QbexpError(f"{cls}: {name} = {value!r}; it must be an integer {bound}")
+    return int(value)
+
+
+def _choice(cls, name, value, choices):
+    if value not in choices:
+        raise QbexpError(f"{cls}: {name} = {value!r}; choose one of {', '.join(choices)}")
+    return value
+
+
+def _flag(cls, name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise QbexpError(f"{cls}: {name} = {value!r}; it must be True or False")
+    return bool(value)
+
+
+#: Largest number of collision steps M per charging stroke.
+MAX_STEPS = 400
+#: Largest number of engine cycles K in a circuit (each cycle is a charging block of gates).
+MAX_CIRCUIT_CYCLES = 200
+#: Largest battery the circuits are built for (3^N tomography settings, 2^N-dimensional fits).
+MAX_CIRCUIT_QUBITS = 6
+
+
+def _set(obj, name, value):
+    object.__setattr__(obj, name, value)
+
+
+# -- the collective battery ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class CollectiveCharging(Experiment):
+    """N qubits collectively coupled to one thermal bath, charged to their steady state (Çakmak,
+    Eqs. 5–8) from ``init``; ergotropy w.r.t. H0 = ω Σσ⁺σ⁻.
+
+    Args:
+        n: number of qubits N.
+        beta: inverse bath temperature β.
+        init: initial state: a spec (``ground``, ``thermal``, ``c:VALUE``, ``haar:SEED``, ...; see
+            :data:`qbexp.models.states.INITIAL_STATE_FORMS`), or a state vector, density matrix,
+            ``Statevector`` or ``DensityMatrix`` of N qubits.
+        omega, gamma, f: qubit frequency ω, decay rate γ0 and dipole coupling f (Eq. 5).
+        coupling: ``collective`` (γ_ij = γ0) or ``individual`` (γ_ij = γ0 δ_ij).
+        charging: circuit of the charging map: ``collision``, ``dilation`` or ``kraus``.
+        steps: collision steps M (None: the fewest reaching trace distance 1e-3).
+        measure_work: also measure the energy before and after the optimal discharge.
+        readout_mitigation: also run readout calibration circuits and correct readout errors.
+        engine: exact-evolution engine, ``auto``, ``qiskit-dynamics`` or ``scipy``.
+    """
+
+    kind: ClassVar[str] = "collective"
+    extra_sweeps: ClassVar[dict] = {"c": float}
+
+    n: int = option("number of qubits N", sweep=int)
+    beta: float = option("inverse bath temperature beta", sweep=float)
+    init: Any = option("initial state spec", default="ground", compare=False)
+    omega: float = option("qubit frequency omega", sweep=float, default=1.0)
+    gamma: float = option("decay rate gamma0", sweep=float, default=1.0)
+    f: float = option("dipole-dipole coupling f", sweep=float, default=0.0)
+    coupling: str = option("bath coupling", default="collective", choices=("collective", "individual"))
+    charging: str = option("charging circuit", default="collision", choices=CHARGINGS)
+    steps: int | None = option("collision steps M per charging stroke (default: chosen for 1e-3 accuracy)",
+                               default=None)
+    measure_work: bool = option("also measure the energy before and after the optimal discharge (direct work)",
+                                default=False)
+    readout_mitigation: bool = option("also run readout calibration circuits and correct readout errors",
+                                      default=False)
+    engine: str = option("exact-evolution engine", default="auto", choices=ENGINE_CHOICES)
+    init_label: str = field(init=False, default="", repr=False)
+
+    def __post_init__(self):
+        cls = type(self).__name__
+        _set(self, "n", _integer(cls, "n", self.n, 1, MAX_CIRCUIT_QUBITS))
+        _set(self, "beta", _number(cls, "beta", self.beta, positive=True))
+        for name in ("omega", "gamma"):
+            _set(self, name, _number(cls, name, getattr(self, name), positive=True))
+        _set(self, "f", _number(cls, "f", self.f))
+        _choice(cls, "coupling", self.coupling, ("collective", "individual"))
+        _choice(cls, "charging", self.charging, CHARGINGS)
+        if self.steps is not None:
+            _set(self, "steps", _integer(cls, "steps", self.steps, 1, MAX_STEPS))
+        _set(self, "measure_work", _flag(cls, "measure_work", self.measure_work))
+        _set(self, "readout_mitigation", _flag(cls, "readout_mitigation", self.readout_mitigation))
+        _choice(cls, "engine", self.engine, ENGINE_CHOICES)
+        _set(self, "init_label", self._label_init())
+        self.model()
+        self.initial_state()  # checks the spec or the matrix now
+
+    def _label_init(self) -> str:
+        if isinstance(self.init, str):
+            return self.init
+        data = np.ascontiguousarray(_as_array(self.init), dtype=complex)
+        return "state:" + hashlib.sha256(data.tobytes()).hexdigest()[:16]
+
+    def _plain(self, name):
+        return self.init_label if name == "init" else getattr(self, name)
+
+    def _replace_swept(self, name, value):
+        if name == "c":
+            if not (isinstance(self.init, str) and (self.init == "ground" or self.init.startswith("c:"))):
+                raise QbexpError(f"sweeping c sets the initial state c:VALUE; init = {self.init_label!r} says otherwise")
+            from qbexp.experiments.sweep import value_label
+
+            return dataclasses.replace(self, init=f"c:{value_label(float(value))}")
+        return dataclasses.replace(self, **{name: value})
+
+    def model(self):
+        """The Lindblad model of Eq. (5) (:func:`qbexp.models.collective_battery`)."""
+        from qbexp.models import collective_battery
+
+        return collective_battery(self.n, self.beta, omega=self.omega, gamma=self.gamma, f=self.f,
+                                  coupling=self.coupling)
+
+    def initial_state(self) -> np.ndarray:
+        """ρ(0) as a density matrix, checked (size, Hermitian, trace one, positive)."""
+        from qbexp.models import initial_state
+        from qbexp.models.states import validate_density_matrix
+
+        if isinstance(self.init, str):
+            model = self.model()
+            return initial_state(self.init, self.n, hamiltonian=model.battery_hamiltonian, beta=self.beta)
+        data = _as_array(self.init)
+        if data.ndim == 1:
+            data = np.outer(data, data.conj())
+        if data.shape != (2**self.n, 2**self.n):
+            raise QbexpError(f"CollectiveCharging: init has shape {_as_array(self.init).shape}; "
+                             f"{self.n} qubits need a vector of {2**self.n} or a {2**self.n}x{2**self.n} matrix")
+        return validate_density_matrix(data, num_qubits=self.n, name="init")
+
+    def parameters(self) -> dict:
+        """The run's parameters as recorded in its manifest (they identify the run)."""
+        params = {"n": self.n, "beta": self.beta, "omega": self.omega, "gamma": self.gamma, "f": self.f,
+                  "init": self.init_label}
+        if self.coupling != "collective":
+            params["coupling"] = self.coupling
+        return params
+
+    def _exact_state(self):
+        from qbexp.dynamics import steady_state
+
+        return steady_state(self.model(), self.initial_state())
+
+    def _plan(self):
+        from qbexp.experiments.run import plan_collective
+
+        return plan_collective(self.model(), self.initial_state(), charging=self.charging,
+                               discharge=self.measure_work, steps=self.steps, parameters=self.parameters(),
+                               readout_calibration=self.readout_mitigation)
+
+
+# -- the two-bath engine -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EngineCycles(Experiment):
+    """Tacchino's two-bath engine (Eqs. 1–9) run from its NESS for K cycles of charging for τ and
+    discharging; the experiment measures the charged state at the K-th discharge (Fig. 4b).
+    Ergotropy w.r.t. the full two-qubit H (Eq. 6).
+
+    Args:
+        tau: charging time τ per cycle.
+        cycles: K.
+        discharge: discharge of the K − 1 earlier cycles: ``local1``, ``local2``, ``global``, ``optimal``.
+        omega0, lam, gamma0, t_hot, t_cold: model parameters (Eqs. 6–9; defaults: Fig. 4).
+        charging, steps, measure_work, readout_mitigation, engine: as in :class:`CollectiveCharging`.
+    """
+
+    kind: ClassVar[str] = "engine"
+
+    tau: float = option("charging time per cycle", sweep=float)
+    cycles: int = option("K: measure the charged state at the K-th discharge", sweep=int, default=1)
+    discharge: str = option("discharge of the K-1 earlier cycles", default="local1", choices=ENGINE_DISCHARGES)
+    omega0: float = option("qubit gap omega0", sweep=float, default=1.0)
+    lam: float = option("qubit-qubit coupling lambda", sweep=float, default=0.01)
+    gamma0: float = option("bath coupling Gamma0 of Eq. 9", sweep=float, default=1e-3)
+    t_hot: float = option("temperature T_A of the hot (antisymmetric) bath", sweep=float, default=2.0)
+    t_cold: float = option("temperature T_S of the cold (symmetric) bath", sweep=float, default=0.1)
+    charging: str = option("charging circuit", default="collision", choices=CHARGINGS)
+    steps: int | None = option("collision steps M per charging stroke (default: chosen for 1e-3 accuracy)",
+                               default=None)
+    measure_work: bool = option("also measure the energy before and after the optimal discharge (direct work)",
+                                default=False)
+    readout_mitigation: bool = option("also run readout calibration circuits and correct readout errors",
+                                      default=False)
+    engine: str = option("exact-evolution engine", default="auto", choices=ENGINE_CHOICES)
+
+    def __post_init__(self):
+        cls = type(self).__name__
+        _set(self, "tau", _number(cls, "tau", self.tau, positive=True))
+        _set(self, "cycles", _integer(cls, "cycles", self.cycles, 1, MAX_CIRCUIT_CYCLES))
+        _choice(cls, "discharge", self.discharge, ENGINE_DISCHARGES)
+        for name in ("omega0", "gamma0", "t_hot", "t_cold"):
+            _set(self, name, _number(cls, name, getattr(self, name), positive=True))
+        _set(self, "lam", _number(cls, "lam", self.lam, nonnegative=True))
+        _choice(cls, "charging", self.charging, CHARGINGS)
+        if self.steps is not None:
+            _set(self, "steps", _integer(cls, "steps", self.steps, 1, MAX_STEPS))
+        _set(self, "measure_work", _flag(cls, "measure_work", self.measure_work))
+        _set(self, "readout_mitigation", _flag(cls, "readout_mitigation", self.readout_mitigation))
+        _choice(cls, "engine", self.engine, ENGINE_CHOICES)
+        if self.lam >= self.omega0:
+            raise QbexpError(f"{cls}: lam = {self.lam} >= omega0 = {self.omega0}; the rates of Eq. 9 need lam << omega0")
+        self.model()
+
+    def model(self):
+        """The two-bath model of Eqs. (6)–(9) (:func:`qbexp.models.two_bath_engine`)."""
+        from qbexp.models import two_bath_engine
+
+        return two_bath_engine(omega0=self.omega0, lam=self.lam, gamma0=self.gamma0, t_hot=self.t_hot,
+                               t_cold=self.t_cold)
+
+    def parameters(self) -> dict:
+        return {"tau": self.tau, "cycles": self.cycles, "engine_discharge": self.discharge, "omega0": self.omega0,
+                "lam": self.lam, "gamma0": self.gamma0, "t_hot": self.t_hot, "t_cold": self.t_cold}
+
+    def _exact_state(self):
+        """ρ_NESS → discharge → (K − 1) × (charge τ → discharge) → charge τ (Eq. 4)."""
+        from qbexp.dynamics.cycle import engine_cycle, ness
+
+        cycle = engine_cycle(self.model(), self.tau, self.discharge)
+        rho, _ = cycle.discharge_state(ness(self.model()))
+        for _ in range(self.cycles - 1):
+            rho, _ = cycle.discharge_state(cycle.charge(rho))
+        return cycle.charge(rho)
+
+    def _plan(self):
+        from qbexp.experiments.run import plan_engine
+
+        return plan_engine(self.model(), self.tau, self.cycles, charging=self.charging, discharge=self.measure_work,
+                           engine_discharge=self.discharge, steps=self.steps, parameters=self.parameters(),
+                           readout_calibration=self.readout_mitigation)
+
+
+def _as_array(init) -> np.ndarray:
+    data = getattr(init, "data", init)
+    try:
+        return np.asarray(data, dtype=complex)
+    except (TypeError, ValueError):
+        raise QbexpError(f"init of type {type(init).__name__} is neither a spec string, an array, "
+                         "a Statevector nor a DensityMatrix") from None
+
+
+EXPERIMENTS = {cls.kind: cls for cls in (CollectiveCharging, EngineCycles)}

@@ -1,0 +1,170 @@
+"""Typed results: exact figures of merit, estimates with intervals, runs and sweeps.
+
+``RunResult.to_dict()`` is the ``results.json`` schema of a run directory, and
+``RunResult.from_dict`` reads it back, so the Python API and the command line share one format.
+Figures are ``matplotlib.figure.Figure`` objects built without pyplot: the library never
+changes matplotlib's backend or any other global state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Figures of merit of a state (qbexp.thermo.figures_of_merit); the last three for two qubits.
+FIGURES = ("energy", "ergotropy", "passive_energy", "coherence_l1", "coherence_rel_entropy", "purity",
+           "von_neumann_entropy", "concurrence", "mutual_information", "discord")
+
+
+@dataclass(frozen=True)
+class ExactResult:
+    """The exact charged state (a ``DensityMatrix``) and its figures of merit w.r.t. the battery
+    Hamiltonian: ``.energy``, ``.ergotropy``, ``.passive_energy``, ``.coherence_l1``,
+    ``.coherence_rel_entropy``, ``.purity``, ``.von_neumann_entropy`` and, for two qubits,
+    ``.concurrence``, ``.mutual_information``, ``.discord`` (None otherwise)."""
+
+    state: object
+    energy: float
+    ergotropy: float
+    passive_energy: float
+    coherence_l1: float
+    coherence_rel_entropy: float
+    purity: float
+    von_neumann_entropy: float
+    concurrence: float | None = None
+    mutual_information: float | None = None
+    discord: float | None = None
+    engine: str = ""
+
+    @classmethod
+    def of(cls, rho, battery, engine: str = "") -> "ExactResult":
+        from qiskit.quantum_info import DensityMatrix
+
+        from qbexp.thermo import figures_of_merit
+
+        rho = np.asarray(rho, dtype=complex)
+        return cls(state=DensityMatrix(rho), engine=engine, **figures_of_merit(rho, battery))
+
+    def to_dict(self) -> dict:
+        return {name: getattr(self, name) for name in FIGURES if getattr(self, name) is not None}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """An estimate from shots: ``value``, standard error ``stderr`` and 95 % interval ``ci95``."""
+
+    value: float
+    stderr: float
+    ci95: tuple[float, float]
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Estimate":
+        lo, hi = data["ci95"]
+        return cls(float(data["value"]), float(data["stderr"]), (float(lo), float(hi)))
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "stderr": self.stderr, "ci95": list(self.ci95)}
+
+    def contains(self, x: float) -> bool:
+        return self.ci95[0] <= x <= self.ci95[1]
+
+
+@dataclass
+class RunResult:
+    """What a run measured, next to the exact values.
+
+    Attributes:
+        estimates: figure name -> :class:`Estimate` (ergotropy, energy, coherence_l1,
+            coherence_rel_entropy, fidelity to the exact state; work_extracted with
+            ``measure_work``).
+        exact: figure name -> exact value of the same figure (the Lindblad state).
+        device: figure name -> value of the state the noisy simulator prepares (empty on
+            ideal simulators and hardware).
+        counts: circuit name -> counts.
+        state: the fitted state (``DensityMatrix``).
+        data: the whole ``results.json`` object (``to_dict()``).
+        path: the run directory, or None for a run held in memory.
+    """
+
+    estimates: dict
+    exact: dict
+    device: dict
+    counts: dict
+    state: object
+    data: dict
+    path: object = None
+
+    @classmethod
+    def from_dict(cls, data: dict, counts: dict | None = None, state=None, path=None) -> "RunResult":
+        from qiskit.quantum_info import DensityMatrix
+
+        estimates = {name: Estimate.from_dict(e) for name, e in data["estimates"].items()}
+        if state is None and "state" in data:
+            state = DensityMatrix(_complex(data["state"]))
+        return cls(estimates, dict(data["exact"]), dict(data.get("device", {})), dict(counts or {}), state, data, path)
+
+    def to_dict(self) -> dict:
+        """The ``results.json`` schema."""
+        return self.data
+
+    def plot(self, title: str | None = None):
+        """Each estimate with its 95 % interval next to the exact (and device) value; a Figure."""
+        from qbexp.experiments.report import estimates_figure
+
+        return estimates_figure(self.data, title=self.title() if title is None else title)
+
+    def title(self) -> str:
+        d = self.data
+        mitigated = ", readout mitigated" if d.get("readout_mitigation") else ""
+        return f"{d['kind']} battery, {d['shots']} shots/setting{mitigated}"
+
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{n}={e.value:.4g}±{e.stderr:.2g} (exact {self.exact.get(n, float('nan')):.4g})"
+                         for n, e in self.estimates.items())
+        return f"RunResult({rows})"
+
+
+@dataclass
+class SweepResult:
+    """A sweep: one :class:`RunResult` per value of ``parameter``."""
+
+    parameter: str
+    values: list
+    results: list
+    path: object = None
+    files: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Parameter, values, each point's results.json, and the sweep's files (with ``out``)."""
+        return {"parameter": self.parameter, "values": list(self.values), "results": [r.data for r in self.results],
+                "dirs": [str(r.path) for r in self.results if r.path is not None], **self.files}
+
+    def table(self) -> list[dict]:
+        """One row per point: the value, then ``<figure>``, ``<figure>_stderr``, ``<figure>_lo``,
+        ``<figure>_hi`` and ``<figure>_exact`` for every estimated figure."""
+        rows = []
+        for value, result in zip(self.values, self.results):
+            row = {self.parameter: value}
+            for name, est in result.estimates.items():
+                row.update({name: est.value, f"{name}_stderr": est.stderr, f"{name}_lo": est.ci95[0],
+                            f"{name}_hi": est.ci95[1], f"{name}_exact": result.exact.get(name)})
+            rows.append(row)
+        return rows
+
+    def plot(self):
+        """Estimates with 95 % intervals against the swept parameter, exact values as lines; a Figure."""
+        from qbexp.experiments.report import sweep_figure
+
+        return sweep_figure(self.parameter, self.values, [r.data for r in self.results])
+
+
+def _complex(data):
+    array = np.asarray(data, dtype=float)
+    return array[..., 0] + 1j * array[..., 1]
+
+
+def state_to_json(rho) -> list:
+    """A density matrix as nested [re, im] pairs (JSON has no complex numbers)."""
+    rho = np.asarray(rho, dtype=complex)
+    return np.stack([rho.real, rho.imag], axis=-1).tolist()
