@@ -126,13 +126,14 @@ def simulate_counts(device_name: str, circuits, shots: int, seeds) -> list[dict]
 
 def device_state(device_name: str, circuit, qubits) -> np.ndarray:
     """The state of the physical ``qubits`` (qubit 0 of the result first, little-endian) that
-    the transpiled ``circuit`` prepares under the device's noise without readout errors, just
-    before its final measurements: a density-matrix simulation."""
+    the transpiled ``circuit`` prepares under the device's noise just before its final
+    measurements: a density-matrix simulation.  With the final measurements removed their
+    readout errors play no part; those of mid-circuit measurements do, as on the device."""
     from qiskit_aer import AerSimulator
 
     qc = circuit.remove_final_measurements(inplace=False)
     used = sorted(set(used_qubits(qc)) | set(qubits))
     small = restrict(qc, used)
     small.save_density_matrix(qubits=[used.index(q) for q in qubits])
-    sim = AerSimulator(method="density_matrix", noise_model=noise_model(device_name, used, readout=False))
+    sim = AerSimulator(method="density_matrix", noise_model=noise_model(device_name, used))
     return np.asarray(sim.run(small).result().data()["density_matrix"])

@@ -109,18 +109,16 @@ class _ObjectExecutor(Executor):
 
 
 def aer_device_state(simulator, circuit, qubits):
-    """The state an ``AerSimulator`` with a noise model prepares (readout errors removed), or None
-    for one without noise."""
+    """The state an ``AerSimulator`` with a noise model prepares before its final measurements, or
+    None for one without noise.  The final measurements are removed, so their readout errors
+    play no part; those of mid-circuit measurements (dynamic circuits) do, as on the device."""
     import numpy as np
     from qiskit_aer import AerSimulator
-    from qiskit_aer.noise import NoiseModel
 
     model = getattr(getattr(simulator, "options", None), "noise_model", None)
     if model is None or model.is_ideal():
         return None
-    data = model.to_dict()
-    data["errors"] = [e for e in data.get("errors", []) if e.get("type") != "roerror"]
-    sim = AerSimulator(method="density_matrix", noise_model=NoiseModel.from_dict(data))
+    sim = AerSimulator(method="density_matrix", noise_model=model)
     qc = circuit.remove_final_measurements(inplace=False)
     qc.save_density_matrix(qubits=list(qubits))
     return np.asarray(sim.run(qc).result().data()["density_matrix"])
