@@ -44,7 +44,7 @@ from qbexp.circuits.protocols import (
 from qbexp.circuits.simulate import ideal_state
 from qbexp.errors import QbexpError
 from qbexp.models.collective import collective_battery
-from qbexp.models.engine import two_bath_engine
+from qbexp.models.engine import FIG4_PARAMETERS, two_bath_engine
 from qbexp.models.lindblad import LindbladModel
 from qbexp.models.states import c_family_state, ground_state
 from qbexp.thermo import coherence_l1, energy, ergotropy
@@ -82,7 +82,7 @@ _C_FAMILY = tuple(lambda c=c: c_family_state(c) for c in (0.0, 0.25, 1.0))
 
 
 def _engine_case(name, cycles):
-    params = {"omega0": 1.0, "lam": 0.01, "gamma0": 1e-3, "t_hot": 2.0, "t_cold": 0.1, "tau": ENGINE_TAU,
+    params = {**FIG4_PARAMETERS, "tau": ENGINE_TAU,
               "cycles": cycles, "discharge": "local1",
               "initial_state": "NESS after one local1 discharge (t = 0+ of Tacchino et al., Fig. 3)"}
     return Case(name, two_bath_engine, lambda m: engine_protocol(m, ENGINE_TAU, cycles, discharge="local1"), params)

@@ -9,7 +9,7 @@ from qbexp.cli.output import emit
 from qbexp.dynamics.engines import resolve_engine
 from qbexp.errors import QbexpError
 from qbexp.dynamics.cycle import CONVERGENCE_RTOL, DISCHARGES, run_engine
-from qbexp.models.engine import RATE_NAMES, two_bath_engine
+from qbexp.models.engine import FIG4_PARAMETERS, RATE_NAMES, two_bath_engine
 
 
 def register(subparsers) -> None:
@@ -19,11 +19,12 @@ def register(subparsers) -> None:
         description="Run the two-stroke engine from its NESS: per-cycle work, operational steady state "
         "(OSS), power, heat from the hot bath per cycle and efficiency. Defaults are the paper's Fig. 4.",
     )
-    p.add_argument("--omega0", type=float, default=1.0, help="qubit gap omega0 (default 1)")
-    p.add_argument("--lam", type=float, default=0.01, help="qubit-qubit coupling lambda (default 0.01)")
-    p.add_argument("--gamma0", type=float, help="bath coupling Gamma0 of Eq. 9 (default 1e-3)")
-    p.add_argument("--t-hot", type=float, help="temperature T_A of the hot (antisymmetric) bath (default 2)")
-    p.add_argument("--t-cold", type=float, help="temperature T_S of the cold (symmetric) bath (default 0.1)")
+    d = FIG4_PARAMETERS
+    p.add_argument("--omega0", type=float, default=d["omega0"], help=f"qubit gap omega0 (default {d['omega0']:g})")
+    p.add_argument("--lam", type=float, default=d["lam"], help=f"qubit-qubit coupling lambda (default {d['lam']:g})")
+    p.add_argument("--gamma0", type=float, help=f"bath coupling Gamma0 of Eq. 9 (default {d['gamma0']:g})")
+    p.add_argument("--t-hot", type=float, help=f"temperature T_A of the hot (antisymmetric) bath (default {d['t_hot']:g})")
+    p.add_argument("--t-cold", type=float, help=f"temperature T_S of the cold (symmetric) bath (default {d['t_cold']:g})")
     p.add_argument("--rates", help="explicit rates " + ",".join(RATE_NAMES) + " (replaces Eq. 9)")
     p.add_argument("--tau", type=float, required=True, help="charging time per cycle")
     p.add_argument("--cycles", type=int, default=30, help="cycles listed from the NESS (default 30)")
@@ -47,9 +48,8 @@ def run(args) -> int:
     else:
         model = two_bath_engine(
             args.omega0, args.lam,
-            gamma0=1e-3 if args.gamma0 is None else args.gamma0,
-            t_hot=2.0 if args.t_hot is None else args.t_hot,
-            t_cold=0.1 if args.t_cold is None else args.t_cold,
+            **{name: FIG4_PARAMETERS[name] if getattr(args, name) is None else getattr(args, name)
+               for name in ("gamma0", "t_hot", "t_cold")},
         )
     result = run_engine(model, args.tau, cycles=args.cycles, discharge=args.discharge)
     results = {

@@ -35,6 +35,7 @@ from qbexp.circuits.protocols import CHARGINGS
 from qbexp.dynamics.cycle import DISCHARGES as ENGINE_DISCHARGES
 from qbexp.dynamics.engines import ENGINE_CHOICES
 from qbexp.errors import QbexpError
+from qbexp.models.engine import FIG4_PARAMETERS
 
 
 def option(help: str, sweep: type | None = None, cli: str | None = None, choices=None, **kwargs):
@@ -159,9 +160,33 @@ def _set(obj, name, value):
     object.__setattr__(obj, name, value)
 
 
+@dataclass(frozen=True)
+class CircuitOptions(Experiment):
+    """How an experiment is run in circuits: the fields every experiment shares (keyword-only,
+    after its own parameters)."""
+
+    charging: str = option("charging circuit", default="collision", choices=CHARGINGS, kw_only=True)
+    steps: int | None = option("collision steps M per charging stroke (default: chosen for 1e-3 accuracy)",
+                               default=None, kw_only=True)
+    measure_work: bool = option("also measure the energy before and after the optimal discharge (direct work)",
+                                default=False, kw_only=True)
+    readout_mitigation: bool = option("also run readout calibration circuits and correct readout errors",
+                                      default=False, kw_only=True)
+    engine: str = option("exact-evolution engine", default="auto", choices=ENGINE_CHOICES, kw_only=True)
+
+    def _check_circuit_options(self) -> None:
+        cls = type(self).__name__
+        _choice(cls, "charging", self.charging, CHARGINGS)
+        if self.steps is not None:
+            _set(self, "steps", _integer(cls, "steps", self.steps, 1, MAX_STEPS))
+        _set(self, "measure_work", _flag(cls, "measure_work", self.measure_work))
+        _set(self, "readout_mitigation", _flag(cls, "readout_mitigation", self.readout_mitigation))
+        _choice(cls, "engine", self.engine, ENGINE_CHOICES)
+
+
 # -- the collective battery ----------------------------------------------------------------------
 @dataclass(frozen=True)
-class CollectiveCharging(Experiment):
+class CollectiveCharging(CircuitOptions):
     """N qubits collectively coupled to one thermal bath, charged to their steady state (Çakmak,
     Eqs. 5–8) from ``init``; ergotropy w.r.t. H0 = ω Σσ⁺σ⁻.
 
@@ -190,15 +215,7 @@ class CollectiveCharging(Experiment):
     gamma: float = option("decay rate gamma0", sweep=float, default=1.0)
     f: float = option("dipole-dipole coupling f", sweep=float, default=0.0)
     coupling: str = option("bath coupling", default="collective", choices=("collective", "individual"))
-    charging: str = option("charging circuit", default="collision", choices=CHARGINGS)
-    steps: int | None = option("collision steps M per charging stroke (default: chosen for 1e-3 accuracy)",
-                               default=None)
-    measure_work: bool = option("also measure the energy before and after the optimal discharge (direct work)",
-                                default=False)
-    readout_mitigation: bool = option("also run readout calibration circuits and correct readout errors",
-                                      default=False)
-    engine: str = option("exact-evolution engine", default="auto", choices=ENGINE_CHOICES)
-    init_label: str = field(init=False, default="", repr=False)
+    init_label: str = field(init=False, default="", repr=False, kw_only=True)
 
     def __post_init__(self):
         cls = type(self).__name__
@@ -208,12 +225,7 @@ class CollectiveCharging(Experiment):
             _set(self, name, _number(cls, name, getattr(self, name), positive=True))
         _set(self, "f", _number(cls, "f", self.f))
         _choice(cls, "coupling", self.coupling, ("collective", "individual"))
-        _choice(cls, "charging", self.charging, CHARGINGS)
-        if self.steps is not None:
-            _set(self, "steps", _integer(cls, "steps", self.steps, 1, MAX_STEPS))
-        _set(self, "measure_work", _flag(cls, "measure_work", self.measure_work))
-        _set(self, "readout_mitigation", _flag(cls, "readout_mitigation", self.readout_mitigation))
-        _choice(cls, "engine", self.engine, ENGINE_CHOICES)
+        self._check_circuit_options()
         _set(self, "init_label", self._label_init())
         self.model()
         self.initial_state()  # checks the spec or the matrix now
@@ -282,7 +294,7 @@ class CollectiveCharging(Experiment):
 
 # -- the two-bath engine -------------------------------------------------------------------------
 @dataclass(frozen=True)
-class EngineCycles(Experiment):
+class EngineCycles(CircuitOptions):
     """Tacchino's two-bath engine (Eqs. 1–9) run from its NESS for K cycles of charging for τ and
     discharging; the experiment measures the charged state at the K-th discharge (Fig. 4b).
     Ergotropy w.r.t. the full two-qubit H (Eq. 6).
@@ -300,19 +312,13 @@ class EngineCycles(Experiment):
     tau: float = option("charging time per cycle", sweep=float)
     cycles: int = option("K: measure the charged state at the K-th discharge", sweep=int, default=1)
     discharge: str = option("discharge of the K-1 earlier cycles", default="local1", choices=ENGINE_DISCHARGES)
-    omega0: float = option("qubit gap omega0", sweep=float, default=1.0)
-    lam: float = option("qubit-qubit coupling lambda", sweep=float, default=0.01)
-    gamma0: float = option("bath coupling Gamma0 of Eq. 9", sweep=float, default=1e-3)
-    t_hot: float = option("temperature T_A of the hot (antisymmetric) bath", sweep=float, default=2.0)
-    t_cold: float = option("temperature T_S of the cold (symmetric) bath", sweep=float, default=0.1)
-    charging: str = option("charging circuit", default="collision", choices=CHARGINGS)
-    steps: int | None = option("collision steps M per charging stroke (default: chosen for 1e-3 accuracy)",
-                               default=None)
-    measure_work: bool = option("also measure the energy before and after the optimal discharge (direct work)",
-                                default=False)
-    readout_mitigation: bool = option("also run readout calibration circuits and correct readout errors",
-                                      default=False)
-    engine: str = option("exact-evolution engine", default="auto", choices=ENGINE_CHOICES)
+    omega0: float = option("qubit gap omega0", sweep=float, default=FIG4_PARAMETERS["omega0"])
+    lam: float = option("qubit-qubit coupling lambda", sweep=float, default=FIG4_PARAMETERS["lam"])
+    gamma0: float = option("bath coupling Gamma0 of Eq. 9", sweep=float, default=FIG4_PARAMETERS["gamma0"])
+    t_hot: float = option("temperature T_A of the hot (antisymmetric) bath", sweep=float,
+                          default=FIG4_PARAMETERS["t_hot"])
+    t_cold: float = option("temperature T_S of the cold (symmetric) bath", sweep=float,
+                           default=FIG4_PARAMETERS["t_cold"])
 
     def __post_init__(self):
         cls = type(self).__name__
@@ -322,12 +328,7 @@ class EngineCycles(Experiment):
         for name in ("omega0", "gamma0", "t_hot", "t_cold"):
             _set(self, name, _number(cls, name, getattr(self, name), positive=True))
         _set(self, "lam", _number(cls, "lam", self.lam, nonnegative=True))
-        _choice(cls, "charging", self.charging, CHARGINGS)
-        if self.steps is not None:
-            _set(self, "steps", _integer(cls, "steps", self.steps, 1, MAX_STEPS))
-        _set(self, "measure_work", _flag(cls, "measure_work", self.measure_work))
-        _set(self, "readout_mitigation", _flag(cls, "readout_mitigation", self.readout_mitigation))
-        _choice(cls, "engine", self.engine, ENGINE_CHOICES)
+        self._check_circuit_options()
         if self.lam >= self.omega0:
             raise QbexpError(f"{cls}: lam = {self.lam} >= omega0 = {self.omega0}; the rates of Eq. 9 need lam << omega0")
         self.model()

@@ -74,12 +74,17 @@ def effective_temperature(gamma_up: float, gamma_down: float, omega0: float) -> 
     return omega0 / math.log(gamma_down / gamma_up)
 
 
+#: The parameters of Tacchino et al.'s Figs. 3 and 4: the one definition of the engine's defaults
+#: (the model, the experiment class, the command line and the catalogue read them here).
+FIG4_PARAMETERS = {"omega0": 1.0, "lam": 0.01, "gamma0": 1e-3, "t_hot": 2.0, "t_cold": 0.1}
+
+
 def two_bath_engine(
-    omega0: float = 1.0,
-    lam: float = 0.01,
-    gamma0: float = 1e-3,
-    t_hot: float = 2.0,
-    t_cold: float = 0.1,
+    omega0: float = FIG4_PARAMETERS["omega0"],
+    lam: float = FIG4_PARAMETERS["lam"],
+    gamma0: float = FIG4_PARAMETERS["gamma0"],
+    t_hot: float = FIG4_PARAMETERS["t_hot"],
+    t_cold: float = FIG4_PARAMETERS["t_cold"],
     rates=None,
     implementation=None,
 ) -> LindbladModel:
