@@ -141,15 +141,15 @@ def _coherence_l1_unguarded(state, lc) -> float:
 
 
 def _coherence_l1_dense(state) -> float:
-    """C_l1 from the dense matrix (N ≤ 12) or, when every multiplet but j = N/2 is diagonal, from
-    the Johnson scheme (N ≤ :data:`JOHNSON_MAX_QUBITS`)."""
+    """C_l1 from the Johnson scheme when every multiplet but j = N/2 is diagonal (exact, N ≤
+    :data:`JOHNSON_MAX_QUBITS`), else from the dense matrix (N ≤ 12)."""
+    if state.n <= JOHNSON_MAX_QUBITS and all(sig.ndim == 1 or not np.any(sig - np.diag(np.diag(sig)))
+                                             for s, (_, sig) in state.blocks.items() if s >= 1):
+        return coherence_l1_johnson(state)
     if state.n <= SCHUR_MAX_QUBITS:
         from qbexp.thermo import coherence_l1
 
         return coherence_l1(state.to_dense())
-    if state.n <= JOHNSON_MAX_QUBITS and all(sig.ndim == 1 or not np.any(sig - np.diag(np.diag(sig)))
-                                             for s, (_, sig) in state.blocks.items() if s >= 1):
-        return coherence_l1_johnson(state)
     raise QbexpError(
         f"N = {state.n}: the l1 coherence of this permutation-invariant state (coherent outside the symmetric"
         f" multiplet) needs the full basis, up to N = {SCHUR_MAX_QUBITS}, or diagonal multiplets j < N/2,"

@@ -1,0 +1,53 @@
+"""analysis/fig3_collective_random.py and analysis/fig2_collective_scaling.py (symmetric solver)
+run end to end on small inputs; their numbers agree with Çakmak's closed forms where there is
+one (N = 2 at β → 0: W = ω C_l1, Eq. 13; ground states: Eqs. 16–17)."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+
+import numpy as np
+import pytest
+
+from test_analysis_scripts import ANALYSIS
+
+
+@pytest.fixture
+def script(monkeypatch):
+    monkeypatch.syspath_prepend(str(ANALYSIS))
+    return importlib.import_module
+
+
+def read(path):
+    with open(path, newline="") as fh:
+        reader = csv.DictReader(fh)
+        return reader.fieldnames, list(reader)
+
+
+def test_fig3_script(script, tmp_path):
+    module = script("fig3_collective_random")
+    module.main(["--out", str(tmp_path), "--states", "300", "--max-n", "4", "--compare-states", "40", "--seed", "3"])
+    names, rows = read(tmp_path / "fig3_collective_random.csv")
+    assert names == ["n", "states", "coherence_l1_mean", "coherence_l1_std", "ergotropy_mean", "ergotropy_std"]
+    assert [int(r["n"]) for r in rows] == [2, 3, 4]
+    two = rows[0]
+    assert float(two["ergotropy_mean"]) == pytest.approx(float(two["coherence_l1_mean"]), rel=1e-12)  # Eq. 13
+    names, rows = read(tmp_path / "fig3_collective_random_ensembles.csv")
+    assert sorted({r["ensemble"] for r in rows}) == ["bures", "haar", "hs"]
+    png = tmp_path / "fig3_collective_random.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fig2_script_beyond_n7(script, tmp_path):
+    module = script("fig2_collective_scaling")
+    csv_path, _ = module.main(["--out", str(tmp_path), "--max-n", "120"])
+    _, rows = read(csv_path)
+    ns = [int(r["n"]) for r in rows]
+    assert ns[:29] == list(range(2, 31)) and ns[-1] == 120
+    for r in rows:
+        n = int(r["n"])
+        assert float(r["coherence_l1"]) == pytest.approx((2.0**n - n - 1) / (n + 1), rel=1e-10)
+        assert float(r["ergotropy"]) == pytest.approx(n * (n - 1) / (2 * (n + 1)), rel=1e-10)
+    assert module.eq16(50, 0.3) == pytest.approx((np.exp(-0.3) - 1) * (np.exp(-0.3) + 1) ** 50
+                                                  / (np.exp(-0.3 * 51) - 1) - 1, rel=1e-10)
