@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import parser, save_figure, write_outputs
 from tqdm import tqdm
 
-from _common import parser, save_figure, write_outputs
 from qbexp.dynamics.schur import log_binom
 from qbexp.dynamics.symmetric import SYMMETRIC_MAX_QUBITS, steady_state
 from qbexp.dynamics.symmetric_model import CollectiveSpinModel

@@ -28,9 +28,9 @@ import time
 
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import parser, save_figure, write_csv, write_outputs
 from tqdm import tqdm
 
-from _common import parser, save_figure, write_csv, write_outputs
 from qbexp.dynamics.symmetric_batch import ENSEMBLES, random_steady_figures
 
 NAME = "fig3_collective_random"

@@ -47,7 +47,7 @@ def _child(queue, fn, args):
     try:
         value = fn(*args)
         error = None
-    except Exception as exc:  # reported, not raised: the table goes on
+    except Exception as exc:  # noqa: BLE001 (reported, not raised: the table goes on)
         value, error = None, f"{type(exc).__name__}: {exc}"
     queue.put((time.perf_counter() - t0, value, error, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
@@ -61,7 +61,7 @@ def measure(fn, *args, timeout=600.0):
     proc.start()
     try:
         seconds, value, error, peak = queue.get(timeout=timeout)
-    except Exception:
+    except Exception:  # noqa: BLE001 (queue.Empty after the timeout)
         proc.kill()
         proc.join()
         return float("inf"), None, float("nan")

@@ -26,11 +26,22 @@ from qbexp.dynamics.symmetric_batch import (
 )
 from qbexp.dynamics.symmetric_charge import charge_symmetric
 from qbexp.dynamics.symmetric_model import CollectiveSpinModel
-from qbexp.dynamics.symmetric_state import PermutationInvariantState, coherent, dicke, ground, thermal
+from qbexp.dynamics.symmetric_state import (
+    PermutationInvariantState,
+    coherent,
+    dicke,
+    ground,
+    thermal,
+)
 from qbexp.errors import QbexpError
 from qbexp.experiments.collective import charge_collective
 from qbexp.models.collective import collective_battery
-from qbexp.models.states import bures_state, c_family_state, haar_pure_state, hilbert_schmidt_state
+from qbexp.models.states import (
+    bures_state,
+    c_family_state,
+    haar_pure_state,
+    hilbert_schmidt_state,
+)
 from qbexp.thermo import coherence_l1, ergotropy, figures_of_merit
 from qbexp.thermo.permutation import coherence_l1_johnson, permutation_invariant_figures
 
@@ -38,7 +49,7 @@ TOL = 1e-10
 
 
 def h0(n, omega=1.0):
-    return np.diag(omega * np.array([bin(x).count("1") for x in range(2**n)], dtype=float))
+    return np.diag(omega * np.array([x.bit_count() for x in range(2**n)], dtype=float))
 
 
 def general_steady(model, rho0):

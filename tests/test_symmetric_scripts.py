@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import csv
 import importlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from test_analysis_scripts import ANALYSIS
+ANALYSIS = Path(__file__).resolve().parents[1] / "analysis"
 
 
 @pytest.fixture

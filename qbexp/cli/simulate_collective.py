@@ -9,8 +9,8 @@ import numpy as np
 
 from qbexp.cli.options import add_engine
 from qbexp.cli.output import emit
-from qbexp.dynamics.schur import SCHUR_MAX_QUBITS
 from qbexp.dynamics.engines import resolve_engine
+from qbexp.dynamics.schur import SCHUR_MAX_QUBITS
 from qbexp.errors import QbexpError
 from qbexp.experiments.collective import charge_collective
 from qbexp.models.collective import COUPLINGS

@@ -133,7 +133,7 @@ def check_schur_size(n: int, what: str = "a general (not permutation-invariant) 
 def schur_basis(n: int) -> SchurBasis:
     """The cached Schur basis of ``n`` qubits (see the module docstring)."""
     check_schur_size(n)
-    popcount = np.array([bin(x).count("1") for x in range(2**n)])
+    popcount = np.array([x.bit_count() for x in range(2**n)])
     sectors = tuple(np.flatnonzero(popcount == k) for k in range(n + 1))
     position = np.zeros(2**n, dtype=int)
     for idx in sectors:

@@ -25,8 +25,17 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse.linalg as spla
 
-from qbexp.dynamics.schur import SCHUR_MAX_QUBITS, check_schur_size, multiplicity, schur_basis
-from qbexp.dynamics.symmetric_model import CollectiveSpinModel, chain_generator, chain_indices
+from qbexp.dynamics.schur import (
+    SCHUR_MAX_QUBITS,
+    check_schur_size,
+    multiplicity,
+    schur_basis,
+)
+from qbexp.dynamics.symmetric_model import (
+    CollectiveSpinModel,
+    chain_generator,
+    chain_indices,
+)
 from qbexp.dynamics.symmetric_state import PermutationInvariantState
 from qbexp.errors import QbexpError
 
@@ -199,7 +208,7 @@ def evolve(model, rho0, times, engine: str | None = None):
 
 
 def _evolve_compact(spin, state, times):
-    series = [dict() for _ in times]
+    series = [{} for _ in times]
     for s, (p, sigma) in state.blocks.items():
         twoj = spin.n - 2 * s
         if sigma.ndim == 1:  # diagonal: only the chain q = 0 (populations) moves

@@ -137,8 +137,8 @@ def random_steady_figures(n: int, states: int, ensemble: str = "haar", beta: flo
         size = min(step, states - done)
         sample = sample_schur_states(n, size, ensemble, rng)
         figs = steady_figures_from_blocks(n, multiplicity_blocks_batch(n, sample), beta, omega, pure=ensemble == "haar")
-        for key in out:
-            out[key].append(figs[key])
+        for key, values in out.items():
+            values.append(figs[key])
         done += size
         if progress is not None:
             progress(size)

@@ -73,7 +73,7 @@ def charge_symmetric(n: int, beta: float, init: str = "ground", t: float | None 
     else:
         state, time = symmetric.evolve(spin, rho0, [0.0, t], engine=engine)[-1], float(t)
     if compact is None:
-        h0 = np.diag(omega * np.array([bin(x).count("1") for x in range(2**n)], dtype=float))
+        h0 = np.diag(omega * np.array([x.bit_count() for x in range(2**n)], dtype=float))
         figures = figures_of_merit(state, h0, n)
     else:
         figures = permutation_invariant_figures(state, omega)

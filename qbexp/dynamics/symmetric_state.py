@@ -28,7 +28,7 @@ class PermutationInvariantState:
     n: int
     blocks: dict = field(default_factory=dict)  # s -> (p_s, σ_s)
 
-    def copy_with(self, blocks: dict) -> "PermutationInvariantState":
+    def copy_with(self, blocks: dict) -> PermutationInvariantState:
         return PermutationInvariantState(self.n, blocks)
 
     def to_dense(self) -> np.ndarray:

@@ -177,7 +177,7 @@ def dicke_state(num_qubits, k) -> np.ndarray:
     k = check_integer(k, "Dicke excitation number K", 0, "non-negative")
     if k > n:
         raise QbexpError(f"Dicke state needs 0 <= K <= N = {n}, got {k}")
-    psi = np.array([1.0 if bin(x).count("1") == k else 0.0 for x in range(2**n)], dtype=np.complex128)
+    psi = np.array([1.0 if x.bit_count() == k else 0.0 for x in range(2**n)], dtype=np.complex128)
     psi /= np.linalg.norm(psi)
     return np.outer(psi, psi.conj())
 

@@ -17,12 +17,17 @@ For ρ = ⊕_j p_j σ_j ⊗ 1_{d_j}/d_j (``qbexp.dynamics.symmetric_state``) and
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from math import comb
 
 import numpy as np
 
-from qbexp.dynamics.schur import SCHUR_MAX_QUBITS, log_binom, log_multiplicity, multiplicity
+from qbexp.dynamics.schur import (
+    SCHUR_MAX_QUBITS,
+    log_binom,
+    log_multiplicity,
+    multiplicity,
+)
 from qbexp.dynamics.symmetric_state import as_matrix
 from qbexp.errors import QbexpError
 
@@ -40,7 +45,7 @@ def permutation_invariant_figures(state, omega: float = 1.0, dense_max: int = DE
         from qbexp.thermo import figures_of_merit
 
         rho = state.to_dense()
-        return figures_of_merit(rho, np.diag(omega * np.array([bin(x).count("1") for x in range(2**n)], float)), n)
+        return figures_of_merit(rho, np.diag(omega * np.array([x.bit_count() for x in range(2**n)], float)), n)
     with np.errstate(under="ignore", divide="ignore"):
         return _compact_figures(state, omega)
 
@@ -196,6 +201,6 @@ def coherence_l1_johnson(state) -> float:
     return total
 
 
-@lru_cache(maxsize=None)
+@cache
 def _eberlein(n: int, k: int, delta: int, s: int) -> int:
     return sum((-1) ** h * comb(s, h) * comb(k - s, delta - h) * comb(n - k - s, delta - h) for h in range(delta + 1))
