@@ -25,6 +25,7 @@ from collections import Counter
 from datetime import datetime, timezone
 
 from qbexp.backends.executors import FINAL, STATUSES
+from qbexp.circuits.folding import fold_two_qubit_gates
 from qbexp.errors import QbexpError
 
 #: circuit names become file names
@@ -213,6 +214,9 @@ def _submit_all(store, executor, named: dict, shots: int, records: list[dict], p
             store.save_job_record(record)
     names = list(named)
     prepared = dict(zip(names, executor.prepare([named[n] for n in names])))
+    for name, qc in prepared.items():  # zero-noise extrapolation: fold after transpiling (qbexp.circuits.folding)
+        if (qc.metadata or {}).get("fold", 1) != 1:
+            prepared[name] = fold_two_qubit_gates(qc, int(qc.metadata["fold"]))
     seq = max((r.get("seq", 0) for r in store.job_records()), default=0)
     store.save_transpiled(prepared, seq + 1)
     size = executor.max_circuits_per_job or len(names)

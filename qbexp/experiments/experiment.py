@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from qbexp.circuits.folding import DEFAULT_SCALES
 from qbexp.circuits.protocols import CHARGINGS
 from qbexp.dynamics.cycle import DISCHARGES as ENGINE_DISCHARGES
 from qbexp.dynamics.engines import ENGINE_CHOICES
@@ -148,6 +149,8 @@ def _flag(cls, name, value):
     return bool(value)
 
 
+#: Gate-noise mitigations (qbexp.circuits.folding, qbexp.analysis.zne).
+GATE_MITIGATIONS = ("zne",)
 #: Largest number of collision steps M per charging stroke.
 MAX_STEPS = 400
 #: Largest number of engine cycles K in a circuit (each cycle is a charging block of gates).
@@ -172,7 +175,13 @@ class CircuitOptions(Experiment):
                                 default=False, kw_only=True)
     readout_mitigation: bool = option("also run readout calibration circuits and correct readout errors",
                                       default=False, kw_only=True)
+    gate_mitigation: str | None = option("gate-noise mitigation: zne (zero-noise extrapolation, two-qubit gates "
+                                         "folded to noise scales 1, 3, 5)", default=None, choices=GATE_MITIGATIONS,
+                                         kw_only=True)
     engine: str = option("exact-evolution engine", default="auto", choices=ENGINE_CHOICES, kw_only=True)
+
+    def _noise_scales(self):
+        return list(DEFAULT_SCALES) if self.gate_mitigation == "zne" else None
 
     def _check_circuit_options(self) -> None:
         cls = type(self).__name__
@@ -182,6 +191,11 @@ class CircuitOptions(Experiment):
         _set(self, "measure_work", _flag(cls, "measure_work", self.measure_work))
         _set(self, "readout_mitigation", _flag(cls, "readout_mitigation", self.readout_mitigation))
         _choice(cls, "engine", self.engine, ENGINE_CHOICES)
+        if self.gate_mitigation is not None:
+            _choice(cls, "gate_mitigation", self.gate_mitigation, GATE_MITIGATIONS)
+            if self.charging == "kraus":
+                raise QbexpError(f"{cls}: gate_mitigation zne folds two-qubit gates, and the kraus charging has "
+                                 "none (one simulator instruction); use charging collision, dilation or minimal")
 
 
 # -- the collective battery ----------------------------------------------------------------------
@@ -289,7 +303,7 @@ class CollectiveCharging(CircuitOptions):
 
         return plan_collective(self.model(), self.initial_state(), charging=self.charging,
                                discharge=self.measure_work, steps=self.steps, parameters=self.parameters(),
-                               readout_calibration=self.readout_mitigation)
+                               readout_calibration=self.readout_mitigation, noise_scales=self._noise_scales())
 
 
 # -- the two-bath engine -------------------------------------------------------------------------
@@ -359,7 +373,7 @@ class EngineCycles(CircuitOptions):
 
         return plan_engine(self.model(), self.tau, self.cycles, charging=self.charging, discharge=self.measure_work,
                            engine_discharge=self.discharge, steps=self.steps, parameters=self.parameters(),
-                           readout_calibration=self.readout_mitigation)
+                           readout_calibration=self.readout_mitigation, noise_scales=self._noise_scales())
 
 
 def _as_array(init) -> np.ndarray:

@@ -73,25 +73,25 @@ class RunPlan:
 
 def plan_collective(model, rho0, charging: str = "collision", discharge: bool = False,
                     steps: int | None = None, parameters: dict | None = None,
-                    readout_calibration: bool = False) -> RunPlan:
+                    readout_calibration: bool = False, noise_scales=None) -> RunPlan:
     """The collective battery charged to its steady state (τ = ∞) from ``rho0``.
 
     ``readout_calibration`` adds the readout calibration circuits (module docstring)."""
     charged = collective_protocol(model, rho0, math.inf, charging=charging, steps=steps)
-    return _plan("collective", model, charged, discharge, parameters or {}, readout_calibration)
+    return _plan("collective", model, charged, discharge, parameters or {}, readout_calibration, noise_scales)
 
 
 def plan_engine(model, tau: float, cycles: int, charging: str = "collision", discharge: bool = False,
                 engine_discharge: str = "local1", steps: int | None = None,
-                parameters: dict | None = None, readout_calibration: bool = False) -> RunPlan:
+                parameters: dict | None = None, readout_calibration: bool = False, noise_scales=None) -> RunPlan:
     """The engine's charged state at its ``cycles``-th discharge from the NESS (Fig. 4b): the
     discharged NESS, ``cycles`` − 1 cycles with ``engine_discharge``, one more charging stroke."""
     charged = engine_protocol(model, tau, cycles, discharge=engine_discharge, charging=charging,
                               steps=steps, final_discharge=False)
-    return _plan("engine", model, charged, discharge, parameters or {}, readout_calibration)
+    return _plan("engine", model, charged, discharge, parameters or {}, readout_calibration, noise_scales)
 
 
-def _plan(kind, model, charged, discharge, parameters, readout_calibration=False) -> RunPlan:
+def _plan(kind, model, charged, discharge, parameters, readout_calibration=False, noise_scales=None) -> RunPlan:
     system = charged.system_qubits
     circuits = {f"tomo_{label}": qc for label, qc in tomography_circuits(charged.circuit, system)}
     battery = model.battery_matrix()
@@ -101,6 +101,13 @@ def _plan(kind, model, charged, discharge, parameters, readout_calibration=False
         circuits["energy_before"] = energy_basis_circuit(charged.circuit, system, basis)
         circuits["energy_after"] = energy_basis_circuit(discharged, system, basis)
     parameters = {**parameters, "charging": charged.charging, "collision_steps": charged.steps}
+    if noise_scales:  # zero-noise extrapolation: every measurement circuit again at each scale > 1
+        parameters["gate_mitigation"] = {"method": "zne", "noise_scales": list(noise_scales)}
+        for name, qc in list(circuits.items()):
+            for scale in noise_scales[1:]:
+                folded = qc.copy()
+                folded.metadata = {**(qc.metadata or {}), "fold": int(scale)}
+                circuits[f"{name}+x{scale}"] = folded
     if readout_calibration:  # recorded only when on, so that earlier runs keep their identity
         parameters["readout_mitigation"] = True
         for name, (_, qc) in zip(CALIBRATION, readout_calibration_circuits(charged.circuit.num_qubits)):
@@ -207,7 +214,6 @@ def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigati
 def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitigation: bool = True):
     """The :class:`~qbexp.experiments.results.RunResult` of the run in ``store`` from its counts;
     a run directory also gets results.json and results.png."""
-    from qbexp.analysis import fit_states
     from qbexp.experiments.results import RunResult, state_to_json
 
     check_resamples(resamples)
@@ -218,7 +224,8 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
     counts = store.load_counts(names)
     exact = store.load_array("exact")
     battery = store.load_array("battery")
-    data = tomography_data({n.removeprefix("tomo_"): c for n, c in counts.items() if n.startswith("tomo_")},
+    base = {n: c for n, c in counts.items() if "+x" not in n}  # noise scale 1 (no folding)
+    data = tomography_data({n.removeprefix("tomo_"): c for n, c in base.items() if n.startswith("tomo_")},
                            manifest["num_qubits"])
     try:
         calibration, qubits = _readout_calibration(store, counts)
@@ -233,10 +240,19 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
                              f"qbexp analyze {store.dir} --no-mitigation") from None
         calibration = qubits = tomo_readout = work_readout = None  # unusable, and not asked for
         mitigate = False
-    estimates = estimate_figures(data, battery, exact_state=exact, estimator=estimator,
-                                 n_resamples=resamples, seed=manifest.get("seed"), readout=tomo_readout)
-    estimates = {name: {k: _float(v) for k, v in est.items()} for name, est in estimates.items()}
-    fitted = fit_states(data.counts, estimator, None if tomo_readout is None else tomo_readout.assignment())
+    def estimate(measured, tomo, work):
+        return _estimates(measured, manifest, battery, exact, tomo, work, estimator, resamples)
+
+    estimates, fitted = estimate(base, tomo_readout, work_readout)
+    by_mitigation = {}
+    zne = manifest["parameters"].get("gate_mitigation")
+    if zne:  # raw, readout-mitigated and gate-mitigated side by side
+        by_mitigation["readout" if mitigate else "raw"] = estimates
+        if mitigate:
+            by_mitigation["raw"] = estimate(base, None, None)[0]
+        extrapolated, effective = _extrapolated(counts, base, zne["noise_scales"], manifest["shots"])
+        estimates, fitted = estimate(extrapolated, tomo_readout, work_readout)
+        by_mitigation["readout+zne" if mitigate else "zne"] = estimates
     exact_figures = {k: v for k, v in figures_of_merit(exact, battery).items() if k in ESTIMATES}
     exact_figures["fidelity"] = 1.0
     device = None
@@ -245,8 +261,6 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
         device = {k: v for k, v in figures_of_merit(prepared, battery).items() if k in ESTIMATES}
         device["fidelity"] = float(fidelity(prepared, exact))
     if "energy_before" in counts:
-        estimates["work_extracted"] = {k: _float(v) for k, v in work_extracted(
-            counts["energy_before"], counts["energy_after"], manifest["energies"], readout=work_readout).items()}
         exact_figures["work_extracted"] = exact_figures["ergotropy"]
     results = {
         "kind": manifest["kind"],
@@ -261,6 +275,9 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
         "within_ci95": {n: bool(e["ci95"][0] <= exact_figures[n] <= e["ci95"][1]) for n, e in estimates.items()},
         "state": state_to_json(fitted),
     }
+    if by_mitigation:
+        results["estimates_by_mitigation"] = by_mitigation
+        results["zne"] = {**zne, "effective_shots": effective, "extrapolation": "richardson"}
     if device:
         results["device"] = device
         results["within_ci95_device"] = {n: bool(e["ci95"][0] <= device[n] <= e["ci95"][1])
@@ -278,6 +295,37 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
 
         save_figure(result.plot(), store.dir / "results.png")
     return result
+
+
+def _estimates(counts, manifest, battery, exact, tomo_readout, work_readout, estimator, resamples):
+    """Estimates with intervals of every figure (and the fitted state) from one set of counts."""
+    from qbexp.analysis import fit_states
+
+    data = tomography_data({n.removeprefix("tomo_"): c for n, c in counts.items() if n.startswith("tomo_")},
+                           manifest["num_qubits"])
+    estimates = estimate_figures(data, battery, exact_state=exact, estimator=estimator,
+                                 n_resamples=resamples, seed=manifest.get("seed"), readout=tomo_readout)
+    estimates = {name: {k: _float(v) for k, v in est.items()} for name, est in estimates.items()}
+    if "energy_before" in counts:
+        estimates["work_extracted"] = {k: _float(v) for k, v in work_extracted(
+            counts["energy_before"], counts["energy_after"], manifest["energies"], readout=work_readout).items()}
+    fitted = fit_states(data.counts, estimator, None if tomo_readout is None else tomo_readout.assignment())
+    return estimates, fitted
+
+
+def _extrapolated(counts, base, scales, shots):
+    """Counts extrapolated to zero noise for every measurement circuit (calibration circuits are
+    not folded: readout errors do not scale with the gates), and the effective shots."""
+    from qbexp.analysis.zne import extrapolate_counts
+
+    out, effective = {}, shots
+    for name, measured in base.items():
+        if name in CALIBRATION:
+            out[name] = measured
+            continue
+        series = [measured if s == 1 else counts[f"{name}+x{s}"] for s in scales]
+        out[name], effective = extrapolate_counts(series, scales, shots)
+    return out, effective
 
 
 def check_resamples(resamples) -> None:
