@@ -99,7 +99,17 @@ def test_three_qubit_ground_state_at_most_60_cz(torino):
     model = collective_battery(3, beta=1.0)
     circuit = minimal_charging_circuit(model, math.inf, rho0=ground(3))
     assert trace_distance(exact_output(circuit, ground(3)), steady_state(model, ground(3))) < EXACT
-    assert heron_count(circuit, torino) <= 60
+    assert heron_count(circuit, torino) <= 12  # target 60: two 6-CNOT Schur circuits on a line
+
+
+def test_three_qubit_schur_circuit_fits_the_schur_basis():
+    """The stored 6-CNOT circuit is checked against the Schur basis (else QSD would be used)."""
+    from qbexp.circuits.minimal_jump import schur_layout
+
+    scheme = MinimalCharging(collective_battery(3, beta=0.5, f=0.4), math.inf)
+    layout = schur_layout(scheme.form)
+    assert layout.circuit_out is not None and layout.circuit_out.count_ops()["cx"] == 6
+    assert sorted(layout.frames) == [0, 3]
 
 
 def test_four_qubit_battery_with_flag_ancilla(torino):
@@ -121,6 +131,20 @@ def test_collective_finite_tau_on_level_diagonal_inputs(n, tau, init):
     circuit = minimal_charging_circuit(model, tau, rho0=init)
     exact = evolve(model, init, [tau])[-1]
     assert trace_distance(exact_output(circuit, init, list(range(n))), exact) < EXACT
+
+
+def test_three_qubit_finite_tau_keeps_copy_coherence():
+    """A level-diagonal input with coherence between the two j = 1/2 copies, charged for τ = 0.6."""
+    from qbexp.circuits.minimal_forms import dephasing_superop
+
+    model = collective_battery(3, beta=0.9, f=0.25, gamma=1.1)
+    scheme = MinimalCharging(model, 0.6)
+    dephase = dephasing_superop(scheme.form.multiplets)
+    rho = (dephase @ random_state(3, 11).reshape(-1, order="F")).reshape(8, 8, order="F")
+    small = scheme.form.multiplets[1].basis
+    assert abs(small[:, 0, 0].conj() @ rho @ small[:, 0, 1]) > 1e-2  # copy coherence present
+    exact = evolve(model, rho, [0.6])[-1]
+    assert trace_distance(exact_output(scheme.circuit(), rho), exact) < EXACT
 
 
 def test_finite_tau_refuses_inputs_with_level_coherence():

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
@@ -44,6 +44,7 @@ from qiskit.synthesis import OneQubitEulerDecomposer, TwoQubitBasisDecomposer, q
 from qbexp.circuits.minimal_draw import draw_value
 from qbexp.circuits.minimal_flagged import flagged_circuit, flagged_slots
 from qbexp.circuits.minimal_forms import JumpForm
+from qbexp.circuits.minimal_schur3 import schur3_layout
 from qbexp.errors import QbexpError
 
 
@@ -56,6 +57,8 @@ class SchurLayout:
     slot: dict  # (multiplet index, level k, copy c) -> basis index
     sector_multiplet: list  # sector -> multiplet index
     coherent: list  # multiplet index -> True when its copies sit on the copy register
+    frames: dict = field(default_factory=dict)  # sector -> F_s: S|s, x⟩ = Σ_c F_s[c, x]|j, m, c⟩ (default 1)
+    circuit_out: QuantumCircuit | None = None  # a circuit for S (default: synthesised from unitary())
 
     @property
     def sectors(self) -> int:
@@ -95,6 +98,8 @@ def schur_layout(form: JumpForm) -> SchurLayout:
             for k in range(mult.levels):
                 slot[(i, k, 0)] = width * first + k
     layout = SchurLayout(n, nc, slot, sector_multiplet, coherent)
+    if n == 3:  # a 6-CNOT Schur circuit, checked against this form (else the generic synthesis)
+        return schur3_layout(form, SchurLayout) or layout
     return _cheapest_order(layout, form) if n == 2 and nc == 0 else layout
 
 
@@ -147,8 +152,12 @@ def jump_circuit(form: JumpForm) -> QuantumCircuit:
     registers = [QuantumRegister(n, "q"), sector_bits] + ([level_bits] if nc else []) + [draws]
     qc = QuantumCircuit(*registers + ([frame_bit] if frame else []), name="minimal_charging")
     sector_qubits = list(range(nc, n))
+    out_circuit = layout.circuit_out if layout.circuit_out is not None else basis_change(s, "basis")
+    frame_bits = ClassicalRegister(n - nc, "frame_sector") if layout.frames else None
+    if frame_bits is not None:
+        qc.add_register(frame_bits)
     if frame is None:
-        qc.compose(basis_change(s.conj().T, "basis_dg"), range(n), inplace=True)
+        qc.compose(out_circuit.inverse(), range(n), inplace=True)
         qc.measure(sector_qubits, list(sector_bits))
     else:  # measure in the basis CX(V_y|x⟩ ⊗ |y⟩): q1 first, then q0 in the basis V_y
         qc.cx(0, 1)
@@ -165,6 +174,8 @@ def jump_circuit(form: JumpForm) -> QuantumCircuit:
             if layout.coherent[i]:  # level k = this sector; new level drawn onto the sector qubits
                 k = next(k for k in range(t.shape[0]) if layout.slot[(i, k, 0)] >> nc == sector)
                 draw_value(qc, sector_qubits, list(draws)[nc:], _on_slots(layout, i, t[:, k], nc))
+                if layout.frames:  # copies in frame F_s; S needs them in F_s' of the new sector s'
+                    _reframe(qc, layout, sector, frame_bits, nc)
             elif np.allclose(t, t[:, :1], atol=1e-14):  # new level independent of the old: reset
                 for q in range(nc):
                     qc.reset(q)
@@ -183,13 +194,27 @@ def jump_circuit(form: JumpForm) -> QuantumCircuit:
                                 qc.x(q)
                         draw_value(qc, list(range(n)), list(draws), _on_slots(layout, i, t[:, k], 0))
     if frame is None:
-        qc.compose(basis_change(s, "basis"), range(n), inplace=True)
+        qc.compose(out_circuit, range(n), inplace=True)
     else:  # q1 holds a definite y: read it, rotate q0 by V_y, entangle
         qc.measure(1, frame_bit[0])
         _conditional_frame(qc, frame_bit[0], frames, inverse=False)
         qc.cx(0, 1)
     qc.metadata = {"system_qubits": list(range(n)), "ancilla_qubits": []}
     return qc
+
+
+def _reframe(qc: QuantumCircuit, layout: SchurLayout, sector: int, frame_bits, nc: int) -> None:
+    """Read the drawn sector s' (the qubits hold it definitely) and apply F_s'† F_s to the copies."""
+    sector_qubits = list(range(nc, layout.num_qubits))
+    qc.measure(sector_qubits, list(frame_bits))
+    i = layout.sector_multiplet[sector]
+    for new in range(layout.sectors):
+        if layout.sector_multiplet[new] != i or new not in layout.frames:
+            continue
+        g = layout.frames[new].conj().T @ layout.frames[sector]
+        if not np.allclose(g, np.eye(g.shape[0]) * g[0, 0], atol=1e-12):
+            with qc.if_test((frame_bits, new)):
+                qc.compose(OneQubitEulerDecomposer("U")(g), list(range(nc)), inplace=True)
 
 
 def _cnot_frame(layout: SchurLayout, form: JumpForm):
