@@ -30,7 +30,7 @@ import numpy as np
 import qutip as qt
 
 import qbexp.dynamics.evolution as evolution
-from qbexp.dynamics import evolve, steady_state
+from qbexp.dynamics import ENGINES, dynamics_available, evolve, resolve_engine, steady_state
 from qbexp.models import collective_battery
 from qbexp.models.states import ground_state
 
@@ -71,8 +71,8 @@ def to_qiskit_order(rho, n):
     return rho.reshape([2] * 2 * n).transpose(axes + [n + a for a in axes]).reshape(2**n, 2**n)
 
 
-def run_qbexp(model, n):
-    return evolve(model, ground_state(n), [0.0, T_END], rtol=RTOL, atol=ATOL)[-1]
+def run_qbexp(model, n, engine=None):
+    return evolve(model, ground_state(n), [0.0, T_END], rtol=RTOL, atol=ATOL, engine=engine)[-1]
 
 
 def run_qutip(h0, c_ops, rho0, method):
@@ -81,15 +81,15 @@ def run_qutip(h0, c_ops, rho0, method):
     return qt.mesolve(h0, rho0, [0.0, T_END], c_ops, options=opts).final_state.full()
 
 
-def bench_charging(ns, repeat, beta=1.0):
+def bench_charging(ns, repeat, beta=1.0, engine=None):
     print(f"1. charging |0...0> -> t = {T_END:g}/gamma, beta = {beta:g}, omega = gamma = 1, "
-          f"atol = {ATOL:g}, rtol = {RTOL:g}")
+          f"atol = {ATOL:g}, rtol = {RTOL:g}, engine {resolve_engine(engine)}")
     print(f"{'N':>2} {'block':>6} {'qbexp[s]':>9} {'qutip dop853[s]':>16} {'ratio':>6} "
           f"{'qutip adams[s]':>15} {'ratio':>6} {'max|drho|':>10} {'|dE|':>9}")
     for n in ns:
         model = collective_battery(n, beta, omega=OMEGA, gamma=GAMMA)
         h0, c_ops, rho0 = qutip_model(n, beta)
-        t_qb, rho_qb = best_time(lambda: run_qbexp(model, n), repeat)
+        t_qb, rho_qb = best_time(lambda: run_qbexp(model, n, engine), repeat)
         t_dop, rho_dop = best_time(lambda: run_qutip(h0, c_ops, rho0, "dop853"), repeat)
         t_ad, _ = best_time(lambda: run_qutip(h0, c_ops, rho0, "adams"), repeat)
         rho_q = to_qiskit_order(rho_dop, n)
@@ -131,13 +131,16 @@ def bench_crossover(ns, repeat, beta=1.0):
 def main(argv=None):
     p = argparse.ArgumentParser(description="qbexp vs QuTiP timings on the collective battery")
     p.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is printed (default 3)")
+    p.add_argument("--engines", default=",".join(e for e in ENGINES if e == "scipy" or dynamics_available()),
+                   help="exact-evolution engines to time, comma-separated (default: every installed one)")
     args = p.parse_args(argv)
     print(f"qutip {qt.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     warm = collective_battery(3, 1.0)  # warm-up: imports, first-call overheads
     run_qbexp(warm, 3)
     run_qutip(*qutip_model(3, 1.0), "dop853")
-    bench_charging((5, 6, 7), args.repeat)
+    for engine in args.engines.split(","):
+        bench_charging((5, 6, 7), args.repeat, engine=engine)
     bench_steady(7, (1.0, 10.0), args.repeat)
     bench_crossover((3, 4, 5, 6), args.repeat)
 
