@@ -122,7 +122,7 @@ def test_four_qubit_battery_with_flag_ancilla(torino):
     out = exact_output(circuit, rho, [0, 1, 2, 3])
     assert trace_distance(out, steady_state(model, rho)) < EXACT
     assert np.isclose(exact_output(circuit, rho, [4])[0, 0], 1.0)  # the flag is returned to |0⟩
-    assert heron_count(circuit, torino) <= 400  # two 4-qubit Schur unitaries and a Toffoli
+    assert heron_count(circuit, torino) <= 450  # two 4-qubit QSD Schur unitaries and a Toffoli (308 on Qiskit 2.6, 420 on 1.3)
 
 
 @pytest.mark.parametrize("n, tau, init", [(2, 0.8, c_state(0.25)), (3, 1.7, ground(3)), (4, 0.9, ground(4))])

@@ -12,15 +12,24 @@ the coherences that the bath cannot see (:mod:`qbexp.circuits.minimal_forms`, fo
 
 The circuit (:func:`qbexp.circuits.minimal_jump.jump_circuit`) is basis change → mid-circuit
 measurement of the level → classical random jump (single-qubit gates under ``if_test``) →
-inverse basis change: 4 CZ for N = 2 and the engine, about 50 for N = 3, after transpiling
-for a Heron device, against 69–88 (N = 2), 1185 (N = 3) and 383 (engine, τ = 150) for
-collisions.  It is exact (to rounding) on inputs without coherence between levels — every
+inverse basis change.  After transpiling for a Heron device (FakeTorino, CZ): 2 CZ for N = 2
+and for the engine (one CNOT measures the basis, one prepares it), 12 for N = 3 (a 6-CNOT
+nearest-neighbour Schur circuit each way, :mod:`qbexp.circuits.minimal_schur3`) and about 310
+for N = 4 (generic 4-qubit Schur unitaries and a Toffoli onto a flag ancilla), against 69–88
+(N = 2), 1185 (N = 3) and 383 (engine, τ = 150) for collisions.  It is exact (to rounding) on inputs without coherence between levels — every
 input for the collective steady state; for finite τ the inputs the protocols use (ρ₀ with
 c, ground and thermal states, the engine's NESS and its passive discharged states).  Given
 ``rho0``, :func:`minimal_charging_circuit` checks that the input is in that domain.
 
 Public entry points: :class:`MinimalCharging` (circuit and implemented channel),
 :func:`minimal_charging_circuit`, :func:`has_minimal`.
+
+The circuits are *dynamic*: they own classical registers (``sector``, ``draw``, …) and
+``if_else`` blocks; only single-qubit gates, resets and measurements are classically
+controlled, so the compiled two-qubit count is the same on every branch.  Aer's
+density-matrix method follows one measurement record per shot: the exact channel output is
+:func:`qbexp.circuits.minimal_simulate.exact_output` (sum over records), not a one-shot
+``save_density_matrix``.
 """
 
 from __future__ import annotations

@@ -22,8 +22,10 @@ level k' is drawn from T_j[:, k] of the measured level k instead of from τ_j.  
 Only the two basis changes contain two-qubit gates.  For two qubits whose basis is
 CX(V_y|x⟩ ⊗ |y⟩) — the Schur basis {|00⟩, |11⟩, ψ±} and the engine's energy basis gg, S, A, ee
 (Tacchino Eq. 7) — each is one CNOT plus a single-qubit rotation under ``if_test``
-(:func:`_cnot_frame`): 2 CZ for the whole map.  For N = 3 each is a quantum Shannon
-decomposition (about 25 CZ after routing on heavy-hex).  Every classically controlled operation is a single-qubit gate, a
+(:func:`_cnot_frame`): 2 CZ for the whole map.  For N = 3 each is a stored 6-CNOT circuit on
+a line (:mod:`qbexp.circuits.minimal_schur3`) that is the Schur transform up to a frame F_s of
+the copies in each sector, undone by a single-qubit gate under ``if_test`` after the jump
+(:func:`_reframe`); other sizes use a quantum Shannon decomposition.  Every classically controlled operation is a single-qubit gate, a
 reset or a measurement, so the two-qubit count of the compiled circuit does not depend on
 which branch runs.  Requires the block structure with multiplicities in {1, 2^{n_c}} whose
 single-copy levels fill whole sectors (N = 2, 3); N = 4 adds one flag ancilla
