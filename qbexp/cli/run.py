@@ -83,7 +83,8 @@ def run(args) -> int:
         if swept == "c" and fields.get("init", "ground") != "ground":
             raise QbexpError(f"--init {fields['init']} and --sweep c=... both set the initial state; drop --init")
         fields[swept if swept != "c" else "init"] = values[0] if swept != "c" else "ground"
-    missing = [f"--{n.replace('_', '-')}" for n, v in fields.items() if v is None and n != "steps"]
+    required = {f.name for f in dataclasses.fields(cls) if f.init and f.default is dataclasses.MISSING}
+    missing = [f"--{n.replace('_', '-')}" for n, v in fields.items() if v is None and n in required]
     if missing:
         args._parser.error("the following arguments are required: " + ", ".join(missing))
     experiment = cls(**fields)
