@@ -107,9 +107,10 @@ def print_results(results: dict, as_json: bool, out: Path) -> None:
     rows = {}
     device = results.get("device", {})
     for name, est in results["estimates"].items():
-        lo, hi = est["ci95"]
         seen = f"  device {device[name]:.5f}" if name in device else ""
-        rows[name] = (f"{est['value']:.5f} ± {est['stderr']:.5f}  [{lo:.5f}, {hi:.5f}]{seen}  "
+        interval = ("[no interval: see note in results.json]" if est.get("ci95") is None
+                    else "[{:.5f}, {:.5f}]".format(*est["ci95"]))
+        rows[name] = (f"{est['value']:.5f} ± {est['stderr']:.5f}  {interval}{seen}  "
                       f"exact {results['exact'][name]:.5f}")
     mitigated = ", readout-mitigated" if results.get("readout_mitigation") else ""
     emit(rows, False, title=f"{results['kind']} battery{mitigated}: estimate ± stderr [95% CI], exact  ({out}/results.json)")

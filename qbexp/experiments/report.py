@@ -30,7 +30,7 @@ def estimates_figure(results: dict, title: str = ""):
     ax = fig.subplots()
     for i, name in enumerate(names):
         est = estimates[name]
-        lo, hi = est["ci95"]
+        lo, hi = (est["value"], est["value"]) if est.get("ci95") is None else est["ci95"]  # declined: no bar
         ax.errorbar(i, est["value"], yerr=[[max(est["value"] - lo, 0)], [max(hi - est["value"], 0)]],
                     fmt="o", color="C0", capsize=4, label="estimate (95% CI)" if i == 0 else None)
         if exact.get(name) is not None:
@@ -62,8 +62,8 @@ def sweep_figure(name: str, values, results, figures=None, title: str = ""):
         pts = [(xi, r["estimates"][f], r["exact"].get(f)) for xi, r in zip(x, results) if f in r["estimates"]]
         xs = np.array([p[0] for p in pts])
         est = np.array([p[1]["value"] for p in pts])
-        lo = np.array([p[1]["ci95"][0] for p in pts])
-        hi = np.array([p[1]["ci95"][1] for p in pts])
+        lo = np.array([p[1]["value"] if p[1].get("ci95") is None else p[1]["ci95"][0] for p in pts])
+        hi = np.array([p[1]["value"] if p[1].get("ci95") is None else p[1]["ci95"][1] for p in pts])
         ax.errorbar(xs, est, yerr=[np.maximum(est - lo, 0), np.maximum(hi - est, 0)], fmt="o", ms=4,
                     capsize=3, color="C0", label="estimate (95% CI)")
         exact = [(p[0], p[2]) for p in pts if p[2] is not None]

@@ -52,22 +52,35 @@ class ExactResult:
 
 @dataclass(frozen=True)
 class Estimate:
-    """An estimate from shots: ``value``, standard error ``stderr`` and 95 % interval ``ci95``."""
+    """An estimate from shots: ``value``, standard error ``stderr`` and 95 % interval ``ci95``.
+
+    Where the analysis declines to give an interval (nonlinear figures at N >= 5,
+    :mod:`qbexp.analysis.intervals`), results.json has ``"ci95": null`` and a ``"note"``;
+    here ``ci95`` is then ``(nan, nan)``, ``note`` says why and :meth:`contains` is False.
+    """
 
     value: float
     stderr: float
     ci95: tuple[float, float]
+    note: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "Estimate":
-        lo, hi = data["ci95"]
-        return cls(float(data["value"]), float(data["stderr"]), (float(lo), float(hi)))
+        lo, hi = (np.nan, np.nan) if data.get("ci95") is None else data["ci95"]
+        return cls(float(data["value"]), float(data["stderr"]), (float(lo), float(hi)), data.get("note"))
+
+    @property
+    def has_interval(self) -> bool:
+        return bool(np.all(np.isfinite(self.ci95)))
 
     def to_dict(self) -> dict:
-        return {"value": self.value, "stderr": self.stderr, "ci95": list(self.ci95)}
+        out = {"value": self.value, "stderr": self.stderr, "ci95": list(self.ci95) if self.has_interval else None}
+        if self.note is not None:
+            out["note"] = self.note
+        return out
 
     def contains(self, x: float) -> bool:
-        return self.ci95[0] <= x <= self.ci95[1]
+        return self.has_interval and self.ci95[0] <= x <= self.ci95[1]
 
 
 @dataclass

@@ -272,7 +272,8 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
         "readout_mitigation": mitigate,
         "estimates": estimates,
         "exact": exact_figures,
-        "within_ci95": {n: bool(e["ci95"][0] <= exact_figures[n] <= e["ci95"][1]) for n, e in estimates.items()},
+        "within_ci95": {n: None if e["ci95"] is None else bool(e["ci95"][0] <= exact_figures[n] <= e["ci95"][1])
+                        for n, e in estimates.items()},
         "state": state_to_json(fitted),
     }
     if by_mitigation:
@@ -280,7 +281,7 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
         results["zne"] = {**zne, "effective_shots": effective, "extrapolation": "richardson"}
     if device:
         results["device"] = device
-        results["within_ci95_device"] = {n: bool(e["ci95"][0] <= device[n] <= e["ci95"][1])
+        results["within_ci95_device"] = {n: None if e["ci95"] is None else bool(e["ci95"][0] <= device[n] <= e["ci95"][1])
                                          for n, e in estimates.items() if n in device}
     transpiled = store.load_transpiled()
     if transpiled:
