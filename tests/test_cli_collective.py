@@ -218,7 +218,7 @@ def _bad_files(tmp_path):
 @pytest.mark.parametrize(
     "args, needle",
     [
-        (["--n", "2", "--beta", "0", "--steady"], "beta"),
+        (["--n", "2", "--beta", "0", "--t", "1"], "beta"),  # beta = 0 is the limit: steady states only
         (["--n", "2", "--beta=-1", "--steady"], "beta"),
         (["--n", "2", "--beta", "1", "--omega", "0", "--steady"], "omega"),
         (["--n", "2", "--beta", "1", "--omega=-1", "--steady"], "omega"),
