@@ -444,6 +444,10 @@ def _check_tau(tau) -> None:
         raise QbexpError(f"charging time tau = {tau}; it must be a finite number > 0")
 
 
+#: Most cycles one call lists or traces (each is a few 4 x 4 products; the OSS is found directly).
+MAX_CYCLES = 100_000
+
+
 def _check_cycles(cycles) -> None:
-    if isinstance(cycles, bool) or not isinstance(cycles, (int, np.integer)) or cycles < 1:
-        raise QbexpError(f"number of cycles = {cycles}; it must be an integer >= 1")
+    if isinstance(cycles, bool) or not isinstance(cycles, (int, np.integer)) or not 1 <= cycles <= MAX_CYCLES:
+        raise QbexpError(f"number of cycles = {cycles!r}; it must be an integer from 1 to {MAX_CYCLES:,}")

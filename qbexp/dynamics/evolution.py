@@ -27,6 +27,10 @@ from qbexp.models.lindblad import LindbladModel
 #: reached by exact squaring.
 MAX_SOLVER_TIME = 0.5
 
+#: Longest evolution, in relaxation times of the fastest rate of the model: beyond it every state
+#: has long reached the steady state (use it) and an ODE solve would take practically forever.
+MAX_RELAXATION_TIMES = 1e6
+
 #: Blocks up to this size are evaluated as dense numpy arrays, larger ones as scipy sparse
 #: matrices (measured crossover on a 2-core machine: see benchmarks/bench_evolution.py).
 DENSE_BLOCK_MAX = 64
@@ -55,11 +59,16 @@ def evolve(
         An array of shape (len(times), d, d).
     """
     engine = resolve_engine(engine)
-    times = np.atleast_1d(np.asarray(times, dtype=float))
-    if times.size == 0 or np.any(times < 0) or np.any(np.diff(times) < 0):
-        raise QbexpError("evolution times must be a non-empty, sorted list of values >= 0")
+    check_model(model)
+    try:
+        times = np.atleast_1d(np.asarray(times, dtype=float))
+    except (TypeError, ValueError):
+        times = np.array([np.nan])
+    if times.size == 0 or times.ndim != 1 or not np.all(np.isfinite(times)) or np.any(times < 0) or np.any(np.diff(times) < 0):
+        raise QbexpError("evolution times must be a non-empty, sorted list of finite values >= 0")
+    check_duration(model, float(times[-1]), "evolution time t")
     d = model.dim
-    y0 = vec(rho0)
+    y0 = vec(check_state(rho0, d))
     if y0.size != d * d:
         raise QbexpError(f"initial state has dimension {int(np.sqrt(y0.size))}; the model needs {d}")
     out = np.zeros((times.size, d * d), dtype=complex)
@@ -81,8 +90,10 @@ def propagator(model: LindbladModel, tau: float, rtol: float = 1e-12, atol: floa
     to its interval, a squaring does not).  With SciPy: ``scipy.linalg.expm`` of each block
     times τ.  ``engine`` as in :func:`evolve`.
     """
-    if not np.isfinite(tau) or tau <= 0:
-        raise QbexpError(f"charging time tau = {tau}; it must be a finite number > 0")
+    if isinstance(tau, bool) or not isinstance(tau, (int, float, np.integer, np.floating)) or not np.isfinite(tau) or tau <= 0:
+        raise QbexpError(f"charging time tau = {tau!r}; it must be a finite number > 0")
+    check_model(model)
+    check_duration(model, float(tau), "charging time tau")
     engine = resolve_engine(engine)
     generator = liouvillian(model)
     d2 = model.dim**2
@@ -102,6 +113,32 @@ def propagator(model: LindbladModel, tau: float, rtol: float = 1e-12, atol: floa
     for _ in range(k):
         out = out @ out
     return out
+
+
+def check_model(model) -> None:
+    """A one-line error unless ``model`` is a :class:`LindbladModel`."""
+    if not isinstance(model, LindbladModel):
+        raise QbexpError(f"model must be a LindbladModel (qbexp.models.collective_battery, two_bath_engine, ...), "
+                         f"got {type(model).__name__}")
+
+
+def check_state(rho0, dim: int, name: str = "initial state") -> np.ndarray:
+    """``rho0`` as a ``dim`` x ``dim`` density matrix (a state vector becomes |ψ⟩⟨ψ|): finite,
+    Hermitian, trace one, positive semidefinite; a one-line :class:`QbexpError` otherwise."""
+    from qbexp.models.matrices import validate_density_matrix
+
+    rho = validate_density_matrix(rho0, name=name, atol=1e-7)
+    if rho.shape[0] != dim:
+        raise QbexpError(f"{name} has dimension {rho.shape[0]}; the model needs {dim}")
+    return rho
+
+
+def check_duration(model, t: float, name: str) -> None:
+    """Refuse times beyond :data:`MAX_RELAXATION_TIMES` relaxation times of the fastest rate."""
+    rate = max((float(d.rate) for d in getattr(model, "dissipators", ())), default=0.0)
+    if rate > 0 and t * rate > MAX_RELAXATION_TIMES:
+        raise QbexpError(f"{name} = {t:g} is {t * rate:.3g} relaxation times (1/{rate:.3g}); at most "
+                         f"{MAX_RELAXATION_TIMES:g}: the state has long reached its steady state, use that instead")
 
 
 def _solve_block(generator, block, y0, times, rtol, atol, method, engine):

@@ -58,16 +58,33 @@ DENSE_LU_MAX = 6000
 STEADY_METHODS = ("auto", "general", "dense", "sparse", "symmetric")
 
 
-def steady_state(model: LindbladModel, rho0: np.ndarray, method: str = "auto") -> np.ndarray:
+def steady_state(model: LindbladModel, rho0: np.ndarray, method: str = "auto", *, check: bool = True) -> np.ndarray:
     """lim_{t→∞} ρ(t) from ρ(0) = ``rho0`` by the kernel projection described above.
 
     ``method`` is ``"auto"`` (the symmetry-reduced closed form of
     :mod:`qbexp.dynamics.symmetric` when the model is the collective battery with uniform
     coupling, else the general solver), ``"general"`` (the general solver, dense or sparse by
     block size), ``"dense"``, ``"sparse"`` or ``"symmetric"``.
+
+    ``rho0`` must be a density matrix (finite, Hermitian, trace one, positive semidefinite) or,
+    for the symmetric solver, a ``PermutationInvariantState``.  ``check=False`` takes any
+    Hermitian operator instead (P₀ is linear; ``qbexp.circuits.channel`` builds the map from
+    operator bases).
     """
     if method not in STEADY_METHODS:
         raise QbexpError(f"unknown steady-state method {method!r}; use {', '.join(STEADY_METHODS)}")
+    from qbexp.dynamics.symmetric_model import CollectiveSpinModel
+    from qbexp.dynamics.symmetric_state import PermutationInvariantState
+
+    if not isinstance(model, CollectiveSpinModel):
+        from qbexp.dynamics.evolution import check_model
+
+        check_model(model)
+    if check and not isinstance(rho0, PermutationInvariantState):
+        from qbexp.dynamics.evolution import check_state
+
+        dim = 2**model.n if isinstance(model, CollectiveSpinModel) else model.dim
+        rho0 = check_state(rho0, dim)
     if method in ("auto", "symmetric"):
         from qbexp.dynamics import symmetric
 

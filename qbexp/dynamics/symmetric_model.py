@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from qbexp.dynamics.schur import ladder
 from qbexp.errors import QbexpError
+from qbexp.models.collective import bose_occupation, check_parameters
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,11 @@ class CollectiveSpinModel:
             raise QbexpError(f"decay rate gamma = {self.gamma}; it must be >= 0")
         if not np.isfinite(self.f):
             raise QbexpError(f"dipole coupling f = {self.f}; it must be finite")
+        check_parameters(self.beta, self.omega, self.gamma, self.f, beta_zero=True)  # magnitudes the solver handles
 
     @property
     def nbar(self) -> float:
-        return float("inf") if self.beta == 0 else float(1.0 / np.expm1(self.beta * self.omega))
+        return float("inf") if self.beta == 0 else bose_occupation(self.beta, self.omega)
 
     def rates(self) -> tuple[float, float]:
         """(γ(n̄+1), γn̄): emission and absorption rates; needs β > 0."""

@@ -105,7 +105,15 @@ def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, 
     kinds = type(experiment).sweepable()
     if parameter not in kinds:
         raise QbexpError(f"cannot sweep {parameter!r} in {type(experiment).__name__}; sweepable: {', '.join(kinds)}")
-    values = list(values)
+    from itertools import islice
+
+    from qbexp.experiments.sweep import MAX_POINTS
+
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise QbexpError(f"values = {values!r}; expected a list of {parameter} values")
+    values = list(islice(values, MAX_POINTS + 1))  # a huge range is refused without being listed
+    if len(values) > MAX_POINTS:
+        raise QbexpError(f"the sweep has more than {MAX_POINTS:,} points; at most {MAX_POINTS:,}")
     if not values:
         raise QbexpError("the sweep has no values")
     values = grid_values(",".join(value_label(v) if isinstance(v, (int, float)) else str(v) for v in values),

@@ -345,7 +345,9 @@ class EngineCycles(CircuitOptions):
         self._check_circuit_options()
         if self.lam >= self.omega0:
             raise QbexpError(f"{cls}: lam = {self.lam} >= omega0 = {self.omega0}; the rates of Eq. 9 need lam << omega0")
-        self.model()
+        from qbexp.dynamics.evolution import check_duration
+
+        check_duration(self.model(), self.tau, f"{cls}: tau")
 
     def model(self):
         """The two-bath model of Eqs. (6)–(9) (:func:`qbexp.models.two_bath_engine`)."""

@@ -22,6 +22,7 @@ import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import SCALE_MIN, check_scale
 from qbexp.models.lindblad import (
     Dissipator,
     LindbladModel,
@@ -36,7 +37,8 @@ COUPLINGS = ("collective", "individual")
 
 def bose_occupation(beta: float, omega: float) -> float:
     """Mean thermal photon number n̄ = 1/(e^{βω} - 1) (below Eq. 7)."""
-    return float(1.0 / np.expm1(beta * omega))
+    x = beta * omega
+    return 0.0 if x > 700 else float(1.0 / np.expm1(x))  # e^700 ~ 1e304: n̄ is 0 in float64
 
 
 def collective_battery(
@@ -54,7 +56,7 @@ def collective_battery(
     ``coupling`` picks γ_ij = γ0 and f_ij = f (``collective``) or γ_ij = γ0 δ_ij, f = 0
     (``individual``); explicit ``gamma_matrix`` / ``f_matrix`` (n × n) override it.
     """
-    _check_parameters(n, beta, omega, gamma)
+    _check_parameters(n, beta, omega, gamma, f)
     if coupling not in COUPLINGS:
         raise QbexpError(f"unknown coupling {coupling!r}; choose one of {', '.join(COUPLINGS)}")
     check_register_size(n)
@@ -95,15 +97,23 @@ def collective_battery(
     )
 
 
-def _check_parameters(n, beta, omega, gamma):
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise QbexpError(f"number of qubits N = {n}; it must be an integer >= 1")
-    if not np.isfinite(beta) or beta <= 0:
-        raise QbexpError(f"inverse temperature beta = {beta}; it must be > 0")
-    if not np.isfinite(omega) or omega <= 0:
-        raise QbexpError(f"qubit frequency omega = {omega}; it must be > 0")
-    if not np.isfinite(gamma) or gamma < 0:
-        raise QbexpError(f"decay rate gamma = {gamma}; it must be >= 0")
+def _check_parameters(n, beta, omega, gamma, f=0.0):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise QbexpError(f"number of qubits N = {n!r}; it must be an integer >= 1")
+    check_parameters(beta, omega, gamma, f)
+
+
+def check_parameters(beta, omega, gamma, f=0.0, beta_zero: bool = False) -> None:
+    """β, ω, γ and f within what the solvers handle (:data:`~qbexp.models.matrices.SCALE_MIN` ..
+    :data:`~qbexp.models.matrices.SCALE_MAX`; γ and f may be 0, β too with ``beta_zero``), and
+    n̄ = 1/(e^{βω} − 1) at most SCALE_MAX (β·ω ≥ 1/SCALE_MAX)."""
+    beta = check_scale(beta, "beta", zero=beta_zero)
+    omega = check_scale(omega, "omega")
+    check_scale(gamma, "gamma", zero=True)
+    check_scale(f, "f", zero=True, negative=True)
+    if beta and beta * omega < SCALE_MIN:
+        raise QbexpError(f"beta * omega = {beta * omega:g}: a bath this hot has n = {1 / (beta * omega):.3g} thermal "
+                         f"quanta per mode; beta * omega must be >= {SCALE_MIN:g}")
 
 
 def _check_matrix(m, n, name):

@@ -38,6 +38,7 @@ import numpy as np
 import scipy.linalg as la
 
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import SCALE_MAX, check_scale
 from qbexp.models.lindblad import Dissipator, LindbladModel, number_op, sigma_minus, sigma_plus
 
 #: Energy eigenstates of Eq. (7), in order of increasing energy for 0 ≤ λ < ω0.
@@ -58,7 +59,8 @@ _PAULI = {"I": np.eye(2), "Z": np.diag([1.0, -1.0])}
 
 def thermal_rates(gamma0: float, temperature: float, omega0: float) -> tuple[float, float]:
     """(Γ⁺, Γ⁻) = (Γ0 n̄, Γ0 (n̄ + 1)) of Eq. (9); T = 0 gives (0, Γ0)."""
-    nbar = 0.0 if temperature == 0 else 1.0 / math.expm1(omega0 / temperature)
+    x = math.inf if temperature == 0 else omega0 / temperature
+    nbar = 0.0 if x > 700 else 1.0 / math.expm1(x)  # e^700 ~ 1e304: n̄ is 0 in float64
     return gamma0 * nbar, gamma0 * (nbar + 1.0)
 
 
@@ -99,6 +101,8 @@ def two_bath_engine(
         raise QbexpError(f"qubit gap omega0 = {omega0}; it must be > 0")
     if lam < 0:
         raise QbexpError(f"coupling lam = {lam}; it must be >= 0 (|A> is the upper single-excitation level)")
+    check_scale(omega0, "omega0")
+    check_scale(lam, "lam", zero=True)
     if lam >= omega0:
         warnings.warn(
             f"lam = {lam} >= omega0 = {omega0}: the rates of Eq. (9) assume lam << omega0", stacklevel=2
@@ -120,6 +124,8 @@ def two_bath_engine(
         for name, t in (("t_hot", t_hot), ("t_cold", t_cold)):
             if t < 0:
                 raise QbexpError(f"temperature {name} = {t}; it must be >= 0")
+            check_scale(t, name, zero=True)
+        check_scale(gamma0, "gamma0", zero=True)
         g_ap, g_am = thermal_rates(gamma0, t_hot, omega0)
         g_sp, g_sm = thermal_rates(gamma0, t_cold, omega0)
         t_a, t_s = float(t_hot), float(t_cold)
@@ -227,4 +233,6 @@ def _check_rates(values, names, what) -> tuple[float, ...]:
     for name, v in zip(names, values):
         if not math.isfinite(v) or v < 0:
             raise QbexpError(f"{what}: {name} = {v}; it must be a finite number >= 0")
+        if v > SCALE_MAX:
+            raise QbexpError(f"{what}: {name} = {v:g}; rates up to {SCALE_MAX:g} only")
     return values

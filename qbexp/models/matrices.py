@@ -69,6 +69,27 @@ def check_real(value, name: str) -> float:
     return v
 
 
+#: Energies, rates and inverse temperatures the solvers handle: between these magnitudes (or 0
+#: where a parameter may vanish).  Beyond them exponentials overflow, the generator loses all
+#: precision (ratios of 10^12 between its rates) or the integration never ends.
+SCALE_MIN, SCALE_MAX = 1e-6, 1e6
+
+
+def check_scale(value, name: str, zero: bool = False, negative: bool = False) -> float:
+    """``value`` as a float whose magnitude lies in [SCALE_MIN, SCALE_MAX] (0 too with ``zero``,
+    negative values too with ``negative``); a one-line :class:`QbexpError` naming ``name`` otherwise."""
+    v = check_real(value, name)
+    if v == 0 and zero:
+        return v
+    if v < 0 and not negative:
+        raise QbexpError(f"{name} = {v:g}; it must be {'>= 0' if zero else '> 0'}")
+    if not SCALE_MIN <= abs(v) <= SCALE_MAX:
+        must = ("0 or " if zero else "") + ("of magnitude " if negative else "")
+        raise QbexpError(f"{name} = {v:g} is outside what the solvers handle; it must be {must}"
+                         f"between {SCALE_MIN:g} and {SCALE_MAX:g}")
+    return v
+
+
 def qubit_count(dim: int) -> int | None:
     """The number of qubits of a dimension.
 
