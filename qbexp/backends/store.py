@@ -50,13 +50,82 @@ def package_versions() -> dict[str, str]:
 
 
 def read_json(path: Path, what: str) -> dict:
-    """The JSON object in ``path``; a missing or corrupt file is a one-line :class:`QbexpError`."""
+    """The JSON object in ``path``; a missing, unreadable or corrupt file (or valid JSON that is
+    not an object) is a one-line :class:`QbexpError` naming it."""
     if not path.exists():
         raise QbexpError(f"{what} file {path} is missing")
+    if not path.is_file():
+        raise QbexpError(f"{what} file {path} is not a regular file")
     try:
-        return json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise QbexpError(f"{what} file {path} is corrupt ({err})") from None
+    except OSError as err:
+        raise QbexpError(f"{what} file {path} cannot be read ({err.strerror or err})") from None
+    if not isinstance(data, dict):
+        raise QbexpError(f"{what} file {path} is corrupt (a JSON {type(data).__name__}, not an object)")
+    return data
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+#: What a manifest must hold for status, fetch and analyze: key -> (check, what it should be)
+MANIFEST_FIELDS = {
+    "circuit_names": (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v), "a list of names"),
+    "num_qubits": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "kind": (lambda v: isinstance(v, str), "a string"),
+    "shots": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "parameters": (lambda v: isinstance(v, dict), "an object"),
+    "energies": (lambda v: isinstance(v, list) and all(_is_number(e) for e in v), "a list of numbers"),
+    "seed": (lambda v: v is None or _is_int(v), "an integer or null"),
+    "backend": (lambda v: isinstance(v, (dict, str)), "a profile (object) or a profile name"),
+}
+#: States a job record may be in (``backends.submit``)
+JOB_STATUSES = ("SUBMITTING", "ABANDONED", "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED")
+#: ... and a job record
+JOB_FIELDS = {
+    "names": (lambda v: isinstance(v, list) and v and all(isinstance(n, str) for n in v), "a non-empty list of names"),
+    "status": (lambda v: v in JOB_STATUSES, "one of " + ", ".join(JOB_STATUSES)),
+    "shots": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "seq": (lambda v: _is_int(v), "an integer"),
+    "tag": (lambda v: isinstance(v, str) and JOB_ID.fullmatch(v) is not None, "letters, digits, '.', '_', '-'"),
+    "job_id": (lambda v: v is None or (isinstance(v, str) and JOB_ID.fullmatch(v) is not None), "a job id or null"),
+    "backend": (lambda v: isinstance(v, str), "a string"),
+}
+
+
+def check_fields(record: dict, fields: dict, path: Path, what: str, optional=()) -> dict:
+    """``record`` if every field of ``fields`` is present (or ``optional``) and well formed."""
+    for key, (ok, should) in fields.items():
+        if key not in record:
+            if key in optional:
+                continue
+            raise QbexpError(f"{what} file {path} is corrupt: it has no {key!r}")
+        if not ok(record[key]):
+            raise QbexpError(f"{what} file {path} is corrupt: {key} = {record[key]!r}; expected {should}")
+    return record
+
+
+def check_counts_record(record: dict, path: Path) -> dict[str, int]:
+    """The counts of a counts file, checked: bit strings -> non-negative integers adding up to ``shots``."""
+    counts = record.get("counts")
+    if not isinstance(counts, dict) or not counts:
+        raise QbexpError(f"{path} is corrupt: no valid counts (expected an object of bit string -> count)")
+    for key, value in counts.items():
+        if not key or set(key) - set("01 "):
+            raise QbexpError(f"{path} is corrupt: outcome {key!r} is not a bit string")
+        if not _is_int(value) or value < 0:
+            raise QbexpError(f"{path} is corrupt: outcome {key!r} has count {value!r}; expected an integer >= 0")
+    shots = record.get("shots")
+    if not _is_int(shots) or sum(counts.values()) != shots:
+        raise QbexpError(f"{path} is corrupt: counts add up to {sum(counts.values())}, not {shots!r} shots")
+    return counts
 
 
 class RunStore:
@@ -77,20 +146,30 @@ class RunStore:
         """Create the run, or re-open it if it is the same run; refuse a different one."""
         if self.dir.exists() and not self.dir.is_dir():
             raise QbexpError(f"{self.dir} exists and is not a directory")
-        if self.manifest_path.exists():
+        if self.manifest_path.exists() or self.manifest_path.is_symlink():
             old = self.manifest()
             if old.get("identity") != manifest.get("identity"):
                 raise QbexpError(
                     f"{self.dir} holds another run ({old.get('command', '?')}); choose a new --out directory"
                 )
             return self
+        parts = [p.name for p in (self.dir / "jobs", self.dir / "counts", self.dir / "circuits.qpy") if p.exists()]
+        if parts:
+            raise QbexpError(f"{self.manifest_path} is missing, yet {self.dir} holds parts of a qbexp run "
+                             f"({', '.join(parts)}); restore the manifest or choose a new --out directory")
         if self.dir.exists() and any(self.dir.iterdir()):
             raise QbexpError(f"{self.dir} is not empty and holds no qbexp run; choose a new --out directory")
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
         return self
 
-    def manifest(self) -> dict:
-        return read_json(self.manifest_path, "manifest")
+    def manifest(self, for_analysis: bool = False) -> dict:
+        """The run's manifest, checked: a missing, corrupt or ill-formed one is a one-line error
+        (``for_analysis``: it must also hold what the analysis reads)."""
+        if not self.manifest_path.exists() and self.dir.exists() and not self.dir.is_dir():
+            raise QbexpError(f"{self.dir} is a file, not a run directory")
+        record = read_json(self.manifest_path, "manifest")
+        optional = ("energies", "seed", "backend") if for_analysis else tuple(MANIFEST_FIELDS)
+        return check_fields(record, MANIFEST_FIELDS, self.manifest_path, "manifest", optional=optional)
 
     def discard(self, remove_dir: bool = False) -> None:
         """Remove what opening a new run wrote (manifest, arrays, circuits, lock): for a run
@@ -189,11 +268,21 @@ class RunStore:
 
         path = self.dir / f"{name}.npy"
         try:
-            return np.load(path, allow_pickle=False)
+            array = np.load(path, allow_pickle=False)
         except FileNotFoundError:
             raise QbexpError(f"{path} is missing") from None
         except (ValueError, OSError, EOFError) as err:
             raise QbexpError(f"{path} is corrupt ({err})") from None
+        # every array of a run is a 2^N x 2^N matrix (state or Hamiltonian) of its N qubits
+        n = self.manifest().get("num_qubits") if self.manifest_path.exists() else None
+        if not isinstance(array, np.ndarray) or array.dtype.kind not in "biufc":
+            raise QbexpError(f"{path} is corrupt: not a numeric array")
+        if array.ndim != 2 or array.shape[0] != array.shape[1] or (n is not None and array.shape[0] != 2**n):
+            expected = "a square matrix" if n is None else f"{2**n} x {2**n} for {n} qubits"
+            raise QbexpError(f"{path} is corrupt: shape {array.shape}, expected {expected}")
+        if not np.all(np.isfinite(array)):
+            raise QbexpError(f"{path} is corrupt: it holds NaN or infinite entries")
+        return array
 
     # -- counts -----------------------------------------------------------------
     def counted(self) -> set[str]:
@@ -219,18 +308,20 @@ class RunStore:
         if missing:
             shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
             raise QbexpError(f"{self.dir}: counts missing for {len(missing)} circuit(s): {shown}")
-        out = {}
-        for name in names:
-            record = read_json(self.counts_path(name), f"counts of {name!r}")
-            counts = record.get("counts")
-            if not isinstance(counts, dict) or not counts or not all(
-                isinstance(v, int) and v >= 0 for v in counts.values()
-            ):
-                raise QbexpError(f"{self.counts_path(name)} is corrupt: no valid counts")
-            if sum(counts.values()) != record.get("shots"):
-                raise QbexpError(f"{self.counts_path(name)} is corrupt: counts add up to {sum(counts.values())}, not {record.get('shots')} shots")
-            out[name] = counts
-        return out
+        return {name: self.read_counts(name) for name in names}
+
+    def read_counts(self, name: str) -> dict[str, int]:
+        """The checked counts of one circuit (a corrupt file is a one-line error naming it)."""
+        path = self.counts_path(name)
+        try:
+            return check_counts_record(read_json(path, f"counts of {name!r}"), path)
+        except QbexpError as err:
+            raise QbexpError(f"{err}; remove it and run `qbexp fetch {self.dir}` to save it again") from None
+
+    def check_counts(self) -> None:
+        """Read every counts file: a corrupt one is a one-line error naming it."""
+        for name in sorted(self.counted()):
+            self.read_counts(name)
 
     def measured_qubits(self, names) -> dict[str, list]:
         """For each named circuit with counts, the (physical) qubit read into each classical bit,
@@ -266,7 +357,18 @@ class RunStore:
         """Every job record, oldest submission first."""
         folder = self.dir / "jobs"
         paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        return sorted((read_json(p, "job record") for p in paths), key=lambda r: r.get("seq", 0))
+        records = [check_fields(read_json(p, "job record"), JOB_FIELDS, p, "job record", optional=("seq", "job_id"))
+                   for p in paths]
+        return sorted(records, key=lambda r: r.get("seq", 0))
+
+    def remove_stray_files(self) -> None:
+        """Temporary files of writes a killed process left behind (see ``qbexp.files``); only
+        called under :meth:`lock`, when no other process can be writing them."""
+        for folder in (self.dir, self.dir / "jobs", self.dir / "counts"):
+            if folder.is_dir():
+                for path in folder.glob("*.tmp"):
+                    if path.is_file():
+                        path.unlink(missing_ok=True)
 
     @contextmanager
     def lock(self):
@@ -283,6 +385,7 @@ class RunStore:
             except BlockingIOError:
                 raise QbexpError(f"{self.dir} is in use by another qbexp process; wait for it to finish") from None
             try:
+                self.remove_stray_files()
                 yield self
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
@@ -313,7 +416,7 @@ class MemoryStore(RunStore):
         self._manifest = self._manifest or manifest
         return self
 
-    def manifest(self) -> dict:
+    def manifest(self, for_analysis: bool = False) -> dict:
         if self._manifest is None:
             raise QbexpError("the in-memory run has no manifest yet")
         return self._manifest
@@ -381,6 +484,9 @@ class MemoryStore(RunStore):
 
     def job_records(self) -> list[dict]:
         return sorted((dict(r) for r in self._records.values()), key=lambda r: r.get("seq", 0))
+
+    def check_counts(self) -> None:
+        pass  # counts in memory were checked when saved
 
     @contextmanager
     def lock(self):

@@ -73,6 +73,7 @@ def fetch_pending(store, executor, retry_failed: bool = False, wait: bool = Fals
     ``circuits.qpy`` in the order of ``manifest["circuit_names"]``.
     """
     with store.lock():
+        store.check_counts()  # a corrupt counts file would never be fetched again: say so first
         _recover(store, executor)
         if retry_failed:
             _collect(store, executor, None, False, None, False)  # jobs that ended since count as failed now
@@ -98,6 +99,7 @@ def run_status(store) -> dict:
     """
     manifest = store.manifest()
     records = store.job_records()
+    store.check_counts()  # a corrupt counts file is not "saved"
     latest = _latest(records)
     names = list(manifest.get("circuit_names", []))
     counted = store.counted()

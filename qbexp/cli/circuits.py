@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qbexp.circuits.catalogue import export_catalogue
+from qbexp.cli.output import check_out_dir
 
 
 def register(subparsers) -> None:
@@ -21,6 +22,7 @@ def register(subparsers) -> None:
 
 
 def run_export(args) -> int:
+    check_out_dir(args.out)
     for path in export_catalogue(args.out):
         print(path)
     return 0

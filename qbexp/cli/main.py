@@ -2,7 +2,8 @@
 
 Every sub-command module exposes ``register(subparsers)``, which adds its parser and sets
 ``func`` to the function that runs it.  Bad input (:class:`QbexpError`) becomes one line on
-stderr and exit status 2, never a traceback.
+stderr and exit status 2, never a traceback; so does a file that cannot be read or written
+(an :class:`OSError`, named with its path).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into e.g. `head`
         sys.stderr.close()
         return 0
+    except OSError as err:  # a file qbexp could not read or write: name it, no traceback
+        where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
+        print(f"qbexp: error: {where or 'file system'}: {err.strerror or err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("qbexp: interrupted", file=sys.stderr)
         return 130

@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from qbexp.cli.options import add_engine
-from qbexp.cli.output import emit
+from qbexp.cli.output import check_writable_parent, emit
+from qbexp.dynamics.evolution import MAX_RELAXATION_TIMES
+from qbexp.models.collective import bose_occupation, check_parameters
 from qbexp.dynamics.engines import resolve_engine
 from qbexp.dynamics.schur import SCHUR_MAX_QUBITS
 from qbexp.errors import QbexpError
@@ -46,8 +48,14 @@ def run(args) -> int:
         raise QbexpError(f"charging time --t {args.t}; it must be >= 0")
     if args.save_state is not None and args.save_state.suffix != ".npy":
         raise QbexpError(f"--save-state {args.save_state}: the file name must end in .npy")
-    if args.save_state is not None and args.save_state.exists():
+    if args.save_state is not None and (args.save_state.exists() or args.save_state.is_symlink()):
         raise QbexpError(f"--save-state {args.save_state} already exists; refusing to overwrite it")
+    if args.save_state is not None:
+        check_writable_parent(args.save_state, "--save-state")
+    check_parameters(args.beta, args.omega, args.gamma, args.f, beta_zero=args.steady)
+    if args.t is not None and args.t * args.gamma * (1 + bose_occupation(args.beta, args.omega)) > MAX_RELAXATION_TIMES:
+        raise QbexpError(f"--t {args.t:g} is more than {MAX_RELAXATION_TIMES:g} relaxation times of the bath; "
+                         "the battery has long reached its steady state: use --steady")
     if args.save_state is not None and args.n > SCHUR_MAX_QUBITS:
         raise QbexpError(f"--save-state writes the dense 2^N x 2^N matrix: N <= {SCHUR_MAX_QUBITS}")
     charged = charge_collective(

@@ -8,7 +8,7 @@ from qbexp.cli.options import add_engine
 from qbexp.cli.output import emit
 from qbexp.dynamics.engines import resolve_engine
 from qbexp.errors import QbexpError
-from qbexp.dynamics.cycle import CONVERGENCE_RTOL, DISCHARGES, run_engine
+from qbexp.dynamics.cycle import CONVERGENCE_RTOL, DISCHARGES, MAX_CYCLES, run_engine
 from qbexp.models.engine import FIG4_PARAMETERS, RATE_NAMES, two_bath_engine
 
 
@@ -38,8 +38,8 @@ def register(subparsers) -> None:
 def run(args) -> int:
     if not (math.isfinite(args.tau) and args.tau > 0):
         raise QbexpError(f"--tau {args.tau}; it must be > 0")
-    if args.cycles < 1:
-        raise QbexpError(f"--cycles {args.cycles}; it must be >= 1")
+    if not 1 <= args.cycles <= MAX_CYCLES:
+        raise QbexpError(f"--cycles {args.cycles}; it must be from 1 to {MAX_CYCLES:,}")
     if args.rates is not None:
         given = [f"--{n}" for n in ("gamma0", "t-hot", "t-cold") if getattr(args, n.replace("-", "_")) is not None]
         if given:

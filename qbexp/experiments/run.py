@@ -54,6 +54,8 @@ ESTIMATES = ("ergotropy", "energy", "coherence_l1", "coherence_rel_entropy", "fi
 MAX_SHOTS = 10_000_000
 #: Most bootstrap replicates (each is a state fit).
 MAX_RESAMPLES = 100_000
+#: Fewest bootstrap replicates that give a 95 % interval (as qbexp.analysis.bootstrap requires).
+MIN_RESAMPLES = 20
 #: Names of the readout calibration circuits (all qubits prepared in 0, in 1).
 CALIBRATION = ("readout_cal_0", "readout_cal_1")
 
@@ -217,7 +219,7 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
     from qbexp.experiments.results import RunResult, state_to_json
 
     check_resamples(resamples)
-    manifest = store.manifest()
+    manifest = store.manifest(for_analysis=True)
     names = manifest.get("circuit_names")
     if not isinstance(names, list) or not names:
         raise QbexpError(f"{store.manifest_path} lists no circuits")
@@ -330,8 +332,8 @@ def _extrapolated(counts, base, scales, shots):
 
 
 def check_resamples(resamples) -> None:
-    if isinstance(resamples, bool) or not isinstance(resamples, (int, np.integer)) or not 10 <= resamples <= MAX_RESAMPLES:
-        raise QbexpError(f"resamples = {resamples!r}; it must be an integer from 10 to {MAX_RESAMPLES:,}")
+    if isinstance(resamples, bool) or not isinstance(resamples, (int, np.integer)) or not MIN_RESAMPLES <= resamples <= MAX_RESAMPLES:
+        raise QbexpError(f"resamples = {resamples!r}; it must be an integer from {MIN_RESAMPLES} to {MAX_RESAMPLES:,}")
 
 
 def _readout_calibration(store, counts: dict):

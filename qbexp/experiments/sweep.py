@@ -223,14 +223,36 @@ def _open_sweep(out: Path, sweep: dict) -> None:
 
 
 def _read_sweep(out: Path) -> dict:
-    return read_json(Path(out) / SWEEP_FILE, "sweep")
+    """sweep.json, checked: a parameter name and points, each a sub-directory name and a value."""
+    path = Path(out) / SWEEP_FILE
+    sweep = read_json(path, "sweep")
+    points = sweep.get("points")
+    if not isinstance(sweep.get("parameter"), str):
+        raise QbexpError(f"sweep file {path} is corrupt: it names no parameter")
+    if not isinstance(points, list) or not points or not all(
+            isinstance(p, dict) and isinstance(p.get("dir"), str) and "value" in p for p in points):
+        raise QbexpError(f"sweep file {path} is corrupt: expected points, each with a dir and a value")
+    for p in points:
+        if p["dir"] in ("", ".", "..") or "/" in p["dir"] or "\\" in p["dir"]:
+            raise QbexpError(f"sweep file {path} is corrupt: point directory {p['dir']!r} is not a name inside {out}")
+    return sweep
+
+
+def _point_dirs(out: Path, sweep: dict) -> list[Path]:
+    """The points' run directories; a missing one is an error before any is read."""
+    dirs = [Path(out) / p["dir"] for p in sweep["points"]]
+    missing = [d.name for d in dirs if not (d / "manifest.json").exists()]
+    if missing:
+        raise QbexpError(f"{out}: {len(missing)} of {len(dirs)} sweep points are missing or hold no manifest.json "
+                         f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})")
+    return dirs
 
 
 def run_dirs(path: Path) -> list[Path]:
     """The run directories behind ``path``: every point of a sweep, or ``path`` itself."""
     path = Path(path)
     if (path / SWEEP_FILE).exists() and not (path / "manifest.json").exists():
-        return [path / p["dir"] for p in _read_sweep(path)["points"]]
+        return _point_dirs(path, _read_sweep(path))
     return [path]
 
 
@@ -284,6 +306,7 @@ def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = 300, mi
     out = Path(out)
     sweep = _read_sweep(out)
     name, points = sweep["parameter"], sweep["points"]
+    _point_dirs(out, sweep)
     run_results = [analyze_store(RunStore(out / p["dir"]), estimator, resamples, mitigation)
                    for p in tqdm(points, desc=f"sweep {name}: analysing", unit="point", disable=not progress,
                                  file=sys.stderr, leave=False, delay=0.5)]
@@ -298,7 +321,9 @@ def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = 300, mi
         writer.writerow(columns)
         writer.writerows([[f"{v:.15g}" if isinstance(v, float) else v for v in row] for row in rows])
     tmp.replace(table)
-    title = f"{sweep['kind']} sweep of {name}, {sweep['shots']} shots/circuit, {sweep['backend'].get('name', '?')}"
+    backend = sweep.get("backend")
+    title = (f"{sweep.get('kind', '?')} sweep of {name}, {sweep.get('shots', '?')} shots/circuit, "
+             f"{backend.get('name', '?') if isinstance(backend, dict) else backend}")
     plot_sweep(name, values, results, figures, out / PLOT_FILE, title=title)
     return {"parameter": name, "values": values, "dirs": [str(out / p["dir"]) for p in points],
             "results": results, "run_results": run_results, "csv": str(table), "png": str(out / PLOT_FILE)}

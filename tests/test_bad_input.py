@@ -1,0 +1,630 @@
+"""Bad input and corrupt files, table-driven: every row ends in one line naming the problem.
+
+CLI rows: ``(setup, argv, exit status, fragment of the message)``; ``{x}`` in argv is a path in
+the case's own folder (``{run}``: a copy of a finished run directory, ``{sweep}``: of a sweep,
+``{file}``: a plain file, ``{dir}``: an empty folder, ``{new}``: a path that does not exist).
+``setup`` names a function that breaks the folder first (corrupt files).  Exit 2 is bad input
+(one line ``qbexp: error: ...`` on stderr, or argparse's usage + one line), 1 an incomplete run.
+Every row with exit 2 also checks that the folder is left exactly as it was found.
+
+API rows: ``(call, fragment)``: the call must raise a one-line :class:`qbexp.QbexpError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qbexp
+from qbexp.cli.main import main
+from qbexp.dynamics.cycle import run_engine
+
+#: seconds a case may take: anything longer is a hang
+CASE_TIMEOUT = 30
+
+
+# -- fixtures --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """One finished run and one finished sweep (one qubit, exact channel, few shots)."""
+    root = tmp_path_factory.mktemp("made")
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+    qbexp.run(exp, shots=64, seed=1, out=root / "run", progress=False, resamples=20)
+    qbexp.sweep(exp, "beta", [1.0, 2.0], shots=64, seed=1, out=root / "sweep", progress=False, resamples=20)
+    return root
+
+
+@pytest.fixture
+def ctx(made, tmp_path):
+    shutil.copytree(made / "run", tmp_path / "run")
+    shutil.copytree(made / "sweep", tmp_path / "sweep")
+    (tmp_path / "file").write_text("not a directory\n")
+    (tmp_path / "dir").mkdir()
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _timeout():
+    def hang(signum, frame):
+        raise TimeoutError(f"case took more than {CASE_TIMEOUT} s")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(CASE_TIMEOUT)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def snapshot(root: Path) -> dict:
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_symlink():
+            out[str(p.relative_to(root))] = "link:" + os.readlink(p)
+        elif p.is_file():
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+        else:
+            out[str(p.relative_to(root))] = "dir"
+    return out
+
+
+# -- ways to break a run directory -----------------------------------------------------------
+def _counts(run: Path) -> Path:
+    return sorted((run / "counts").glob("*.json"))[0]
+
+
+def _job(run: Path) -> Path:
+    return sorted((run / "jobs").glob("*.json"))[0]
+
+
+def write(rel: str, text: str | bytes, base: str = "run"):
+    def setup(root: Path):
+        path = root / base / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (path.write_bytes if isinstance(text, bytes) else path.write_text)(text)
+    return setup
+
+
+def counts_file(text: str | bytes):
+    def setup(root: Path):
+        path = _counts(root / "run")
+        (path.write_bytes if isinstance(text, bytes) else path.write_text)(text)
+    return setup
+
+
+def counts_record(**changes):
+    def setup(root: Path):
+        path = _counts(root / "run")
+        record = json.loads(path.read_text())
+        record.update(changes)
+        path.write_text(json.dumps(record))
+    return setup
+
+
+def job_file(text: str):
+    def setup(root: Path):
+        _job(root / "run").write_text(text)
+    return setup
+
+
+def job_record(**changes):
+    def setup(root: Path):
+        path = _job(root / "run")
+        record = json.loads(path.read_text())
+        record.update(changes)
+        path.write_text(json.dumps(record))
+    return setup
+
+
+def manifest(**changes):
+    def setup(root: Path):
+        path = root / "run" / "manifest.json"
+        record = json.loads(path.read_text())
+        record.update(changes)
+        path.write_text(json.dumps(record))
+    return setup
+
+
+def remove(rel: str):
+    def setup(root: Path):
+        path = root / rel
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    return setup
+
+
+def replace_by_dir(rel: str):
+    def setup(root: Path):
+        path = root / rel
+        path.unlink()
+        path.mkdir()
+    return setup
+
+
+def symlink(rel: str, target: str):
+    def setup(root: Path):
+        path = root / rel
+        if path.exists():
+            path.unlink()
+        path.symlink_to(root / target)
+    return setup
+
+
+def npy(rel: str, array):
+    def setup(root: Path):
+        np.save(root / rel, array)
+    return setup
+
+
+def sweep_json(text: str):
+    def setup(root: Path):
+        (root / "sweep" / "sweep.json").write_text(text)
+    return setup
+
+
+def both(*setups):
+    def setup(root: Path):
+        for s in setups:
+            s(root)
+    return setup
+
+
+RC = ["run", "collective", "--n", "1", "--beta", "1", "--charging", "kraus", "--shots", "16"]
+RE = ["run", "engine", "--tau", "1", "--charging", "kraus", "--shots", "16"]
+SC = ["simulate", "collective", "--n", "2", "--beta", "1"]
+SE = ["simulate", "engine", "--tau", "1"]
+
+# (setup, argv, exit status, fragment)
+CLI = [
+    # -- simulate collective: numbers that are not numbers, out of range, beyond the solver
+    (None, [*SC, "--steady", "--n", "abc"], 2, "invalid int value"),
+    (None, ["simulate", "collective", "--n", "0", "--beta", "1", "--steady"], 2, "N = 0"),
+    (None, ["simulate", "collective", "--n", "-3", "--beta", "1", "--steady"], 2, "N = -3"),
+    (None, ["simulate", "collective", "--n", "100000", "--beta", "1", "--steady"], 2, "N = 100000"),
+    (None, ["simulate", "collective", "--n", "10000000000000", "--beta", "1", "--steady"], 2, "N = 10000000000000"),
+    (None, ["simulate", "collective", "--n", "40", "--beta", "1", "--steady", "--coupling", "individual"], 2, "N = 40"),
+    (None, [*SC, "--steady", "--beta", "nan"], 2, "beta"),
+    (None, [*SC, "--steady", "--beta", "inf"], 2, "beta"),
+    (None, [*SC, "--steady", "--beta", "-1"], 2, "beta"),
+    (None, [*SC, "--steady", "--beta", "1e-300"], 2, "beta"),
+    (None, [*SC, "--steady", "--beta", "1e300"], 2, "beta"),
+    (None, [*SC, "--t", "1", "--beta", "0"], 2, "beta"),
+    (None, [*SC, "--steady", "--omega", "0"], 2, "omega"),
+    (None, [*SC, "--steady", "--omega", "1e-300"], 2, "omega"),
+    (None, [*SC, "--steady", "--omega", "1e300"], 2, "omega"),
+    (None, [*SC, "--steady", "--omega", "nan"], 2, "omega"),
+    (None, [*SC, "--steady", "--gamma", "-1"], 2, "gamma"),
+    (None, [*SC, "--steady", "--gamma", "1e300"], 2, "gamma"),
+    (None, [*SC, "--t", "1", "--gamma", "1e-300"], 2, "gamma"),
+    (None, [*SC, "--steady", "--f", "nan"], 2, "f"),
+    (None, [*SC, "--steady", "--f", "-inf"], 2, "f"),
+    (None, [*SC, "--steady", "--f", "1e300"], 2, "f"),
+    (None, [*SC, "--t", "-1"], 2, "--t -1"),
+    (None, [*SC, "--t", "nan"], 2, "--t nan"),
+    (None, [*SC, "--t", "inf"], 2, "--t inf"),
+    (None, [*SC, "--t", "1e12"], 2, "--t"),
+    (None, [*SC, "--t", "x"], 2, "invalid float value"),
+    (None, [*SC, "--steady", "--t", "1"], 2, "not allowed with"),
+    (None, SC, 2, "one of the arguments --steady --t is required"),
+    (None, [*SC, "--steady", "--coupling", "weird"], 2, "invalid choice"),
+    (None, [*SC, "--steady", "--engine", "magic"], 2, "invalid choice"),
+    (None, [*SC, "--steady", "--init", ""], 2, "initial state"),
+    (None, [*SC, "--steady", "--init", "bogus"], 2, "unknown initial state"),
+    (None, [*SC, "--steady", "--init", "c:2"], 2, "c must lie in [0, 1]"),
+    (None, [*SC, "--steady", "--init", "c:nan"], 2, "c"),
+    (None, [*SC, "--steady", "--init", "c:"], 2, "missing its value"),
+    (None, [*SC, "--steady", "--init", "haar:-1"], 2, "seed"),
+    (None, [*SC, "--steady", "--init", "haar:x"], 2, "not an integer"),
+    (None, [*SC, "--steady", "--init", "dicke:9"], 2, "dicke"),
+    (None, [*SC, "--steady", "--init", "file:{new}.npy"], 2, "does not exist"),
+    (None, [*SC, "--steady", "--init", "file:{file}"], 2, "not a .npy file"),
+    (write("../garbage.npy", b"\x93NUMPY\x00\xff garbage"), [*SC, "--steady", "--init", "file:{garbage.npy}"], 2,
+     "could not be read"),
+    (npy("wrong.npy", np.eye(3)), [*SC, "--steady", "--init", "file:{wrong.npy}"], 2, "wrong.npy"),
+    (npy("nan.npy", np.full((4, 4), np.nan)), [*SC, "--steady", "--init", "file:{nan.npy}"], 2, "NaN"),
+    (npy("strings.npy", np.array(["a", "b", "c", "d"])), [*SC, "--steady", "--init", "file:{strings.npy}"], 2,
+     "non-numeric"),
+    (both(remove("dir"), lambda r: (r / "dir.npy").mkdir()), [*SC, "--steady", "--init", "file:{dir.npy}"], 2,
+     "not a regular file"),
+    (None, [*SC, "--steady", "--save-state", "{new}/x.npy"], 2, "--save-state"),
+    (None, [*SC, "--steady", "--save-state", "{file}/x.npy"], 2, "--save-state"),
+    (None, [*SC, "--steady", "--save-state", "{new}.txt"], 2, "must end in .npy"),
+    (npy("old.npy", np.zeros(1)), [*SC, "--steady", "--save-state", "{old.npy}"], 2, "already exists"),
+    (both(remove("dir"), lambda r: (r / "dir.npy").mkdir()), [*SC, "--steady", "--save-state", "{dir.npy}"], 2,
+     "already exists"),
+    # -- simulate engine
+    (None, [*SE, "--tau", "0"], 2, "--tau 0"),
+    (None, [*SE, "--tau", "-1"], 2, "--tau -1"),
+    (None, [*SE, "--tau", "nan"], 2, "--tau nan"),
+    (None, [*SE, "--tau", "1e12"], 2, "tau = 1e+12 is 2.54e+09 relaxation times"),
+    (None, [*SE, "--cycles", "0"], 2, "--cycles 0"),
+    (None, [*SE, "--cycles", "1e8"], 2, "invalid int value"),
+    (None, [*SE, "--cycles", "100000000"], 2, "--cycles"),
+    (None, [*SE, "--lam", "1e300"], 2, "lam"),
+    (None, [*SE, "--lam", "-1"], 2, "lam"),
+    (None, [*SE, "--lam", "nan"], 2, "lam"),
+    (None, [*SE, "--omega0", "0"], 2, "omega0"),
+    (None, [*SE, "--omega0", "1e300"], 2, "omega0"),
+    (None, [*SE, "--gamma0", "-1"], 2, "gamma0"),
+    (None, [*SE, "--gamma0", "1e300"], 2, "gamma0"),
+    (None, [*SE, "--t-hot", "nan"], 2, "t_hot"),
+    (None, [*SE, "--t-cold", "-1"], 2, "t_cold"),
+    (None, [*SE, "--rates", "a,b"], 2, "--rates"),
+    (None, [*SE, "--rates", "1,2,3"], 2, "--rates"),
+    (None, [*SE, "--rates", "1,2,3,-1"], 2, "must be a finite number >= 0"),
+    (None, [*SE, "--rates", "nan,1,1,1"], 2, "finite"),
+    (None, [*SE, "--rates", "1,1,1,1", "--gamma0", "1"], 2, "--rates replaces --gamma0"),
+    (None, [*SE, "--discharge", "bogus"], 2, "unknown discharge"),
+    (None, ["simulate", "engine"], 2, "--tau"),
+    (None, ["simulate", "nothing"], 2, "invalid choice"),
+    # -- run: values that pass parsing
+    (None, [*RC, "--out", "{new}", "--shots", "0"], 2, "--shots = 0"),
+    (None, [*RC, "--out", "{new}", "--shots", "-5"], 2, "--shots = -5"),
+    (None, [*RC, "--out", "{new}", "--shots", "1000000000000"], 2, "10,000,000"),
+    (None, [*RC, "--out", "{new}", "--shots", "1e12"], 2, "invalid int value"),
+    (None, [*RC, "--out", "{new}", "--shots", ""], 2, "invalid int value"),
+    (None, [*RC, "--out", "{new}", "--n", "7"], 2, "n = 7"),
+    (None, [*RC, "--out", "{new}", "--n", "0"], 2, "n = 0"),
+    (None, [*RC, "--out", "{new}", "--beta", "0"], 2, "beta = 0"),
+    (None, [*RC, "--out", "{new}", "--beta", "inf"], 2, "beta = inf"),
+    (None, [*RC, "--out", "{new}", "--beta", "1e-300"], 2, "beta"),
+    (None, [*RC, "--out", "{new}", "--omega", "1e300"], 2, "omega"),
+    (None, [*RC, "--out", "{new}", "--gamma", "1e-300"], 2, "gamma"),
+    (None, [*RC, "--out", "{new}", "--steps", "0"], 2, "steps = 0"),
+    (None, [*RC, "--out", "{new}", "--steps", "100000000"], 2, "steps = 100000000"),
+    (None, [*RC, "--out", "{new}", "--init", "c:0.5"], 2, "N = 2 only"),
+    (None, [*RC, "--out", "{new}", "--charging", "magic"], 2, "invalid choice"),
+    (None, [*RC, "--out", "{new}", "--backend", "nowhere"], 2, "nowhere"),
+    (None, [*RC, "--out", "{new}", "--backend", "{new}.toml"], 2, ".toml"),
+    (write("../bad.toml", "this is [not toml"), [*RC, "--out", "{new}", "--backend", "{bad.toml}"], 2, "bad.toml"),
+    (write("../empty.toml", ""), [*RC, "--out", "{new}", "--backend", "{empty.toml}"], 2, "empty.toml"),
+    (None, [*RC, "--out", "{new}", "--backend", ""], 2, "backend"),
+    (None, [*RC, "--out", "{new}", "--backend", "aer-noisy"], 2, "Kraus/SuperOp channel"),
+    (None, [*RC, "--out", "{file}"], 2, "not a directory"),
+    (None, [*RC, "--out", "{file}/x"], 2, "is a file"),
+    (None, [*RC, "--out", "{run}"], 2, "holds another run"),
+    (None, [*RC, "--out", "{sweep}"], 2, "sweep"),
+    (write("../dir/stray.txt", "x"), [*RC, "--out", "{dir}"], 2, "not empty"),
+    (None, [*RE, "--out", "{new}", "--tau", "0"], 2, "tau = 0"),
+    (None, [*RE, "--out", "{new}", "--tau", "1e12"], 2, "tau"),
+    (None, [*RE, "--out", "{new}", "--cycles", "100000000"], 2, "cycles = 100000000"),
+    (None, [*RE, "--out", "{new}", "--lam", "1e300"], 2, "lam"),
+    (None, [*RE, "--out", "{new}", "--omega0", "1e300"], 2, "omega0"),
+    (None, [*RE, "--out", "{new}", "--t-hot", "1e-300"], 2, "t_hot"),
+    (None, [*RE, "--out", "{new}", "--discharge", "bogus"], 2, "invalid choice"),
+    (None, [*RC, "--out", "{new}", "--sweep", "beta"], 2, "expected NAME="),
+    (None, [*RC, "--out", "{new}", "--sweep", "nope=1,2"], 2, "cannot sweep 'nope'"),
+    (None, [*RC, "--out", "{new}", "--sweep", "beta=0:1:100000000"], 2, "at most 1,000 points"),
+    (None, [*RC, "--out", "{new}", "--sweep", "beta=1:2:1e8"], 2, "COUNT"),
+    (None, [*RC, "--out", "{new}", "--sweep", "beta=1,nan"], 2, "not a finite number"),
+    (None, [*RC, "--out", "{new}", "--sweep", "beta=1,1"], 2, "repeats a value"),
+    (None, [*RC, "--out", "{new}", "--sweep", "beta=1,x"], 2, "not a number"),
+    (None, [*RC, "--out", "{new}", "--sweep", "beta=1:2"], 2, "START:STOP:COUNT"),
+    (None, [*RC, "--out", "{new}", "--sweep", "beta=-1,1"], 2, "beta = -1"),
+    (None, [*RC, "--out", "{new}", "--sweep", "n=1.5,2"], 2, "not an integer"),
+    (None, [*RC, "--out", "{new}", "--sweep", "n=1,7"], 2, "n = 7"),
+    (None, [*RC, "--out", "{file}", "--sweep", "beta=1,2"], 2, "not a directory"),
+    (None, [*RC, "--out", "{run}", "--sweep", "beta=1,2"], 2, "single run"),
+    (None, [*RC, "--out", "{new}", "--sweep", "beta=" + ",".join(str(1 + k) for k in range(1001))], 2,
+     "at most 1,000 points"),
+    # -- analyze
+    (None, ["analyze", "{new}"], 2, "manifest"),
+    (None, ["analyze", "{file}"], 2, "file"),
+    (None, ["analyze", "{dir}"], 2, "manifest"),
+    (None, ["analyze", "{run}", "--resamples", "1000000000"], 2, "100,000"),
+    (None, ["analyze", "{run}", "--resamples", "1e9"], 2, "invalid int value"),
+    (None, ["analyze", "{run}", "--resamples", "0"], 2, "resamples = 0"),
+    (None, ["analyze", "{run}", "--resamples", "-1"], 2, "resamples = -1"),
+    (None, ["analyze", "{run}", "--estimator", "guess"], 2, "invalid choice"),
+    (remove("run/manifest.json"), ["analyze", "{run}"], 2, "manifest.json"),
+    (write("manifest.json", "[]"), ["analyze", "{run}"], 2, "manifest.json"),
+    (write("manifest.json", "{}"), ["analyze", "{run}"], 2, "manifest.json"),
+    (write("manifest.json", ""), ["analyze", "{run}"], 2, "manifest.json"),
+    (write("manifest.json", b"\x00\xff\xfe garbage"), ["analyze", "{run}"], 2, "manifest.json"),
+    (write("manifest.json", "null"), ["analyze", "{run}"], 2, "manifest.json"),
+    (replace_by_dir("run/manifest.json"), ["analyze", "{run}"], 2, "manifest.json"),
+    (manifest(circuit_names="tomo_X"), ["analyze", "{run}"], 2, "manifest.json"),
+    (manifest(circuit_names=[1, 2]), ["analyze", "{run}"], 2, "manifest.json"),
+    (manifest(circuit_names=[]), ["analyze", "{run}"], 2, "lists no circuits"),
+    (manifest(num_qubits="one"), ["analyze", "{run}"], 2, "manifest.json"),
+    (manifest(num_qubits=None), ["analyze", "{run}"], 2, "manifest.json"),
+    (manifest(kind=[]), ["analyze", "{run}"], 2, "manifest.json"),
+    (manifest(shots="many"), ["analyze", "{run}"], 2, "manifest.json"),
+    (manifest(parameters=[]), ["analyze", "{run}"], 2, "manifest.json"),
+    (manifest(energies="x"), ["analyze", "{run}"], 2, "manifest.json"),
+    (manifest(seed="x"), ["analyze", "{run}"], 2, "manifest.json"),
+    (counts_file(""), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_file("[]"), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_file("{}"), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_file(b"\x89PNG\r\n\x1a\n\x00\x00"), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_record(counts=[]), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_record(counts={"0": -1, "1": 17}), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_record(counts={"0": "8", "1": 8}), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_record(counts={"0": 1.5, "1": 8}), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_record(counts={"2": 16}), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_record(counts={"zz": 16}), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_record(shots=17), ["analyze", "{run}"], 2, "corrupt"),
+    (counts_record(shots="64"), ["analyze", "{run}"], 2, "corrupt"),
+    (remove("run/counts"), ["analyze", "{run}"], 2, "counts missing"),
+    (remove("run/exact.npy"), ["analyze", "{run}"], 2, "exact.npy"),
+    (write("exact.npy", b"garbage"), ["analyze", "{run}"], 2, "exact.npy"),
+    (npy("run/exact.npy", np.zeros((3, 3))), ["analyze", "{run}"], 2, "exact.npy"),
+    (npy("run/exact.npy", np.full((2, 2), np.nan)), ["analyze", "{run}"], 2, "exact.npy"),
+    (npy("run/battery.npy", np.zeros(5)), ["analyze", "{run}"], 2, "battery.npy"),
+    (write("transpiled.qpy", b"garbage"), ["analyze", "{run}"], 2, "transpiled.qpy"),
+    (symlink("run/manifest.json", "run/nothing"), ["analyze", "{run}"], 2, "manifest.json"),
+    (remove("sweep/beta=2.0"), ["analyze", "{sweep}"], 2, "beta=2.0"),
+    (sweep_json("[]"), ["analyze", "{sweep}"], 2, "sweep.json"),
+    (sweep_json("{}"), ["analyze", "{sweep}"], 2, "sweep.json"),
+    (sweep_json('{"points": [{"dir": "../../etc"}]}'), ["analyze", "{sweep}"], 2, "sweep.json"),
+    (sweep_json('{"points": "x"}'), ["analyze", "{sweep}"], 2, "sweep.json"),
+    (sweep_json("garbage"), ["analyze", "{sweep}"], 2, "sweep.json"),
+    # -- status
+    (None, ["status", "{new}"], 2, "manifest"),
+    (None, ["status", "{file}"], 2, "file"),
+    (remove("run/manifest.json"), ["status", "{run}"], 2, "manifest.json"),
+    (write("manifest.json", "[]"), ["status", "{run}"], 2, "manifest.json"),
+    (write("manifest.json", "{}"), ["status", "{run}"], 2, "manifest.json"),
+    (manifest(circuit_names="abc"), ["status", "{run}"], 2, "manifest.json"),
+    (counts_file(""), ["status", "{run}"], 2, "corrupt"),
+    (counts_file("garbage"), ["status", "{run}"], 2, "corrupt"),
+    (counts_file("[]"), ["status", "{run}"], 2, "corrupt"),
+    (counts_file("{}"), ["status", "{run}"], 2, "corrupt"),
+    (counts_record(counts={"0": -3}), ["status", "{run}"], 2, "corrupt"),
+    (lambda r: (_counts(r / "run")).with_name("x.json").mkdir(), ["status", "{run}"], 2, "x.json"),
+    (job_file(""), ["status", "{run}"], 2, "job record"),
+    (job_file("[]"), ["status", "{run}"], 2, "job record"),
+    (job_file("{}"), ["status", "{run}"], 2, "job record"),
+    (job_file("garbage"), ["status", "{run}"], 2, "job record"),
+    (job_record(names="tomo_X"), ["status", "{run}"], 2, "job record"),
+    (job_record(status=7), ["status", "{run}"], 2, "job record"),
+    (job_record(status="EXPLODED"), ["status", "{run}"], 2, "job record"),
+    (job_record(shots="x"), ["status", "{run}"], 2, "job record"),
+    (job_record(seq="x"), ["status", "{run}"], 2, "job record"),
+    (job_record(job_id=5), ["status", "{run}"], 2, "job record"),
+    (remove("sweep/beta=1.0"), ["status", "{sweep}"], 2, "beta=1.0"),
+    (sweep_json("[]"), ["status", "{sweep}"], 2, "sweep.json"),
+    # -- fetch
+    (None, ["fetch", "{new}"], 2, "manifest"),
+    (None, ["fetch", "{run}", "--timeout", "5"], 2, "--timeout"),
+    (None, ["fetch", "{run}", "--wait", "--timeout", "-1"], 2, "--timeout"),
+    (None, ["fetch", "{run}", "--wait", "--timeout", "nan"], 2, "--timeout"),
+    (write("manifest.json", "[]"), ["fetch", "{run}"], 2, "manifest.json"),
+    (manifest(backend="nonsense"), ["fetch", "{run}"], 2, "unknown backend 'nonsense'"),
+    (manifest(backend={"name": "nowhere"}), ["fetch", "{run}"], 2, "nowhere"),
+    (counts_file("{}"), ["fetch", "{run}"], 2, "corrupt"),
+    (job_file("[]"), ["fetch", "{run}"], 2, "job record"),
+    (job_record(names=[3]), ["fetch", "{run}"], 2, "job record"),
+    (remove("sweep/beta=2.0"), ["fetch", "{sweep}"], 2, "beta=2.0"),
+    # -- circuits export
+    (None, ["circuits", "export", "--out", "{file}"], 2, "file"),
+    (None, ["circuits", "export", "--out", "{file}/x"], 2, "file"),
+    # -- the command itself
+    (None, [], 2, "required"),
+    (None, ["explode"], 2, "invalid choice"),
+]
+
+
+def _fill(arg: str, root: Path) -> str:
+    out = arg
+    while "{" in out and "}" in out:
+        start = out.index("{")
+        end = out.index("}", start)
+        out = out[:start] + str(root / out[start + 1:end]) + out[end + 1:]
+    return out
+
+
+@pytest.mark.parametrize("setup, argv, code, fragment", CLI, ids=[
+    f"{k}:{' '.join(row[1][:2])}:{row[3][:30]}" for k, row in enumerate(CLI)])
+def test_cli(setup, argv, code, fragment, ctx, capsys):
+    if setup is not None:
+        setup(ctx)
+    argv = [_fill(a, ctx) for a in argv]
+    before = snapshot(ctx)
+    try:
+        got = main(argv)
+    except SystemExit as exit:  # argparse
+        got = exit.code
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip() and "it/s]" not in line]
+    assert got == code, err
+    assert "Traceback" not in err
+    assert fragment in err, err
+    if not err.startswith("usage:"):
+        assert len(lines) == 1 and lines[0].startswith("qbexp: error: "), err
+    assert snapshot(ctx) == before, "a refused command changed the files"
+
+
+# -- flows over several commands ---------------------------------------------------------------
+def test_refused_run_leaves_out_as_found(ctx, capsys):
+    """Refused on aer-noisy (the kraus channel needs an ideal simulator): --out is not created,
+    and the corrected command then runs in it."""
+    out = ctx / "new"
+    args = ["run", "collective", "--n", "1", "--beta", "1", "--charging", "kraus", "--shots", "16", "--seed", "1",
+            "--out", str(out)]
+    assert main([*args, "--backend", "aer-noisy"]) == 2
+    assert not out.exists()
+    (ctx / "dir" / "keep").mkdir()
+    assert main([*args[:-1], str(ctx / "dir" / "keep"), "--backend", "aer-noisy"]) == 2
+    assert snapshot(ctx / "dir") == {"keep": "dir"}
+    assert main([*args[:-1], str(ctx / "dir" / "keep")]) == 0
+    capsys.readouterr()
+
+
+def test_corrupt_circuits_qpy_is_rewritten(ctx, capsys):
+    run = ctx / "run"
+    good = (run / "circuits.qpy").read_bytes()
+    (run / "circuits.qpy").write_bytes(b"QISKIT garbage")
+    args = ["run", "collective", "--n", "1", "--beta", "1", "--charging", "kraus", "--shots", "64", "--seed", "1",
+            "--out", str(run)]
+    from qbexp.backends.store import RunStore
+
+    manifest = json.loads((run / "manifest.json").read_text())
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+    qbexp.run(exp, shots=64, seed=1, out=run, progress=False, resamples=20, command=manifest["command"])
+    assert len(RunStore(run).load_circuits()) == len(manifest["circuit_names"])
+    assert (run / "circuits.qpy").read_bytes()[:6] == good[:6]
+    del args
+
+
+def test_stray_tmp_is_ignored_and_removed(ctx, capsys):
+    run = ctx / "run"
+    (run / "jobs" / "x.json.tmp").write_text("{half")
+    (run / "counts" / "y.json.tmp").write_text("")
+    assert main(["status", str(run)]) == 0
+    assert "x.json" not in capsys.readouterr().out
+    assert main(["fetch", str(run), "--quiet"]) == 0
+    capsys.readouterr()
+    assert not list(run.rglob("*.tmp"))
+
+
+def test_empty_counts_file_is_not_saved(ctx, capsys):
+    _counts(ctx / "run").write_text("")
+    assert main(["status", str(ctx / "run")]) == 2
+    assert "corrupt" in capsys.readouterr().err
+
+
+# -- the Python API ------------------------------------------------------------------------------
+def _model(n=2):
+    return qbexp.models.collective_battery(n, 1.0)
+
+
+def _engine():
+    return qbexp.models.two_bath_engine()
+
+
+def _steady(rho, model=None):
+    from qbexp.dynamics import steady_state
+
+    return lambda c: steady_state(model or _model(), rho)
+
+
+def _evolve(rho, times=(0.0, 1.0)):
+    from qbexp.dynamics import evolve
+
+    return lambda c: evolve(_model(), rho, list(times))
+
+
+GROUND = np.diag([1.0, 0, 0, 0]).astype(complex)
+EXP = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+
+
+def _run(**kw):
+    return lambda c: qbexp.run(EXP, progress=False, **{"shots": 16, **kw})
+
+
+API = [
+    # steady_state / evolve: states that are not states
+    (_steady(np.full((4, 4), np.nan)), "NaN"),
+    (_steady(np.zeros((4, 4))), "trace"),
+    (_steady(np.array([[0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]], dtype=complex)), "Hermitian"),
+    (_steady(np.diag([2.0, -1, 0, 0])), "positive semidefinite"),
+    (_steady(np.eye(3) / 3), "power of 2"),
+    (_steady(np.eye(8) / 8), "dimension"),
+    (_steady("ground"), "numeric"),
+    (_steady(None), "shape ()"),
+    (_steady(np.diag([1.0, 0, 0, np.inf])), "NaN or infinite"),
+    (_steady(np.diag([2.0, -1, 0, 0]), _engine()), "positive semidefinite"),
+    (_steady(np.zeros((4, 4)), qbexp.models.collective_battery(2, 1.0, coupling="individual")), "trace"),
+    (lambda c: qbexp.dynamics.steady_state(_model(), GROUND, method="magic"), "unknown steady-state method"),
+    (lambda c: qbexp.dynamics.steady_state("model", GROUND), "model"),
+    (_evolve(np.full((4, 4), np.nan)), "NaN"),
+    (_evolve(np.diag([2.0, -1, 0, 0])), "positive semidefinite"),
+    (_evolve(GROUND, (0.0, float("nan"))), "times"),
+    (_evolve(GROUND, (0.0, -1.0)), "times"),
+    (_evolve(GROUND, ()), "times"),
+    (_evolve(GROUND, (0.0, 1e12)), "1e+12"),
+    (lambda c: qbexp.dynamics.propagator(_engine(), float("nan")), "tau"),
+    (lambda c: qbexp.dynamics.propagator(_engine(), 1e12), "tau"),
+    # models
+    (lambda c: qbexp.models.collective_battery(2, float("nan")), "beta"),
+    (lambda c: qbexp.models.collective_battery(2, 1e-300), "beta"),
+    (lambda c: qbexp.models.collective_battery(2, 1.0, omega=1e300), "omega"),
+    (lambda c: qbexp.models.collective_battery(2, 1.0, gamma=float("inf")), "gamma"),
+    (lambda c: qbexp.models.collective_battery(2, 1.0, f=float("nan")), "f"),
+    (lambda c: qbexp.models.collective_battery("2", 1.0), "N"),
+    (lambda c: qbexp.models.two_bath_engine(lam=1e300), "lam"),
+    (lambda c: qbexp.models.two_bath_engine(omega0=float("nan")), "omega0"),
+    (lambda c: qbexp.models.two_bath_engine(t_hot=float("inf")), "t_hot"),
+    (lambda c: qbexp.models.two_bath_engine(rates=(1, 1, 1)), "rates"),
+    # the engine cycle
+    (lambda c: run_engine(_engine(), 1e12), "tau"),
+    (lambda c: run_engine(_engine(), 1.0, cycles=10**8), "cycles"),
+    (lambda c: run_engine(_engine(), 1.0, cycles=1.5), "cycles"),
+    (lambda c: run_engine(_engine(), 1.0, discharge="nope"), "discharge"),
+    (lambda c: run_engine(_engine(), float("nan")), "tau"),
+    # experiments
+    (lambda c: qbexp.CollectiveCharging(n="2", beta=1.0), "n = '2'"),
+    (lambda c: qbexp.CollectiveCharging(n=2.0, beta=1.0), "n = 2.0"),
+    (lambda c: qbexp.CollectiveCharging(n=True, beta=1.0), "n = True"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=float("nan")), "beta = nan"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta="1"), "beta = '1'"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1e-300), "beta"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, omega=1e300), "omega"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, init=np.zeros((4, 4))), "trace"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, init=np.full(4, np.nan)), "NaN"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, init=object()), "init"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, init=""), "initial state"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, charging="magic"), "charging"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, steps=10**8), "steps"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, measure_work="yes"), "measure_work"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, engine="magic"), "engine"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, colour="red"), "no parameter 'colour'"),
+    (lambda c: qbexp.CollectiveCharging(n=2), "needs beta"),
+    (lambda c: qbexp.EngineCycles(tau=1e12), "tau"),
+    (lambda c: qbexp.EngineCycles(tau=1.0, cycles=10**8), "cycles"),
+    (lambda c: qbexp.EngineCycles(tau=1.0, lam=1e300), "lam"),
+    (lambda c: qbexp.EngineCycles(tau=1.0, gamma0=1e300), "gamma0"),
+    (lambda c: qbexp.EngineCycles(tau=1.0, discharge=None), "discharge"),
+    # run / analyze / sweep
+    (lambda c: qbexp.run("not an experiment"), "expected an experiment"),
+    (_run(shots=0), "shots = 0"),
+    (_run(shots=10**12), "10,000,000"),
+    (_run(shots=16.0), "shots = 16.0"),
+    (_run(shots="16"), "shots = '16'"),
+    (_run(shots=True), "shots = True"),
+    (_run(resamples=10**9), "100,000"),
+    (_run(resamples=1), "resamples = 1"),
+    (_run(estimator="guess"), "estimator"),
+    (_run(backend="nowhere"), "nowhere"),
+    (_run(backend=42), "backend"),
+    (_run(backend="aer-noisy"), "Kraus/SuperOp channel"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "file"), "not a directory"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "file" / "x"), "is a file"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "run", seed=99), "holds another run"),
+    (lambda c: qbexp.analyze(c / "new"), "manifest"),
+    (lambda c: qbexp.analyze(c / "file"), "file"),
+    (lambda c: qbexp.analyze(c / "run", resamples=10**9), "100,000"),
+    (lambda c: qbexp.analyze(c / "run", estimator="guess"), "estimator"),
+    (lambda c: qbexp.sweep(EXP, "beta", [], shots=16), "no values"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, float("nan")], shots=16), "finite"),
+    (lambda c: qbexp.sweep(EXP, "beta", range(1, 10**8), shots=16), "1,000"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 1.0], shots=16), "repeats"),
+    (lambda c: qbexp.sweep(EXP, "colour", [1.0, 2.0], shots=16), "cannot sweep 'colour'"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, -1.0], shots=16), "beta = -1"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=0), "shots = 0"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=c / "file"), "not a directory"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=c / "run"), "single run"),
+]
+
+
+@pytest.mark.parametrize("call, fragment", API, ids=[f"{k}:{row[1][:30]}" for k, row in enumerate(API)])
+def test_api(call, fragment, ctx):
+    before = snapshot(ctx)
+    with pytest.raises(qbexp.QbexpError) as info:
+        call(ctx)
+    message = str(info.value)
+    assert fragment in message
+    assert "\n" not in message
+    assert snapshot(ctx) == before, "a refused call changed the files"
+
+
+def test_case_count():
+    assert len(CLI) + len(API) >= 100
+    assert not math.isnan(len(CLI))
