@@ -48,6 +48,7 @@ def ctx(made, tmp_path):
     shutil.copytree(made / "sweep", tmp_path / "sweep")
     (tmp_path / "file").write_text("not a directory\n")
     (tmp_path / "dir").mkdir()
+    (tmp_path / "dangling").symlink_to(tmp_path / "nothing")
     return tmp_path
 
 
@@ -150,7 +151,7 @@ def replace_by_dir(rel: str):
 def symlink(rel: str, target: str):
     def setup(root: Path):
         path = root / rel
-        if path.exists():
+        if path.exists() or path.is_symlink():
             path.unlink()
         path.symlink_to(root / target)
     return setup
@@ -313,6 +314,16 @@ CLI = [
     (None, [*RC, "--out", "{run}", "--sweep", "beta=1,2"], 2, "single run"),
     (None, [*RC, "--out", "{new}", "--sweep", "beta=" + ",".join(str(1 + k) for k in range(1001))], 2,
      "at most 1,000 points"),
+    (remove("run/manifest.json"), [*RC, "--shots", "64", "--seed", "1", "--out", "{run}"], 2, "manifest.json is missing"),
+    (symlink("link", "nothing"), [*RC, "--out", "{link}"], 2, "symbolic link to nothing"),
+    (symlink("link", "link"), [*RC, "--out", "{link}"], 2, "symbolic link to nothing"),
+    (symlink("link", "nothing"), [*RC, "--out", "{link}", "--sweep", "beta=1,2"], 2, "symbolic link to nothing"),
+    (symlink("link", "file"), [*RC, "--out", "{link}"], 2, "not a directory"),
+    (None, [*RC, "--out", "{new}", "--seed", "-1"], 2, "seed = -1"),
+    (None, [*RC, "--out", "{new}", "--seed", "x"], 2, "invalid int value"),
+    (None, [*RC, "--out", "{new}", "--f", "nan"], 2, "f = nan"),
+    (None, [*RC, "--out", "{new}", "--coupling", "none"], 2, "invalid choice"),
+    (None, [*RC, "--out", "{new}", "--init", "file:{file}"], 2, "not a .npy file"),
     # -- analyze
     (None, ["analyze", "{new}"], 2, "manifest"),
     (None, ["analyze", "{file}"], 2, "file"),
@@ -402,7 +413,14 @@ CLI = [
     (job_file("[]"), ["fetch", "{run}"], 2, "job record"),
     (job_record(names=[3]), ["fetch", "{run}"], 2, "job record"),
     (remove("sweep/beta=2.0"), ["fetch", "{sweep}"], 2, "beta=2.0"),
+    (job_record(names=[]), ["status", "{run}"], 2, "job record"),
+    (job_record(tag="../../x"), ["status", "{run}"], 2, "job record"),
+    (symlink("run/jobs/extra.json", "file"), ["status", "{run}"], 2, "job record"),
+    (write("counts/tomo_X.json", b"\x00" * 64), ["fetch", "{run}"], 2, "corrupt"),
+    (sweep_json('{"parameter": "beta", "points": [{"dir": "beta=1.0", "value": 1.0}, {"dir": "gone", "value": 2}]}'),
+     ["fetch", "{sweep}"], 2, "gone"),
     # -- circuits export
+    (symlink("link", "link"), ["circuits", "export", "--out", "{link}"], 2, "symbolic link to nothing"),
     (None, ["circuits", "export", "--out", "{file}"], 2, "file"),
     (None, ["circuits", "export", "--out", "{file}/x"], 2, "file"),
     # -- the command itself
@@ -482,6 +500,23 @@ def test_stray_tmp_is_ignored_and_removed(ctx, capsys):
     assert main(["fetch", str(run), "--quiet"]) == 0
     capsys.readouterr()
     assert not list(run.rglob("*.tmp"))
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_folder(ctx, capsys):
+    ro = ctx / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        assert main(["run", "collective", "--n", "1", "--beta", "1", "--charging", "kraus", "--shots", "16",
+                     "--out", str(ro / "x")]) == 2
+        assert "not writable" in capsys.readouterr().err
+        assert main(["simulate", "collective", "--n", "2", "--beta", "1", "--steady",
+                     "--save-state", str(ro / "x.npy")]) == 2
+        assert "not writable" in capsys.readouterr().err
+        assert list(ro.iterdir()) == []
+    finally:
+        ro.chmod(0o755)
 
 
 def test_empty_counts_file_is_not_saved(ctx, capsys):
@@ -598,6 +633,10 @@ API = [
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "file"), "not a directory"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "file" / "x"), "is a file"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "run", seed=99), "holds another run"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=""), "out = ''"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "dangling"), "symbolic link to nothing"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=c / "dangling"), "symbolic link to nothing"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, seed=-1), "seed = -1"),
     (lambda c: qbexp.analyze(c / "new"), "manifest"),
     (lambda c: qbexp.analyze(c / "file"), "file"),
     (lambda c: qbexp.analyze(c / "run", resamples=10**9), "100,000"),

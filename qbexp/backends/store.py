@@ -77,6 +77,7 @@ def _is_number(value) -> bool:
 
 #: What a manifest must hold for status, fetch and analyze: key -> (check, what it should be)
 MANIFEST_FIELDS = {
+    "identity": (lambda v: v is not None, "what identifies the run"),
     "circuit_names": (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v), "a list of names"),
     "num_qubits": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "kind": (lambda v: isinstance(v, str), "a string"),
@@ -168,7 +169,8 @@ class RunStore:
         if not self.manifest_path.exists() and self.dir.exists() and not self.dir.is_dir():
             raise QbexpError(f"{self.dir} is a file, not a run directory")
         record = read_json(self.manifest_path, "manifest")
-        optional = ("energies", "seed", "backend") if for_analysis else tuple(MANIFEST_FIELDS)
+        always = ("identity", "circuit_names")
+        optional = ("energies", "seed", "backend") if for_analysis else tuple(set(MANIFEST_FIELDS) - set(always))
         return check_fields(record, MANIFEST_FIELDS, self.manifest_path, "manifest", optional=optional)
 
     def discard(self, remove_dir: bool = False) -> None:

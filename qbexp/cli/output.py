@@ -28,6 +28,8 @@ def check_writable_parent(path: Path, option: str) -> None:
 def check_out_dir(path: Path, option: str = "--out") -> None:
     """Before anything is computed: ``path`` is a folder or can be made one, and is writable."""
     path = Path(path)
+    if path.is_symlink() and not path.exists():
+        raise QbexpError(f"{option} {path}: a symbolic link to nothing (dangling or a loop)")
     if path.exists() and not path.is_dir():
         raise QbexpError(f"{option} {path} exists and is not a directory")
     for folder in (path, *path.parents):

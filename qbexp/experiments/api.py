@@ -118,6 +118,8 @@ def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, 
         raise QbexpError("the sweep has no values")
     values = grid_values(",".join(value_label(v) if isinstance(v, (int, float)) else str(v) for v in values),
                          kinds[parameter], f"sweep of {parameter}")
+    if out is not None:
+        _directory(out)
     points = [experiment.with_value(parameter, v) for v in values]  # every point checked now
     plans = dict(zip(values, (p.plan() for p in points)))
     summary = run_sweep(parameter, values, plans.__getitem__, None if out is None else Path(out), backend=backend,
@@ -131,6 +133,10 @@ def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, 
 
 def _directory(out) -> RunStore:
     path = Path(out)
+    if str(out) == "":
+        raise QbexpError("out = ''; give a directory name (or None to keep the run in memory)")
+    if path.is_symlink() and not path.exists():
+        raise QbexpError(f"out = {path}: a symbolic link to nothing (dangling or a loop)")
     if path.exists() and not path.is_dir():
         raise QbexpError(f"out = {path}: exists and is not a directory")
     for parent in (path, *path.parents):
