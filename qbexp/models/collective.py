@@ -22,7 +22,7 @@ import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
 from qbexp.errors import QbexpError
-from qbexp.models.matrices import SCALE_MIN, check_scale
+from qbexp.models.matrices import SCALE_MAX, check_real, check_scale
 from qbexp.models.lindblad import (
     Dissipator,
     LindbladModel,
@@ -33,6 +33,9 @@ from qbexp.models.lindblad import (
 )
 
 COUPLINGS = ("collective", "individual")
+#: Hottest bath: n̄ = 1/(e^{βω} − 1) ≈ 1/(βω) up to 1e12 (the steady state is exact there; the
+#: rates γn̄ make any finite-time evolution stiff, which its own time limit refuses).
+BETA_OMEGA_MIN = 1e-12
 
 
 def bose_occupation(beta: float, omega: float) -> float:
@@ -106,14 +109,19 @@ def _check_parameters(n, beta, omega, gamma, f=0.0):
 def check_parameters(beta, omega, gamma, f=0.0, beta_zero: bool = False) -> None:
     """β, ω, γ and f within what the solvers handle (:data:`~qbexp.models.matrices.SCALE_MIN` ..
     :data:`~qbexp.models.matrices.SCALE_MAX`; γ and f may be 0, β too with ``beta_zero``), and
-    n̄ = 1/(e^{βω} − 1) at most SCALE_MAX (β·ω ≥ 1/SCALE_MAX)."""
-    beta = check_scale(beta, "beta", zero=beta_zero)
+    n̄ = 1/(e^{βω} − 1) at most about 1e12 (β·ω ≥ :data:`BETA_OMEGA_MIN`)."""
+    beta = check_real(beta, "beta")
+    if beta < 0 or (beta == 0 and not beta_zero):
+        raise QbexpError(f"inverse temperature beta = {beta:g}; it must be > 0")
+    if beta > SCALE_MAX:
+        check_scale(beta, "beta")
     omega = check_scale(omega, "omega")
     check_scale(gamma, "gamma", zero=True)
     check_scale(f, "f", zero=True, negative=True)
-    if beta and beta * omega < SCALE_MIN:
-        raise QbexpError(f"beta * omega = {beta * omega:g}: a bath this hot has n = {1 / (beta * omega):.3g} thermal "
-                         f"quanta per mode; beta * omega must be >= {SCALE_MIN:g}")
+    if beta and beta * omega < BETA_OMEGA_MIN:
+        raise QbexpError(f"beta * omega = {beta * omega:g}: a bath this hot has {1 / (beta * omega):.3g} thermal "
+                         f"quanta per mode; beta * omega must be >= {BETA_OMEGA_MIN:g}"
+                         + (" (or beta = 0, the limit)" if beta_zero else ""))
 
 
 def _check_matrix(m, n, name):
