@@ -5,7 +5,9 @@ is an average over sampled trajectories (error ~ 1/√shots).  The channel a dyn
 implements is the sum over all records: this module enumerates the branches exactly — each
 measurement splits a branch into the two projected, unnormalised states; ``if_else`` blocks
 run on the branches whose classical memory satisfies the condition; gates act as their
-``Operator``.  Branches of weight below ``PRUNE`` are dropped.
+``Operator``.  Branches with equal memories are added up (at most 2^clbits of them, so a
+circuit with many rounds of measurements stays cheap); branches of weight below ``PRUNE``
+are dropped.
 """
 
 from __future__ import annotations
@@ -69,14 +71,24 @@ def _run(circuit, branches, qmap, cmap):
             branches = [(b, {**m, cargs[0]: v}) for state, m in branches
                         for v, b in ((v, state.evolve(Operator(_P[v]), [qargs[0]])) for v in (0, 1))
                         if b.trace().real > PRUNE]
+            branches = _merge(branches)
         elif name == "reset":
             branches = [(_reset(state, qargs[0]), m) for state, m in branches]
         elif name == "if_else":
-            branches = _if_else(circuit, inst, branches, qargs, cargs, cmap)
+            branches = _merge(_if_else(circuit, inst, branches, qargs, cargs, cmap))
         else:
             u = Operator(op)
             branches = [(state.evolve(u, qargs), m) for state, m in branches]
     return branches
+
+
+def _merge(branches):
+    """Add up branches with the same classical memory (their futures are the same map)."""
+    merged = {}
+    for state, memory in branches:
+        key = tuple(sorted(memory.items()))
+        merged[key] = (merged[key][0] + state.data, memory) if key in merged else (state.data, memory)
+    return [(DensityMatrix(data), memory) for data, memory in merged.values()]
 
 
 def _reset(state, q):
