@@ -364,9 +364,10 @@ class RunStore:
         return sorted(records, key=lambda r: r.get("seq", 0))
 
     def remove_stray_files(self) -> None:
-        """Temporary files of writes a killed process left behind (see ``qbexp.files``); only
-        called under :meth:`lock`, when no other process can be writing them."""
-        for folder in (self.dir, self.dir / "jobs", self.dir / "counts"):
+        """Temporary files of job records and counts that a killed process left behind (see
+        ``qbexp.files``); only called under :meth:`lock`, which every writer of jobs/ and counts/
+        holds, so none is being written.  (Other files are written without the lock.)"""
+        for folder in (self.dir / "jobs", self.dir / "counts"):
             if folder.is_dir():
                 for path in folder.glob("*.tmp"):
                     if path.is_file():
