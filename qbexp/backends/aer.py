@@ -16,7 +16,8 @@ import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from qbexp.backends.executors import LOCAL_POOL, LOST, Executor, derived_seed, has_channels, normalise_counts
+from qbexp.backends.executors import LOCAL_POOL, LOST, Executor, derived_seed, has_channels
+from qbexp.circuits.measure import result_counts
 from qbexp.errors import QbexpError
 
 @dataclass
@@ -44,7 +45,7 @@ def simulate(items, shots: int, method: str | None = None) -> dict[str, dict[str
         result = sim.run(circuit, shots=shots, seed_simulator=seed).result()
         if not result.success:
             raise RuntimeError(f"Aer failed on circuit {name!r}: {result.status}")
-        out[name] = normalise_counts(result.get_counts(0))
+        out[name] = result_counts(result.get_counts(0), circuit)
     return out
 
 

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 import uuid
 
 from qbexp.backends.executors import LOCAL_POOL, LOST, Executor, derived_seed, has_channels, normalise_counts
+from qbexp.circuits.measure import RESULT_REGISTER
 from qbexp.circuits.metrics import two_qubit_gates
 from qbexp.errors import QbexpError
 
@@ -33,6 +34,14 @@ _STATUS = {"INITIALIZING": "QUEUED", "VALIDATING": "QUEUED", "QUEUED": "QUEUED",
 
 #: ``aer-noisy`` jobs of this process: job id -> (tag, job)
 _LOCAL_JOBS: dict[str, tuple[str, "_LocalJob"]] = {}
+
+
+def _pub_counts(pub) -> dict[str, int]:
+    """Counts of a SamplerV2 result: the result register (``meas``) of dynamic circuits, else all
+    registers joined."""
+    data = pub.data
+    source = getattr(data, RESULT_REGISTER, None) if len(list(data.keys())) > 1 else None
+    return normalise_counts((source if source is not None else pub.join_data()).get_counts())
 
 
 class _LocalJob:
@@ -265,7 +274,7 @@ class RuntimeExecutor(Executor):
             result = self._job(job_id).result()
             if len(result) != len(names):
                 raise QbexpError(f"job {job_id} returned {len(result)} results for {len(names)} circuits")
-            return {name: normalise_counts(pub.join_data().get_counts()) for name, pub in zip(names, result)}
+            return {name: _pub_counts(pub) for name, pub in zip(names, result)}
 
     def error(self, job_id):
         job = self._job(job_id)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from qbexp.backends.executors import LOST, Executor, derived_seed, has_channels, normalise_counts
 from qbexp.backends.profiles import Profile
+from qbexp.circuits.measure import RESULT_REGISTER, result_counts
 from qbexp.errors import QbexpError
 
 OBJECT_KINDS = ("backend-object", "sampler-object")
@@ -77,6 +78,7 @@ class _ObjectExecutor(Executor):
         super().__init__(Profile(str(name), self.kind, {"class": f"{type(obj).__module__}.{type(obj).__name__}"}), seed)
         self.obj = obj
         self._jobs: dict[str, object] = {}
+        self._circuits: dict[str, list] = {}
 
     def describe(self) -> dict:
         return {**self.profile.to_dict(), "seed": self.seed}
@@ -119,9 +121,11 @@ def aer_device_state(simulator, circuit, qubits):
     if model is None or model.is_ideal():
         return None
     sim = AerSimulator(method="density_matrix", noise_model=model)
+    from qbexp.backends.noisy import averaging_shots
+
     qc = circuit.remove_final_measurements(inplace=False)
     qc.save_density_matrix(qubits=list(qubits))
-    return np.asarray(sim.run(qc).result().data()["density_matrix"])
+    return np.asarray(sim.run(qc, shots=averaging_shots(qc), seed_simulator=1).result().data()["density_matrix"])
 
 
 class BackendExecutor(_ObjectExecutor):
@@ -156,12 +160,14 @@ class BackendExecutor(_ObjectExecutor):
             jobs.append(self.obj.run(circuit, shots=shots, **options))
         job_id = f"backend-{uuid.uuid4().hex}"
         self._jobs[job_id] = jobs
+        self._circuits[job_id] = list(named_circuits.values())
         return job_id
 
     def fetch(self, job_id, names):
         if self.poll(job_id) != "DONE":
             return {}
-        return {name: normalise_counts(job.result().get_counts(0)) for name, job in zip(names, self._jobs[job_id])}
+        return {name: result_counts(job.result().get_counts(0), circuit)
+                for name, (job, circuit) in zip(names, zip(self._jobs[job_id], self._circuits[job_id]))}
 
 
 class SamplerExecutor(_ObjectExecutor):
@@ -204,7 +210,9 @@ class SamplerExecutor(_ObjectExecutor):
         out = {}
         for name, pub in zip(names, result):
             try:
-                counts = pub.join_data().get_counts()
+                data = pub.data
+                source = getattr(data, RESULT_REGISTER, None) if len(list(data.keys())) > 1 else None
+                counts = (source if source is not None else pub.join_data()).get_counts()
             except Exception:
                 counts = None
             if not counts:

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 
 from qbexp.backends.executors import FINAL, STATUSES
 from qbexp.circuits.folding import fold_two_qubit_gates
+from qbexp.circuits.measure import result_clbits
 from qbexp.errors import QbexpError
 
 #: circuit names become file names
@@ -143,12 +144,13 @@ def check_circuits(named_circuits: dict, shots: int) -> None:
 
 
 def measured_qubits(circuit) -> list[int | None]:
-    """For each classical bit, the (physical, once transpiled) qubit last measured into it."""
+    """For each classical bit of the result (:func:`qbexp.circuits.measure.result_clbits`), the
+    (physical, once transpiled) qubit last measured into it."""
     out: list[int | None] = [None] * circuit.num_clbits
     for inst in circuit.data:
         if inst.operation.name == "measure":
             out[circuit.find_bit(inst.clbits[0]).index] = circuit.find_bit(inst.qubits[0]).index
-    return out
+    return [out[i] for i in result_clbits(circuit)]
 
 
 # -- internals ---------------------------------------------------------------------------

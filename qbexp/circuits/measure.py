@@ -48,9 +48,10 @@ def _check_circuit(circuit, qubits) -> list:
     """The validated list of battery qubits of a measurement-free ``circuit``."""
     if not isinstance(circuit, QuantumCircuit):
         raise QbexpError(f"expected a qiskit QuantumCircuit, got {type(circuit).__name__}")
-    if circuit.num_clbits:
+    if any(creg.name == RESULT_REGISTER for creg in circuit.cregs) or (circuit.num_clbits and not circuit.cregs):
         raise QbexpError(
-            f"preparation circuit has {circuit.num_clbits} classical bits; pass it without measurements"
+            f"preparation circuit already has final measurements ({circuit.num_clbits} classical bits); "
+            "pass it without them (registers of mid-circuit measurements are fine)"
         )
     try:
         qubits = list(qubits)
@@ -164,4 +165,31 @@ def readout_calibration_circuits(num_qubits: int) -> list[tuple[str, QuantumCirc
             qc.x(range(num_qubits))
         qc.measure(range(num_qubits), range(num_qubits))
         out.append((label, qc))
+    return out
+
+
+#: The classical register of the final measurements.  Dynamic charging circuits (``minimal``)
+#: have registers of their own for mid-circuit measurements; results are read from this one.
+RESULT_REGISTER = "meas"
+
+
+def result_clbits(circuit) -> list[int]:
+    """Indices of the classical bits that hold the circuit's result: those of its
+    :data:`RESULT_REGISTER` when it has one next to others, else all of them."""
+    for creg in circuit.cregs:
+        if creg.name == RESULT_REGISTER and len(circuit.cregs) > 1:
+            return [circuit.find_bit(bit).index for bit in creg]
+    return list(range(circuit.num_clbits))
+
+
+def result_counts(counts, circuit) -> dict[str, int]:
+    """``counts`` (keys over all classical bits, registers separated by spaces or not, clbit 0
+    rightmost) reduced to :func:`result_clbits`, clbit 0 of the result rightmost."""
+    keep = result_clbits(circuit)
+    out: dict[str, int] = {}
+    for key, n in dict(counts).items():
+        bits = str(key).replace(" ", "")
+        if len(keep) != len(bits):
+            bits = "".join(bits[len(bits) - 1 - i] for i in reversed(keep))
+        out[bits] = out.get(bits, 0) + int(n)
     return out

@@ -121,10 +121,16 @@ def compile_for_device(circuit: QuantumCircuit, system_qubits, backend=None,
 
 def restrict(circuit: QuantumCircuit, qubits) -> QuantumCircuit:
     """``circuit`` on the listed qubits only, renumbered 0..k−1 in that order (the others must be
-    idle); classical bits are kept, and the bodies of control flow are remapped too."""
-    index = {circuit.qubits[q]: k for k, q in enumerate(qubits)}
-    out = QuantumCircuit(len(index), circuit.num_clbits, name=circuit.name, global_phase=circuit.global_phase)
+    idle).  The classical bits are the circuit's own (same registers), so the conditions of
+    control flow stay valid; the bodies of control flow are remapped too."""
+    from qiskit.circuit import QuantumRegister
 
+    index = {circuit.qubits[q]: k for k, q in enumerate(qubits)}
+    out = QuantumCircuit(QuantumRegister(len(index), "q"), name=circuit.name, global_phase=circuit.global_phase)
+    for creg in circuit.cregs:
+        out.add_register(creg)
+    known = set(out.clbits)
+    out.add_bits([bit for bit in circuit.clbits if bit not in known])
     for inst in circuit.data:
         try:
             qargs = [out.qubits[index[q]] for q in inst.qubits]
@@ -132,17 +138,23 @@ def restrict(circuit: QuantumCircuit, qubits) -> QuantumCircuit:
             raise QbexpError(f"circuit {circuit.name!r} acts on a qubit outside {list(qubits)}") from None
         op = inst.operation
         if getattr(op, "blocks", None):
-            op = op.replace_blocks([_remapped_block(b, circuit, index, out) for b in op.blocks])
-        out.append(op, qargs, [out.clbits[circuit.find_bit(c).index] for c in inst.clbits])
+            op = op.replace_blocks([_remapped_block(b, inst.qubits, qargs) for b in op.blocks])
+        out.append(op, qargs, inst.clbits)
     return out
 
 
-def _remapped_block(block: QuantumCircuit, outer: QuantumCircuit, index: dict, out: QuantumCircuit) -> QuantumCircuit:
-    """A control-flow body of ``outer`` on the bits of ``out`` (see :func:`restrict`)."""
-    qubits = [out.qubits[index[q]] for q in block.qubits]
-    clbits = [out.clbits[outer.find_bit(c).index] for c in block.clbits]
-    body = QuantumCircuit(qubits, clbits)
+def _remapped_block(block: QuantumCircuit, outer_qubits, new_qubits) -> QuantumCircuit:
+    """A control-flow body on the new qubits (see :func:`restrict`); its classical bits stay its own.
+    The body's qubits are, in order, the instruction's ``outer_qubits``, now ``new_qubits``."""
+    body = QuantumCircuit(list(new_qubits), list(block.clbits))
+    for creg in block.cregs:
+        if creg not in body.cregs:
+            body.add_register(creg)
     for inst in block.data:
-        body.append(inst.operation, [qubits[block.find_bit(q).index] for q in inst.qubits],
-                    [clbits[block.find_bit(c).index] for c in inst.clbits])
+        positions = [block.find_bit(q).index for q in inst.qubits]
+        qargs = [new_qubits[p] for p in positions]
+        op = inst.operation
+        if getattr(op, "blocks", None):
+            op = op.replace_blocks([_remapped_block(b, inst.qubits, qargs) for b in op.blocks])
+        body.append(op, qargs, inst.clbits)
     return body

@@ -8,7 +8,9 @@
   :func:`qbexp.dynamics.cycle.run_engine`'s sequence from the NESS.
 
 The charging stroke is one of ``CHARGINGS``: ``kraus`` (the exact map as one Kraus
-instruction, for Aer), ``dilation`` (exact, gates + resets) or ``collision`` (M collision
+instruction, for Aer), ``minimal`` (exact, the fewest two-qubit gates: mid-circuit measurement of
+the bath's levels and a classically controlled jump, :mod:`qbexp.circuits.minimal`),
+``dilation`` (exact, gates + resets) or ``collision`` (M collision
 steps, gates + resets; M = None picks the smallest M whose protocol output is within
 ``COLLISION_TOL`` in trace distance of the exact one; :func:`collision_steps` picks one M for a
 whole family of initial states).  A mixed ρ₀ is prepared as a
@@ -35,13 +37,14 @@ from qbexp.circuits.collision import CollisionScheme, check_steps
 from qbexp.circuits.dilation import dilation_circuit
 from qbexp.circuits.discharge import compile_unitary, ergotropy_discharge
 from qbexp.circuits.metrics import compile_for_device, process_infidelity, trace_distance
+from qbexp.circuits.minimal import MinimalCharging
 from qbexp.dynamics import unvec, vec
 from qbexp.errors import QbexpError
 from qbexp.dynamics.cycle import DISCHARGES, discharge_unitary, ness
 from qbexp.models.lindblad import LindbladModel
 from qbexp.models.states import validate_density_matrix
 
-CHARGINGS = ("kraus", "dilation", "collision")
+CHARGINGS = ("kraus", "dilation", "collision", "minimal")
 #: Default accuracy of the collision model: trace distance of the protocol's final state.
 COLLISION_TOL = 1e-3
 #: Largest M tried when choosing the number of collision steps.
@@ -142,7 +145,7 @@ def charging_report(model: LindbladModel, tau: float, rho0, charging: str, steps
     rho0 = validate_density_matrix(rho0, num_qubits=model.num_qubits, name="initial state")
     stroke = _Stroke(model, tau, charging, steps)
     circuit = stroke.circuit_for(lambda c: _apply(c, rho0), stroke.exact(rho0), COLLISION_TOL)
-    implemented = stroke.scheme.superop(stroke.steps).data if stroke.scheme is not None else stroke.channel.data
+    implemented = stroke.implemented()
     device = compile_for_device(circuit, list(range(model.num_qubits)), backend)
     return {
         "steps": stroke.steps,
@@ -170,6 +173,15 @@ class _Stroke:
         self.model, self.tau, self.charging, self.steps = model, tau, charging, steps
         self.channel = charging_channel(model, tau)
         self.scheme = CollisionScheme(model, tau) if charging == "collision" else None
+        self.minimal = MinimalCharging(model, tau, self.channel) if charging == "minimal" else None
+
+    def implemented(self) -> np.ndarray:
+        """The superoperator the charging circuit implements."""
+        if self.scheme is not None:
+            return self.scheme.superop(self.steps).data
+        if self.minimal is not None:
+            return self.minimal.superop().data
+        return self.channel.data
 
     @property
     def step_time(self) -> float | None:
@@ -178,6 +190,8 @@ class _Stroke:
 
     def infidelity(self) -> float:
         """1 − process fidelity of the implemented stroke against the exact map."""
+        if self.minimal is not None:
+            return process_infidelity(self.minimal.superop(), self.channel)
         if self.scheme is None:
             return 0.0
         return process_infidelity(self.scheme.superop(self.steps), self.channel)
@@ -190,6 +204,12 @@ class _Stroke:
         trace_distance(output(M-step channel), exact) ≤ ``tol``."""
         if self.scheme is not None and self.steps is None:
             self.steps = self.fewest_steps([(output, exact)], tol)
+        if self.minimal is not None:
+            error = trace_distance(output(self.minimal.superop().data), exact)
+            if error > tol:
+                raise QbexpError(f"the minimal charging circuit is exact only on states without coherence "
+                                 f"between the bath's levels; this input ends {error:.2e} from the exact "
+                                 f"state (tolerance {tol:g}): use charging collision or dilation")
         return self.circuit()
 
     def fewest_steps(self, targets, tol: float) -> int:
@@ -201,6 +221,8 @@ class _Stroke:
         raise QbexpError(f"no collision model with up to {MAX_STEPS} steps reaches trace distance {tol}")
 
     def circuit(self) -> QuantumCircuit:
+        if self.minimal is not None:
+            return self.minimal.circuit()
         if self.charging == "dilation":
             return dilation_circuit(self.channel)
         if self.scheme is not None:
@@ -264,7 +286,10 @@ def _assemble(model, blocks, rho0, exact, stroke, parameters) -> ProtocolCircuit
         wires = list(block.metadata["system_qubits"]) + list(block.metadata["ancilla_qubits"])
         targets = list(range(n)) + list(range(n, n + len(block.metadata["ancilla_qubits"])))
         order = [targets[wires.index(q)] for q in range(block.num_qubits)]
-        qc.compose(block, qubits=order, inplace=True)
+        for creg in block.cregs:  # mid-circuit measurements of dynamic blocks (minimal charging)
+            if creg not in qc.cregs:
+                qc.add_register(creg)
+        qc.compose(block, qubits=order, clbits=block.clbits, inplace=True)
     parameters = dict(parameters, charging=stroke.charging, steps=stroke.steps)
     return ProtocolCircuit(
         circuit=qc,

@@ -12,7 +12,16 @@ from qiskit_aer import AerSimulator
 
 
 def ideal_state(circuit: QuantumCircuit, system_qubits) -> np.ndarray:
-    """Reduced density matrix of ``system_qubits`` (first = least significant) after ``circuit``."""
+    """Reduced density matrix of ``system_qubits`` (first = least significant) after ``circuit``.
+
+    A dynamic circuit (mid-circuit measurements, ``if_test``: the ``minimal`` charging) is summed
+    over all measurement records exactly (:func:`qbexp.circuits.minimal_simulate.exact_output`):
+    Aer's density matrix would follow one record.
+    """
+    if any(inst.operation.name == "measure" or getattr(inst.operation, "blocks", None) for inst in circuit.data):
+        from qbexp.circuits.minimal_simulate import exact_output
+
+        return exact_output(circuit, np.array([[1.0]]), list(system_qubits))
     qc = circuit.copy()
     qc.save_density_matrix(qubits=list(system_qubits), label="rho")
     sim = AerSimulator(method="density_matrix")
