@@ -72,7 +72,7 @@ def to_qiskit_order(rho, n):
 
 
 def run_qbexp(model, n, engine=None):
-    return evolve(model, ground_state(n), [0.0, T_END], rtol=RTOL, atol=ATOL, engine=engine)[-1]
+    return evolve(model, ground_state(n), [0.0, T_END], rtol=RTOL, atol=ATOL, engine=engine, solver="general")[-1]
 
 
 def run_qutip(h0, c_ops, rho0, method):

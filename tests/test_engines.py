@@ -30,7 +30,7 @@ def test_scipy_engine_equals_the_matrix_exponential_of_the_liouvillian():
     model, rho0 = _random_state(3, 5)
     full = liouvillian(model).toarray()
     times = [0.0, 0.3, 2.0, 11.0]
-    states = evolve(model, rho0, times, engine="scipy")
+    states = evolve(model, rho0, times, engine="scipy", solver="general")
     for t, rho in zip(times, states):
         np.testing.assert_allclose(rho, unvec(la.expm(full * t) @ vec(rho0), 8), atol=1e-9)
     engine = two_bath_engine()
@@ -44,8 +44,8 @@ def test_scipy_engine_equals_the_matrix_exponential_of_the_liouvillian():
 def test_engines_agree_on_time_resolved_charging(n, seed):
     model, rho0 = _random_state(n, seed)
     times = np.linspace(0.0, 25.0, 6)
-    a = evolve(model, rho0, times, engine="qiskit-dynamics")
-    b = evolve(model, rho0, times, engine="scipy")
+    a = evolve(model, rho0, times, engine="qiskit-dynamics", solver="general")
+    b = evolve(model, rho0, times, engine="scipy", solver="general")
     assert np.max(np.abs(a - b)) < 1e-8
 
 

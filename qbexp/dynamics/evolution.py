@@ -44,6 +44,7 @@ def evolve(
     atol: float = 1e-12,
     method: str = "DOP853",
     engine: str | None = None,
+    solver: str = "auto",
 ) -> np.ndarray:
     """States ρ(t) for every t in ``times`` (sorted, ≥ 0), starting from ρ(0) = ``rho0``.
 
@@ -54,11 +55,22 @@ def evolve(
         rtol, atol, method: tolerances and Runge–Kutta method of the ODE solver (both engines).
         engine: ``"qiskit-dynamics"``, ``"scipy"`` or ``"auto"``; None: the scoped choice of
             :func:`qbexp.dynamics.engines.using_engine` (default auto).
+        solver: ``"auto"`` hands the collective battery with uniform coupling to the symmetric
+            (Schur-basis) solver, :func:`qbexp.dynamics.symmetric.evolve`, whose small blocks are
+            exponentiated exactly; ``"general"`` integrates the invariant blocks of the full
+            Liouvillian with the engine.
 
     Returns:
         An array of shape (len(times), d, d).
     """
     engine = resolve_engine(engine)
+    if solver not in ("auto", "general"):
+        raise QbexpError(f"unknown solver {solver!r}; use auto or general")
+    if solver == "auto":
+        from qbexp.dynamics import symmetric
+
+        if symmetric.uniform_collective(model) is not None:
+            return symmetric.evolve(model, rho0, times, engine)
     check_model(model)
     try:
         times = np.atleast_1d(np.asarray(times, dtype=float))
