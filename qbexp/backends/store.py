@@ -98,6 +98,10 @@ JOB_FIELDS = {
     "tag": (lambda v: isinstance(v, str) and JOB_ID.fullmatch(v) is not None, "letters, digits, '.', '_', '-'"),
     "job_id": (lambda v: v is None or (isinstance(v, str) and JOB_ID.fullmatch(v) is not None), "a job id or null"),
     "backend": (lambda v: isinstance(v, str), "a string"),
+    "measured_qubits": (lambda v: isinstance(v, dict) and all(isinstance(q, list) for q in v.values()),
+                        "an object of name -> list of qubits"),
+    "layout": (lambda v: isinstance(v, dict), "an object"),
+    "error": (lambda v: v is None or isinstance(v, str), "a message or null"),
 }
 
 
@@ -359,7 +363,7 @@ class RunStore:
         """Every job record, oldest submission first."""
         folder = self.dir / "jobs"
         paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        records = [check_fields(read_json(p, "job record"), JOB_FIELDS, p, "job record", optional=("seq", "job_id"))
+        records = [check_fields(read_json(p, "job record"), JOB_FIELDS, p, "job record", optional=("seq", "job_id", "measured_qubits", "layout", "error"))
                    for p in paths]
         return sorted(records, key=lambda r: r.get("seq", 0))
 
