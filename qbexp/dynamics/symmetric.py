@@ -170,13 +170,13 @@ def evolve(model, rho0, times, engine: str | None = None):
     """States ρ(t) for every t in ``times`` (sorted, ≥ 0) from ρ(0) = ``rho0``.
 
     Dense input: an array (len(times), 2^N, 2^N), as ``qbexp.dynamics.evolve``.  Compact input:
-    a list of PermutationInvariantState.  ``engine`` is accepted and checked as in
-    ``qbexp.dynamics.evolve``, but the chains are short, so each is exponentiated exactly with
-    scipy whichever engine is named.
+    a list of PermutationInvariantState.  ``engine`` as in ``qbexp.dynamics.evolve``: with
+    ``scipy`` each (short) chain is exponentiated exactly, with ``qiskit-dynamics`` each chain is
+    integrated by ``qiskit_dynamics.solve_ode`` with the tolerances of ``qbexp.dynamics.evolve``.
     """
     from qbexp.dynamics.engines import resolve_engine
 
-    resolve_engine(engine)
+    engine = resolve_engine(engine)
     spin = as_spin_model(model)
     times = np.atleast_1d(np.asarray(times, dtype=float))
     if times.size == 0 or np.any(~np.isfinite(times)) or np.any(times < 0) or np.any(np.diff(times) < 0):
@@ -184,7 +184,7 @@ def evolve(model, rho0, times, engine: str | None = None):
     spin.rates()  # refuses beta = 0
     if isinstance(rho0, PermutationInvariantState):
         _check_n(spin, rho0.n)
-        return _evolve_compact(spin, rho0, times)
+        return _evolve_compact(spin, rho0, times, engine)
     rho0 = _dense_input(spin, rho0)
     b = schur_basis(spin.n)
     rs = b.to_schur(rho0)
@@ -203,17 +203,17 @@ def evolve(model, rho0, times, engine: str | None = None):
                 if not np.any(x):
                     continue
                 _, _, g = chain_generator(spin, s, s2, q)
-                out[:, rows, cols] = _propagate(g, x, times).reshape((times.size,) + rows.shape[:2] + (cols.shape[2],))
+                out[:, rows, cols] = _propagate(g, x, times, engine).reshape((times.size,) + rows.shape[:2] + (cols.shape[2],))
     return np.stack([_hermitian(b.from_schur(r)) for r in out])
 
 
-def _evolve_compact(spin, state, times):
+def _evolve_compact(spin, state, times, engine="scipy"):
     series = [{} for _ in times]
     for s, (p, sigma) in state.blocks.items():
         twoj = spin.n - 2 * s
         if sigma.ndim == 1:  # diagonal: only the chain q = 0 (populations) moves
             _, _, g = chain_generator(spin, s, s, 0)
-            new = np.real(_propagate(g, sigma[:, None], times)[:, :, 0]).astype(complex)
+            new = np.real(_propagate(g, sigma[:, None], times, engine)[:, :, 0]).astype(complex)
             for t in range(times.size):
                 series[t][s] = (p, new[t])
             continue
@@ -224,14 +224,23 @@ def _evolve_compact(spin, state, times):
             if not np.any(x):
                 continue
             _, _, g = chain_generator(spin, s, s, q)
-            new[:, i, ip] = _propagate(g, x, times)[:, :, 0]
+            new[:, i, ip] = _propagate(g, x, times, engine)[:, :, 0]
         for t in range(times.size):
             series[t][s] = (p, 0.5 * (new[t] + new[t].conj().T))
     return [state.copy_with(b) for b in series]
 
 
-def _propagate(g, x, times):
-    """e^{G t} x for every t (stepwise, reusing the step propagator on even grids)."""
+def _propagate(g, x, times, engine="scipy"):
+    """e^{G t} x for every t (stepwise, reusing the step propagator on even grids); with the
+    qiskit-dynamics engine, its ODE solver on the chain instead."""
+    if engine == "qiskit-dynamics":
+        from qbexp.dynamics.evolution import _solve_block
+
+        times = np.asarray(times, dtype=float)
+        if times[-1] == 0:
+            return np.broadcast_to(x.astype(complex), (times.size,) + x.shape).copy()
+        block = np.arange(g.shape[0])
+        return _solve_block(g, block, x.astype(complex), times, 1e-10, 1e-12, "DOP853", engine)
     out = np.empty((times.size,) + x.shape, dtype=complex)
     dense = g.shape[0] <= DENSE_CHAIN_MAX
     gd = g.toarray() if dense else g.tocsc()
