@@ -21,7 +21,11 @@ looks active under noise (ergotropy), a zero entry ``rho_ij`` becomes ``|noise| 
 coherence).  The plug-in value is biased upwards and the interval lies above the truth
 (ergotropy of a passive 2-qubit state: coverage 0 %; see the coverage tests).
 
-:func:`calibrated_summary` -- used by :func:`qbexp.analysis.figures.estimate_figures`.
+:func:`calibrated_summary` -- the earlier default, now ``method="two-reference"`` of
+:func:`qbexp.analysis.figures.estimate_figures` (kept for comparison).  It undercovers
+between its two reference points -- just above ``W = 0`` (0.80-0.88) -- and was calibrated
+at the exact state for the fidelity (0.49-0.73 for noisy states); the default is now the
+test-inversion interval of :mod:`qbexp.analysis.intervals`, which explains why.
 The sampling distribution of the plug-in value ``f(rho_hat)`` is calibrated on two
 reference states, each simulated and refitted:
 

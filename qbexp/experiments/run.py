@@ -283,8 +283,9 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
         results["zne"] = {**zne, "effective_shots": effective, "extrapolation": "richardson"}
     if device:
         results["device"] = device
-        results["within_ci95_device"] = {n: None if e["ci95"] is None else bool(e["ci95"][0] <= device[n] <= e["ci95"][1])
-                                         for n, e in estimates.items() if n in device}
+        results["within_ci95_device"] = {
+            n: None if e["ci95"] is None else bool(e["ci95"][0] <= device[n] <= e["ci95"][1])
+            for n, e in estimates.items() if n in device}
     transpiled = store.load_transpiled()
     if transpiled:
         results["circuits"] = {name: {"two_qubit_gates": two_qubit_gates(qc), "depth": qc.depth()}
