@@ -31,6 +31,9 @@ MAX_SOLVER_TIME = 0.5
 #: has long reached the steady state (use it) and an ODE solve would take practically forever.
 MAX_RELAXATION_TIMES = 1e6
 
+#: Largest initial state (rows) whose positivity is checked (an eigendecomposition).
+PSD_CHECK_MAX = 1024
+
 #: Blocks up to this size are evaluated as dense numpy arrays, larger ones as scipy sparse
 #: matrices (measured crossover on a 2-core machine: see benchmarks/bench_evolution.py).
 DENSE_BLOCK_MAX = 64
@@ -66,12 +69,12 @@ def evolve(
     engine = resolve_engine(engine)
     if solver not in ("auto", "general"):
         raise QbexpError(f"unknown solver {solver!r}; use auto or general")
-    if solver == "auto":
-        from qbexp.dynamics import symmetric
+    from qbexp.dynamics.symmetric_model import CollectiveSpinModel
+    from qbexp.dynamics.symmetric_state import PermutationInvariantState
 
-        if symmetric.uniform_collective(model) is not None:
-            return symmetric.evolve(model, rho0, times, engine)
-    check_model(model)
+    spin = isinstance(model, CollectiveSpinModel)
+    if not spin:
+        check_model(model)
     try:
         times = np.atleast_1d(np.asarray(times, dtype=float))
     except (TypeError, ValueError):
@@ -79,8 +82,15 @@ def evolve(
     if times.size == 0 or times.ndim != 1 or not np.all(np.isfinite(times)) or np.any(times < 0) or np.any(np.diff(times) < 0):
         raise QbexpError("evolution times must be a non-empty, sorted list of finite values >= 0")
     check_duration(model, float(times[-1]), "evolution time t")
-    d = model.dim
-    y0 = vec(check_state(rho0, d))
+    d = 2**model.n if spin else model.dim
+    if not isinstance(rho0, PermutationInvariantState):
+        rho0 = check_state(rho0, d)
+    if solver == "auto" or spin:
+        from qbexp.dynamics import symmetric
+
+        if symmetric.uniform_collective(model) is not None:
+            return symmetric.evolve(model, rho0, times, engine)
+    y0 = vec(rho0)
     if y0.size != d * d:
         raise QbexpError(f"initial state has dimension {int(np.sqrt(y0.size))}; the model needs {d}")
     out = np.zeros((times.size, d * d), dtype=complex)
@@ -136,10 +146,13 @@ def check_model(model) -> None:
 
 def check_state(rho0, dim: int, name: str = "initial state") -> np.ndarray:
     """``rho0`` as a ``dim`` x ``dim`` density matrix (a state vector becomes |ψ⟩⟨ψ|): finite,
-    Hermitian, trace one, positive semidefinite; a one-line :class:`QbexpError` otherwise."""
+    Hermitian, trace one, positive semidefinite (checked up to :data:`PSD_CHECK_MAX` rows: an
+    eigendecomposition beyond would cost more than the solve); a one-line :class:`QbexpError`
+    otherwise."""
     from qbexp.models.matrices import validate_density_matrix
 
-    rho = validate_density_matrix(rho0, name=name, atol=1e-7)
+    size = int(np.prod(np.shape(rho0))) if hasattr(rho0, "shape") else 0
+    rho = validate_density_matrix(rho0, name=name, atol=1e-7, positive=size <= PSD_CHECK_MAX**2)
     if rho.shape[0] != dim:
         raise QbexpError(f"{name} has dimension {rho.shape[0]}; the model needs {dim}")
     return rho
