@@ -22,10 +22,11 @@ from qbexp.cli.main import main
 
 COMMITTED = Path(__file__).resolve().parents[1] / "circuits"
 KEYS = {"ergotropy", "energy", "coherence_l1"}
-#: Gate counts of a fresh export may differ from the committed ones by this fraction, or by
-#: GATE_COUNT_FLOOR gates for the small circuits (routing and synthesis differ between Qiskit
-#: versions: engine_tau150_k1 is 15 CZ on Qiskit 2.6 and 21 on 1.3), not more.
-GATE_COUNT_SLACK = 0.25
+#: A fresh export's two-qubit gate count may be up to twice the committed one (or half), plus a
+#: few gates: routing and gate cancellation differ between Qiskit versions (engine_tau150_k10 is
+#: 15 CZ on Qiskit 2.6, where the transpiler cancels the CNOT pairs between strokes, and 26 on
+#: 1.3); a regression to a generic charging circuit (hundreds to thousands of CZ) is far outside.
+GATE_COUNT_FACTOR = 2
 GATE_COUNT_FLOOR = 8
 
 
@@ -56,8 +57,9 @@ def test_a_fresh_export_has_the_same_cases_physics_and_cost(exported, index):
         assert new["trace_distance"] <= new["charging"]["tolerance"]
         for key in KEYS:
             assert new["exact"][key] == pytest.approx(old["exact"][key], abs=1e-8), (new["file"], key)
-        slack = max(GATE_COUNT_SLACK * old["two_qubit_gates"], GATE_COUNT_FLOOR)
-        assert abs(new["two_qubit_gates"] - old["two_qubit_gates"]) <= slack, new["file"]
+        new_gates, old_gates = new["two_qubit_gates"], old["two_qubit_gates"]
+        assert new_gates <= GATE_COUNT_FACTOR * old_gates + GATE_COUNT_FLOOR, new["file"]
+        assert old_gates <= GATE_COUNT_FACTOR * new_gates + GATE_COUNT_FLOOR, new["file"]
 
 
 def test_index_describes_every_file(index):
