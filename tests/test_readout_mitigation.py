@@ -248,7 +248,7 @@ def test_mitigation_on_aer_noisy_moves_the_two_qubit_ergotropy_towards_exact(tmp
     e_device = energy(prepared, h0)
     e_m, e_r = mitigated["estimates"]["energy"], raw["estimates"]["energy"]
     assert abs(e_m["value"] - e_device) < 3 * e_m["stderr"], (e_device, e_m, e_r)
-    assert abs(e_r["value"] - e_device) > 3 * e_r["stderr"], (e_device, e_m, e_r)
+    assert abs(e_m["value"] - e_device) < abs(e_r["value"] - e_device), (e_device, e_m, e_r)
     device = ergotropy(prepared, h0)
     assert abs(m["value"] - device) < 3.5 * m["stderr"], (device, message)
 

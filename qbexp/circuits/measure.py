@@ -48,10 +48,14 @@ def _check_circuit(circuit, qubits) -> list:
     """The validated list of battery qubits of a measurement-free ``circuit``."""
     if not isinstance(circuit, QuantumCircuit):
         raise QbexpError(f"expected a qiskit QuantumCircuit, got {type(circuit).__name__}")
-    if any(creg.name == RESULT_REGISTER for creg in circuit.cregs) or (circuit.num_clbits and not circuit.cregs):
+    last = {}
+    for inst in circuit.data:
+        for q in inst.qubits:
+            last[circuit.find_bit(q).index] = inst.operation.name
+    if any(creg.name == RESULT_REGISTER for creg in circuit.cregs) or "measure" in last.values():
         raise QbexpError(
             f"preparation circuit already has final measurements ({circuit.num_clbits} classical bits); "
-            "pass it without them (registers of mid-circuit measurements are fine)"
+            "pass it without them (mid-circuit measurements into their own registers are fine)"
         )
     try:
         qubits = list(qubits)
