@@ -19,13 +19,13 @@ from qbexp.models.collective import COUPLINGS
 from qbexp.models.states import INITIAL_STATE_FORMS
 
 
+HELP = "N qubits collectively coupled to one thermal bath (Cakmak, Eq. 5)"
+DESCRIPTION = ("Charge the collective battery exactly and print its figures of merit "
+               "(ergotropy and energies w.r.t. H0 = omega * sum sigma+ sigma-).")
+
+
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "collective",
-        help="N qubits collectively coupled to one thermal bath (Cakmak, Eq. 5)",
-        description="Charge the collective battery exactly and print its figures of merit "
-        "(ergotropy and energies w.r.t. H0 = omega * sum sigma+ sigma-).",
-    )
+    p = subparsers.add_parser("collective", help=HELP, description=DESCRIPTION)
     p.add_argument("--n", type=int, required=True, help="number of qubits N")
     p.add_argument("--beta", type=float, required=True,
                    help="inverse bath temperature (0 with --steady: the limit beta -> 0)")

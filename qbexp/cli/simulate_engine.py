@@ -12,13 +12,13 @@ from qbexp.dynamics.cycle import CONVERGENCE_RTOL, DISCHARGES, MAX_CYCLES, run_e
 from qbexp.models.engine import FIG4_PARAMETERS, RATE_NAMES, two_bath_engine
 
 
+HELP = "two coupled qubits charged by a hot and a cold bath, discharged by a unitary (Tacchino et al.)"
+DESCRIPTION = ("Run the two-stroke engine from its NESS: per-cycle work, operational steady state (OSS), "
+               "power, heat from the hot bath per cycle and efficiency. Defaults are the paper's Fig. 4.")
+
+
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "engine",
-        help="two coupled qubits charged by a hot and a cold bath, discharged by a unitary (Tacchino et al.)",
-        description="Run the two-stroke engine from its NESS: per-cycle work, operational steady state "
-        "(OSS), power, heat from the hot bath per cycle and efficiency. Defaults are the paper's Fig. 4.",
-    )
+    p = subparsers.add_parser("engine", help=HELP, description=DESCRIPTION)
     d = FIG4_PARAMETERS
     p.add_argument("--omega0", type=float, default=d["omega0"], help=f"qubit gap omega0 (default {d['omega0']:g})")
     p.add_argument("--lam", type=float, default=d["lam"], help=f"qubit-qubit coupling lambda (default {d['lam']:g})")
