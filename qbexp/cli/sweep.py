@@ -22,7 +22,7 @@ def print_sweep(summary: dict, as_json: bool) -> None:
             if est is None:
                 row.append("")
                 continue
-            lo, hi = est["ci95"]
+            lo, hi = est["ci95"] if est.get("ci95") is not None else (float("-inf"), float("inf"))
             miss = exact is not None and not lo <= exact <= hi
             row.append(f"{est['value']:.4f}±{est['stderr']:.4f} ({'-' if exact is None else f'{exact:.4f}'})"
                        + ("!" if miss else ""))

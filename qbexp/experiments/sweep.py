@@ -351,7 +351,8 @@ def sweep_table(name: str, values, results, figures) -> tuple[list[str], list[li
                 row += [""] * 5
             else:
                 exact = r["exact"].get(f)
-                row += [est["value"], est["stderr"], est["ci95"][0], est["ci95"][1],
+                lo, hi = est["ci95"] if est.get("ci95") is not None else ("", "")  # declined (N >= 5): empty
+                row += [est["value"], est["stderr"], lo, hi,
                         "" if exact is None else exact]
         rows.append(row)
     return columns, rows
