@@ -85,9 +85,13 @@ def shipped_dir() -> Path:
     from importlib import resources
 
     try:
-        return Path(str(resources.files("qbexp.profiles")))
+        root = resources.files("qbexp.profiles")  # a namespace package: a MultiplexedPath, not a Path
+        for entry in root.iterdir():
+            if entry.name.endswith(".toml"):
+                return Path(str(entry)).parent
     except ModuleNotFoundError:
-        return Path(qbexp.__file__).resolve().parents[1] / "backends"
+        pass
+    return Path(qbexp.__file__).resolve().parents[1] / "backends"
 
 
 def search_dirs() -> list[Path]:
