@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qbexp.backends import profiles
@@ -24,7 +26,7 @@ def test_shipped_profiles_load_and_pick_their_executor():
     assert (aer.kind, noisy.kind, ibm.kind) == ("aer", "aer-noisy", "ibm")
     assert noisy.options["device"] in profiles.fake_devices()
     assert ibm.options["device"].startswith("ibm_") and ibm.options["channel"] in profiles.IBM_CHANNELS
-    assert ibm.source.endswith("backends/ibm.toml")
+    assert ibm.source.endswith("ibm.toml") and Path(ibm.source).parent in [d.resolve() for d in profiles.search_dirs()]
     assert isinstance(executor_for(aer), AerExecutor)
     assert isinstance(executor_for(noisy, seed=1), RuntimeExecutor)
     if "ibm_quantum_platform" in client_channels():
