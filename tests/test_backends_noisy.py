@@ -59,3 +59,13 @@ def test_subtarget_keeps_the_gates_between_the_chosen_qubits():
     assert sub.num_qubits == 2 and set(sub["cz"]) == {(1, 0)} | ({(0, 1)} if (edge[1], edge[0]) in target["cz"] else set())
     assert sub["cz"][(1, 0)].error == target["cz"][edge].error
     assert sub["measure"][(0,)].error == target["measure"][(edge[1],)].error
+
+
+def test_sub_device_runs_circuits_with_its_own_noise():
+    device = noisy.sub_device("FakePerth", [1, 0])
+    assert device.num_qubits == 2 and device.target["cx"] is not None
+    qc = QuantumCircuit(2, 2)
+    qc.x(0)
+    qc.measure([0, 1], [0, 1])
+    counts = device.run(transpile(qc, device, optimization_level=0), shots=4000, seed_simulator=3).result().get_counts()
+    assert 0.9 < counts.get("01", 0) / 4000 < 1.0  # mostly right, with the device's readout errors

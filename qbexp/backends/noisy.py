@@ -57,19 +57,18 @@ def subtarget(target, qubits):
     return sub
 
 
-@lru_cache(maxsize=32)
-def _noise_model(device_name: str, qubits: tuple[int, ...], readout: bool):
-    import warnings
-
-    from qiskit.providers import BackendV2
-    from qiskit_aer.noise import NoiseModel
+def sub_device(device_name: str, qubits):
+    """The fake device cut down to the physical ``qubits`` (renumbered 0..k-1): a BackendV2 whose
+    target is :func:`subtarget`; its ``run`` simulates on Aer with that target's noise."""
+    from qiskit.providers import BackendV2, Options
 
     device = fake_device(device_name)
+    qubits = [int(q) for q in qubits]
 
     class SubBackend(BackendV2):
         def __init__(self):
             super().__init__(name=f"{device.name}[{','.join(map(str, qubits))}]")
-            self._sub = subtarget(device.target, list(qubits))
+            self._sub = subtarget(device.target, qubits)
 
         @property
         def target(self):
@@ -81,16 +80,26 @@ def _noise_model(device_name: str, qubits: tuple[int, ...], readout: bool):
 
         @classmethod
         def _default_options(cls):
-            from qiskit.providers import Options
-
             return Options()
 
-        def run(self, run_input, **options):  # pragma: no cover - only its noise is used
-            raise NotImplementedError
+        def run(self, run_input, **options):
+            """Simulate on Aer with this sub-device's noise."""
+            from qiskit_aer import AerSimulator
+
+            return AerSimulator.from_backend(self).run(run_input, **options)
+
+    return SubBackend()
+
+
+@lru_cache(maxsize=32)
+def _noise_model(device_name: str, qubits: tuple[int, ...], readout: bool):
+    import warnings
+
+    from qiskit_aer.noise import NoiseModel
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return NoiseModel.from_backend(SubBackend(), readout_error=readout)
+        return NoiseModel.from_backend(sub_device(device_name, qubits), readout_error=readout)
 
 
 @lru_cache(maxsize=8)

@@ -17,6 +17,8 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import Clbit, ClassicalRegister
 from qiskit.quantum_info import DensityMatrix, Operator, partial_trace
 
+from qbexp.errors import QbexpError
+
 PRUNE = 1e-15
 _P = (np.array([[1, 0], [0, 0]], dtype=complex), np.array([[0, 0], [0, 1]], dtype=complex))
 _RESET = (np.array([[1, 0], [0, 0]], dtype=complex), np.array([[0, 1], [0, 0]], dtype=complex))
@@ -103,7 +105,8 @@ def _if_else(circuit, inst, branches, qargs, cargs, outer):
     elif isinstance(target, ClassicalRegister):
         bits = [outer[circuit.find_bit(c).index] for c in target]
     else:
-        raise NotImplementedError(f"condition on {type(target).__name__}")
+        raise QbexpError(f"exact_output: an if_else conditioned on a {type(target).__name__} (a classical "
+                         "expression) is not supported; condition on a clbit or a register")
     true_body, false_body = op.blocks[0], (op.blocks[1] if len(op.blocks) > 1 else None)
     out = []
     for state, memory in branches:

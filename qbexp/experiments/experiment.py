@@ -89,10 +89,7 @@ class Experiment:
     def _plain(self, name):
         return getattr(self, name)
 
-    # -- what every experiment provides --------------------------------------------------
-    def model(self):  # pragma: no cover - abstract
-        raise NotImplementedError
-
+    # -- what every experiment provides (subclasses define model, _exact_state and _plan) ----
     def plan(self):
         """The :class:`~qbexp.experiments.run.RunPlan` that :func:`qbexp.run` executes."""
         from qbexp.dynamics.engines import using_engine
