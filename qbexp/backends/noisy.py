@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qbexp.circuits.measure import result_counts
+from qbexp.circuits.measure import is_dynamic, result_counts
 from qbexp.circuits.metrics import restrict
 from qbexp.errors import QbexpError
 
@@ -158,6 +158,4 @@ def averaging_shots(circuit) -> int:
     """1 for a circuit without mid-circuit measurements (the density matrix is exact), else
     :data:`DYNAMIC_SHOTS`: the average over that many records (error ~ 1/√8192 ≈ 0.01 on the
     weight of each record), a Monte Carlo estimate of the device state."""
-    dynamic = any(inst.operation.name == "measure" or getattr(inst.operation, "blocks", None)
-                  for inst in circuit.data)
-    return DYNAMIC_SHOTS if dynamic else 1
+    return DYNAMIC_SHOTS if is_dynamic(circuit) else 1

@@ -177,6 +177,12 @@ def readout_calibration_circuits(num_qubits: int) -> list[tuple[str, QuantumCirc
 RESULT_REGISTER = "meas"
 
 
+def is_dynamic(circuit) -> bool:
+    """Whether ``circuit`` measures mid-circuit or branches on results (``if_test`` and other
+    control flow): a density-matrix simulator then follows one measurement record per shot."""
+    return any(inst.operation.name == "measure" or getattr(inst.operation, "blocks", None) for inst in circuit.data)
+
+
 def result_clbits(circuit) -> list[int]:
     """Indices of the classical bits that hold the circuit's result: those of its
     :data:`RESULT_REGISTER` when it has one next to others, else all of them."""

@@ -43,6 +43,8 @@ from qiskit.quantum_info import SuperOp
 from qbexp.circuits.channel import charging_channel, check_tau
 from qbexp.circuits.minimal_forms import JumpForm, collective_form, energy_form, form_superop
 from qbexp.circuits.minimal_jump import check_layout, jump_circuit
+from qbexp.dynamics.liouvillian import unvec, vec
+from qbexp.thermo import trace_distance
 from qbexp.errors import QbexpError
 from qbexp.models.lindblad import LindbladModel
 
@@ -74,8 +76,7 @@ class MinimalCharging:
         """Trace distance between the circuit's output and the exact charged state for ``rho0``."""
         rho0 = np.asarray(rho0, dtype=complex)
         d = rho0.shape[0]
-        diff = ((self.superop().data - self.exact) @ rho0.reshape(-1, order="F")).reshape(d, d, order="F")
-        return float(0.5 * np.abs(np.linalg.eigvalsh(0.5 * (diff + diff.conj().T))).sum())
+        return float(trace_distance(unvec(self.superop().data @ vec(rho0), d), unvec(self.exact @ vec(rho0), d)))
 
     def circuit(self) -> QuantumCircuit:
         """The dynamic circuit on qubits 0..N−1 (no ancillas; classical registers ``sector``,

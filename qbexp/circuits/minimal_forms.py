@@ -33,8 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from qbexp.circuits.schur import Multiplet, schur_basis
+from qbexp.dynamics.liouvillian import unvec, vec
 from qbexp.errors import QbexpError
 from qbexp.models.lindblad import LindbladModel
+from qbexp.thermo import trace_distance
 
 #: Largest deviation of the exact channel from the form (†) on its domain still accepted.
 FORM_ATOL = 1e-8
@@ -122,13 +124,11 @@ def dephasing_superop(multiplets) -> np.ndarray:
 def domain_distance(form: JumpForm, rho: np.ndarray) -> float:
     """‖ρ − Δ(ρ)‖₁/2: how far ``rho`` is from the domain on which the minimal circuit is exact."""
     d = form.dim
-    dephased = _apply(dephasing_superop(form.multiplets), rho, d)
-    diff = rho - dephased
-    return float(0.5 * np.abs(np.linalg.eigvalsh(0.5 * (diff + diff.conj().T))).sum())
+    return float(trace_distance(rho, _apply(dephasing_superop(form.multiplets), rho, d)))
 
 
 def _apply(superop, rho, d):
-    return (superop @ np.asarray(rho, dtype=complex).reshape(-1, order="F")).reshape(d, d, order="F")
+    return unvec(superop @ vec(rho), d)
 
 
 def _fix_phase(v: np.ndarray) -> np.ndarray:

@@ -10,6 +10,8 @@ import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit_aer import AerSimulator
 
+from qbexp.circuits.measure import is_dynamic
+
 
 def ideal_state(circuit: QuantumCircuit, system_qubits) -> np.ndarray:
     """Reduced density matrix of ``system_qubits`` (first = least significant) after ``circuit``.
@@ -18,7 +20,7 @@ def ideal_state(circuit: QuantumCircuit, system_qubits) -> np.ndarray:
     over all measurement records exactly (:func:`qbexp.circuits.minimal_simulate.exact_output`):
     Aer's density matrix would follow one record.
     """
-    if any(inst.operation.name == "measure" or getattr(inst.operation, "blocks", None) for inst in circuit.data):
+    if is_dynamic(circuit):
         from qbexp.circuits.minimal_simulate import exact_output
 
         return exact_output(circuit, np.array([[1.0]]), list(system_qubits))
