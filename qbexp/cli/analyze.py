@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from qbexp.analysis import ESTIMATORS
+from qbexp.cli.options import path_option
 from qbexp.cli.run import print_results
 from qbexp.cli.sweep import print_sweep
 from qbexp.experiments.run import analyze
@@ -13,7 +12,7 @@ from qbexp.experiments.sweep import SWEEP_FILE, analyze_sweep
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("analyze", help="recompute a run's results from its stored counts (no execution)")
-    p.add_argument("dir", type=Path, help="run directory (or sweep directory: every point, sweep.csv and sweep.png)")
+    p.add_argument("dir", help="run directory (or sweep directory: every point, sweep.csv and sweep.png)")
     p.add_argument("--estimator", choices=ESTIMATORS, default="linear",
                    help="linear inversion + projection (default) or maximum likelihood")
     p.add_argument("--resamples", type=int, default=300, help="bootstrap replicates (default 300)")
@@ -24,6 +23,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    args.dir = path_option(args.dir, "DIR", "run directory")
     if (args.dir / SWEEP_FILE).exists() and not (args.dir / "manifest.json").exists():  # a sweep: every point
         print_sweep(analyze_sweep(args.dir, estimator=args.estimator, resamples=args.resamples,
                                   mitigation=args.mitigation), args.json)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from qbexp.circuits.catalogue import export_catalogue
+from qbexp.cli.options import path_option
 from qbexp.cli.output import check_out_dir
 
 
@@ -17,11 +16,12 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("circuits", help="hardware-executable protocol circuits")
     actions = parser.add_subparsers(dest="action", required=True)
     export = actions.add_parser("export", help=EXPORT_HELP, description=EXPORT_DESCRIPTION)
-    export.add_argument("--out", type=Path, required=True, help="output directory (created if missing)")
+    export.add_argument("--out", required=True, help="output directory (created if missing)")
     export.set_defaults(func=run_export)
 
 
 def run_export(args) -> int:
+    args.out = path_option(args.out, "--out")
     check_out_dir(args.out)
     for path in export_catalogue(args.out):
         print(path)

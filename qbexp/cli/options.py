@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from qbexp.dynamics.engines import ENGINE_CHOICES
+from qbexp.errors import QbexpError
 
 
 def add_engine(parser) -> None:
     """``--engine``: which engine computes the exact evolution (:mod:`qbexp.dynamics.engines`)."""
     parser.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
                         help="exact-evolution engine (default auto: qiskit-dynamics when installed, else scipy)")
+
+
+def path_option(value: str | None, option: str, what: str = "directory") -> Path | None:
+    """The path an option names (None stays None).  argparse takes it as a string, because
+    ``Path("")`` is ``Path(".")``: an empty value (``--out ""``, an unset shell variable) would
+    silently mean the current folder; it is a one-line error instead, before anything is read
+    or written."""
+    if value is None:
+        return None
+    if value == "":
+        hint = " (for the current folder: .)" if what.endswith("directory") else ""
+        raise QbexpError(f"{option} '': an empty path; give a {what} name{hint}")
+    return Path(value)

@@ -12,6 +12,7 @@ import dataclasses
 import shlex
 from pathlib import Path
 
+from qbexp.cli.options import path_option
 from qbexp.cli.output import emit
 from qbexp.cli.sweep import print_sweep
 from qbexp.errors import QbexpError
@@ -61,7 +62,7 @@ def _common(p, kind: str) -> None:
     p.add_argument("--seed", type=int, default=None, help="seed of the simulator and the bootstrap")
     p.add_argument("--backend", default="aer", help="backend profile: a name (aer, aer-noisy, ibm, yours) or a .toml path "
                    "(default aer)")
-    p.add_argument("--out", type=Path, required=True, help="run directory (new, or this same run to resume)")
+    p.add_argument("--out", required=True, help="run directory (new, or this same run to resume)")
     p.add_argument("--retry-failed", action="store_true", help="resubmit circuits whose job failed or was cancelled")
     p.add_argument("--sweep", metavar="NAME=GRID",
                    help="run a grid of points as one batch, each in OUT/NAME=VALUE/, with OUT/sweep.csv and "
@@ -74,6 +75,7 @@ def run(args) -> int:
 
     from qbexp.experiments.run import check_shots
 
+    out = path_option(args.out, "--out")
     check_shots(args.shots, "--shots")
     cls = args._cls
     fields = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if f.init}
@@ -91,12 +93,12 @@ def run(args) -> int:
     command = "qbexp " + shlex.join(args.argv)
     if swept is not None:
         summary = qbexp.sweep(experiment, swept, values, backend=args.backend, shots=args.shots, seed=args.seed,
-                              out=args.out, command=command, retry_failed=args.retry_failed)
+                              out=out, command=command, retry_failed=args.retry_failed)
         print_sweep(summary.to_dict(), args.json)
         return 0
-    result = qbexp.run(experiment, backend=args.backend, shots=args.shots, seed=args.seed, out=args.out,
+    result = qbexp.run(experiment, backend=args.backend, shots=args.shots, seed=args.seed, out=out,
                        retry_failed=args.retry_failed, command=command)
-    print_results(result.to_dict(), args.json, args.out)
+    print_results(result.to_dict(), args.json, out)
     return 0
 
 

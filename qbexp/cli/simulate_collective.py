@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
-from qbexp.cli.options import add_engine
+from qbexp.cli.options import add_engine, path_option
 from qbexp.cli.output import check_writable_parent, emit
 from qbexp.dynamics.evolution import MAX_RELAXATION_TIMES
 from qbexp.models.collective import bose_occupation, check_parameters
@@ -37,13 +36,14 @@ def register(subparsers) -> None:
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--steady", action="store_true", help="charge to the steady state (t -> infinity)")
     when.add_argument("--t", type=float, help="charge for a time t")
-    p.add_argument("--save-state", type=Path, help="write the charged density matrix to this .npy file")
+    p.add_argument("--save-state", help="write the charged density matrix to this .npy file")
     add_engine(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    args.save_state = path_option(args.save_state, "--save-state", ".npy file")
     if args.t is not None and not (math.isfinite(args.t) and args.t >= 0):
         raise QbexpError(f"charging time --t {args.t}; it must be >= 0")
     if args.save_state is not None and args.save_state.suffix != ".npy":

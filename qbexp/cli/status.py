@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from qbexp.backends.store import RunStore
 from qbexp.backends.submit import run_status
+from qbexp.cli.options import path_option
 from qbexp.experiments.sweep import run_dirs
 
 STATES = ("saved", "pending", "failed", "unconfirmed", "not submitted")
@@ -17,11 +16,12 @@ def register(subparsers) -> None:
         description="Print each job (id, status, counts saved) and each circuit (saved, pending, failed, "
         "unconfirmed, not submitted) of a run directory. Reads the directory only: no backend is contacted.",
     )
-    p.add_argument("dir", type=Path, help="run directory (holds manifest.json), or a sweep directory: every point")
+    p.add_argument("dir", help="run directory (holds manifest.json), or a sweep directory: every point")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    args.dir = path_option(args.dir, "DIR", "run directory")
     for k, folder in enumerate(run_dirs(args.dir)):
         if k:
             print()
