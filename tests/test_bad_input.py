@@ -133,6 +133,32 @@ def manifest(**changes):
     return setup
 
 
+def parameters(**changes):
+    """Change the experiment parameters the manifest records (what a plan is rebuilt from)."""
+    def setup(root: Path):
+        path = root / "run" / "manifest.json"
+        record = json.loads(path.read_text())
+        record["parameters"] = {k: v for k, v in {**record["parameters"], **changes}.items() if v is not DROP}
+        path.write_text(json.dumps(record))
+    return setup
+
+
+DROP = object()
+
+
+def failed(name: str = "tomo_X", base: str = "run"):
+    """One circuit lost its counts and its job failed: ``fetch --retry-failed`` resubmits it."""
+    def setup(root: Path):
+        run = root / base
+        (run / "counts" / f"{name}.json").unlink()
+        for record in (run / "jobs").glob("*.json"):
+            data = json.loads(record.read_text())
+            if name in data["names"]:
+                data.update(status="ERROR", error="the simulator crashed")
+                record.write_text(json.dumps(data))
+    return setup
+
+
 def remove(rel: str):
     def setup(root: Path):
         path = root / rel
@@ -428,6 +454,46 @@ CLI = [
     (symlink("link", "link"), ["circuits", "export", "--out", "{link}"], 2, "symbolic link to nothing"),
     (None, ["circuits", "export", "--out", "{file}"], 2, "file"),
     (None, ["circuits", "export", "--out", "{file}/x"], 2, "file"),
+    # -- empty paths: Path("") is ".", the current folder; refused before anything is read or written
+    (None, [*RC, "--out", ""], 2, "--out '': an empty path"),
+    (None, [*RE, "--out", ""], 2, "--out '': an empty path"),
+    (None, [*RC, "--out", "", "--sweep", "beta=1,2"], 2, "--out '': an empty path"),
+    (None, [*RC, "--out", "", "--shots", "0"], 2, "--out '': an empty path"),
+    (None, ["analyze", ""], 2, "DIR '': an empty path"),
+    (None, ["status", ""], 2, "DIR '': an empty path"),
+    (None, ["fetch", ""], 2, "DIR '': an empty path"),
+    (None, ["fetch", "", "--retry-failed"], 2, "DIR '': an empty path"),
+    (None, ["circuits", "export", "--out", ""], 2, "--out '': an empty path"),
+    (None, [*SC, "--steady", "--save-state", ""], 2, "--save-state '': an empty path"),
+    # -- fetch --retry-failed rewrites a corrupt circuits.qpy from the manifest's plan, unless it cannot
+    (both(write("circuits.qpy", b"garbage"), failed(), parameters(init="state:0123456789abcdef")),
+     ["fetch", "{run}", "--retry-failed"], 2, "given as a matrix"),
+    (both(write("circuits.qpy", b"garbage"), failed(), parameters(init="state:0123456789abcdef")),
+     ["fetch", "{run}", "--retry-failed"], 2, "the command that made the run rewrites it: python: qbexp.run("),
+    (both(remove("run/circuits.qpy"), failed(), parameters(init="state:0123456789abcdef")),
+     ["fetch", "{run}", "--retry-failed"], 2, "circuits.qpy is missing and cannot be rebuilt"),
+    (both(write("circuits.qpy", b"garbage"), failed(), parameters(beta=2.0)),
+     ["fetch", "{run}", "--retry-failed"], 2, "differs from"),
+    (both(write("circuits.qpy", b"garbage"), failed(), parameters(colour="red")),
+     ["fetch", "{run}", "--retry-failed"], 2, "no parameter 'colour'"),
+    (both(write("circuits.qpy", b"garbage"), failed(), parameters(n=DROP)),
+     ["fetch", "{run}", "--retry-failed"], 2, "needs n"),
+    (both(write("circuits.qpy", b"garbage"), failed(), parameters(n="one")),
+     ["fetch", "{run}", "--retry-failed"], 2, "n = 'one'"),
+    (both(write("circuits.qpy", b"garbage"), failed(), parameters(gate_mitigation="zne")),
+     ["fetch", "{run}", "--retry-failed"], 2, "gate_mitigation = 'zne'"),
+    (both(write("circuits.qpy", b"garbage"), failed(), parameters(charging="magic")),
+     ["fetch", "{run}", "--retry-failed"], 2, "charging = 'magic'"),
+    (both(write("circuits.qpy", b"garbage"), failed(), parameters(init="file:/nowhere/x.npy")),
+     ["fetch", "{run}", "--retry-failed"], 2, "does not exist"),
+    (both(write("circuits.qpy", b"garbage"), failed(), manifest(kind="magic")),
+     ["fetch", "{run}", "--retry-failed"], 2, "no experiment qbexp knows"),
+    (both(write("circuits.qpy", b"garbage"), failed(), manifest(circuit_names=["tomo_Z", "tomo_Y", "tomo_X"])),
+     ["fetch", "{run}", "--retry-failed"], 2, "other circuits than circuit_names"),
+    (both(write("circuits.qpy", b"garbage"), failed(), remove("run/exact.npy")),
+     ["fetch", "{run}", "--retry-failed"], 2, "exact.npy is missing"),
+    (both(write("circuits.qpy", b"garbage"), failed(), counts_file("{}")),
+     ["fetch", "{run}", "--retry-failed"], 2, "corrupt"),
     # -- the command itself
     (None, [], 2, "required"),
     (None, ["explode"], 2, "invalid choice"),
@@ -445,7 +511,8 @@ def _fill(arg: str, root: Path) -> str:
 
 @pytest.mark.parametrize("setup, argv, code, fragment", CLI, ids=[
     f"{k}:{' '.join(row[1][:2])}:{row[3][:30]}" for k, row in enumerate(CLI)])
-def test_cli(setup, argv, code, fragment, ctx, capsys):
+def test_cli(setup, argv, code, fragment, ctx, capsys, monkeypatch):
+    monkeypatch.chdir(ctx)  # a path taken for "." (the current folder) writes into the snapshot
     if setup is not None:
         setup(ctx)
     argv = [_fill(a, ctx) for a in argv]
@@ -494,6 +561,99 @@ def test_corrupt_circuits_qpy_is_rewritten(ctx, capsys):
     assert len(RunStore(run).load_circuits()) == len(manifest["circuit_names"])
     assert (run / "circuits.qpy").read_bytes()[:6] == good[:6]
     del args
+
+
+RETRIED = {  # runs whose circuits.qpy fetch --retry-failed rebuilds: every option the manifest records
+    "collective-kraus": None,  # the fixture's run
+    "collective-work-readout": qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus", measure_work=True,
+                                                        readout_mitigation=True),
+    "collective-zne": qbexp.CollectiveCharging(n=1, beta=2.0, init="haar:3", charging="collision",
+                                               gate_mitigation="zne"),
+    "collective-minimal": qbexp.CollectiveCharging(n=2, beta=1.0, init="c:0.25", charging="minimal"),
+    "engine": qbexp.EngineCycles(tau=1.0, cycles=2, discharge="global", charging="kraus", measure_work=True),
+}
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "missing", "other circuits"])
+@pytest.mark.parametrize("kind", list(RETRIED))
+def test_fetch_retry_failed_rewrites_corrupt_circuits_qpy(kind, damage, ctx, capsys):
+    """A failed job's circuits are resubmitted from circuits.qpy; when it is corrupt (or gone, or
+    holds other circuits) it is rebuilt from the plan the manifest records, the failed circuits run
+    again, and every count saved before is kept byte for byte."""
+    from qiskit import QuantumCircuit, qpy
+
+    from qbexp.backends.store import RunStore
+
+    run = ctx / "run"
+    if RETRIED[kind] is not None:
+        run = ctx / kind
+        qbexp.run(RETRIED[kind], shots=64, seed=5, out=run, progress=False, resamples=20)
+    good = RunStore(run).load_circuits()
+    names = json.loads((run / "manifest.json").read_text())["circuit_names"]
+    lost = names[-1]
+    failed(lost, base=run.name)(ctx)
+    kept = {p.name: p.read_bytes() for p in (run / "counts").glob("*.json")}
+    others = {p.name: p.read_bytes() for p in run.rglob("*") if p.is_file() and p.parent.name != "jobs"
+              and p.name not in ("circuits.qpy", "results.json", "results.png", ".lock") and p.parent.name != "counts"}
+    qpy_file = run / "circuits.qpy"
+    if damage == "corrupt":
+        qpy_file.write_bytes(qpy_file.read_bytes()[:40] + b"\x00garbage")
+    elif damage == "missing":
+        qpy_file.unlink()
+    else:
+        other = QuantumCircuit(1, 1)
+        other.measure(0, 0)
+        with open(qpy_file, "wb") as handle:
+            qpy.dump([other], handle)
+    assert main(["status", str(run)]) == 0
+    assert "1 failed" in capsys.readouterr().out
+
+    assert main(["fetch", str(run), "--retry-failed", "--wait", "--quiet"]) == 0
+    capsys.readouterr()
+    rebuilt = RunStore(run).load_circuits()
+    assert [qc.name for qc in rebuilt] == names
+    assert [qc.num_qubits for qc in rebuilt] == [qc.num_qubits for qc in good]
+    assert [sorted(qc.count_ops().items()) for qc in rebuilt] == [sorted(qc.count_ops().items()) for qc in good]
+    assert qpy_file.read_bytes()[6] == min(13, qpy.QPY_VERSION)  # PORTABLE_QPY_VERSION: both stacks read it
+    for name, data in kept.items():  # the counts saved before: untouched
+        assert (run / "counts" / name).read_bytes() == data, name
+    for name, data in others.items():  # manifest, exact state, battery, transpiled circuits: untouched
+        assert (run / name).read_bytes() == data, name
+    assert (run / "counts" / f"{lost}.json").exists()
+    assert main(["status", str(run)]) == 0
+    assert f"{len(names)} circuits: {len(names)} saved" in capsys.readouterr().out
+    assert main(["analyze", str(run), "--resamples", "20", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert set(results["estimates"]) >= {"ergotropy", "fidelity"}
+    assert results["estimates"]["fidelity"]["value"] > 0.5
+
+
+def test_fetch_retry_failed_leaves_an_unneeded_corrupt_circuits_qpy(ctx, capsys):
+    """Nothing to resubmit: circuits.qpy is not read, so fetch neither rebuilds nor refuses."""
+    run = ctx / "run"
+    (run / "circuits.qpy").write_bytes(b"QISKIT garbage")
+    assert main(["fetch", str(run), "--retry-failed", "--quiet"]) == 0
+    assert (run / "circuits.qpy").read_bytes() == b"QISKIT garbage"
+    capsys.readouterr()
+
+
+def test_fetch_retry_failed_names_the_command_for_a_matrix_initial_state(tmp_path, capsys):
+    """An initial state given as a matrix is not in the manifest: the one-line error gives the call
+    that rewrites circuits.qpy, and that call does (resuming the run, keeping its counts)."""
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus", init=np.array([0.6, 0.8]))
+    run = tmp_path / "matrix"
+    qbexp.run(exp, shots=64, seed=1, out=run, progress=False, resamples=20)
+    failed("tomo_Z", base="matrix")(tmp_path)
+    (run / "circuits.qpy").write_bytes(b"QISKIT garbage")
+    before = snapshot(run)
+    assert main(["fetch", str(run), "--retry-failed"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "given as a matrix" in err and "python: qbexp.run(CollectiveCharging(" in err
+    assert snapshot(run) == before
+    kept = {p.name: p.read_bytes() for p in (run / "counts").glob("*.json")}
+    qbexp.run(exp, shots=64, seed=1, out=run, progress=False, resamples=20, retry_failed=True)
+    assert all((run / "counts" / name).read_bytes() == data for name, data in kept.items())
+    assert (run / "counts" / "tomo_Z.json").exists()
 
 
 def test_stray_tmp_is_ignored_and_removed(ctx, capsys):
@@ -640,6 +800,7 @@ API = [
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "run", seed=99), "holds another run"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=""), "out = ''"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "dangling"), "symbolic link to nothing"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=""), "out = ''"),
     (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=c / "dangling"), "symbolic link to nothing"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, seed=-1), "seed = -1"),
     (lambda c: qbexp.analyze(c / "new"), "manifest"),
@@ -659,7 +820,8 @@ API = [
 
 
 @pytest.mark.parametrize("call, fragment", API, ids=[f"{k}:{row[1][:30]}" for k, row in enumerate(API)])
-def test_api(call, fragment, ctx):
+def test_api(call, fragment, ctx, monkeypatch):
+    monkeypatch.chdir(ctx)
     before = snapshot(ctx)
     with pytest.raises(qbexp.QbexpError) as info:
         call(ctx)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from qbexp.backends.executors import executor_from_manifest
 from qbexp.backends.store import RunStore
 from qbexp.backends.submit import fetch_pending
+from qbexp.cli.options import path_option
 from qbexp.cli.status import print_status
 from qbexp.errors import QbexpError
+from qbexp.experiments.run import restore_circuits
 from qbexp.experiments.sweep import run_dirs
 
 
@@ -19,7 +19,7 @@ def register(subparsers) -> None:
         "finished job and record failed ones. Never resubmits a circuit that has a job, unless "
         "--retry-failed asks for failed, cancelled and unconfirmed ones.",
     )
-    p.add_argument("dir", type=Path, help="run directory (holds manifest.json), or a sweep directory: every point")
+    p.add_argument("dir", help="run directory (holds manifest.json), or a sweep directory: every point")
     p.add_argument("--retry-failed", action="store_true",
                    help="resubmit circuits whose job failed, was cancelled or is unconfirmed")
     p.add_argument("--wait", action="store_true", help="wait until every job has finished")
@@ -29,11 +29,14 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    args.dir = path_option(args.dir, "DIR", "run directory")
     if args.timeout is not None and not (args.wait and args.timeout > 0):
         raise QbexpError(f"--timeout {args.timeout}; it needs --wait and must be > 0 seconds")
     for k, folder in enumerate(run_dirs(args.dir)):
         store = RunStore(folder)
         with executor_from_manifest(store.manifest()) as executor:
+            if args.retry_failed:  # failed circuits are resubmitted from circuits.qpy: rebuilt if corrupt
+                restore_circuits(store)
             summary = fetch_pending(store, executor, retry_failed=args.retry_failed, wait=args.wait,
                                     timeout=args.timeout, progress=not args.quiet)
         if k:

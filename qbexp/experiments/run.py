@@ -27,6 +27,7 @@ The exact values (Lindblad state, qiskit-dynamics) are stored with the run (``ex
 
 from __future__ import annotations
 
+import json
 import math
 import shlex
 import sys
@@ -202,6 +203,78 @@ def check_shots(shots, name: str = "shots") -> None:
     """Shots per circuit: an integer from 1 to :data:`MAX_SHOTS` (``name``: as the caller calls it)."""
     if isinstance(shots, bool) or not isinstance(shots, (int, np.integer)) or not 1 <= shots <= MAX_SHOTS:
         raise QbexpError(f"{name} = {shots!r}; it must be an integer from 1 to {MAX_SHOTS:,}")
+
+
+def experiment_from_manifest(manifest: dict):
+    """The experiment whose run a manifest records (its ``kind``, ``parameters`` and
+    ``circuit_names``), built again; a :class:`QbexpError` says why it cannot be (an initial
+    state given as a matrix is kept in the manifest only as its hash)."""
+    from qbexp.experiments.experiment import EXPERIMENTS
+
+    kind, params = manifest.get("kind"), manifest.get("parameters")
+    if kind not in EXPERIMENTS or not isinstance(params, dict):
+        raise QbexpError(f"kind {kind!r} with parameters {params!r} is no experiment qbexp knows")
+    params = dict(params)
+    init = params.get("init")
+    if isinstance(init, str) and init.startswith("state:"):
+        raise QbexpError(f"the initial state was given as a matrix, and the manifest keeps only its hash ({init})")
+    zne = params.pop("gate_mitigation", None)
+    if zne is not None and not (isinstance(zne, dict) and zne.get("method") == "zne"):
+        raise QbexpError(f"gate_mitigation = {zne!r} is no gate mitigation qbexp knows")
+    names = manifest.get("circuit_names") or []
+    options = {"charging": params.pop("charging", "collision"), "steps": params.pop("collision_steps", None),
+               "measure_work": "energy_before" in names,
+               "readout_mitigation": params.pop("readout_mitigation", False),
+               "gate_mitigation": None if zne is None else "zne"}
+    if kind == "engine" and "engine_discharge" in params:
+        params["discharge"] = params.pop("engine_discharge")
+    try:
+        return EXPERIMENTS[kind](**params, **options)
+    except TypeError as err:
+        raise QbexpError(f"parameters {params!r} do not make a {kind} experiment ({err})") from None
+
+
+def restore_circuits(store) -> bool:
+    """Rewrite ``circuits.qpy`` of the run in ``store`` from the plan its manifest records, when the
+    file is missing or does not load and some circuit still lacks counts (it is read to resubmit
+    them); True when rewritten.
+
+    The rebuilt plan must be the run's: the same parameters, circuit names, qubits and exact state
+    (``exact.npy``, to 1e-6: both exact-evolution engines agree to 1e-8); otherwise, or when the
+    experiment cannot be rebuilt, a one-line :class:`QbexpError` names the command that rewrites
+    the file (the run's own, which resumes it).  Counts, job records and arrays are never touched.
+    """
+    path = store.dir / "circuits.qpy"
+    with store.lock():  # no other process writes the run meanwhile
+        manifest = store.manifest(for_analysis=True)
+        store.job_records()
+        store.check_counts()
+        names = manifest["circuit_names"]
+        if all(store.has_counts(n) for n in names):
+            return False  # nothing left to resubmit: the file is not needed
+        try:
+            if len(store.load_circuits()) == len(names):
+                return False
+        except QbexpError:
+            pass
+        state = "missing" if not path.exists() else "corrupt"
+        command = manifest.get("command") or "the command that made the run"
+        try:
+            experiment = experiment_from_manifest(manifest)
+            plan = experiment.plan()
+            recorded = json.loads(json.dumps(plan.parameters))
+            if recorded != manifest["parameters"]:
+                raise QbexpError(f"the rebuilt parameters {recorded} differ from the recorded ones")
+            if list(plan.circuits) != names or plan.num_qubits != manifest["num_qubits"]:
+                raise QbexpError("the rebuilt plan has other circuits than circuit_names")
+            exact = store.load_array("exact")
+            if exact.shape != plan.exact_state.shape or not np.allclose(exact, plan.exact_state, atol=1e-6):
+                raise QbexpError(f"the rebuilt exact state differs from {store.dir / 'exact.npy'}")
+        except QbexpError as err:
+            raise QbexpError(f"{path} is {state} and cannot be rebuilt from {store.manifest_path}: {err}; "
+                             f"the command that made the run rewrites it: {command}") from None
+        store.save_circuits(list(plan.circuits.values()))
+    return True
 
 
 def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigation: bool = True) -> dict:
