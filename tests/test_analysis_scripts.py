@@ -125,3 +125,27 @@ def test_readout_mitigation_on_aer_noisy(script, tmp_path, capsys):
     assert int(gates["readout_cal_1"]["two_qubit_gates"]) == 0 and int(gates["tomo_ZZ"]["two_qubit_gates"]) > 0
     assert all(set(g["measured_qubits"].split()) <= calibrated for g in gates.values())
     assert "readout calibration (c = 0.25): q" in capsys.readouterr().out
+
+
+def test_hardware_fidelity_ranks_charging_circuits_by_two_qubit_gates(script, tmp_path, capsys):
+    """analysis/hardware_fidelity.py on the c = 1 battery (β = 1), minimal and collision charging:
+    the exact column is the closed form W = e^{-2β}/Z₊ (Cakmak Eq. 11, c = 1), the ideal-Aer
+    estimates agree with it, the minimal circuit has fewer two-qubit gates than the collision
+    model, and on the noisy device profile the deeper circuit keeps less of the ergotropy
+    (the device column, a noise-free density-matrix figure of the prepared state)."""
+    module = script("hardware_fidelity")
+    csv_path, png_path = module.main(["--out", str(tmp_path), "--cases", "n2:1", "--chargings", "minimal,collision",
+                                      "--shots", "2000", "--seed", "3"])
+    assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png_path.stat().st_size > 10_000
+    with open(csv_path, newline="") as fh:
+        rows = {r["charging"]: r for r in csv.DictReader(fh)}
+    assert set(rows) == {"minimal", "collision"}
+    zp, _ = z_factors(1.0)
+    for r in rows.values():
+        assert float(r["ergotropy_exact"]) == pytest.approx(np.exp(-2.0) / zp, abs=1e-8)
+        assert abs(float(r["ideal"]) - float(r["ergotropy_exact"])) <= 4 * float(r["ideal_stderr"]) + 0.01
+        assert float(r["noisy_mitigated_stderr"]) > 0
+    minimal, collision = rows["minimal"], rows["collision"]
+    assert 0 < int(minimal["two_qubit_gates"]) <= 10 < int(collision["two_qubit_gates"])
+    assert float(collision["device"]) < float(minimal["device"]) <= float(minimal["ergotropy_exact"]) + 0.02
+    assert "minimal" in capsys.readouterr().out

@@ -64,5 +64,70 @@ def test_zne_on_the_device_profile_recovers_most_of_the_lost_ergotropy():
     assert abs(zne.value - exact) <= 0.15 * exact or zne.contains(exact)
     assert set(res.to_dict()["estimates_by_mitigation"]) == {"raw", "readout", "readout+zne"}
     assert res.to_dict()["zne"]["effective_shots"] < 4000  # the extrapolation's cost is in the intervals
+    models = res.to_dict()["zne"]["models"]
+    for name in ("ergotropy", "fidelity", "coherence_l1"):  # the interval spans both extrapolation models
+        est = res.estimates[name]
+        for model in ("richardson", "exponential"):
+            lo, hi = models[model][name]["ci95"]
+            assert est.ci95[0] <= lo + 1e-12 and hi <= est.ci95[1] + 1e-12
+    assert 0.02 <= res.to_dict()["zne"]["decay"] <= 0.98
     with pytest.raises(qbexp.QbexpError, match="kraus charging has none"):
         qbexp.CollectiveCharging(n=2, beta=1.0, charging="kraus", gate_mitigation="zne")
+
+
+def _depolarised_series(p0, scales, q, shots, rng=None):
+    """Distributions of a state depolarised by 1 - q^λ at each scale λ (the exponential model
+    exactly), as counts (expected counts when rng is None)."""
+    mixed = np.full(p0.size, 1 / p0.size)
+    out = []
+    for lam in scales:
+        p = q**lam * p0 + (1 - q**lam) * mixed
+        n = p * shots if rng is None else rng.multinomial(shots, p)
+        out.append({format(k, "02b"): int(round(x)) for k, x in enumerate(n)})
+    return out
+
+
+def test_exponential_extrapolation_recovers_an_exponentially_decaying_distribution_where_richardson_does_not():
+    from qbexp.analysis.zne import exponential_extrapolation
+
+    p0 = np.array([0.7, 0.1, 0.15, 0.05])
+    scales = [1, 3, 5]
+    series = _depolarised_series(p0, scales, q=0.8, shots=10**9)
+    freq = np.array([[c[format(k, "02b")] / 10**9 for k in range(4)] for c in series])
+    got, q = exponential_extrapolation(freq, scales)
+    assert q == pytest.approx(0.8, abs=1e-4)
+    np.testing.assert_allclose(got, p0, atol=1e-6)
+    # Richardson through the same three points misses by much more (a cubic remainder)
+    assert np.max(np.abs(richardson_weights(scales) @ freq - p0)) > 100 * np.max(np.abs(got - p0))
+    with pytest.raises(qbexp.QbexpError, match="at least three noise scales"):
+        exponential_extrapolation(freq[:2], scales[:2])
+
+
+def test_zne_intervals_redo_the_extrapolation_in_every_replicate():
+    """The intervals of each model come from replicates that redraw the counts at every scale:
+    their width matches the spread of the model's value over independent data sets (a second
+    method: 40 fresh data sets), to within the Monte Carlo error of both."""
+    from qbexp.analysis.zne import zne_intervals
+
+    p0 = np.array([0.7, 0.1, 0.15, 0.05])
+    scales, shots = [1, 3, 5], 4000
+
+    def figures_of(counts):
+        c = counts["m"]
+        total = sum(c.values())
+        return {"p00": c.get("00", 0) / total}
+
+    truth = zne_intervals({"m": _depolarised_series(p0, scales, 0.8, shots)}, scales, shots, figures_of, 200, seed=1)
+    rng = np.random.default_rng(7)
+    values = {m: [] for m in ("richardson", "exponential")}
+    for _ in range(40):
+        data = {"m": _depolarised_series(p0, scales, 0.8, shots, rng)}
+        result = zne_intervals(data, scales, shots, figures_of, 40, seed=2)
+        for m in values:
+            values[m].append(result["models"][m]["p00"]["value"])
+    for m in values:
+        lo, hi = truth["models"][m]["p00"]["ci95"]
+        width_from_bootstrap = (hi - lo) / (2 * 1.96)
+        assert np.std(values[m]) == pytest.approx(width_from_bootstrap, rel=0.35)
+    # the exponential model is the true one here: unbiased within its Monte Carlo error
+    assert np.mean(values["exponential"]) == pytest.approx(0.7, abs=3 * np.std(values["exponential"]) / np.sqrt(40))

@@ -11,9 +11,16 @@ counts, with an effective number of shots
 
 the shots of a multinomial sample whose frequencies have the variance of p_0
 (Var p_0 = Σ_i w_i² p_λi (1 − p_λi)/S ≈ p_0 (1 − p_0) Σ_i w_i² / S).  The bootstrap of the fits
-then resamples S_eff shots, so the intervals carry the extrapolation's amplification of shot
-noise (to first order; the model error of the extrapolation itself is not in them: that is what
-``device`` versus ``exact`` shows on a simulator).
+then resamples S_eff shots, so those intervals carry the extrapolation's amplification of shot
+noise -- but not its model error, and the model error dominates: on a Heron noise model
+(collision charging, N = 2, c = 0.25, 2000 shots, 50 seeds) Richardson's intervals held the exact
+ergotropy in 28 of 50 runs (mean 0.514 against 0.584).  So the reported interval also spans a
+second model, :func:`exponential_extrapolation` (``p_λ = C + A q^λ``, the decay of depolarising
+noise), with its own bootstrap that redraws the raw counts at every scale and redoes the fit of
+q (:func:`zne_intervals`); the value stays Richardson's.  Over the same 50 seeds the spanning
+interval held the exact value in 46 (0.92 ± 0.04; mean half-width 0.12 against 0.07).  Where
+both models err on the same side the interval can still miss; on a simulator ``device`` versus
+``exact`` shows how far the noise went.
 
 We extrapolate distributions ourselves rather than with mitiq's factories because mitiq
 extrapolates one expectation value at a time, while the tomographic fit needs whole
@@ -56,3 +63,122 @@ def extrapolate_counts(counts_by_scale: list[dict], scales, shots: int) -> tuple
     order = np.argsort(-(p0 * effective - counts))
     counts[order[:rest]] += 1
     return {k: int(n) for k, n in zip(keys, counts) if n > 0}, effective
+
+
+#: Extrapolation models whose 95 % intervals the gate-mitigated interval spans (zne_intervals).
+MODELS = ("richardson", "exponential")
+#: Range of the common decay factor q per unit noise scale of the exponential model.
+DECAY_RANGE = (0.02, 0.98)
+
+
+def exponential_extrapolation(freq, scales) -> tuple[np.ndarray, float]:
+    """Zero-noise limit of ``freq`` (``(m, K)``: K outcome frequencies at m scales) under the
+    model ``p_λ(k) = C_k + A_k q^λ`` with one decay factor ``q`` for every outcome.
+
+    One q for all outcomes of all circuits: a gate-noise channel that contracts the state
+    towards a fixed point at a rate per folded gate (depolarising noise exactly; the usual
+    "exponential" ZNE model, cf. mitiq's ExpFactory, applied to distributions).  q is the
+    least-squares choice within :data:`DECAY_RANGE`; for each q, (C, A) are the linear
+    least-squares fit, and p_0 = C + A.  Needs at least three scales.
+    """
+    from scipy.optimize import minimize_scalar
+
+    lam = np.asarray(scales, dtype=float)
+    freq = np.asarray(freq, dtype=float)
+    if lam.size < 3:
+        raise QbexpError(f"the exponential extrapolation needs at least three noise scales, got {list(scales)}")
+
+    def fit(q):
+        design = np.stack([np.ones_like(lam), q**lam], axis=1)
+        coef, *_ = np.linalg.lstsq(design, freq, rcond=None)
+        return coef, float(np.sum((design @ coef - freq) ** 2))
+
+    q = float(minimize_scalar(lambda q: fit(q)[1], bounds=DECAY_RANGE, method="bounded",
+                              options={"xatol": 1e-6}).x)
+    coef, _ = fit(q)
+    return coef[0] + coef[1], q
+
+
+def extrapolate(freq, scales, model: str) -> tuple[np.ndarray, float | None]:
+    """Zero-noise frequencies ``(K,)`` from ``freq`` ``(m, K)``: ``model`` "richardson" (the
+    polynomial through every point, :func:`richardson_weights`) or "exponential"
+    (:func:`exponential_extrapolation`; also returns its decay factor q)."""
+    if model == "richardson":
+        return richardson_weights(scales) @ np.asarray(freq, dtype=float), None
+    if model == "exponential":
+        return exponential_extrapolation(freq, scales)
+    raise QbexpError(f"unknown extrapolation model {model!r}; choose one of {', '.join(MODELS)}")
+
+
+def _as_distributions(p0: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    out, start = [], 0
+    for size in sizes:
+        p = np.clip(p0[start:start + size], 0.0, None)
+        start += size
+        if p.sum() <= 0:
+            raise QbexpError("zero-noise extrapolation left no probability: the noise scales are too far apart")
+        out.append(p / p.sum())
+    return out
+
+
+def zne_intervals(series: dict, scales, shots: int, figures_of, n_resamples: int, seed=None) -> dict:
+    """Point values and 95 % bootstrap intervals of every figure under each extrapolation model.
+
+    ``series``: ``{circuit: [counts at scales[0], counts at scales[1], ...]}`` (each a
+    ``{bitstring: count}`` of ``shots`` shots); ``figures_of(counts_by_circuit) -> {figure: value}``
+    fits and evaluates one data set (the extrapolated
+    distributions, handed over as counts out of 10^6).  Every replicate redraws the
+    counts of every circuit at every scale (multinomial, observed frequencies), redoes both
+    extrapolations -- the exponential one with its own decay factor, so the uncertainty of q is
+    in the interval -- and evaluates the figures.  Returns ``{"models": {model: {figure:
+    {"value", "ci95"}}}, "decay": q}`` with percentile intervals.
+
+    Why two models: the gate-mitigated value is an extrapolation beyond the measured noise
+    scales, and its error is dominated by the model, not by shots (collision charging on a
+    Heron noise model, N = 2, c = 0.25: Richardson through λ = 1, 3, 5 lands 0.06 below the
+    exact ergotropy on average, the exponential model 0.03 above, each with a shot-noise
+    interval of ±0.06).  An interval that spans both models states that uncertainty
+    instead of hiding it.
+    """
+    names = list(series)
+    keys = {name: sorted(set().union(*series[name])) for name in names}
+    sizes = [len(keys[name]) for name in names]
+    freq = np.array([np.concatenate([[series[name][i].get(k, 0) / shots for k in keys[name]] for name in names])
+                     for i in range(len(scales))])
+
+    def evaluate(freqs):
+        values, q = {}, None
+        for model in MODELS:
+            p0, decay = extrapolate(freqs, scales, model)
+            q = decay if decay is not None else q
+            dists = _as_distributions(p0, sizes)
+            counts = {name: {k: int(round(p * 1e6)) for k, p in zip(keys[name], dist)} for name, dist in zip(names, dists)}
+            values[model] = figures_of(counts)
+        return values, q
+
+    point, q = evaluate(freq)
+    rng = np.random.default_rng(seed)
+    replicates = []
+    for _ in range(n_resamples):
+        draws = []
+        for i in range(len(scales)):
+            parts, start = [], 0
+            for size in sizes:
+                p = np.clip(freq[i, start:start + size], 0.0, None)
+                parts.append(rng.multinomial(shots, p / p.sum()) / shots)
+                start += size
+            draws.append(np.concatenate(parts))
+        try:
+            replicates.append(evaluate(np.array(draws))[0])
+        except QbexpError:  # a replicate whose extrapolation left no probability in some circuit
+            continue
+    if len(replicates) < max(10, n_resamples // 2):
+        raise QbexpError("zero-noise extrapolation: too few bootstrap replicates gave a distribution")
+    models = {}
+    for model in MODELS:
+        models[model] = {}
+        for figure, value in point[model].items():
+            values = np.array([r[model][figure] for r in replicates])
+            models[model][figure] = {"value": float(value),
+                                     "ci95": [float(np.quantile(values, 0.025)), float(np.quantile(values, 0.975))]}
+    return {"models": models, "decay": q}

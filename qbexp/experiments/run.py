@@ -327,6 +327,9 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
             by_mitigation["raw"] = estimate(base, None, None)[0]
         extrapolated, effective = _extrapolated(counts, base, zne["noise_scales"], manifest["shots"])
         estimates, fitted = estimate(extrapolated, tomo_readout, work_readout)
+        models = _zne_models(counts, base, zne["noise_scales"], manifest, battery, exact, tomo_readout, work_readout,
+                             estimator, resamples)
+        estimates = _span_models(estimates, models)
         by_mitigation["readout+zne" if mitigate else "zne"] = estimates
     exact_figures = {k: v for k, v in figures_of_merit(exact, battery).items() if k in ESTIMATES}
     exact_figures["fidelity"] = 1.0
@@ -353,7 +356,8 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
     }
     if by_mitigation:
         results["estimates_by_mitigation"] = by_mitigation
-        results["zne"] = {**zne, "effective_shots": effective, "extrapolation": "richardson"}
+        results["zne"] = {**zne, "effective_shots": effective, "value": "richardson",
+                          "interval_spans": list(models["models"]), **models}
     if device:
         results["device"] = device
         results["within_ci95_device"] = {
@@ -403,6 +407,48 @@ def _extrapolated(counts, base, scales, shots):
         series = [measured if s == 1 else counts[f"{name}+x{s}"] for s in scales]
         out[name], effective = extrapolate_counts(series, scales, shots)
     return out, effective
+
+
+def _zne_models(counts, base, scales, manifest, battery, exact, tomo_readout, work_readout, estimator, resamples):
+    """Every figure under each extrapolation model, with bootstrap intervals that redo the
+    extrapolation from the raw counts at every scale (:func:`qbexp.analysis.zne.zne_intervals`)."""
+    from qbexp.analysis import fit_states
+    from qbexp.analysis.figures import figure_functions
+    from qbexp.analysis.zne import zne_intervals
+
+    functions = figure_functions(battery, exact)
+    assignment = None if tomo_readout is None else tomo_readout.assignment()
+
+    def figures_of(measured):
+        data = tomography_data({n.removeprefix("tomo_"): c for n, c in measured.items() if n.startswith("tomo_")},
+                               manifest["num_qubits"])
+        state = fit_states(data.counts, estimator, assignment)[None]
+        values = {name: float(np.clip(f(state)[0], *bounds)) for name, (f, bounds) in functions.items()}
+        if "energy_before" in measured:
+            values["work_extracted"] = work_extracted(measured["energy_before"], measured["energy_after"],
+                                                      manifest["energies"], readout=work_readout)["value"]
+        return values
+
+    series = {name: [measured if s == 1 else counts[f"{name}+x{s}"] for s in scales]
+              for name, measured in base.items() if name not in CALIBRATION}
+    return zne_intervals(series, scales, manifest["shots"], figures_of, resamples, seed=manifest.get("seed"))
+
+
+def _span_models(estimates: dict, models: dict) -> dict:
+    """Gate-mitigated estimates: the Richardson value, and an interval that spans the 95 %
+    intervals of every extrapolation model (and the effective-shots interval of the fit), so that
+    the extrapolation's model error is in it; ``stderr`` is at least a quarter of that width."""
+    out = {}
+    for name, est in estimates.items():
+        spans = [models["models"][m][name]["ci95"] for m in models["models"] if name in models["models"][m]]
+        if est.get("ci95") is None or not spans:
+            out[name] = est
+            continue
+        lo = min([est["ci95"][0]] + [s[0] for s in spans])
+        hi = max([est["ci95"][1]] + [s[1] for s in spans])
+        out[name] = {**est, "ci95": [lo, hi], "stderr": max(est["stderr"], (hi - lo) / (2 * 1.959964)),
+                     "note": "zero-noise extrapolation: the interval spans the Richardson and exponential models"}
+    return out
 
 
 def check_resamples(resamples) -> None:
