@@ -494,6 +494,29 @@ CLI = [
      ["fetch", "{run}", "--retry-failed"], 2, "exact.npy is missing"),
     (both(write("circuits.qpy", b"garbage"), failed(), counts_file("{}")),
      ["fetch", "{run}", "--retry-failed"], 2, "corrupt"),
+    # -- folders and files of the wrong type, hand-edited records (each was a traceback or a misleading answer)
+    (both(remove("run/jobs"), write("jobs", "x")), ["status", "{run}"], 2, "jobs is not a folder"),
+    (both(remove("run/jobs"), write("jobs", "x")), ["fetch", "{run}", "--retry-failed"], 2, "jobs is not a folder"),
+    (both(remove("run/counts"), write("counts", "x")), ["status", "{run}"], 2, "counts is not a folder"),
+    (both(remove("run/counts"), write("counts", "x")), ["analyze", "{run}"], 2, "counts is not a folder"),
+    (both(remove("run/counts"), write("counts", "x")), ["fetch", "{run}"], 2, "counts is not a folder"),
+    (counts_record(counts={"0": 0, "1": 0}, shots=0), ["analyze", "{run}"], 2, "holds no shots"),
+    (counts_record(counts={"0": 0, "1": 0}, shots=0), ["status", "{run}"], 2, "holds no shots"),
+    (parameters(gate_mitigation={"method": "zne", "noise_scales": [1, 3]}), ["analyze", "{run}"], 2,
+     "circuit_names has no tomo_X+x3"),
+    (parameters(gate_mitigation={"method": "zne", "noise_scales": [1, "x"]}), ["analyze", "{run}"], 2,
+     "gate_mitigation = "),
+    (parameters(gate_mitigation={"method": "pec", "noise_scales": [1, 3]}), ["analyze", "{run}"], 2,
+     "gate_mitigation = "),
+    (parameters(gate_mitigation="zne"), ["analyze", "{run}"], 2, "gate_mitigation = 'zne'"),
+    (write("transpiled.qpy", b"QISKIT\x0d\x00\x00\x00"), ["analyze", "{run}"], 2, "move it aside"),
+    (replace_by_dir("run/transpiled.qpy"), ["analyze", "{run}"], 2, "transpiled.qpy is not a regular file"),
+    (both(replace_by_dir("run/circuits.qpy"), failed()), ["fetch", "{run}", "--retry-failed"], 2,
+     "circuits.qpy is not a regular file"),
+    (None, ["circuits", "export", "--out", "{run}"], 2, "holds a qbexp run"),
+    (None, ["circuits", "export", "--out", "{sweep}"], 2, "holds a qbexp run or sweep"),
+    (write("../dir/README.md", "my notes\n"), ["circuits", "export", "--out", "{dir}"], 2, "refusing to overwrite"),
+    (write("../dir/index.json", "[]"), ["circuits", "export", "--out", "{dir}"], 2, "refusing to overwrite"),
     # -- the command itself
     (None, [], 2, "required"),
     (None, ["explode"], 2, "invalid choice"),
@@ -626,6 +649,23 @@ def test_fetch_retry_failed_rewrites_corrupt_circuits_qpy(kind, damage, ctx, cap
     results = json.loads(capsys.readouterr().out)
     assert set(results["estimates"]) >= {"ergotropy", "fidelity"}
     assert results["estimates"]["fidelity"]["value"] > 0.5
+
+
+def test_fetch_retry_failed_rewrites_a_sweep_points_circuits_qpy(ctx, capsys):
+    """In a sweep every point is a run with its own manifest: the broken point's file is rebuilt
+    from its own parameters, the other point is left as it was."""
+    sweep = ctx / "sweep"
+    failed("tomo_Y", base="sweep/beta=2.0")(ctx)
+    (sweep / "beta=2.0" / "circuits.qpy").write_bytes(b"junk")
+    untouched = snapshot(sweep / "beta=1.0")
+    kept = {p.name: p.read_bytes() for p in (sweep / "beta=2.0" / "counts").glob("*.json")}
+    assert main(["fetch", str(sweep), "--retry-failed", "--wait", "--quiet"]) == 0
+    assert "beta=2.0: 3 circuits: 3 saved" in capsys.readouterr().out
+    assert snapshot(sweep / "beta=1.0") == untouched
+    assert all((sweep / "beta=2.0" / "counts" / n).read_bytes() == data for n, data in kept.items())
+    from qbexp.backends.store import RunStore
+
+    assert [qc.name for qc in RunStore(sweep / "beta=2.0").load_circuits()] == ["tomo_X", "tomo_Y", "tomo_Z"]
 
 
 def test_fetch_retry_failed_leaves_an_unneeded_corrupt_circuits_qpy(ctx, capsys):

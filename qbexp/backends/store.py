@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -65,6 +66,19 @@ def read_json(path: Path, what: str) -> dict:
     if not isinstance(data, dict):
         raise QbexpError(f"{what} file {path} is corrupt (a JSON {type(data).__name__}, not an object)")
     return data
+
+
+def _first_line(err: Exception) -> str:
+    """An exception's message as one short line (Qiskit 2's QPY reader puts a coloured Rust
+    backtrace in it): the first line, with the first ``Error: ...`` line of the rest."""
+    text = re.sub(r"(\x1b|\\x1b)\[[0-9;]*m", "", str(err)).replace("\\n", "\n").strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":  # a repr of the message
+        text = text[1:-1]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else type(err).__name__
+    cause = next((m.group(1) for line in lines[1:] for m in [re.search(r"Error: (.+)", line)] if m), None)
+    out = f"{first} {cause}" if cause and cause not in first else first
+    return out if len(out) <= 200 else out[:197] + "..."
 
 
 def _is_int(value) -> bool:
@@ -130,7 +144,28 @@ def check_counts_record(record: dict, path: Path) -> dict[str, int]:
     shots = record.get("shots")
     if not _is_int(shots) or sum(counts.values()) != shots:
         raise QbexpError(f"{path} is corrupt: counts add up to {sum(counts.values())}, not {shots!r} shots")
+    if shots < 1:  # a job's results with no shots are never saved (backends.submit)
+        raise QbexpError(f"{path} is corrupt: it holds no shots")
     return counts
+
+
+def check_gate_mitigation(manifest: dict, path: Path) -> None:
+    """A manifest's zero-noise extrapolation (``parameters.gate_mitigation``) is well formed and
+    every measurement circuit has its folded copies (``NAME+xSCALE``) in ``circuit_names``."""
+    zne = manifest.get("parameters", {}).get("gate_mitigation")
+    if zne is None:
+        return
+    scales = zne.get("noise_scales") if isinstance(zne, dict) else None
+    if (not isinstance(zne, dict) or zne.get("method") != "zne" or not isinstance(scales, list) or len(scales) < 2
+            or scales[0] != 1 or not all(_is_int(k) and k >= 1 for k in scales) or scales != sorted(set(scales))):
+        raise QbexpError(f"manifest file {path} is corrupt: gate_mitigation = {zne!r}; expected "
+                         "{'method': 'zne', 'noise_scales': [1, 3, 5, ...]} (increasing odd integers from 1)")
+    names = manifest["circuit_names"]
+    base = [n for n in names if "+x" not in n and not n.startswith("readout_cal_")]
+    missing = [f"{n}+x{k}" for n in base for k in scales[1:] if f"{n}+x{k}" not in names]
+    if missing:
+        raise QbexpError(f"manifest file {path} is corrupt: gate_mitigation folds to noise scales {scales}, "
+                         f"yet circuit_names has no {missing[0]}" + (f" (nor {len(missing) - 1} more)" if missing[1:] else ""))
 
 
 class RunStore:
@@ -175,7 +210,10 @@ class RunStore:
         record = read_json(self.manifest_path, "manifest")
         always = ("identity", "circuit_names")
         optional = ("energies", "seed", "backend") if for_analysis else tuple(set(MANIFEST_FIELDS) - set(always))
-        return check_fields(record, MANIFEST_FIELDS, self.manifest_path, "manifest", optional=optional)
+        record = check_fields(record, MANIFEST_FIELDS, self.manifest_path, "manifest", optional=optional)
+        if for_analysis:
+            check_gate_mitigation(record, self.manifest_path)
+        return record
 
     def discard(self, remove_dir: bool = False) -> None:
         """Remove what opening a new run wrote (manifest, arrays, circuits, lock): for a run
@@ -222,7 +260,12 @@ class RunStore:
         out = {}
         for path in [self.dir / "transpiled.qpy", *paths]:
             if path.exists():
-                out.update({qc.name: qc for qc in self._load_qpy(path)})
+                try:
+                    out.update({qc.name: qc for qc in self._load_qpy(path)})
+                except QbexpError as err:
+                    raise QbexpError(f"{err}; it records the circuits as submitted, for their gate counts in "
+                                     "results.json only (job records keep the layouts): move it aside to go on "
+                                     "without them") from None
         return out
 
     def _dump_qpy(self, path: Path, circuits) -> None:
@@ -241,18 +284,26 @@ class RunStore:
         if len(back) != len(circuits):
             tmp.unlink(missing_ok=True)
             raise QbexpError(f"{path.name}: {len(back)} circuits read back of {len(circuits)} written")
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            raise QbexpError(f"{path} cannot be written ({err.strerror or err})") from None
 
     def _load_qpy(self, path: Path):
         from qiskit import qpy
 
         if not path.exists():
             raise QbexpError(f"{path} is missing")
+        if not path.is_file():
+            raise QbexpError(f"{path} is not a regular file")
         try:
-            with open(path, "rb") as handle:
+            with open(path, "rb") as handle, warnings.catch_warnings():
+                # written at PORTABLE_QPY_VERSION on purpose: Qiskit 1.3 reading Qiskit 2's file is fine
+                warnings.filterwarnings("ignore", message="The qiskit version used to generate", category=UserWarning)
                 return qpy.load(handle)
         except Exception as err:  # qpy raises many types on corrupt input
-            raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {err})") from None
+            raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {_first_line(err)})") from None
 
     # -- arrays (exact state, battery Hamiltonian) -------------------------------
     def save_array(self, name: str, array) -> None:
@@ -291,9 +342,16 @@ class RunStore:
         return array
 
     # -- counts -----------------------------------------------------------------
+    def _folder(self, name: str) -> Path:
+        """``jobs/`` or ``counts/``: absent (nothing saved yet) or a folder, never a file."""
+        folder = self.dir / name
+        if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+            raise QbexpError(f"{folder} is not a folder; the run keeps its {name} in it (move the file aside)")
+        return folder
+
     def counted(self) -> set[str]:
         """Names of the circuits whose counts are saved."""
-        return {p.stem for p in (self.dir / "counts").glob("*.json")}
+        return {p.stem for p in self._folder("counts").glob("*.json")}
 
     def counts_path(self, name: str) -> Path:
         return self.dir / "counts" / f"{name}.json"
@@ -310,6 +368,7 @@ class RunStore:
 
     def load_counts(self, names) -> dict[str, dict[str, int]]:
         """Counts of every named circuit; a missing or corrupt file is a one-line error naming it."""
+        self._folder("counts")
         missing = [n for n in names if not self.has_counts(n)]
         if missing:
             shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
@@ -361,7 +420,7 @@ class RunStore:
 
     def job_records(self) -> list[dict]:
         """Every job record, oldest submission first."""
-        folder = self.dir / "jobs"
+        folder = self._folder("jobs")
         paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
         records = [check_fields(read_json(p, "job record"), JOB_FIELDS, p, "job record", optional=("seq", "job_id", "measured_qubits", "layout", "error"))
                    for p in paths]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from qbexp.circuits.catalogue import export_catalogue
+import json
+from pathlib import Path
+
+from qbexp.circuits.catalogue import CASES, export_catalogue
 from qbexp.cli.options import path_option
 from qbexp.cli.output import check_out_dir
+from qbexp.errors import QbexpError
+from qbexp.experiments.sweep import SWEEP_FILE
 
 
 EXPORT_HELP = "write the OpenQASM 3 catalogue of the canonical protocol circuits"
@@ -23,6 +28,31 @@ def register(subparsers) -> None:
 def run_export(args) -> int:
     args.out = path_option(args.out, "--out")
     check_out_dir(args.out)
+    check_not_overwriting(args.out)
     for path in export_catalogue(args.out):
         print(path)
     return 0
+
+
+def check_not_overwriting(out: Path) -> None:
+    """The catalogue replaces its own files (README.md, index.json, NAME.qasm), never someone
+    else's: a folder that holds one of those names but no catalogue (its index.json lists the
+    QASM files), or that holds a run or a sweep, is refused before anything is written."""
+    if not out.is_dir():
+        return
+    if (out / "manifest.json").exists() or (out / SWEEP_FILE).exists():
+        raise QbexpError(f"--out {out} holds a qbexp run or sweep; write the catalogue into a folder of its own")
+    names = [f"{case.name}.qasm" for case in CASES] + ["index.json", "README.md"]
+    taken = [name for name in names if (out / name).exists() or (out / name).is_symlink()]
+    if taken and not _is_catalogue(out):
+        raise QbexpError(f"--out {out} already holds {', '.join(taken[:3])}{' ...' if len(taken) > 3 else ''} and is "
+                         "not a catalogue (no index.json of one); refusing to overwrite: choose a new or empty folder")
+
+
+def _is_catalogue(out: Path) -> bool:
+    try:
+        index = json.loads((out / "index.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (isinstance(index, list) and bool(index)
+            and all(isinstance(e, dict) and str(e.get("file", "")).endswith(".qasm") and "protocol" in e for e in index))

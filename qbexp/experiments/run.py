@@ -257,6 +257,8 @@ def restore_circuits(store) -> bool:
                 return False
         except QbexpError:
             pass
+        if (path.exists() or path.is_symlink()) and not path.is_file():
+            raise QbexpError(f"{path} is not a regular file; move it aside and run this again to rebuild it")
         state = "missing" if not path.exists() else "corrupt"
         command = manifest.get("command") or "the command that made the run"
         try:
