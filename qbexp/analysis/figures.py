@@ -141,6 +141,40 @@ def reference_states(estimate: np.ndarray, hamiltonian, exact_state=None, cohere
     return out
 
 
+#: Off-diagonal entries kept in the debiased family: |rho_hat_ij|^2 > SIGNIFICANT * Var (two standard
+#: errors; for a zero entry |rho_hat_ij|^2 / Var is ~ Exp(1), so 1.8 % of them pass).
+SIGNIFICANT = 4.0
+
+
+def debiased_coherences(estimate: np.ndarray, around_estimate: np.ndarray, coherence_basis=None) -> np.ndarray:
+    """``estimate`` with every off-diagonal entry (in the coherence basis) shrunk to the moment
+    estimate of its magnitude, ``|rho_ij| -> sqrt(max(|rho_hat_ij|^2 - Var rho_hat_ij, 0))``, phase
+    kept; ``Var`` is the spread of that entry over ``around_estimate`` (fits of data simulated
+    from the estimate).
+
+    Why: ``E |rho_hat_ij|^2 = |rho_ij|^2 + Var``, so every entry that is zero in the true state
+    carries a noise coherence of the size of its standard error, and the l1 norm adds them all
+    up (2-qubit battery, c = 0.25, 4000 shots: plug-in 0.750 against the exact 0.689, 4 sd).
+    The test-inversion family through the raw estimate keeps those noise coherences as part of
+    every candidate state, so its states with the true l1 have a smaller real coherence than
+    the truth and their simulated data look less coherent than the observed: the interval
+    sat above the truth (coverage 0.62-0.73).  Through the debiased estimate the candidates
+    carry the truth's coherences and the simulation adds the noise ones (same cell: 0.87 with
+    the moment shrinkage alone, which leaves ~0.3 standard errors in every zero entry; 0.97 with
+    the two-standard-error cut, 60 repetitions; l1 = 0.029 and 0.004: 0.95).
+    """
+    dim = estimate.shape[-1]
+    basis = np.eye(dim) if coherence_basis is None else np.asarray(coherence_basis)
+    in_basis = basis.conj().T @ estimate @ basis
+    around = basis.conj().T @ around_estimate @ basis
+    variance = np.mean(np.abs(around - around.mean(axis=0)) ** 2, axis=0)
+    magnitude = np.abs(in_basis)
+    shrunk = np.where(magnitude**2 > SIGNIFICANT * variance, np.sqrt(np.clip(magnitude**2 - variance, 0.0, None)), 0.0)
+    scale = np.divide(shrunk, magnitude, out=np.zeros_like(magnitude), where=magnitude > 0)
+    np.fill_diagonal(scale, 1.0)
+    return basis @ (in_basis * scale) @ basis.conj().T
+
+
 def estimate_figures(
     data: TomographyData,
     hamiltonian,
@@ -254,7 +288,12 @@ def estimate_figures(
     for name, (f, bounds) in nonlinear.items():
         reference, sign = references[name]
         guard = name == "ergotropy" or (name == "fidelity" and data.num_qubits >= 3)  # intervals module docstring
-        out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, far_side_guard=guard)
+        toward = None
+        if name in ENTRYWISE:  # the family through the debiased coherences (debiased_coherences)
+            debiased = debiased_coherences(estimate, simulate(estimate), coherence_basis)
+            toward = debiased if np.max(np.abs(debiased - reference)) > 1e-12 else None
+        out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, far_side_guard=guard,
+                                      toward=toward)
         if union(name):
             plug_in = f(estimate[None])[0]
             other = calibrated_summary(plug_in, f(around_estimate) - plug_in,
