@@ -517,6 +517,11 @@ CLI = [
     (None, ["circuits", "export", "--out", "{sweep}"], 2, "holds a qbexp run or sweep"),
     (write("../dir/README.md", "my notes\n"), ["circuits", "export", "--out", "{dir}"], 2, "refusing to overwrite"),
     (write("../dir/index.json", "[]"), ["circuits", "export", "--out", "{dir}"], 2, "refusing to overwrite"),
+    (manifest(num_qubits=10**9), ["analyze", "{run}"], 2, "num_qubits = 1000000000; expected an integer from 1 to 30"),
+    (manifest(circuit_names=["../x"]), ["status", "{run}"], 2, "circuit_names = ['../x']"),
+    (manifest(circuit_names=["tomo_X", "../../outside"]), ["analyze", "{run}"], 2, "circuit_names"),
+    (job_record(names=["../../outside"]), ["fetch", "{run}"], 2, "job record"),
+    (write("counts/.hidden.json", "{}"), ["status", "{run}"], 2, "'.hidden' cannot name a counts file"),
     # -- the command itself
     (None, [], 2, "required"),
     (None, ["explode"], 2, "invalid choice"),

@@ -85,6 +85,18 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _names(value, empty: bool = True) -> bool:
+    """A list of circuit names, each a valid file name (no path: ``../x`` would leave the run)."""
+    from qbexp.backends.submit import NAME
+
+    return (isinstance(value, list) and (empty or bool(value))
+            and all(isinstance(n, str) and NAME.fullmatch(n) is not None for n in value))
+
+
+#: Battery qubits a run can have: its arrays are dense 2^N x 2^N matrices.
+MAX_RUN_QUBITS = 30
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -92,8 +104,8 @@ def _is_number(value) -> bool:
 #: What a manifest must hold for status, fetch and analyze: key -> (check, what it should be)
 MANIFEST_FIELDS = {
     "identity": (lambda v: v is not None, "what identifies the run"),
-    "circuit_names": (lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v), "a list of names"),
-    "num_qubits": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "circuit_names": (_names, "a list of circuit names (letters, digits and _ . , = + -)"),
+    "num_qubits": (lambda v: _is_int(v) and 1 <= v <= MAX_RUN_QUBITS, f"an integer from 1 to {MAX_RUN_QUBITS}"),
     "kind": (lambda v: isinstance(v, str), "a string"),
     "shots": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "parameters": (lambda v: isinstance(v, dict), "an object"),
@@ -105,7 +117,7 @@ MANIFEST_FIELDS = {
 JOB_STATUSES = ("SUBMITTING", "ABANDONED", "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED")
 #: ... and a job record
 JOB_FIELDS = {
-    "names": (lambda v: isinstance(v, list) and v and all(isinstance(n, str) for n in v), "a non-empty list of names"),
+    "names": (lambda v: _names(v, empty=False), "a non-empty list of circuit names (letters, digits and _ . , = + -)"),
     "status": (lambda v: v in JOB_STATUSES, "one of " + ", ".join(JOB_STATUSES)),
     "shots": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "seq": (lambda v: _is_int(v), "an integer"),
@@ -354,6 +366,10 @@ class RunStore:
         return {p.stem for p in self._folder("counts").glob("*.json")}
 
     def counts_path(self, name: str) -> Path:
+        from qbexp.backends.submit import NAME
+
+        if not isinstance(name, str) or not NAME.fullmatch(name):  # never a path out of counts/
+            raise QbexpError(f"circuit name {name!r} cannot name a counts file in {self.dir / 'counts'}")
         return self.dir / "counts" / f"{name}.json"
 
     def has_counts(self, name: str) -> bool:
