@@ -522,6 +522,9 @@ CLI = [
     (manifest(circuit_names=["tomo_X", "../../outside"]), ["analyze", "{run}"], 2, "circuit_names"),
     (job_record(names=["../../outside"]), ["fetch", "{run}"], 2, "job record"),
     (write("counts/.hidden.json", "{}"), ["status", "{run}"], 2, "'.hidden' cannot name a counts file"),
+    (npy("run/exact.npy", np.array([[2.0, 0], [0, -1]])), ["analyze", "{run}"], 2, "not positive semidefinite"),
+    (npy("run/exact.npy", np.array([[1, 5j], [-5j, 0]])), ["analyze", "{run}"], 2, "exact.npy is corrupt"),
+    (npy("run/device.npy", np.array([[1.0, 1], [0, 0]])), ["analyze", "{run}"], 2, "device.npy is corrupt"),
     # -- the command itself
     (None, [], 2, "required"),
     (None, ["explode"], 2, "invalid choice"),

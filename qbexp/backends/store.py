@@ -351,6 +351,13 @@ class RunStore:
             raise QbexpError(f"{path} is corrupt: shape {array.shape}, expected {expected}")
         if not np.all(np.isfinite(array)):
             raise QbexpError(f"{path} is corrupt: it holds NaN or infinite entries")
+        if name in ("exact", "device"):  # states, not any matrix: a hand-edited one gave nonsense figures
+            from qbexp.models.matrices import validate_density_matrix
+
+            try:
+                validate_density_matrix(array, atol=1e-6, name=f"the {name} state")
+            except QbexpError as err:
+                raise QbexpError(f"{path} is corrupt: {err}") from None
         return array
 
     # -- counts -----------------------------------------------------------------
