@@ -69,3 +69,89 @@ def test_sub_device_runs_circuits_with_its_own_noise():
     qc.measure([0, 1], [0, 1])
     counts = device.run(transpile(qc, device, optimization_level=0), shots=4000, seed_simulator=3).result().get_counts()
     assert 0.9 < counts.get("01", 0) / 4000 < 1.0  # mostly right, with the device's readout errors
+
+
+def test_branch_sum_with_device_noise_equals_aer_on_a_static_circuit():
+    """The exact branch sum applies the noise model's channels as Aer does: on a static circuit
+    (gates, id, reset; a Heron model) it equals Aer's exact density matrix."""
+    from qbexp.circuits.minimal_simulate import exact_output
+
+    device = noisy.fake_device("FakeFez")
+    circuit = _circuit(device).remove_final_measurements(inplace=False)
+    circuit.id(circuit.find_bit(circuit.qubits[0]).index)
+    qubits = sorted(noisy.used_qubits(circuit))
+    small = noisy.restrict(circuit, qubits)
+    model = noisy.noise_model("FakeFez", qubits, readout=False)
+    ours = exact_output(small, np.array([[1.0]]), list(range(small.num_qubits)), noise=noisy.DeviceNoise(model))
+    small.save_density_matrix()
+    aer = np.asarray(AerSimulator(method="density_matrix", noise_model=model).run(small).result().data()["density_matrix"])
+    ideal = exact_output(noisy.restrict(circuit, qubits), np.array([[1.0]]), list(range(small.num_qubits)))
+    assert np.abs(ours - aer).max() < 1e-12
+    assert np.abs(ours - ideal).max() > 1e-3
+
+
+def _dynamic_circuit():
+    """Measure a superposition mid-circuit, flip a second qubit on the recorded bit, entangle."""
+    qc = QuantumCircuit(2, 2)
+    qc.sx(0)
+    qc.rz(0.4, 0)
+    qc.sx(0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.x(1)
+    qc.sx(0)
+    qc.cz(0, 1)
+    qc.sx(1)
+    return qc
+
+
+def test_device_state_of_a_dynamic_circuit_is_the_exact_record_sum():
+    """Mid-circuit readout errors (15 % / 25 %, so that they matter) and gate errors: the exact sum
+    over records agrees with Aer's average over 2^16 sampled records to within its Monte Carlo
+    error, and ignoring the readout error of the recorded bit would be far outside it."""
+    from qiskit_aer.noise import ReadoutError, depolarizing_error
+
+    from qbexp.circuits.minimal_simulate import exact_output
+
+    model = NoiseModel(basis_gates=["sx", "x", "rz", "cz"])
+    model.add_all_qubit_quantum_error(depolarizing_error(0.05, 1), ["sx", "x"])
+    model.add_all_qubit_quantum_error(depolarizing_error(0.1, 2), ["cz"])
+    model.add_readout_error(ReadoutError([[0.85, 0.15], [0.25, 0.75]]), [0])
+    qc = _dynamic_circuit()
+    exact = exact_output(qc, np.array([[1.0]]), [0, 1], noise=noisy.DeviceNoise(model))
+    shots = 2**16
+    sampled = qc.copy()
+    sampled.save_density_matrix()
+    mc = np.asarray(AerSimulator(method="density_matrix", noise_model=model)
+                    .run(sampled, shots=shots, seed_simulator=5).result().data()["density_matrix"])
+    no_readout = NoiseModel(basis_gates=["sx", "x", "rz", "cz"])
+    no_readout.add_all_qubit_quantum_error(depolarizing_error(0.05, 1), ["sx", "x"])
+    no_readout.add_all_qubit_quantum_error(depolarizing_error(0.1, 2), ["cz"])
+    wrong = exact_output(qc, np.array([[1.0]]), [0, 1], noise=noisy.DeviceNoise(no_readout))
+    assert abs(np.trace(exact).real - 1) < 1e-12
+    assert np.abs(exact - mc).max() < 5 * 0.5 / np.sqrt(shots)  # Monte Carlo error of a record weight
+    assert np.abs(wrong - mc).max() > 0.03
+
+
+def test_device_state_of_the_minimal_charging_circuit_on_a_heron():
+    """aer-noisy's device column for a dynamic (minimal) charging circuit: the exact record sum,
+    against Aer's average over 2^15 records with the same noise model."""
+    from qbexp.experiments.run import plan_collective
+    from qbexp.models import collective_battery
+    from qbexp.models.states import c_family_state
+
+    plan = plan_collective(collective_battery(2, beta=1.0), c_family_state(0.25), charging="minimal")
+    device = noisy.fake_device("FakeFez")
+    circuit = transpile(plan.circuits["tomo_ZZ"], device, optimization_level=1, seed_transpiler=1)
+    assert noisy.is_dynamic(circuit)
+    qubits = measured_qubits(circuit)
+    exact = noisy.device_state("FakeFez", circuit, qubits)
+    qc = circuit.remove_final_measurements(inplace=False)
+    used = sorted(set(noisy.used_qubits(qc)) | set(qubits))
+    small = noisy.restrict(qc, used)
+    small.save_density_matrix(qubits=[used.index(q) for q in qubits])
+    shots = 2**15
+    mc = np.asarray(AerSimulator(method="density_matrix", noise_model=noisy.noise_model("FakeFez", used))
+                    .run(small, shots=shots, seed_simulator=2).result().data()["density_matrix"])
+    assert abs(np.trace(exact).real - 1) < 1e-10
+    assert np.abs(exact - mc).max() < 5 * 0.5 / np.sqrt(shots)

@@ -137,25 +137,56 @@ def simulate_counts(device_name: str, circuits, shots: int, seeds) -> list[dict]
 def device_state(device_name: str, circuit, qubits) -> np.ndarray:
     """The state of the physical ``qubits`` (qubit 0 of the result first, little-endian) that
     the transpiled ``circuit`` prepares under the device's noise just before its final
-    measurements: a density-matrix simulation.  With the final measurements removed their
-    readout errors play no part; those of mid-circuit measurements do, as on the device."""
+    measurements, exactly.  With the final measurements removed their readout errors play no
+    part; those of mid-circuit measurements do, as on the device.
+
+    A static circuit: Aer's density-matrix simulation.  A dynamic one (mid-circuit measurements
+    and ``if_else``): Aer's density-matrix method follows one measurement record per shot, so
+    its saved state would be a Monte Carlo average; instead the branches of every record are
+    summed exactly (:func:`qbexp.circuits.minimal_simulate.exact_output`) with the same noise
+    model's channels after every instruction and its readout errors on the recorded bits
+    (:class:`DeviceNoise`; checked against Aer in the tests)."""
     from qiskit_aer import AerSimulator
 
     qc = circuit.remove_final_measurements(inplace=False)
     used = sorted(set(used_qubits(qc)) | set(qubits))
     small = restrict(qc, used)
-    small.save_density_matrix(qubits=[used.index(q) for q in qubits])
-    sim = AerSimulator(method="density_matrix", noise_model=noise_model(device_name, used))
-    return np.asarray(sim.run(small, shots=averaging_shots(small), seed_simulator=1).result().data()["density_matrix"])
+    model = noise_model(device_name, used)
+    wanted = [used.index(q) for q in qubits]
+    if is_dynamic(small):
+        from qbexp.circuits.minimal_simulate import exact_output
+
+        return exact_output(small, np.array([[1.0]]), wanted, noise=DeviceNoise(model))
+    small.save_density_matrix(qubits=wanted)
+    sim = AerSimulator(method="density_matrix", noise_model=model)
+    return np.asarray(sim.run(small, shots=1, seed_simulator=1).result().data()["density_matrix"])
 
 
-#: Shots over which the saved density matrix of a dynamic circuit is averaged (Aer follows one
-#: measurement record per shot; the device state is the average over records).
-DYNAMIC_SHOTS = 8192
+class DeviceNoise:
+    """The errors of an Aer ``NoiseModel`` as channels, for the exact branch sum of
+    :func:`device_state`: ``gate_error(name, qubits)`` the channel Aer applies after that
+    instruction on those qubits (None if none), ``readout(qubit)`` the readout error's
+    ``P[true][recorded]`` (None if none).  Reads the model's per-qubit tables (Aer keeps them in
+    ``_local_quantum_errors`` / ``_local_readout_errors``; it has no public lookup), falling
+    back to its all-qubit errors."""
 
+    def __init__(self, model, physical=None):
+        self.model = model
+        self.physical = physical  # circuit qubit i is the model's qubit physical[i] (None: the same)
+        self._channels = {}
 
-def averaging_shots(circuit) -> int:
-    """1 for a circuit without mid-circuit measurements (the density matrix is exact), else
-    :data:`DYNAMIC_SHOTS`: the average over that many records (error ~ 1/√8192 ≈ 0.01 on the
-    weight of each record), a Monte Carlo estimate of the device state."""
-    return DYNAMIC_SHOTS if is_dynamic(circuit) else 1
+    def _model_qubits(self, qubits) -> tuple:
+        return tuple(int(q) if self.physical is None else int(self.physical[q]) for q in qubits)
+
+    def gate_error(self, name: str, qubits: tuple):
+        key = (name, self._model_qubits(qubits))
+        if key not in self._channels:
+            error = self.model._local_quantum_errors.get(name, {}).get(key[1])
+            if error is None:
+                error = self.model._default_quantum_errors.get(name)
+            self._channels[key] = None if error is None else error.to_quantumchannel()
+        return self._channels[key]
+
+    def readout(self, qubit: int):
+        error = self.model._local_readout_errors.get(self._model_qubits([qubit]), self.model._default_readout_error)
+        return None if error is None else np.asarray(error.probabilities)

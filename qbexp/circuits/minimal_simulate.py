@@ -24,11 +24,16 @@ _P = (np.array([[1, 0], [0, 0]], dtype=complex), np.array([[0, 0], [0, 1]], dtyp
 _RESET = (np.array([[1, 0], [0, 0]], dtype=complex), np.array([[0, 1], [0, 0]], dtype=complex))
 
 
-def exact_output(circuit: QuantumCircuit, rho, system_qubits=None) -> np.ndarray:
+def exact_output(circuit: QuantumCircuit, rho, system_qubits=None, noise=None) -> np.ndarray:
     """Σ over measurement records of the final state, reduced to ``system_qubits`` (default: all).
 
     ``rho`` is the input state of the first len(rho) qubits (little-endian); the other
-    qubits start in |0⟩.
+    qubits start in |0⟩.  ``noise`` (optional) gives the device's errors as Aer applies them:
+    ``noise.gate_error(name, qubits)`` a channel (``QuantumChannel``) applied after that
+    instruction (gates, ``id`` and ``reset``) or None, and ``noise.readout(qubit)`` the
+    assignment matrix ``P[true][recorded]`` of a measurement or None: each projected branch
+    then splits into the records the readout error writes, and later ``if_else`` blocks see the
+    recorded bit, as on the device.
     """
     rho = np.asarray(rho, dtype=complex)
     k = int(np.log2(rho.shape[0]))
@@ -38,7 +43,7 @@ def exact_output(circuit: QuantumCircuit, rho, system_qubits=None) -> np.ndarray
     branches = [(full, {})]
     qmap = list(range(circuit.num_qubits))
     cmap = list(range(circuit.num_clbits))
-    branches = _run(circuit, branches, qmap, cmap)
+    branches = _run(circuit, branches, qmap, cmap, noise)
     total = sum(state.data for state, _ in branches)
     if system_qubits is None:
         return total
@@ -61,26 +66,41 @@ def _permutation(order, wanted):
     return Operator(qc)
 
 
-def _run(circuit, branches, qmap, cmap):
+def _run(circuit, branches, qmap, cmap, noise=None):
     for inst in circuit.data:
         op = inst.operation
         qargs = [qmap[circuit.find_bit(q).index] for q in inst.qubits]
         cargs = [cmap[circuit.find_bit(c).index] for c in inst.clbits]
         name = op.name
-        if name in ("barrier", "delay", "id") or name.startswith("save_"):
+        if name in ("barrier", "delay") or name.startswith("save_") or (name == "id" and noise is None):
             continue
         if name == "measure":
-            branches = [(b, {**m, cargs[0]: v}) for state, m in branches
-                        for v, b in ((v, state.evolve(Operator(_P[v]), [qargs[0]])) for v in (0, 1))
-                        if b.trace().real > PRUNE]
-            branches = _merge(branches)
-        elif name == "reset":
-            branches = [(_reset(state, qargs[0]), m) for state, m in branches]
+            if noise is not None and noise.gate_error("measure", tuple(qargs)) is not None:
+                raise QbexpError("exact_output: a quantum error on measurements is not supported")
+            assignment = None if noise is None else noise.readout(qargs[0])
+            split = []
+            for state, m in branches:
+                for v in (0, 1):
+                    b = state.evolve(Operator(_P[v]), [qargs[0]])
+                    if b.trace().real <= PRUNE:
+                        continue
+                    if assignment is None:
+                        split.append((b, {**m, cargs[0]: v}))
+                    else:  # the readout error writes r with probability P[v][r]
+                        split += [(DensityMatrix(b.data * assignment[v][r]), {**m, cargs[0]: r})
+                                  for r in (0, 1) if assignment[v][r] > 0]
+            branches = _merge(split)
         elif name == "if_else":
-            branches = _merge(_if_else(circuit, inst, branches, qargs, cargs, cmap))
+            branches = _merge(_if_else(circuit, inst, branches, qargs, cargs, cmap, noise))
         else:
-            u = Operator(op)
-            branches = [(state.evolve(u, qargs), m) for state, m in branches]
+            if name == "reset":
+                branches = [(_reset(state, qargs[0]), m) for state, m in branches]
+            elif name != "id":
+                u = Operator(op)
+                branches = [(state.evolve(u, qargs), m) for state, m in branches]
+            error = None if noise is None else noise.gate_error(name, tuple(qargs))
+            if error is not None:
+                branches = [(state.evolve(error, qargs), m) for state, m in branches]
     return branches
 
 
@@ -97,7 +117,7 @@ def _reset(state, q):
     return DensityMatrix(sum(state.evolve(Operator(k), [q]).data for k in _RESET))
 
 
-def _if_else(circuit, inst, branches, qargs, cargs, outer):
+def _if_else(circuit, inst, branches, qargs, cargs, outer, noise=None):
     op = inst.operation
     target, value = op.condition
     if isinstance(target, Clbit):
@@ -117,5 +137,5 @@ def _if_else(circuit, inst, branches, qargs, cargs, outer):
             continue
         qmap = list(qargs)
         cmap = list(cargs)
-        out += _run(body, [(state, memory)], qmap, cmap)
+        out += _run(body, [(state, memory)], qmap, cmap, noise)
     return out
