@@ -86,7 +86,7 @@ def test_branch_sum_with_device_noise_equals_aer_on_a_static_circuit():
     small.save_density_matrix()
     aer = np.asarray(AerSimulator(method="density_matrix", noise_model=model).run(small).result().data()["density_matrix"])
     ideal = exact_output(noisy.restrict(circuit, qubits), np.array([[1.0]]), list(range(small.num_qubits)))
-    assert np.abs(ours - aer).max() < 1e-12
+    assert np.abs(ours - aer).max() < 1e-8  # < 1e-12 on Qiskit 2.x; 9e-10 on the Qiskit 1.3 stack
     assert np.abs(ours - ideal).max() > 1e-3
 
 
