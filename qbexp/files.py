@@ -20,3 +20,72 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: longest file name (one path component) and whole path in bytes, where the system does not say
+_NAME_MAX, _PATH_MAX = 255, 4096
+
+
+def check_path(value, name: str, what: str = "directory", hint: str | None = None) -> Path:
+    """``value`` as a :class:`~pathlib.Path`, checked before anything is read or written: the one
+    definition of a usable path for the command line and the Python API alike.
+
+    Refused with a one-line :class:`~qbexp.errors.QbexpError` naming ``name`` (``--out``, ``DIR``,
+    ``out``): anything but a ``str`` or ``os.PathLike`` (``Path(123)`` is a TypeError); an empty
+    path (``Path("")`` is ``Path(".")``: it would silently mean the current folder); a NUL byte
+    (a ValueError deep inside ``os``); a name the file system cannot encode; a component longer
+    than the file system's limit (255 bytes on most) or a whole path longer than ``PATH_MAX``
+    (an OSError at the first ``mkdir``).  ``hint`` ends the empty-path message (default: the
+    current folder is ``.``, for directories).
+    """
+    from qbexp.errors import QbexpError
+
+    if isinstance(value, bool) or not isinstance(value, (str, os.PathLike)):
+        raise QbexpError(f"{name} = {value!r}: expected a path (a str or pathlib.Path), got {type(value).__name__}")
+    try:
+        text = os.fspath(value)
+    except TypeError as err:  # an os.PathLike whose __fspath__ misbehaves
+        raise QbexpError(f"{name} = {value!r}: not a usable path ({err})") from None
+    if isinstance(text, bytes):
+        raise QbexpError(f"{name} = {value!r}: expected a path as text (a str or pathlib.Path), got bytes")
+    if text == "":
+        if hint is None:
+            hint = " (for the current folder: .)" if what.endswith("directory") else ""
+        raise QbexpError(f"{name} '': an empty path; give a {what} name{hint}")
+    if "\0" in text:
+        raise QbexpError(f"{name} {text!r}: a path cannot contain a NUL byte")
+    try:
+        encoded = os.fsencode(text)
+    except UnicodeError:
+        raise QbexpError(f"{name} {text!r}: the file system cannot encode this name") from None
+    path = Path(text)
+    name_max, path_max = _limits(path)
+    if len(encoded) > path_max:
+        raise QbexpError(f"{name} {_short(text)}: the path is {len(encoded):,} bytes long; at most {path_max:,}")
+    for part in path.parts:
+        size = len(os.fsencode(part))
+        if size > name_max and part != path.anchor:
+            raise QbexpError(f"{name} {_short(text)}: the name {_short(part)} is {size:,} bytes long; "
+                             f"a file or folder name has at most {name_max}")
+    return path
+
+
+def _limits(path: Path) -> tuple[int, int]:
+    """NAME_MAX and PATH_MAX of the file system that holds ``path`` (its nearest existing folder)."""
+    try:
+        folder = path if path.is_absolute() else Path.cwd() / path
+    except OSError:  # the current folder was removed
+        return _NAME_MAX, _PATH_MAX
+    for parent in (folder, *folder.parents):
+        try:
+            if parent.is_dir():
+                return (os.pathconf(parent, "PC_NAME_MAX") or _NAME_MAX,
+                        os.pathconf(parent, "PC_PATH_MAX") or _PATH_MAX)
+        except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or a name too long to stat
+            continue
+    return _NAME_MAX, _PATH_MAX
+
+
+def _short(text: str, keep: int = 40) -> str:
+    """``text`` quoted, its middle cut when long (a 300-character name in a one-line message)."""
+    return repr(text) if len(text) <= keep else repr(text[:keep // 2] + "…" + text[-keep // 2:])

@@ -27,6 +27,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, as the tomli packag
 
 import qbexp
 from qbexp.errors import QbexpError
+from qbexp.files import check_path
 
 KINDS = ("aer", "aer-noisy", "ibm")
 AER_METHODS = ("automatic", "statevector", "density_matrix", "matrix_product_state", "stabilizer",
@@ -112,17 +113,29 @@ def load_profile(name_or_path: str) -> Profile:
     """The profile ``name_or_path``: a path to a ``.toml`` file, or a profile name."""
     text = str(name_or_path)
     if text.endswith(".toml") or "/" in text or "\\" in text:
-        path = Path(text)
-        if not path.is_file():
+        path = check_path(text, "backend", "profile file")
+        if path.is_symlink() and not path.exists():
+            raise QbexpError(f"backend profile file {text} is a symbolic link to nothing (dangling or a loop)")
+        if not path.exists():
             raise QbexpError(f"backend profile file {text} does not exist")
+        if path.is_dir():
+            raise QbexpError(f"backend profile file {text} is a folder, not a .toml file")
+        if not path.is_file():
+            raise QbexpError(f"backend profile file {text} is not a regular file (a device, pipe or socket)")
         return _load_file(path.stem, path)
-    for folder in search_dirs():
-        path = folder / f"{text}.toml"
-        if path.is_file():
-            return _load_file(text, path)
+    if "\0" not in text:  # a NUL byte or a name too long for a file name cannot name a profile
+        for folder in search_dirs():
+            path = folder / f"{text}.toml"
+            try:
+                found = path.is_file()
+            except OSError:
+                found = False
+            if found:
+                return _load_file(text, path)
     if text == "aer":
         return Profile("aer", "aer", {}, None)
-    raise QbexpError(f"unknown backend {text!r}; available: {', '.join(available())} (or a path to a .toml file)")
+    shown = repr(text) if len(text) <= 80 else repr(text[:80]) + "…"
+    raise QbexpError(f"unknown backend {shown}; available: {', '.join(available())} (or a path to a .toml file)")
 
 
 def _load_file(name: str, path: Path) -> Profile:
@@ -130,6 +143,8 @@ def _load_file(name: str, path: Path) -> Profile:
         data = tomllib.loads(path.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise QbexpError(f"backend profile {path} is not valid TOML ({err})") from None
+    except OSError as err:
+        raise QbexpError(f"backend profile {path} cannot be read ({err.strerror or err})") from None
     return validate(name, data, str(path), str(path.resolve()))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qbexp.dynamics.engines import ENGINE_CHOICES
-from qbexp.errors import QbexpError
+from qbexp.files import check_path
 
 
 def add_engine(parser) -> None:
@@ -18,10 +18,8 @@ def path_option(value: str | None, option: str, what: str = "directory") -> Path
     """The path an option names (None stays None).  argparse takes it as a string, because
     ``Path("")`` is ``Path(".")``: an empty value (``--out ""``, an unset shell variable) would
     silently mean the current folder; it is a one-line error instead, before anything is read
-    or written."""
+    or written, as is a name too long for the file system (:func:`qbexp.files.check_path`, the
+    check the Python API makes too)."""
     if value is None:
         return None
-    if value == "":
-        hint = " (for the current folder: .)" if what.endswith("directory") else ""
-        raise QbexpError(f"{option} '': an empty path; give a {what} name{hint}")
-    return Path(value)
+    return check_path(value, option, what)
