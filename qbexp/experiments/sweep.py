@@ -225,7 +225,12 @@ def _open_sweep(out: Path, sweep: dict) -> None:
 def _read_sweep(out: Path) -> dict:
     """sweep.json, checked: a parameter name and points, each a sub-directory name and a value."""
     path = Path(out) / SWEEP_FILE
-    sweep = read_json(path, "sweep")
+    try:
+        sweep = read_json(path, "sweep")
+    except QbexpError:
+        raise
+    except ValueError as err:  # json's own limits: an integer of more than 4300 digits
+        raise QbexpError(f"sweep file {path} is corrupt ({err})") from None
     points = sweep.get("points")
     if not isinstance(sweep.get("parameter"), str):
         raise QbexpError(f"sweep file {path} is corrupt: it names no parameter")
@@ -233,9 +238,62 @@ def _read_sweep(out: Path) -> dict:
             isinstance(p, dict) and isinstance(p.get("dir"), str) and "value" in p for p in points):
         raise QbexpError(f"sweep file {path} is corrupt: expected points, each with a dir and a value")
     for p in points:
-        if p["dir"] in ("", ".", "..") or "/" in p["dir"] or "\\" in p["dir"]:
+        if p["dir"] in ("", ".", "..") or "/" in p["dir"] or "\\" in p["dir"] or "\0" in p["dir"]:
             raise QbexpError(f"sweep file {path} is corrupt: point directory {p['dir']!r} is not a name inside {out}")
+    _check_points(path, sweep)
     return sweep
+
+
+def _check_points(path: Path, sweep: dict) -> None:
+    """A hand-edited sweep.json: the kind and parameter are ones a sweep varies, every point's
+    value is a number of the parameter's type, its folder is the one qbexp names after that value
+    (``NAME=VALUE``), and no folder is listed twice.  Values are made ints or floats in place."""
+    from qbexp.experiments.experiment import EXPERIMENTS
+
+    corrupt = f"sweep file {path} is corrupt:"
+    kind, name, points = sweep.get("kind"), sweep["parameter"], sweep["points"]
+    if not isinstance(kind, str) or kind not in EXPERIMENTS:
+        raise QbexpError(f"{corrupt} kind = {kind!r}; expected one of {', '.join(EXPERIMENTS)}")
+    sweepable = EXPERIMENTS[kind].sweepable()
+    if name not in sweepable:
+        raise QbexpError(f"{corrupt} parameter = {name!r} is not one a {kind} sweep varies "
+                         f"({', '.join(sweepable)})")
+    if len(points) > MAX_POINTS:
+        raise QbexpError(f"{corrupt} {len(points):,} points; a sweep has at most {MAX_POINTS:,}")
+    seen = set()
+    for p in points:
+        value = p["value"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+            raise QbexpError(f"{corrupt} point {p['dir']!r} has value {_short(value)}; expected a finite number")
+        if sweepable[name] is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise QbexpError(f"{corrupt} point {p['dir']!r} has value {value!r}; {name} takes integers")
+            value = int(value)
+        else:
+            value = float(value)  # finite: not an int beyond the floats
+        if p["dir"] in seen:
+            raise QbexpError(f"{corrupt} point directory {p['dir']!r} is listed twice")
+        seen.add(p["dir"])
+        if p["dir"] != point_dir(name, value):
+            raise QbexpError(f"{corrupt} point directory {p['dir']!r} does not match its value {p['value']!r} "
+                             f"(qbexp names it {point_dir(name, value)!r})")
+        p["value"] = value
+
+
+def _finite(value) -> bool:
+    """A float that is not NaN or infinite, or an int a float can hold (JSON has ints of any size)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _short(value, keep: int = 60) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more digits than Python prints
+        return f"an integer of about {value.bit_length() * 0.30103:,.0f} digits"
+    return text if len(text) <= keep else text[:keep] + "…"
 
 
 def _point_dirs(out: Path, sweep: dict) -> list[Path]:
