@@ -195,6 +195,21 @@ def sweep_json(text: str):
     return setup
 
 
+def sweep_record(edit):
+    """Hand-edit the sweep's sweep.json: ``edit(record)`` changes the parsed JSON in place."""
+    def setup(root: Path):
+        path = root / "sweep" / "sweep.json"
+        record = json.loads(path.read_text())
+        edit(record)
+        path.write_text(json.dumps(record))
+    return setup
+
+
+def point(k: int, **changes):
+    """Change point ``k`` of sweep.json (its ``value``, ``dir``)."""
+    return sweep_record(lambda record: record["points"][k].update(changes))
+
+
 def both(*setups):
     def setup(root: Path):
         for s in setups:
@@ -448,7 +463,8 @@ CLI = [
     (job_record(tag="../../x"), ["status", "{run}"], 2, "job record"),
     (symlink("run/jobs/extra.json", "file"), ["status", "{run}"], 2, "job record"),
     (write("counts/tomo_X.json", b"\x00" * 64), ["fetch", "{run}"], 2, "corrupt"),
-    (sweep_json('{"parameter": "beta", "points": [{"dir": "beta=1.0", "value": 1.0}, {"dir": "gone", "value": 2}]}'),
+    (sweep_json('{"kind": "collective", "parameter": "beta", "points": [{"dir": "beta=1.0", "value": 1.0}, '
+                '{"dir": "gone", "value": 2}]}'),
      ["fetch", "{sweep}"], 2, "gone"),
     # -- circuits export
     (symlink("link", "link"), ["circuits", "export", "--out", "{link}"], 2, "symbolic link to nothing"),
@@ -525,6 +541,52 @@ CLI = [
     (npy("run/exact.npy", np.array([[2.0, 0], [0, -1]])), ["analyze", "{run}"], 2, "not positive semidefinite"),
     (npy("run/exact.npy", np.array([[1, 5j], [-5j, 0]])), ["analyze", "{run}"], 2, "exact.npy is corrupt"),
     (npy("run/device.npy", np.array([[1.0, 1], [0, 0]])), ["analyze", "{run}"], 2, "device.npy is corrupt"),
+    # -- paths the file system cannot take: one check (qbexp.files.check_path) for the CLI and the API
+    (None, [*RC, "--out", "{" + "a" * 300 + "}"], 2, "is 300 bytes long; a file or folder name has at most"),
+    (None, [*RC, "--out", "{new}/" + "a" * 300 + "/x", "--sweep", "beta=1,2"], 2, "is 300 bytes long"),
+    (None, [*RE, "--out", "{new}/" + "a" * 5000], 2, "the path is"),
+    (None, ["analyze", "{" + "a" * 300 + "}"], 2, "DIR '"),
+    (None, ["status", "{" + "a" * 300 + "}"], 2, "is 300 bytes long"),
+    (None, ["fetch", "{" + "a" * 300 + "}"], 2, "is 300 bytes long"),
+    (None, ["circuits", "export", "--out", "{" + "a" * 300 + "}"], 2, "is 300 bytes long"),
+    (None, [*SC, "--steady", "--save-state", "{" + "a" * 300 + ".npy}"], 2, "--save-state '"),
+    (None, [*RC, "--out", "{new}", "--init", "file:{" + "a" * 300 + ".npy}"], 2, "init file: '"),
+    # -- --backend a .toml path that is not a profile file: say what it is
+    (lambda r: (r / "dir.toml").mkdir(), [*RC, "--out", "{new}", "--backend", "{dir.toml}"], 2,
+     "dir.toml is a folder, not a .toml file"),
+    (None, [*RC, "--out", "{new}", "--backend", "/dev/null"], 2, "/dev/null is not a regular file"),
+    (symlink("gone.toml", "nothing.toml"), [*RC, "--out", "{new}", "--backend", "{gone.toml}"], 2,
+     "symbolic link to nothing"),
+    (None, [*RC, "--out", "{new}", "--backend", "{" + "a" * 300 + ".toml}"], 2, "is 305 bytes long"),
+    (None, [*RC, "--out", "{new}", "--backend", "a" * 300], 2, "unknown backend 'aaaa"),
+    (write("../dir/x.toml", b"\xff\xfe kind"), [*RC, "--out", "{new}", "--backend", "{dir}/x.toml"], 2,
+     "not valid TOML"),
+    # -- a hand-edited sweep.json: values, folders and parameter checked before any point is read
+    (point(0, value="abc"), ["analyze", "{sweep}"], 2, "point 'beta=1.0' has value 'abc'; expected a finite number"),
+    (point(0, value="abc"), ["status", "{sweep}"], 2, "has value 'abc'"),
+    (point(0, value="abc"), ["fetch", "{sweep}"], 2, "has value 'abc'"),
+    (point(0, value=None), ["analyze", "{sweep}"], 2, "has value None"),
+    (point(0, value=True), ["analyze", "{sweep}"], 2, "has value True"),
+    (point(0, value=[1.0]), ["analyze", "{sweep}"], 2, "has value [1.0]"),
+    (sweep_json('{"kind": "collective", "parameter": "beta", "points": [{"dir": "beta=1.0", "value": NaN}]}'),
+     ["analyze", "{sweep}"], 2, "has value nan"),
+    (sweep_json('{"kind": "collective", "parameter": "beta", "points": [{"dir": "beta=1.0", "value": 1%s}]}'
+                % ("0" * 400)), ["analyze", "{sweep}"], 2, "expected a finite number"),
+    (sweep_json('{"kind": "collective", "parameter": "beta", "points": [{"dir": "beta=1.0", "value": 1%s}]}'
+                % ("0" * 5000)), ["status", "{sweep}"], 2, "sweep.json is corrupt"),
+    (point(1, dir="beta=1.0"), ["analyze", "{sweep}"], 2, "point directory 'beta=1.0' is listed twice"),
+    (point(1, dir="beta=1.0", value=1.0), ["status", "{sweep}"], 2, "is listed twice"),
+    (point(1, dir="beta=1.0"), ["fetch", "{sweep}"], 2, "is listed twice"),
+    (point(1, value=3.0), ["analyze", "{sweep}"], 2, "point directory 'beta=2.0' does not match its value 3.0"),
+    (sweep_record(lambda r: r.update(parameter="colour")), ["analyze", "{sweep}"], 2,
+     "parameter = 'colour' is not one a collective sweep varies"),
+    (sweep_record(lambda r: r.update(parameter="colour")), ["status", "{sweep}"], 2, "parameter = 'colour'"),
+    (sweep_record(lambda r: r.update(parameter="colour")), ["fetch", "{sweep}"], 2, "parameter = 'colour'"),
+    (sweep_record(lambda r: r.update(parameter="tau")), ["analyze", "{sweep}"], 2, "parameter = 'tau'"),
+    (sweep_record(lambda r: r.pop("kind")), ["analyze", "{sweep}"], 2, "kind = None"),
+    (sweep_record(lambda r: r.update(kind="magic")), ["status", "{sweep}"], 2, "kind = 'magic'"),
+    (sweep_record(lambda r: r.update(parameter="n")), ["analyze", "{sweep}"], 2, "does not match its value 1.0"),
+    (point(1, dir="beta=2.0\x00"), ["analyze", "{sweep}"], 2, "is not a name inside"),
     # -- the command itself
     (None, [], 2, "required"),
     (None, ["explode"], 2, "invalid choice"),
@@ -846,9 +908,9 @@ API = [
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "file"), "not a directory"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "file" / "x"), "is a file"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "run", seed=99), "holds another run"),
-    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=""), "out = ''"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=""), "out '': an empty path"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "dangling"), "symbolic link to nothing"),
-    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=""), "out = ''"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=""), "out '': an empty path"),
     (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=c / "dangling"), "symbolic link to nothing"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, seed=-1), "seed = -1"),
     (lambda c: qbexp.analyze(c / "new"), "manifest"),
@@ -864,6 +926,73 @@ API = [
     (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=0), "shots = 0"),
     (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=c / "file"), "not a directory"),
     (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=c / "run"), "single run"),
+    # paths: the check the CLI makes (qbexp.files.check_path), before anything is read or written
+    (_run(out=123), "out = 123: expected a path"),
+    (_run(out=True), "out = True: expected a path"),
+    (_run(out=b"runs/x"), "got bytes"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / ("a" * 300) / "x"), "is 300 bytes long"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=str(c / "a\0b")), "cannot contain a NUL byte"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out="x/" + "a" * 5000), "the path is"),
+    (_run(out="x/\ud800"), "cannot encode"),
+    (lambda c: qbexp.analyze(""), "path '': an empty path"),
+    (lambda c: qbexp.analyze(123), "path = 123: expected a path"),
+    (lambda c: qbexp.analyze(None), "path = None"),
+    (lambda c: qbexp.analyze(c / ("a" * 300)), "is 300 bytes long"),
+    (lambda c: qbexp.analyze(str(c / "run") + "\0"), "cannot contain a NUL byte"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=123), "out = 123: expected a path"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=c / ("a" * 300)), "is 300 bytes long"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out="a\0"), "cannot contain a NUL byte"),
+    # backends that are not profile files
+    (lambda c: qbexp.run(EXP, shots=16, backend=c / "dir"), "dir is a folder, not a .toml file"),
+    (_run(backend="/dev/null"), "not a regular file"),
+    (_run(backend="a\0.toml"), "cannot contain a NUL byte"),
+    (_run(backend="a" * 300), "unknown backend"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0], shots=16, backend="/dev/null"), "not a regular file"),
+    # the options of run / analyze / sweep, checked before anything is written
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, estimator="guess", out=c / "new"), "estimator = 'guess'"),
+    (_run(estimator=None), "estimator = None"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0], shots=16, estimator="guess", out=c / "new"), "estimator"),
+    (lambda c: qbexp.run(EXP, shots=16, progress="no"), "progress = 'no'; it must be True or False"),
+    (_run(retry_failed="yes"), "retry_failed = 'yes'"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, command=5, out=c / "new"), "command = 5"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, command="a\nb", out=c / "new"), "one line"),
+    (_run(seed=True), "seed = True"),
+    (_run(seed=1.5), "seed = 1.5"),
+    (_run(shots=float("nan")), "shots = nan"),
+    (_run(resamples=20.0), "resamples = 20.0"),
+    (lambda c: qbexp.analyze(c / "run", mitigation="no"), "mitigation = 'no'"),
+    (lambda c: qbexp.analyze(c / "run", estimator=None), "estimator = None"),
+    (lambda c: qbexp.analyze(c / "sweep", estimator="guess"), "estimator = 'guess'"),
+    (lambda c: qbexp.analyze(c / "sweep", resamples=True), "resamples = True"),
+    (lambda c: qbexp.sweep(EXP, [], [1.0, 2.0], shots=16), "cannot sweep []"),
+    (lambda c: qbexp.sweep(EXP, None, [1.0, 2.0], shots=16), "cannot sweep None"),
+    (lambda c: qbexp.sweep(EXP, "beta", {1.0: "a"}, shots=16), "expected a list of beta values"),
+    (lambda c: qbexp.sweep(EXP, "beta", np.array([[1.0, 2.0]]), shots=16), "expected a list of beta values"),
+    (lambda c: qbexp.sweep(EXP, "beta", ["1,2"], shots=16), "'1,2' is not a number"),
+    (lambda c: qbexp.sweep(EXP, "beta", ["1:2:3"], shots=16), "'1:2:3' is not a number"),
+    (lambda c: qbexp.sweep(EXP, "beta", [True, 2.0], shots=16), "True is not a number"),
+    (lambda c: qbexp.sweep(EXP, "beta", [None], shots=16), "None is not a number"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1j], shots=16), "1j is not a number"),
+    (lambda c: qbexp.sweep(EXP, "beta", [10**400], shots=16), "is not a finite number"),
+    (lambda c: qbexp.sweep(EXP, "n", [True], shots=16), "True is not a number"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0], shots=16, seed=-1, out=c / "new"), "seed = -1"),
+    # experiments: huge numbers, wrong calls, states that are not states
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=10**400), "beta = 1000"),
+    (lambda c: qbexp.CollectiveCharging(n=10**100, beta=1.0), "it must be an integer between 1 and 6"),
+    (lambda c: qbexp.EngineCycles(tau=10**400), "tau = 1000"),
+    (lambda c: qbexp.EngineCycles(tau=1.0, cycles=10**100), "cycles = 1000"),
+    (lambda c: qbexp.CollectiveCharging(1, 1.0, "ground", 1.0, 1.0, 0.0, "collective", "kraus"),
+     "takes at most 7 values by position"),
+    (lambda c: qbexp.CollectiveCharging(1, 1.0, n=1), "n is given twice"),
+    (lambda c: qbexp.EngineCycles(1.0, 1, "local1", 1.0, 0.01, 1e-3, 2.0, 0.1, "x"), "takes at most 8"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init_label="x"), "no parameter 'init_label'"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=None), "init of type NoneType"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=5), "init of type int"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([1.0, 1.0])), "norm 1.41421"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([1e200, 0])), "norm 1e+200"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([np.inf, 0])), "NaN or infinite"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init="file:" + "a" * 300 + ".npy"), "is 304 bytes long"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init="file:a\0b.npy"), "cannot contain a NUL byte"),
 ]
 
 
@@ -877,6 +1006,21 @@ def test_api(call, fragment, ctx, monkeypatch):
     assert fragment in message
     assert "\n" not in message
     assert snapshot(ctx) == before, "a refused call changed the files"
+
+
+def test_numpy_integers_are_integers(tmp_path):
+    """shots, seed and resamples as NumPy integers (a grid from numpy) run like Python ints."""
+    res = qbexp.run(EXP, shots=np.int64(16), seed=np.int64(3), resamples=np.int32(20), progress=False,
+                    out=tmp_path / "np")
+    assert json.loads((tmp_path / "np" / "manifest.json").read_text())["shots"] == 16
+    assert res.estimates
+
+
+def test_sweep_command_is_the_sweep_call(tmp_path):
+    """sweep.json and every point's manifest record the qbexp.sweep call (was qbexp.run(..., parameter=...))."""
+    qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, seed=1, out=tmp_path / "s", progress=False, resamples=20)
+    command = json.loads((tmp_path / "s" / "sweep.json").read_text())["command"]
+    assert command.startswith("python: qbexp.sweep(CollectiveCharging(") and "'beta', [1.0, 2.0]" in command
 
 
 def test_case_count():

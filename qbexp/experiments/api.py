@@ -8,7 +8,11 @@ directory layout of ``qbexp run`` (resumable, fetchable, ``qbexp analyze``-able)
 
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
 
 from qbexp.backends.resolve import resolve_executor
 from qbexp.backends.store import MemoryStore, RunStore
@@ -16,6 +20,7 @@ from qbexp.errors import IncompleteRun, QbexpError
 from qbexp.experiments.experiment import Experiment
 from qbexp.experiments.results import RunResult, SweepResult
 from qbexp.experiments.run import analyze_store, check_resamples, check_shots, execute_in
+from qbexp.files import check_path
 
 
 def _check_experiment(experiment) -> None:
@@ -24,9 +29,49 @@ def _check_experiment(experiment) -> None:
                          f"got {type(experiment).__name__}")
 
 
-def _command(experiment, **options) -> str:
-    shown = ", ".join(f"{k}={v!r}" for k, v in options.items() if not hasattr(v, "run") or isinstance(v, str))
-    return f"python: qbexp.run({experiment!r}{', ' if shown else ''}{shown})"
+def _command(experiment, *args, verb: str = "run", **options) -> str:
+    shown = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in options.items()
+                                           if not hasattr(v, "run") or isinstance(v, str))])
+    return f"python: qbexp.{verb}({experiment!r}{', ' if shown else ''}{shown})"
+
+
+def _checked(shots, seed, resamples, estimator, command, **flags):
+    """The options every verb shares, checked as the command line checks them (before anything
+    is read, written or submitted) and made plain: NumPy integers become ints (the executors and
+    the run files take Python ints)."""
+    from qbexp.analysis import ESTIMATORS
+
+    if shots is not None:
+        check_shots(shots)
+        shots = int(shots)
+    check_resamples(resamples)
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise QbexpError(f"seed = {seed!r}; it must be an integer >= 0 or None")
+        seed = int(seed)
+    if not isinstance(estimator, str) or estimator not in ESTIMATORS:
+        raise QbexpError(f"estimator = {estimator!r}; choose one of {', '.join(ESTIMATORS)}")
+    if command is not None and (not isinstance(command, str) or not command.strip() or "\n" in command
+                                or "\r" in command):
+        raise QbexpError(f"command = {command!r}; it must be one line of text (what the manifest records), "
+                         "or None for this call")
+    for name, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise QbexpError(f"{name} = {value!r}; it must be True or False")
+    return shots, seed, int(resamples)
+
+
+@contextmanager
+def _writing(path, name: str = "out"):
+    """An OSError on the files of the run directory ``path`` (a file system that refuses them,
+    such as /proc, a disk that fills, a file without read permission) is a one-line error naming
+    the file, as on the command line."""
+    try:
+        yield
+    except OSError as err:
+        if path is None or not isinstance(err.filename, (str, bytes, os.PathLike)):
+            raise
+        raise QbexpError(f"{name} = {path}: {os.fsdecode(err.filename)}: {err.strerror or err}") from None
 
 
 def run(experiment, backend="aer", shots: int = 4000, seed: int | None = None, out=None, *,
@@ -53,15 +98,15 @@ def run(experiment, backend="aer", shots: int = 4000, seed: int | None = None, o
         A :class:`~qbexp.experiments.results.RunResult`.
     """
     _check_experiment(experiment)
-    check_shots(shots)
-    check_resamples(resamples)
+    shots, seed, resamples = _checked(shots, seed, resamples, estimator, command, progress=progress,
+                                      retry_failed=retry_failed)
+    store = MemoryStore() if out is None else _directory(out)
     from qbexp.dynamics.engines import using_engine
 
     executor = resolve_executor(backend, seed=seed)
     plan = experiment.plan()  # every check before anything is written or submitted
-    store = MemoryStore() if out is None else _directory(out)
     command = command or _command(experiment, backend=backend, shots=shots, seed=seed)
-    with executor, using_engine(experiment.engine):
+    with _writing(out), executor, using_engine(experiment.engine):
         complete = execute_in(store, plan, executor, shots, seed, command, retry_failed=retry_failed,
                               progress=progress)
     if not complete:
@@ -71,7 +116,8 @@ def run(experiment, backend="aer", shots: int = 4000, seed: int | None = None, o
                                 f"{failed[0].get('error') or '?'}; see `qbexp status {store.dir}`, then "
                                 f"`qbexp fetch {store.dir} --retry-failed`")
         raise IncompleteRun(f"not all counts are in yet; see `qbexp status {store.dir}` and `qbexp fetch {store.dir}`")
-    return analyze_store(store, estimator, resamples)
+    with _writing(out):
+        return analyze_store(store, estimator, resamples)
 
 
 def analyze(path, estimator: str = "linear", resamples: int = 300, mitigation: bool = True):
@@ -79,13 +125,17 @@ def analyze(path, estimator: str = "linear", resamples: int = 300, mitigation: b
     for a sweep directory); rewrites results.json and results.png."""
     from qbexp.experiments.sweep import SWEEP_FILE, analyze_sweep
 
-    path = Path(path)
-    if (path / SWEEP_FILE).exists() and not (path / "manifest.json").exists():
-        summary = analyze_sweep(path, estimator=estimator, resamples=resamples, mitigation=mitigation, progress=False)
-        return SweepResult(summary["parameter"], summary["values"],
-                           [RunResult.from_dict(r, path=path / d) for r, d in zip(summary["results"], summary["dirs"])],
-                           path=path, files={"csv": summary["csv"], "png": summary["png"]})
-    return analyze_store(RunStore(path), estimator, resamples, mitigation)
+    path = check_path(path, "path", "run or sweep directory")
+    _, _, resamples = _checked(None, None, resamples, estimator, None, mitigation=mitigation)
+    with _writing(path, "path"):
+        if (path / SWEEP_FILE).exists() and not (path / "manifest.json").exists():
+            summary = analyze_sweep(path, estimator=estimator, resamples=resamples, mitigation=mitigation,
+                                    progress=False)
+            return SweepResult(summary["parameter"], summary["values"],
+                               [RunResult.from_dict(r, path=path / d)
+                                for r, d in zip(summary["results"], summary["dirs"])],
+                               path=path, files={"csv": summary["csv"], "png": summary["png"]})
+        return analyze_store(RunStore(path), estimator, resamples, mitigation)
 
 
 def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, seed: int | None = None,
@@ -97,57 +147,85 @@ def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, 
     ``parameter`` is one of ``type(experiment).sweepable()`` (``c`` sets ``init`` to ``c:VALUE``).
     With ``out`` the sweep is the directory of ``qbexp run ... --sweep`` (sweep.csv, sweep.png).
     """
-    from qbexp.experiments.sweep import grid_values, run_sweep, value_label
+    from qbexp.experiments.sweep import MAX_POINTS, grid_values, run_sweep, value_label
 
     _check_experiment(experiment)
-    check_shots(shots)
-    check_resamples(resamples)
+    shots, seed, resamples = _checked(shots, seed, resamples, estimator, command, progress=progress,
+                                      retry_failed=retry_failed)
     kinds = type(experiment).sweepable()
-    if parameter not in kinds:
+    if not isinstance(parameter, str) or parameter not in kinds:
         raise QbexpError(f"cannot sweep {parameter!r} in {type(experiment).__name__}; sweepable: {', '.join(kinds)}")
     from itertools import islice
 
-    from qbexp.experiments.sweep import MAX_POINTS
-
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise QbexpError(f"values = {values!r}; expected a list of {parameter} values")
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__") or getattr(values, "ndim", 1) != 1:
+        raise QbexpError(f"values = {_short(values)}; expected a list of {parameter} values")
     values = list(islice(values, MAX_POINTS + 1))  # a huge range is refused without being listed
     if len(values) > MAX_POINTS:
         raise QbexpError(f"the sweep has more than {MAX_POINTS:,} points; at most {MAX_POINTS:,}")
     if not values:
         raise QbexpError("the sweep has no values")
-    values = grid_values(",".join(value_label(v) if isinstance(v, (int, float)) else str(v) for v in values),
-                         kinds[parameter], f"sweep of {parameter}")
+    where = f"sweep of {parameter}"
+    values = grid_values(",".join(_grid_value(v, where) for v in values), kinds[parameter], where)
     if out is not None:
         _directory(out)
     points = [experiment.with_value(parameter, v) for v in values]  # every point checked now
     plans = dict(zip(values, (p.plan() for p in points)))
-    summary = run_sweep(parameter, values, plans.__getitem__, None if out is None else Path(out), backend=backend,
-                        shots=shots, seed=seed, retry_failed=retry_failed, progress=progress, estimator=estimator,
-                        resamples=resamples,
-                        command=command or _command(experiment, parameter=parameter, shots=shots, seed=seed))
+    with _writing(out):
+        summary = run_sweep(parameter, values, plans.__getitem__, None if out is None else Path(out), backend=backend,
+                            shots=shots, seed=seed, retry_failed=retry_failed, progress=progress,
+                            estimator=estimator, resamples=resamples,
+                            command=command or _command(experiment, parameter, values, verb="sweep",
+                                                        backend=backend, shots=shots, seed=seed))
     results = summary["run_results"]
     return SweepResult(parameter, values, results, path=None if out is None else Path(out),
                        files={k: summary[k] for k in ("csv", "png") if summary.get(k)})
 
 
-def _directory(out) -> RunStore:
-    path = Path(out)
-    if str(out) == "":
-        raise QbexpError("out = ''; give a directory name (or None to keep the run in memory)")
-    if path.is_symlink() and not path.exists():
-        raise QbexpError(f"out = {path}: a symbolic link to nothing (dangling or a loop)")
-    if path.exists() and not path.is_dir():
-        raise QbexpError(f"out = {path}: exists and is not a directory")
-    for parent in (path, *path.parents):
-        if parent.exists():
-            if not parent.is_dir():
-                raise QbexpError(f"out = {path}: {parent} is a file")
-            import os
+def _grid_value(value, where: str) -> str:
+    """One sweep value as grid text: a real number (Python's or NumPy's; not a bool) or a string
+    holding one number, never a list or range of them (``"1,2"``, ``"0:1:5"``)."""
+    from qbexp.experiments.sweep import value_label
 
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise QbexpError(f"out = {path}: {parent} is not writable")
-            break
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating, str)):
+        raise QbexpError(f"{where}: {_short(value)} is not a number")
+    if isinstance(value, str):
+        if "," in value or ":" in value or not value.strip():
+            raise QbexpError(f"{where}: {_short(value)} is not a number (give each value on its own)")
+        return value
+    if isinstance(value, (int, np.integer)):
+        try:
+            value = float(value)
+        except OverflowError:
+            raise QbexpError(f"{where}: {_short(value)} is not a finite number") from None
+    return value_label(float(value))
+
+
+def _short(value, keep: int = 60) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more digits than Python prints
+        text = f"<an integer of {value.bit_length()} bits>"
+    return text if len(text) <= keep else text[:keep] + "…"
+
+
+def _directory(out) -> RunStore:
+    """The run (or sweep) directory ``out``, checked before anything is written: a usable path
+    (:func:`qbexp.files.check_path`, as on the command line), not a file, inside a writable folder."""
+    path = check_path(out, "out", "directory", hint=" (or None to keep the run in memory)")
+    try:
+        if path.is_symlink() and not path.exists():
+            raise QbexpError(f"out = {path}: a symbolic link to nothing (dangling or a loop)")
+        if path.exists() and not path.is_dir():
+            raise QbexpError(f"out = {path}: exists and is not a directory")
+        for parent in (path, *path.parents):
+            if parent.exists():
+                if not parent.is_dir():
+                    raise QbexpError(f"out = {path}: {parent} is a file")
+                if not os.access(parent, os.W_OK | os.X_OK):
+                    raise QbexpError(f"out = {path}: {parent} is not writable")
+                break
+    except OSError as err:  # a folder on the way that cannot be searched
+        raise QbexpError(f"out = {path}: cannot be inspected ({err.strerror or err})") from None
     return RunStore(path)
 
 

@@ -54,12 +54,19 @@ class Experiment:
     extra_sweeps: ClassVar[dict] = {}
 
     def __new__(cls, *args, **kwargs):
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = {f.name for f in dataclasses.fields(cls) if f.init}
         unknown = sorted(set(kwargs) - names)
         if unknown:
             raise QbexpError(f"{cls.__name__} has no parameter {unknown[0]!r}; parameters: {', '.join(sorted(names))}")
-        required = [f.name for f in dataclasses.fields(cls)
-                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        positional = [f.name for f in dataclasses.fields(cls) if f.init and not f.kw_only]
+        if len(args) > len(positional):
+            raise QbexpError(f"{cls.__name__} takes at most {len(positional)} values by position "
+                             f"({', '.join(positional)}), got {len(args)}; give the others by name")
+        twice = sorted(set(positional[:len(args)]) & set(kwargs))
+        if twice:
+            raise QbexpError(f"{cls.__name__}: {twice[0]} is given twice, by position and by name")
+        required = [f.name for f in dataclasses.fields(cls) if f.init
+                    and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
         missing = [n for n in required[len(args):] if n not in kwargs]
         if missing:
             raise QbexpError(f"{cls.__name__} needs {', '.join(missing)}")
@@ -116,8 +123,12 @@ class Experiment:
 def _number(cls, name, value, *, positive=False, nonnegative=False):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise QbexpError(f"{cls}: {name} = {value!r}; it must be a number")
-    if not math.isfinite(value):
-        raise QbexpError(f"{cls}: {name} = {value!r}; it must be finite")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int beyond the floats
+        finite = False
+    if not finite:
+        raise QbexpError(f"{cls}: {name} = {_shown(value)}; it must be finite")
     if positive and value <= 0:
         raise QbexpError(f"{cls}: {name} = {value!r}; it must be > 0")
     if nonnegative and value < 0:
@@ -130,8 +141,17 @@ def _integer(cls, name, value, minimum=1, maximum=None):
         raise QbexpError(f"{cls}: {name} = {value!r}; it must be an integer")
     if value < minimum or (maximum is not None and value > maximum):
         bound = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-        raise QbexpError(f"{cls}: {name} = {value!r}; it must be an integer {bound}")
+        raise QbexpError(f"{cls}: {name} = {_shown(value)}; it must be an integer {bound}")
     return int(value)
+
+
+def _shown(value, keep: int = 60) -> str:
+    """``repr(value)``, cut when long (an int of hundreds of digits in a one-line message)."""
+    try:
+        text = repr(value)
+    except ValueError:  # more digits than Python prints
+        return f"<an integer of {value.bit_length()} bits>"
+    return text if len(text) <= keep else text[:keep] + "…"
 
 
 def _choice(cls, name, value, choices):
@@ -237,6 +257,10 @@ class CollectiveCharging(CircuitOptions):
         _set(self, "f", _number(cls, "f", self.f))
         _choice(cls, "coupling", self.coupling, ("collective", "individual"))
         self._check_circuit_options()
+        if isinstance(self.init, str) and self.init.startswith("file:") and self.init[5:]:
+            from qbexp.files import check_path
+
+            check_path(self.init[5:], f"{cls}: init file:", ".npy file")  # a NUL byte, a name too long
         _set(self, "init_label", self._label_init())
         self.model()
         self.initial_state()  # checks the spec or the matrix now
@@ -275,12 +299,15 @@ class CollectiveCharging(CircuitOptions):
             model = self.model()
             return initial_state(self.init, self.n, hamiltonian=model.battery_hamiltonian, beta=self.beta)
         data = _as_array(self.init)
-        if data.ndim == 1:
-            data = np.outer(data, data.conj())
-        if data.shape != (2**self.n, 2**self.n):
-            raise QbexpError(f"CollectiveCharging: init has shape {_as_array(self.init).shape}; "
+        if data.shape not in ((2**self.n,), (2**self.n, 2**self.n)):
+            raise QbexpError(f"CollectiveCharging: init has shape {data.shape}; "
                              f"{self.n} qubits need a vector of {2**self.n} or a {2**self.n}x{2**self.n} matrix")
-        return validate_density_matrix(data, num_qubits=self.n, name="init")
+        if data.ndim == 1 and np.all(np.isfinite(data)):
+            scale = float(np.max(np.abs(data)))
+            norm = scale * float(np.linalg.norm(data / scale)) if scale > 0 else 0.0  # no overflow at 1e200
+            if abs(norm * norm - 1.0) > 1e-8:
+                raise QbexpError(f"CollectiveCharging: init is a state vector of norm {norm:.6g}; it must have norm 1")
+        return validate_density_matrix(data, num_qubits=self.n, name="init")  # a vector: |psi><psi|
 
     def parameters(self) -> dict:
         """The run's parameters as recorded in its manifest (they identify the run)."""
@@ -378,10 +405,13 @@ class EngineCycles(CircuitOptions):
 def _as_array(init) -> np.ndarray:
     data = getattr(init, "data", init)
     try:
-        return np.asarray(data, dtype=complex)
-    except (TypeError, ValueError):
+        array = np.asarray(data, dtype=complex)
+    except (TypeError, ValueError, OverflowError):
+        array = None
+    if array is None or array.ndim == 0:  # None, a number, an int too large for a float
         raise QbexpError(f"init of type {type(init).__name__} is neither a spec string, an array, "
-                         "a Statevector nor a DensityMatrix") from None
+                         "a Statevector nor a DensityMatrix")
+    return array
 
 
 EXPERIMENTS = {cls.kind: cls for cls in (CollectiveCharging, EngineCycles)}
