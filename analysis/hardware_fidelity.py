@@ -32,7 +32,8 @@ NAME = "hardware_fidelity"
 BETA = 1.0
 CASES = ("n2:0", "n2:0.25", "n2:0.5", "n2:1", "n3:ground")
 COLUMNS = ["case", "charging", "two_qubit_gates", "ergotropy_exact", "ideal", "ideal_stderr", "noisy_raw",
-           "noisy_raw_stderr", "noisy_mitigated", "noisy_mitigated_stderr", "device"]
+           "noisy_raw_stderr", "noisy_mitigated", "noisy_mitigated_stderr", "noisy_mitigated_ci95_low",
+           "noisy_mitigated_ci95_high", "device"]
 
 
 def experiment(case: str, charging: str, **options):
@@ -66,7 +67,7 @@ def measure(cases, chargings, shots, seed, runs: Path, progress=True, skip=SKIP)
             gates = noisy.to_dict()["circuits"]["tomo_" + "Z" * experiment(case, charging).n]["two_qubit_gates"]
             i, m = ideal.estimates["ergotropy"], noisy.estimates["ergotropy"]
             rows.append((case, charging, gates, ideal.exact["ergotropy"], i.value, i.stderr, raw["value"], raw["stderr"],
-                         m.value, m.stderr, noisy.device["ergotropy"]))
+                         m.value, m.stderr, *m.ci95, noisy.device["ergotropy"]))
     return rows
 
 
@@ -79,9 +80,12 @@ def plot(rows, path, shots):
         sel = sorted((r for r in rows if r[0] == case), key=lambda r: r[2])
         x = np.array([r[2] for r in sel], dtype=float)
         ax.axhline(sel[0][3], color="k", lw=1, label="exact")
-        for col, err, style, label in ((4, 5, "o", "ideal Aer"), (6, 7, "s", "aer-noisy raw"),
-                                       (8, 9, "D", "aer-noisy readout+ZNE")):
+        for col, err, style, label in ((4, 5, "o", "ideal Aer ± stderr"), (6, 7, "s", "aer-noisy raw ± stderr")):
             ax.errorbar(x, [r[col] for r in sel], yerr=[r[err] for r in sel], fmt=style, ms=4, capsize=3, label=label)
+        mitigated = np.array([r[8] for r in sel])
+        spans = np.array([[r[8] - r[10] for r in sel], [r[11] - r[8] for r in sel]]).clip(0, None)
+        ax.errorbar(x, mitigated, yerr=spans, fmt="D", ms=4, capsize=3, label="aer-noisy readout+ZNE, 95 % CI")
+        ax.plot(x, [r[12] for r in sel], "x", color="k", ms=6, label="device (prepared state)")
         for r in sel:
             ax.annotate(r[1], (r[2], r[4]), fontsize=7, xytext=(3, 3), textcoords="offset points")
         ax.set_xscale("symlog", linthresh=10)
@@ -111,7 +115,8 @@ def main(argv=None):
     outputs = write_outputs(args.out, NAME, COLUMNS, rows, lambda r, path: plot(r, path, args.shots))
     for r in rows:
         print(f"{r[0]:10s} {r[1]:10s} 2q {r[2]:5d} | exact {r[3]:.4f} | ideal {r[4]:.4f} ± {r[5]:.4f} | "
-              f"noisy raw {r[6]:.4f} ± {r[7]:.4f} | mitigated {r[8]:.4f} ± {r[9]:.4f} | device {r[10]:.4f}")
+              f"noisy raw {r[6]:.4f} ± {r[7]:.4f} | mitigated {r[8]:.4f} [{r[10]:.4f}, {r[11]:.4f}] | "
+              f"device {r[12]:.4f}")
     return outputs
 
 

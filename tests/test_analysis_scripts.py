@@ -145,6 +145,7 @@ def test_hardware_fidelity_ranks_charging_circuits_by_two_qubit_gates(script, tm
         assert float(r["ergotropy_exact"]) == pytest.approx(np.exp(-2.0) / zp, abs=1e-8)
         assert abs(float(r["ideal"]) - float(r["ergotropy_exact"])) <= 4 * float(r["ideal_stderr"]) + 0.01
         assert float(r["noisy_mitigated_stderr"]) > 0
+        assert float(r["noisy_mitigated_ci95_low"]) <= float(r["noisy_mitigated"]) <= float(r["noisy_mitigated_ci95_high"])
     minimal, collision = rows["minimal"], rows["collision"]
     assert 0 < int(minimal["two_qubit_gates"]) <= 10 < int(collision["two_qubit_gates"])
     assert float(collision["device"]) < float(minimal["device"]) <= float(minimal["ergotropy_exact"]) + 0.02
