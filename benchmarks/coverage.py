@@ -1,8 +1,15 @@
 """Coverage of the 95 % intervals of :func:`qbexp.analysis.estimate_figures`, with Monte Carlo errors.
 
-    OMP_NUM_THREADS=1 python benchmarks/coverage.py --quick            # ~minutes, fewer repetitions
+    OMP_NUM_THREADS=1 python benchmarks/coverage.py --quick            # fewer repetitions
     OMP_NUM_THREADS=1 python benchmarks/coverage.py                     # 1000 repetitions per cell
     OMP_NUM_THREADS=1 python benchmarks/coverage.py --method two-reference   # the earlier intervals
+    OMP_NUM_THREADS=1 python benchmarks/coverage.py --table device --check-runs 8   # aer-noisy table
+    OMP_NUM_THREADS=1 python benchmarks/coverage.py --cells "N=3 Gibbs linear" --reps 1000   # one cell
+
+Measured tables, with repetitions and timings: benchmarks/README.md ("Coverage of the 95 %
+intervals").  ``--cells`` takes regular expressions matched against the printed cell labels
+(``N=2 0.59 shots=4000 linear mit=False``, ``fid N=3 p=0.1 mle``, ``device c:0.58 minimal
+linear mit=True``); ``--reps`` sets the repetitions of every selected cell.
 
 Table 1 (ergotropy): the collective battery at beta = 1, steady state of the initial state
 ``(1 - c)|psi-><psi-| + c|00><00|`` (N = 2: c = 0.6, 0.59, 0.58, 0.25, i.e. W ~ 0.001, 0.018,
@@ -11,14 +18,41 @@ Table 1 (ergotropy): the collective battery at beta = 1, steady state of the ini
 readout mitigation (a tensored readout model with 2 % / 4 % error rates, calibrated with 4000
 shots per qubit, applied to the simulated counts).  Table 2 (fidelity): the exact steady state
 depolarised with p = 0.1 and 0.3 -- the state the device prepared -- whose data give fidelity
-intervals that must cover F(device, exact).  Counts: multinomial draws from the exact Born
-probabilities (fast, equivalent to an ideal simulator).  Each cell: coverage, its Monte Carlo
-error ``sqrt(c (1 - c) / reps)``, and the share of misses below the interval.
+intervals that must cover F(device, exact).  Counts of tables 1 and 2: multinomial draws from
+the exact Born probabilities (fast, equivalent to an ideal simulator).
+
+Table 3 (device, ``--table device``): the 2-qubit battery (beta = 1, init ``c:0.25``, W = 0.58,
+and ``c:0.58``, W = 0.034) charged by the ``collision`` and the ``minimal`` circuits on the
+``aer-noisy`` profile (FakeFez noise model, 4000 shots), with and without readout mitigation;
+the intervals of ergotropy, both coherences and the fidelity (to the exact state) must cover
+the *device* figures, those of the state the noisy simulator prepares (``RunResult.device``).
+One ``qbexp.run`` gives the transpiled circuits; then :func:`noisy_output` computes the exact
+output distribution of every circuit (tomography and readout calibration) under Aer's noise
+model of the qubits it uses, by summing over measurement records: each instruction followed
+by its ``QuantumError`` as Aer applies it (after the gate, also inside ``if_else`` bodies),
+each measurement split into the two recorded values with the qubit's ``ReadoutError``
+(``NoiseModel._local_readout_errors``, rows = prepared, columns = recorded), the
+``if_else`` blocks taken on the recorded memory.  This is exact for the dynamic ``minimal``
+circuits too (mid-circuit measurements, classically controlled gates), where one
+density-matrix simulation follows a single record.  The target, :func:`noisy_state`, is the
+same sum without the final measurements (the Z-basis tomography circuit, as
+``qbexp.experiments.run`` defines the device state; for dynamic circuits qbexp's own
+``RunResult.device`` averages 8192 sampled records, so it differs from it by ~0.003).  Each
+repetition draws multinomial counts of every circuit and analyses them as
+:func:`qbexp.experiments.run.analyze_store` does (readout model from the drawn calibration
+counts and the measured physical qubits).  Checks: the exact distributions agree with Aer's
+sampled counts (chi-square, 200 000 shots) and the collision device state with Aer's
+density matrix to 4e-8; ``--check-runs K`` runs K real ``qbexp.run`` repetitions per state and
+prints their mean values next to the simulated means.
+
+Each cell: coverage, its Monte Carlo error ``sqrt(max(c (1 - c), 0.05 0.95) / reps)``, and the
+share of misses below the interval (the target below the lower bound).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import time
 
 import numpy as np
@@ -74,6 +108,262 @@ def coverage_cell(rho, h, figure, target, shots, reps, estimator, mitigate, resa
     return hits / reps, below / reps
 
 
+# ---- device table (aer-noisy) -------------------------------------------------------------
+DEVICE_FIGURES = ("ergotropy", "coherence_l1", "coherence_rel_entropy", "fidelity")
+
+
+def _noisy_branches(circuit, noise, branches, qmap, cmap):
+    """Branches ``(rho, memory)`` of ``circuit`` under Aer's ``noise`` model: every instruction
+    followed by its quantum error (as Aer applies it), every measurement split by the recorded
+    value with its readout error, ``if_else`` resolved on the recorded memory."""
+    from qiskit.circuit import Clbit, ClassicalRegister
+    from qiskit.quantum_info import Operator, SuperOp
+
+    for inst in circuit.data:
+        op = inst.operation
+        qargs = [qmap[circuit.find_bit(q).index] for q in inst.qubits]
+        cargs = [cmap[circuit.find_bit(c).index] for c in inst.clbits]
+        name = op.name
+        if name == "barrier" or name.startswith("save_"):
+            continue
+        if name == "measure":
+            q = qargs[0]
+            readout = noise._local_readout_errors.get((q,), noise._default_readout_error)
+            probs = np.eye(2) if readout is None else np.asarray(readout.probabilities)  # [true, recorded]
+            out = []
+            for rho, memory in branches:
+                projected = [_project(rho, q, v) for v in (0, 1)]
+                for r in (0, 1):
+                    state = probs[0, r] * projected[0] + probs[1, r] * projected[1]
+                    if np.trace(state).real > 1e-15:
+                        out.append((state, {**memory, cargs[0]: r}))
+            branches = _merge_branches(out)
+            continue
+        if name == "if_else":
+            target, value = op.condition
+            if isinstance(target, Clbit):
+                bits, value = [cmap[circuit.find_bit(target).index]], int(value)
+            elif isinstance(target, ClassicalRegister):
+                bits = [cmap[circuit.find_bit(c).index] for c in target]
+            else:
+                raise ValueError("if_else on a classical expression")
+            true_body, false_body = op.blocks[0], (op.blocks[1] if len(op.blocks) > 1 else None)
+            out = []
+            for rho, memory in branches:
+                body = true_body if sum(memory.get(b, 0) << i for i, b in enumerate(bits)) == value else false_body
+                out += [(rho, memory)] if body is None else _noisy_branches(body, noise, [(rho, memory)], qargs, cargs)
+            branches = _merge_branches(out)
+            continue
+        if name == "reset":
+            branches = [(_project(rho, qargs[0], 0) + _flip(_project(rho, qargs[0], 1), qargs[0]), m)
+                        for rho, m in branches]
+        elif name not in ("delay", "id"):
+            u = Operator(op).data
+            branches = [(_apply(rho, u, qargs, unitary=True), m) for rho, m in branches]
+        error = noise._local_quantum_errors.get(name, {}).get(tuple(qargs),
+                                                              noise._default_quantum_errors.get(name))
+        if error is not None:
+            s = SuperOp(error).data
+            branches = [(_apply(rho, s, qargs, unitary=False), m) for rho, m in branches]
+    return branches
+
+
+def _apply(rho, mat, qargs, unitary):
+    """``U rho U^+`` (or a superoperator in Qiskit's column-stacking convention) on ``qargs``
+    of the little-endian density matrix ``rho``."""
+    from qiskit.quantum_info import DensityMatrix, Operator, SuperOp
+
+    state = DensityMatrix(rho)
+    return state.evolve(Operator(mat) if unitary else SuperOp(mat), qargs).data
+
+
+_PROJ = (np.array([[1, 0], [0, 0]], dtype=complex), np.array([[0, 0], [0, 1]], dtype=complex))
+
+
+def _project(rho, q, v):
+    from qiskit.quantum_info import DensityMatrix, Operator
+
+    return DensityMatrix(rho).evolve(Operator(_PROJ[v]), [q]).data
+
+
+def _flip(rho, q):
+    from qiskit.quantum_info import DensityMatrix, Operator
+
+    return DensityMatrix(rho).evolve(Operator(np.array([[0, 1], [1, 0]], dtype=complex)), [q]).data
+
+
+def _merge_branches(branches):
+    merged = {}
+    for rho, memory in branches:
+        key = tuple(sorted(memory.items()))
+        merged[key] = (merged[key][0] + rho, memory) if key in merged else (rho, memory)
+    return list(merged.values())
+
+
+def noisy_output(circuit, device_name, readout=True):
+    """Exact output distribution of a transpiled device ``circuit`` on ``device_name``'s Aer noise
+    model (on the qubits it uses, as :func:`qbexp.backends.noisy.simulate_counts` runs it):
+    ``(outcomes, probabilities)``, the result bitstrings (clbit 0 rightmost, as
+    :func:`qbexp.circuits.measure.result_counts` gives them) and their probabilities."""
+    from qbexp.backends.noisy import noise_model, used_qubits
+    from qbexp.circuits.measure import result_clbits
+    from qbexp.circuits.metrics import restrict
+
+    qubits = used_qubits(circuit)
+    small = restrict(circuit, qubits)
+    noise = noise_model(device_name, qubits, readout=readout)
+    k = len(qubits)
+    rho = np.zeros((2**k, 2**k), dtype=complex)
+    rho[0, 0] = 1
+    branches = _noisy_branches(small, noise, [(rho, {})], list(range(k)), list(range(small.num_clbits)))
+    keep = result_clbits(small)
+    dist = {}
+    for rho, memory in branches:
+        key = "".join(str(memory.get(c, 0)) for c in reversed(keep))
+        dist[key] = dist.get(key, 0.0) + float(np.trace(rho).real)
+    outcomes = sorted(dist)
+    p = np.clip(np.array([dist[o] for o in outcomes]), 0.0, None)
+    return outcomes, p / p.sum()
+
+
+def noisy_state(circuit, device_name, qubits):
+    """The exact state of the physical ``qubits`` (qubit 0 of the result first) that the
+    transpiled ``circuit`` prepares before its final measurements under the device's noise (no
+    readout errors on the final measurements; mid-circuit ones keep theirs): the sum over
+    measurement records, where :func:`qbexp.backends.noisy.device_state` averages 8192 sampled
+    records of a dynamic circuit."""
+    from qiskit.quantum_info import DensityMatrix, partial_trace
+
+    from qbexp.backends.noisy import noise_model, used_qubits
+    from qbexp.circuits.metrics import restrict
+
+    qc = circuit.remove_final_measurements(inplace=False)
+    used = sorted(set(used_qubits(qc)) | set(qubits))
+    small = restrict(qc, used)
+    k = len(used)
+    rho = np.zeros((2**k, 2**k), dtype=complex)
+    rho[0, 0] = 1
+    branches = _noisy_branches(small, noise_model(device_name, used), [(rho, {})], list(range(k)),
+                               list(range(small.num_clbits)))
+    total = sum(r for r, _ in branches)
+    wanted = [used.index(q) for q in qubits]
+    traced = [i for i in range(k) if i not in wanted]
+    reduced = partial_trace(DensityMatrix(total), traced).data if traced else total
+    # reduced is over the kept qubits in ascending order; put them in the order of ``wanted``
+    order = sorted(wanted)
+    m = len(order)
+    perm = [order.index(w) for w in wanted]  # result qubit j = kept qubit perm[j]
+    t = reduced.reshape([2] * (2 * m))  # axes: row bits q_{m-1}..q_0, then column bits
+    axes_row = [m - 1 - perm[m - 1 - a] for a in range(m)]
+    t = t.transpose(axes_row + [m + a for a in axes_row])
+    return t.reshape(2**m, 2**m)
+
+
+def device_setup(init, charging, device="FakeFez", shots=4000, cache=None):
+    """One ``qbexp.run`` of the 2-qubit battery (beta = 1) on ``aer-noisy`` with readout
+    calibration; the exact output distribution of each of its transpiled circuits, the exact
+    device state (:func:`noisy_state` of the Z-basis circuit) and its figures."""
+    import pickle
+    import tempfile
+    from pathlib import Path
+
+    import qbexp
+    from qbexp.backends.store import RunStore
+
+    if cache:
+        path = Path(cache) / f"device-{init}-{charging}-{device}-{shots}.pkl"
+        if path.exists():
+            return pickle.loads(path.read_bytes())
+        setup = device_setup(init, charging, device, shots)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(setup))
+        return setup
+    from qbexp.backends.submit import measured_qubits
+    from qbexp.experiments.experiment import CollectiveCharging
+    from qbexp.thermo import figures_of_merit
+
+    with tempfile.TemporaryDirectory() as out:
+        exp = CollectiveCharging(n=2, beta=1.0, init=init, charging=charging, readout_mitigation=True)
+        run = qbexp.run(exp, backend="aer-noisy", shots=shots, seed=0, out=out, progress=False, resamples=39)
+        store = RunStore(out)
+        transpiled = store.load_transpiled()
+        exact, battery = store.load_array("exact"), store.load_array("battery")
+    qubits = {name: measured_qubits(qc) for name, qc in transpiled.items()}
+    outputs = {name: noisy_output(qc, device) for name, qc in transpiled.items()}
+    state = noisy_state(transpiled["tomo_ZZ"], device, qubits["tomo_ZZ"])
+    targets = {k: v for k, v in figures_of_merit(state, battery).items() if k in DEVICE_FIGURES}
+    targets["fidelity"] = float(fidelity(state, exact))
+    stored = {k: run.device[k] for k in DEVICE_FIGURES}  # qbexp's device figures (8192 records if dynamic)
+    return {"outputs": outputs, "qubits": qubits, "exact": exact, "battery": battery, "state": state,
+            "targets": targets, "stored": stored, "shots": shots}
+
+
+def device_data(setup, rng, mitigate):
+    """One simulated run: multinomial counts of every circuit from its exact distribution;
+    the tomography data and (``mitigate``) the readout model from the calibration counts, as
+    :func:`qbexp.experiments.run.analyze_store` builds them."""
+    from qbexp.analysis import tomography_data
+
+    counts = {}
+    for name, (outcomes, p) in setup["outputs"].items():
+        drawn = rng.multinomial(setup["shots"], p)
+        counts[name] = {o: int(c) for o, c in zip(outcomes, drawn) if c}
+    data = tomography_data({n.removeprefix("tomo_"): c for n, c in counts.items() if n.startswith("tomo_")}, 2)
+    readout = None
+    if mitigate:
+        q = setup["qubits"]
+        calibration = ReadoutCalibration.from_counts(counts["readout_cal_0"], counts["readout_cal_1"],
+                                                     q["readout_cal_0"], q["readout_cal_1"])
+        readout = ReadoutModel(calibration, [q[f"tomo_{label}"] for label in data.labels])
+    return data, readout
+
+
+def device_cell(setup, reps, estimator, mitigate, resamples, seed=3):
+    """Per figure of :data:`DEVICE_FIGURES`: coverage of the device figure, share of misses
+    below, mean and standard deviation of ``value - device figure``."""
+    rng = np.random.default_rng(seed)
+    hits = {f: 0 for f in DEVICE_FIGURES}
+    below = dict(hits)
+    values = {f: [] for f in DEVICE_FIGURES}
+    for rep in range(reps):
+        data, readout = device_data(setup, rng, mitigate)
+        est = estimate_figures(data, setup["battery"], exact_state=setup["exact"], estimator=estimator,
+                               n_resamples=resamples, seed=seed * 100_000 + rep, readout=readout,
+                               method=ARGS.method, figures=list(DEVICE_FIGURES))
+        for f in DEVICE_FIGURES:
+            if est[f]["ci95"] is None:
+                return None
+            lo, hi = est[f]["ci95"]
+            target = setup["targets"][f]
+            hits[f] += lo <= target <= hi
+            below[f] += target < lo
+            values[f].append(est[f]["value"] - target)
+    return {f: (hits[f] / reps, below[f] / reps, float(np.mean(values[f])), float(np.std(values[f])))
+            for f in DEVICE_FIGURES}
+
+
+def device_check(init, charging, shots, runs, resamples):
+    """``runs`` real ``qbexp.run`` repetitions (seeds 1..runs, readout mitigation on, linear):
+    for each figure the mean of ``value - device`` (each run against its *own* device figure:
+    the transpiler's seed, hence the routing and the device state, change with the run seed)
+    with its standard error, and how many intervals covered the device figure; to compare with
+    the mean error and the coverage of the simulated repetitions (``mit=True`` cells)."""
+    import qbexp
+    from qbexp.experiments.experiment import CollectiveCharging
+
+    exp = CollectiveCharging(n=2, beta=1.0, init=init, charging=charging, readout_mitigation=True)
+    errors = {f: [] for f in DEVICE_FIGURES}
+    covered = {f: 0 for f in DEVICE_FIGURES}
+    for seed in range(1, runs + 1):
+        result = qbexp.run(exp, backend="aer-noisy", shots=shots, seed=seed, progress=False, resamples=resamples)
+        for f in DEVICE_FIGURES:
+            est, target = result.estimates[f], result.device[f]
+            errors[f].append(est.value - target)
+            covered[f] += est.ci95[0] <= target <= est.ci95[1]
+    return {f: (float(np.mean(v)), float(np.std(v, ddof=1) / np.sqrt(len(v))), covered[f])
+            for f, v in errors.items()}
+
+
 def battery_state(n, which):
     """(state, battery H, label): N = 2: steady state of the c family (``which`` = c); N >= 3:
     ``which`` = target ergotropy 0 (Gibbs state), 'large' (steady state of haar:2) or a small
@@ -103,6 +393,11 @@ def fmt(result, reps):
     return f"{cov:.3f} +- {np.sqrt(max(cov * (1 - cov), 0.05 * 0.95) / reps):.3f} (below {below:.3f})"
 
 
+def selected(label):
+    """Whether the cell ``label`` is asked for (``--cells``: regular expressions, any may match)."""
+    return not ARGS.cells or any(re.search(pattern, label) for pattern in ARGS.cells)
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -110,14 +405,26 @@ def main():
     parser.add_argument("--method", default="calibrated", help="interval method of estimate_figures")
     parser.add_argument("--resamples", type=int, default=79, help="B, with B + 1 a multiple of 40 (exact size)")
     parser.add_argument("--resamples-mle", type=int, default=39, help="B for the MLE cells")
-    parser.add_argument("--table", choices=["all", "ergotropy", "fidelity"], default="all")
+    parser.add_argument("--table", choices=["all", "ergotropy", "fidelity", "device"], default="all")
     parser.add_argument("--no-mle", action="store_true", help="skip the MLE cells")
     parser.add_argument("--mle4", action="store_true", help="also the N = 4 MLE cells (~35 s per repetition)")
     parser.add_argument("--max-qubits", type=int, default=4)
+    parser.add_argument("--cells", nargs="*", default=[],
+                        help="run only the cells whose printed label matches one of these regular expressions "
+                             "(labels: 'N=3 Gibbs linear mit=False', 'fid N=2 p=0.1 mle', "
+                             "'device c:0.25 collision linear mit=True')")
+    parser.add_argument("--reps", type=int, help="repetitions of every selected cell (default: see --quick)")
+    parser.add_argument("--setup-cache", help="device table: a folder to keep the exact output distributions in "
+                        "(pickles, reused by later runs)")
+    parser.add_argument("--reps-raw", type=int,
+                        help="device table: repetitions of the cells without readout mitigation (default: --reps)")
+    parser.add_argument("--check-runs", type=int, default=0,
+                        help="device table: also this many real qbexp.run repetitions per state (mean check)")
     ARGS = parser.parse_args()
     reps_fast = 200 if ARGS.quick else 1000
     reps_n4 = 60 if ARGS.quick else 300  # linear inversion at N = 4
     reps_mle = 12 if ARGS.quick else 100  # MLE: ~10-30 ms per fit, ~15 x B fits per repetition
+    reps_device = 200 if ARGS.quick else 1000
     if ARGS.table in ("all", "ergotropy"):
         print(f"Ergotropy coverage (method {ARGS.method}, {ARGS.resamples} resamples)")
         cells = [(2, 0.6, 4000), (2, 0.59, 4000), (2, 0.58, 1000), (2, 0.25, 1000),
@@ -125,19 +432,26 @@ def main():
         for n, which, shots in cells:
             if n > ARGS.max_qubits:
                 continue
-            rho, h, label = battery_state(n, which)
-            w = ergotropy(rho, h)
+            state = None
             for estimator in ("linear", "mle"):
                 for mitigate in (False, True):
                     if estimator == "mle" and (n == 4 and not ARGS.mle4 or ARGS.no_mle):
                         continue
-                    reps = reps_mle if estimator == "mle" else reps_n4 if n == 4 else reps_fast
+                    name = f"N={n} {which if n == 2 else {0: 'Gibbs', 0.02: 'W=0.02', 'large': 'haar:2'}[which]}"
+                    label = f"{name} shots={shots} {estimator} mit={mitigate}"
+                    if not selected(label):
+                        continue
+                    if state is None:
+                        state = battery_state(n, which)
+                    rho, h, desc = state
+                    w = ergotropy(rho, h)
+                    reps = ARGS.reps or (reps_mle if estimator == "mle" else reps_n4 if n == 4 else reps_fast)
                     resamples = ARGS.resamples_mle if estimator == "mle" else ARGS.resamples
                     t = time.time()
                     result = coverage_cell(rho, h, "ergotropy", w, shots, reps, estimator, mitigate, resamples,
                                            seed=1)
-                    print(f"N={n} {label:12s} W={w:.4f} shots={shots:<5} {estimator:6s} mitigation={str(mitigate):5s} "
-                          f"reps={reps:<5} coverage {fmt(result, reps)}  [{time.time() - t:.0f} s]", flush=True)
+                    print(f"{label:38s} ({desc}) W={w:.4f} reps={reps:<5} coverage {fmt(result, reps)}  "
+                          f"[{time.time() - t:.0f} s]", flush=True)
     if ARGS.table in ("all", "fidelity"):
         print(f"\nFidelity to the exact state, data from the depolarised (device) state (method {ARGS.method})")
         for n in (2, 3)[: max(ARGS.max_qubits - 1, 1)]:
@@ -146,13 +460,56 @@ def main():
                 device = (1 - p_dep) * exact + p_dep * np.eye(2**n) / 2**n
                 f = 1.0 if p_dep == 0 else fidelity(device, exact)
                 for estimator in ("linear",) if ARGS.no_mle else ("linear", "mle"):
-                    reps = reps_fast if estimator == "linear" else reps_mle
+                    label = f"fid N={n} p={p_dep} {estimator}"
+                    if not selected(label):
+                        continue
+                    reps = ARGS.reps or (reps_fast if estimator == "linear" else reps_mle)
                     resamples = ARGS.resamples_mle if estimator == "mle" else ARGS.resamples
                     t = time.time()
                     result = coverage_cell(device, h, "fidelity", f, 1000, reps, estimator, False, resamples,
                                            exact=exact, seed=2)
-                    print(f"N={n} p={p_dep:<4} F={f:.4f} {estimator:6s} reps={reps:<5} coverage {fmt(result, reps)}  "
+                    print(f"{label:24s} F={f:.4f} reps={reps:<5} coverage {fmt(result, reps)}  "
                           f"[{time.time() - t:.0f} s]", flush=True)
+    if ARGS.table in ("all", "device"):
+        print(f"\nDevice figures (aer-noisy, FakeFez noise model), 2-qubit battery, beta = 1, 4000 shots "
+              f"(method {ARGS.method})")
+        for init in ("c:0.25", "c:0.58"):
+            for charging in ("collision", "minimal"):
+                setup = None
+                for estimator in ("linear",) if ARGS.no_mle else ("linear", "mle"):
+                    for mitigate in (False, True):
+                        label = f"device {init} {charging} {estimator} mit={mitigate}"
+                        if not selected(label):
+                            continue
+                        if setup is None:
+                            t = time.time()
+                            setup = device_setup(init, charging, cache=ARGS.setup_cache)
+                            print(f"{init} {charging}: exact outputs of {len(setup['outputs'])} circuits "
+                                  f"[{time.time() - t:.0f} s]; device figures "
+                                  + ", ".join(f"{k} {v:.4f}" for k, v in setup["targets"].items())
+                                  + "; qbexp's RunResult.device: "
+                                  + ", ".join(f"{k} {v:.4f}" for k, v in setup["stored"].items()), flush=True)
+                        reps = ARGS.reps or (reps_device if estimator == "linear" else reps_mle)
+                        if not mitigate and ARGS.reps_raw:
+                            reps = ARGS.reps_raw
+                        resamples = ARGS.resamples_mle if estimator == "mle" else ARGS.resamples
+                        t = time.time()
+                        result = device_cell(setup, reps, estimator, mitigate, resamples)
+                        if result is None:
+                            print(f"{label:44s} declined (ci95 null)")
+                            continue
+                        for f, (cov, below, mean, sd) in result.items():
+                            mc = np.sqrt(max(cov * (1 - cov), 0.05 * 0.95) / reps)
+                            print(f"{label:44s} {f:22s} reps={reps:<5} coverage {cov:.3f} +- {mc:.3f} "
+                                  f"(below {below:.3f})  value - device {mean:+.4f} (sd {sd:.4f})", flush=True)
+                        print(f"{'':44s} [{time.time() - t:.0f} s]", flush=True)
+                if setup is not None and ARGS.check_runs:
+                    t = time.time()
+                    real = device_check(init, charging, setup["shots"], ARGS.check_runs, ARGS.resamples)
+                    print(f"{init} {charging}: {ARGS.check_runs} real qbexp.run (linear, mitigation on), value - "
+                          f"device (covered): " + ", ".join(f"{f} {m:+.4f} +- {e:.4f} ({c}/{ARGS.check_runs})"
+                                                            for f, (m, e, c) in real.items())
+                          + f"  [{time.time() - t:.0f} s]", flush=True)
 
 
 if __name__ == "__main__":
