@@ -18,7 +18,7 @@ ergotropy in 28 of 50 runs (mean 0.514 against 0.584).  So the reported interval
 second model, :func:`exponential_extrapolation` (``p_λ = C + A q^λ``, the decay of depolarising
 noise), with its own bootstrap that redraws the raw counts at every scale and redoes the fit of
 q (:func:`zne_intervals`); the value stays Richardson's.  Over the same 50 seeds the spanning
-interval held the exact value in 46 (0.92 ± 0.04; mean half-width 0.12 against 0.07).  Where
+interval held the exact value in 46 (0.92 ± 0.04; mean half-width 0.115 against 0.07).  Where
 both models err on the same side the interval can still miss; on a simulator ``device`` versus
 ``exact`` shows how far the noise went.
 
