@@ -939,6 +939,7 @@ API = [
     (lambda c: qbexp.analyze(None), "path = None"),
     (lambda c: qbexp.analyze(c / ("a" * 300)), "is 300 bytes long"),
     (lambda c: qbexp.analyze(str(c / "run") + "\0"), "cannot contain a NUL byte"),
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "dangling" / "x"), "dangling is a symbolic link to"),
     (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=123), "out = 123: expected a path"),
     (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=c / ("a" * 300)), "is 300 bytes long"),
     (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out="a\0"), "cannot contain a NUL byte"),

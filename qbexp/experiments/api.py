@@ -218,6 +218,8 @@ def _directory(out) -> RunStore:
         if path.exists() and not path.is_dir():
             raise QbexpError(f"out = {path}: exists and is not a directory")
         for parent in (path, *path.parents):
+            if parent.is_symlink() and not parent.exists():
+                raise QbexpError(f"out = {path}: {parent} is a symbolic link to nothing (dangling or a loop)")
             if parent.exists():
                 if not parent.is_dir():
                     raise QbexpError(f"out = {path}: {parent} is a file")
