@@ -59,10 +59,10 @@ def read_json(path: Path, what: str) -> dict:
         raise QbexpError(f"{what} file {path} is not a regular file")
     try:
         data = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise QbexpError(f"{what} file {path} is corrupt ({err})") from None
     except OSError as err:
         raise QbexpError(f"{what} file {path} cannot be read ({err.strerror or err})") from None
+    except (ValueError, RecursionError) as err:  # bad JSON or encoding, an integer of > 4300 digits, deep nesting
+        raise QbexpError(f"{what} file {path} is corrupt ({_first_line(err)[:200]})") from None
     if not isinstance(data, dict):
         raise QbexpError(f"{what} file {path} is corrupt (a JSON {type(data).__name__}, not an object)")
     return data
