@@ -997,6 +997,8 @@ API = [
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([np.inf, 0])), "NaN or infinite"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init="file:" + "a" * 300 + ".npy"), "is 304 bytes long"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init="file:a\0b.npy"), "cannot contain a NUL byte"),
+    (lambda c: qbexp.models.initial_state("file:a\0b.npy", 2), "state file 'a\\x00b.npy': a path cannot contain a NUL byte"),
+    (lambda c: qbexp.models.initial_state("file:" + "b" * 300 + ".npy", 2), "is 304 bytes long"),
 ]
 
 

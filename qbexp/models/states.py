@@ -28,8 +28,6 @@ raises :class:`qbexp.errors.QbexpError` with a one-line message.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import numpy as np
 import scipy.linalg
@@ -99,10 +97,9 @@ def load_state_file(path, num_qubits) -> np.ndarray:
     the wrong size for ``num_qubits`` raise :class:`QbexpError` naming the file.
     """
     num_qubits = _check_num_qubits(num_qubits)
-    try:
-        p = Path(os.fspath(path))
-    except TypeError:
-        raise QbexpError(f"state file path must be a string or path, got {path!r}") from None
+    from qbexp.files import check_path
+
+    p = check_path(path, "state file", what="file")  # type, empty, NUL byte, too long: one line
     if p.suffix.lower() != ".npy":
         raise QbexpError(f"state file '{p}' is not a .npy file (save states with numpy.save)")
     if not p.exists():
