@@ -148,3 +148,23 @@ def test_bad_backends_and_samplers_are_one_line_errors():
 
     with pytest.raises(qbexp.QbexpError, match="returned no counts for circuit 'tomo_XX'"):
         qbexp.run(exp, backend=Empty(), shots=10, progress=False)
+
+
+def test_a_noisy_run_without_readout_mitigation_says_its_intervals_are_not_about_the_device(tmp_path):
+    """On aer-noisy the device column is the prepared state; unmitigated intervals are about that state
+    seen through the readout errors (coverage of the device value 0.86-0.985, benchmarks/coverage.py),
+    so those results carry a note, printed by the CLI, and mitigated ones do not."""
+    exp = qbexp.CollectiveCharging(n=2, beta=1.0, init="c:0.25", charging="minimal", readout_mitigation=True)
+    mitigated = qbexp.run(exp, backend="aer-noisy", shots=500, seed=4, out=tmp_path / "r", progress=False)
+    assert "notes" not in mitigated.to_dict() and mitigated.device
+    raw = qbexp.analyze(tmp_path / "r", mitigation=False)
+    assert raw.to_dict()["notes"] == [qbexp.experiments.run.UNMITIGATED_DEVICE_NOTE]
+    from qbexp.cli.main import main
+
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main(["analyze", str(tmp_path / "r"), "--no-mitigation"]) == 0
+    assert "note: no readout mitigation" in buffer.getvalue()

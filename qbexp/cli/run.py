@@ -116,3 +116,5 @@ def print_results(results: dict, as_json: bool, out: Path) -> None:
                       f"exact {results['exact'][name]:.5f}")
     mitigated = ", readout-mitigated" if results.get("readout_mitigation") else ""
     emit(rows, False, title=f"{results['kind']} battery{mitigated}: estimate ± stderr [95% CI], exact  ({out}/results.json)")
+    for note in results.get("notes", []):
+        print(f"note: {note}")

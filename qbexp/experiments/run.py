@@ -51,6 +51,11 @@ from qbexp.errors import QbexpError
 from qbexp.thermo import figures_of_merit, fidelity
 
 ESTIMATES = ("ergotropy", "energy", "coherence_l1", "coherence_rel_entropy", "fidelity")
+#: Note of a noisy simulator's results analysed without readout mitigation.
+UNMITIGATED_DEVICE_NOTE = (
+    "no readout mitigation: the intervals are about the prepared state as seen through the readout errors, "
+    "not about the device column (aer-noisy, 4000 shots: ergotropy coverage of the device value 0.86-0.985, "
+    "fidelity 0.715-0.965); add readout_mitigation (--readout-mitigation) for intervals about the prepared state")
 #: Most shots per circuit: Aer allocates per shot, hardware providers cap far lower.
 MAX_SHOTS = 10_000_000
 #: Most bootstrap replicates (each is a state fit).
@@ -362,6 +367,8 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
                           "interval_spans": list(models["models"]), **models}
     if device:
         results["device"] = device
+        if not mitigate:
+            results["notes"] = [UNMITIGATED_DEVICE_NOTE]
         results["within_ci95_device"] = {
             n: None if e["ci95"] is None else bool(e["ci95"][0] <= device[n] <= e["ci95"][1])
             for n, e in estimates.items() if n in device}
