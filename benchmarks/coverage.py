@@ -28,17 +28,17 @@ the intervals of ergotropy, both coherences and the fidelity (to the exact state
 the *device* figures, those of the state the noisy simulator prepares (``RunResult.device``).
 One ``qbexp.run`` gives the transpiled circuits; then :func:`noisy_output` computes the exact
 output distribution of every circuit (tomography and readout calibration) under Aer's noise
-model of the qubits it uses, by summing over measurement records: each instruction followed
-by its ``QuantumError`` as Aer applies it (after the gate, also inside ``if_else`` bodies),
-each measurement split into the two recorded values with the qubit's ``ReadoutError``
-(``NoiseModel._local_readout_errors``, rows = prepared, columns = recorded), the
-``if_else`` blocks taken on the recorded memory.  This is exact for the dynamic ``minimal``
-circuits too (mid-circuit measurements, classically controlled gates), where one
-density-matrix simulation follows a single record.  The target, :func:`noisy_state`, is the
-same sum without the final measurements (the Z-basis tomography circuit, as
-``qbexp.experiments.run`` defines the device state), computed independently of
-:func:`qbexp.backends.noisy.device_state`; the table prints both sets of figures (they agree
-to 4 decimals in every cell).  Each
+model of the qubits it uses, by summing over measurement records
+(:func:`qbexp.circuits.minimal_simulate.record_branches` with
+:class:`qbexp.backends.noisy.DeviceNoise`): each instruction followed by its ``QuantumError``
+as Aer applies it (after the gate, also inside ``if_else`` bodies), each measurement split into
+the two recorded values with the qubit's ``ReadoutError``, the ``if_else`` blocks taken on the
+recorded memory.  This is exact for the dynamic ``minimal`` circuits too (mid-circuit
+measurements, classically controlled gates), where one density-matrix simulation follows a
+single record.  The target is :func:`qbexp.backends.noisy.device_state` of the Z-basis
+tomography circuit (the same sum without the final measurements, as
+``qbexp.experiments.run`` defines the device state); the table prints it next to the run's
+stored ``device`` figures.  Each
 repetition draws multinomial counts of every circuit and analyses them as
 :func:`qbexp.experiments.run.analyze_store` does (readout model from the drawn calibration
 counts and the measured physical qubits).  Checks: the exact distributions agree with Aer's
@@ -113,113 +113,24 @@ def coverage_cell(rho, h, figure, target, shots, reps, estimator, mitigate, resa
 DEVICE_FIGURES = ("ergotropy", "coherence_l1", "coherence_rel_entropy", "fidelity")
 
 
-def _noisy_branches(circuit, noise, branches, qmap, cmap):
-    """Branches ``(rho, memory)`` of ``circuit`` under Aer's ``noise`` model: every instruction
-    followed by its quantum error (as Aer applies it), every measurement split by the recorded
-    value with its readout error, ``if_else`` resolved on the recorded memory."""
-    from qiskit.circuit import Clbit, ClassicalRegister
-    from qiskit.quantum_info import Operator, SuperOp
-
-    for inst in circuit.data:
-        op = inst.operation
-        qargs = [qmap[circuit.find_bit(q).index] for q in inst.qubits]
-        cargs = [cmap[circuit.find_bit(c).index] for c in inst.clbits]
-        name = op.name
-        if name == "barrier" or name.startswith("save_"):
-            continue
-        if name == "measure":
-            q = qargs[0]
-            readout = noise._local_readout_errors.get((q,), noise._default_readout_error)
-            probs = np.eye(2) if readout is None else np.asarray(readout.probabilities)  # [true, recorded]
-            out = []
-            for rho, memory in branches:
-                projected = [_project(rho, q, v) for v in (0, 1)]
-                for r in (0, 1):
-                    state = probs[0, r] * projected[0] + probs[1, r] * projected[1]
-                    if np.trace(state).real > 1e-15:
-                        out.append((state, {**memory, cargs[0]: r}))
-            branches = _merge_branches(out)
-            continue
-        if name == "if_else":
-            target, value = op.condition
-            if isinstance(target, Clbit):
-                bits, value = [cmap[circuit.find_bit(target).index]], int(value)
-            elif isinstance(target, ClassicalRegister):
-                bits = [cmap[circuit.find_bit(c).index] for c in target]
-            else:
-                raise ValueError("if_else on a classical expression")
-            true_body, false_body = op.blocks[0], (op.blocks[1] if len(op.blocks) > 1 else None)
-            out = []
-            for rho, memory in branches:
-                body = true_body if sum(memory.get(b, 0) << i for i, b in enumerate(bits)) == value else false_body
-                out += [(rho, memory)] if body is None else _noisy_branches(body, noise, [(rho, memory)], qargs, cargs)
-            branches = _merge_branches(out)
-            continue
-        if name == "reset":
-            branches = [(_project(rho, qargs[0], 0) + _flip(_project(rho, qargs[0], 1), qargs[0]), m)
-                        for rho, m in branches]
-        elif name not in ("delay", "id"):
-            u = Operator(op).data
-            branches = [(_apply(rho, u, qargs, unitary=True), m) for rho, m in branches]
-        error = noise._local_quantum_errors.get(name, {}).get(tuple(qargs),
-                                                              noise._default_quantum_errors.get(name))
-        if error is not None:
-            s = SuperOp(error).data
-            branches = [(_apply(rho, s, qargs, unitary=False), m) for rho, m in branches]
-    return branches
-
-
-def _apply(rho, mat, qargs, unitary):
-    """``U rho U^+`` (or a superoperator in Qiskit's column-stacking convention) on ``qargs``
-    of the little-endian density matrix ``rho``."""
-    from qiskit.quantum_info import DensityMatrix, Operator, SuperOp
-
-    state = DensityMatrix(rho)
-    return state.evolve(Operator(mat) if unitary else SuperOp(mat), qargs).data
-
-
-_PROJ = (np.array([[1, 0], [0, 0]], dtype=complex), np.array([[0, 0], [0, 1]], dtype=complex))
-
-
-def _project(rho, q, v):
-    from qiskit.quantum_info import DensityMatrix, Operator
-
-    return DensityMatrix(rho).evolve(Operator(_PROJ[v]), [q]).data
-
-
-def _flip(rho, q):
-    from qiskit.quantum_info import DensityMatrix, Operator
-
-    return DensityMatrix(rho).evolve(Operator(np.array([[0, 1], [1, 0]], dtype=complex)), [q]).data
-
-
-def _merge_branches(branches):
-    merged = {}
-    for rho, memory in branches:
-        key = tuple(sorted(memory.items()))
-        merged[key] = (merged[key][0] + rho, memory) if key in merged else (rho, memory)
-    return list(merged.values())
-
-
 def noisy_output(circuit, device_name, readout=True):
     """Exact output distribution of a transpiled device ``circuit`` on ``device_name``'s Aer noise
     model (on the qubits it uses, as :func:`qbexp.backends.noisy.simulate_counts` runs it):
     ``(outcomes, probabilities)``, the result bitstrings (clbit 0 rightmost, as
-    :func:`qbexp.circuits.measure.result_counts` gives them) and their probabilities."""
-    from qbexp.backends.noisy import noise_model, used_qubits
+    :func:`qbexp.circuits.measure.result_counts` gives them) and their probabilities.  The sum over
+    measurement records of :func:`qbexp.circuits.minimal_simulate.record_branches` with the noise
+    model's channels and readout errors (:class:`qbexp.backends.noisy.DeviceNoise`)."""
+    from qbexp.backends.noisy import DeviceNoise, noise_model, used_qubits
     from qbexp.circuits.measure import result_clbits
     from qbexp.circuits.metrics import restrict
+    from qbexp.circuits.minimal_simulate import record_branches
 
     qubits = used_qubits(circuit)
     small = restrict(circuit, qubits)
-    noise = noise_model(device_name, qubits, readout=readout)
-    k = len(qubits)
-    rho = np.zeros((2**k, 2**k), dtype=complex)
-    rho[0, 0] = 1
-    branches = _noisy_branches(small, noise, [(rho, {})], list(range(k)), list(range(small.num_clbits)))
+    noise = DeviceNoise(noise_model(device_name, qubits, readout=readout))
     keep = result_clbits(small)
     dist = {}
-    for rho, memory in branches:
+    for rho, memory in record_branches(small, np.array([[1.0]]), noise):
         key = "".join(str(memory.get(c, 0)) for c in reversed(keep))
         dist[key] = dist.get(key, 0.0) + float(np.trace(rho).real)
     outcomes = sorted(dist)
@@ -227,43 +138,10 @@ def noisy_output(circuit, device_name, readout=True):
     return outcomes, p / p.sum()
 
 
-def noisy_state(circuit, device_name, qubits):
-    """The exact state of the physical ``qubits`` (qubit 0 of the result first) that the
-    transpiled ``circuit`` prepares before its final measurements under the device's noise (no
-    readout errors on the final measurements; mid-circuit ones keep theirs): the sum over
-    measurement records (an independent implementation of what
-    :func:`qbexp.backends.noisy.device_state` computes)."""
-    from qiskit.quantum_info import DensityMatrix, partial_trace
-
-    from qbexp.backends.noisy import noise_model, used_qubits
-    from qbexp.circuits.metrics import restrict
-
-    qc = circuit.remove_final_measurements(inplace=False)
-    used = sorted(set(used_qubits(qc)) | set(qubits))
-    small = restrict(qc, used)
-    k = len(used)
-    rho = np.zeros((2**k, 2**k), dtype=complex)
-    rho[0, 0] = 1
-    branches = _noisy_branches(small, noise_model(device_name, used), [(rho, {})], list(range(k)),
-                               list(range(small.num_clbits)))
-    total = sum(r for r, _ in branches)
-    wanted = [used.index(q) for q in qubits]
-    traced = [i for i in range(k) if i not in wanted]
-    reduced = partial_trace(DensityMatrix(total), traced).data if traced else total
-    # reduced is over the kept qubits in ascending order; put them in the order of ``wanted``
-    order = sorted(wanted)
-    m = len(order)
-    perm = [order.index(w) for w in wanted]  # result qubit j = kept qubit perm[j]
-    t = reduced.reshape([2] * (2 * m))  # axes: row bits q_{m-1}..q_0, then column bits
-    axes_row = [m - 1 - perm[m - 1 - a] for a in range(m)]
-    t = t.transpose(axes_row + [m + a for a in axes_row])
-    return t.reshape(2**m, 2**m)
-
-
 def device_setup(init, charging, device="FakeFez", shots=4000, cache=None):
     """One ``qbexp.run`` of the 2-qubit battery (beta = 1) on ``aer-noisy`` with readout
     calibration; the exact output distribution of each of its transpiled circuits, the exact
-    device state (:func:`noisy_state` of the Z-basis circuit) and its figures."""
+    device state (:func:`qbexp.backends.noisy.device_state` of the Z-basis circuit) and its figures."""
     import pickle
     import tempfile
     from pathlib import Path
@@ -279,6 +157,7 @@ def device_setup(init, charging, device="FakeFez", shots=4000, cache=None):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pickle.dumps(setup))
         return setup
+    from qbexp.backends.noisy import device_state
     from qbexp.backends.submit import measured_qubits
     from qbexp.experiments.experiment import CollectiveCharging
     from qbexp.thermo import figures_of_merit
@@ -291,7 +170,7 @@ def device_setup(init, charging, device="FakeFez", shots=4000, cache=None):
         exact, battery = store.load_array("exact"), store.load_array("battery")
     qubits = {name: measured_qubits(qc) for name, qc in transpiled.items()}
     outputs = {name: noisy_output(qc, device) for name, qc in transpiled.items()}
-    state = noisy_state(transpiled["tomo_ZZ"], device, qubits["tomo_ZZ"])
+    state = device_state(device, transpiled["tomo_ZZ"], qubits["tomo_ZZ"])
     targets = {k: v for k, v in figures_of_merit(state, battery).items() if k in DEVICE_FIGURES}
     targets["fidelity"] = float(fidelity(state, exact))
     stored = {k: run.device[k] for k in DEVICE_FIGURES}  # qbexp's own device figures, for comparison

@@ -27,6 +27,8 @@ import qbexp
 from qbexp.cli.main import main
 from qbexp.dynamics.cycle import run_engine
 
+from _runfiles import fail_circuit
+
 #: seconds a case may take: anything longer is a hang
 CASE_TIMEOUT = 30
 
@@ -149,13 +151,7 @@ DROP = object()
 def failed(name: str = "tomo_X", base: str = "run"):
     """One circuit lost its counts and its job failed: ``fetch --retry-failed`` resubmits it."""
     def setup(root: Path):
-        run = root / base
-        (run / "counts" / f"{name}.json").unlink()
-        for record in (run / "jobs").glob("*.json"):
-            data = json.loads(record.read_text())
-            if name in data["names"]:
-                data.update(status="ERROR", error="the simulator crashed")
-                record.write_text(json.dumps(data))
+        fail_circuit(root / base, name)
     return setup
 
 

@@ -11,9 +11,7 @@ process of this stack: the hand-over through the directory alone is still tested
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,8 @@ import pytest
 
 from qbexp.backends.store import PORTABLE_QPY_VERSION
 from qbexp.cli.main import main
+
+from _runfiles import fail_circuit, other_stack
 
 ARGS = ["run", "collective", "--n", "2", "--beta", "1", "--init", "c:0.25", "--shots", "400", "--seed", "3"]
 
@@ -40,27 +40,12 @@ def test_circuits_file_is_written_at_the_portable_qpy_version(tmp_path):
     assert manifest["engine"] in ("qiskit-dynamics", "scipy")
 
 
-def _other_stack() -> list[str]:
-    other = os.environ.get("QBEXP_OTHER_STACK")
-    return [str(Path(other))] if other else [sys.executable, "-m", "qbexp.cli.main"]
-
-
-def _fail_one_circuit(run: Path, name: str) -> None:
-    """Lose one circuit's counts and mark its job failed, as after a crashed simulator job."""
-    (run / "counts" / f"{name}.json").unlink()
-    for record in (run / "jobs").glob("*.json"):
-        data = json.loads(record.read_text())
-        if name in data.get("names", []):
-            data["status"] = "ERROR"
-            record.write_text(json.dumps(data))
-
-
 def test_run_made_on_the_other_stack_resumes_fetches_and_analyses_here(tmp_path):
-    other = _other_stack()
+    other = other_stack()
     run = tmp_path / "there"
     subprocess.run([*other, *ARGS, "--out", str(run), "--json"], check=True, capture_output=True)
     there = json.loads((run / "results.json").read_text())
-    _fail_one_circuit(run, "tomo_XY")
+    fail_circuit(run, "tomo_XY")
     assert main(["fetch", str(run), "--retry-failed"]) == 0  # re-reads circuits.qpy written there
     assert (run / "counts" / "tomo_XY.json").exists()
     assert main([*ARGS, "--out", str(run)]) == 0  # the same command resumes: same run
@@ -73,11 +58,11 @@ def test_run_made_on_the_other_stack_resumes_fetches_and_analyses_here(tmp_path)
 
 
 def test_run_made_here_analyses_on_the_other_stack(tmp_path):
-    other = _other_stack()
+    other = other_stack()
     run = tmp_path / "here"
     assert main([*ARGS, "--out", str(run)]) == 0
     here = json.loads((run / "results.json").read_text())
-    _fail_one_circuit(run, "tomo_ZZ")
+    fail_circuit(run, "tomo_ZZ")
     subprocess.run([*other, "fetch", str(run), "--retry-failed"], check=True, capture_output=True)
     done = subprocess.run([*other, "analyze", str(run), "--json"], check=True, capture_output=True, text=True)
     there = json.loads(done.stdout)

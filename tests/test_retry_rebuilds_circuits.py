@@ -12,9 +12,7 @@ without it the other side is a separate process of this stack.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,23 +20,10 @@ import pytest
 from qbexp.backends.store import PORTABLE_QPY_VERSION, RunStore
 from qbexp.cli.main import main
 
+from _runfiles import fail_circuit, other_stack
+
 ARGS = ["run", "collective", "--n", "2", "--beta", "1", "--init", "c:0.25", "--measure-work", "--shots", "200",
         "--seed", "4"]
-
-
-def _other_stack() -> list[str]:
-    other = os.environ.get("QBEXP_OTHER_STACK")
-    return [str(Path(other))] if other else [sys.executable, "-m", "qbexp.cli.main"]
-
-
-def _fail(run: Path, name: str) -> None:
-    """Lose one circuit's counts and mark its job failed."""
-    (run / "counts" / f"{name}.json").unlink()
-    for record in (run / "jobs").glob("*.json"):
-        data = json.loads(record.read_text())
-        if name in data["names"]:
-            data.update(status="ERROR", error="the simulator crashed")
-            record.write_text(json.dumps(data))
 
 
 def _saved(run: Path) -> dict[str, bytes]:
@@ -47,7 +32,7 @@ def _saved(run: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("made_there", [True, False], ids=["made-there", "made-here"])
 def test_corrupt_circuits_qpy_rebuilt_on_either_stack(tmp_path, made_there, capsys):
-    other = _other_stack()
+    other = other_stack()
     run = tmp_path / "run"
     if made_there:
         subprocess.run([*other, *ARGS, "--out", str(run), "--json"], check=True, capture_output=True)
@@ -56,7 +41,7 @@ def test_corrupt_circuits_qpy_rebuilt_on_either_stack(tmp_path, made_there, caps
     names = json.loads((run / "manifest.json").read_text())["circuit_names"]
     exact = json.loads((run / "results.json").read_text())["exact"]
 
-    _fail(run, "energy_after")
+    fail_circuit(run, "energy_after")
     kept = _saved(run)
     (run / "circuits.qpy").write_bytes(b"QISKIT\x0d" + b"\xff" * 64)
     rebuild = ["fetch", str(run), "--retry-failed", "--wait"]
@@ -69,7 +54,7 @@ def test_corrupt_circuits_qpy_rebuilt_on_either_stack(tmp_path, made_there, caps
     assert all(_saved(run)[name] == data for name, data in kept.items())
     assert (run / "counts" / "energy_after.json").exists()
 
-    _fail(run, "tomo_XY")  # the stack that made the run reads the rebuilt file to retry again
+    fail_circuit(run, "tomo_XY")  # the stack that made the run reads the rebuilt file to retry again
     kept = _saved(run)
     retry = ["fetch", str(run), "--retry-failed", "--wait"]
     if made_there:

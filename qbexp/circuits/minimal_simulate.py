@@ -35,16 +35,8 @@ def exact_output(circuit: QuantumCircuit, rho, system_qubits=None, noise=None) -
     then splits into the records the readout error writes, and later ``if_else`` blocks see the
     recorded bit, as on the device.
     """
-    rho = np.asarray(rho, dtype=complex)
-    k = int(np.log2(rho.shape[0]))
-    full = DensityMatrix(rho)
-    if circuit.num_qubits > k:
-        full = DensityMatrix.from_label("0" * (circuit.num_qubits - k)).tensor(full)
-    branches = [(full, {})]
-    qmap = list(range(circuit.num_qubits))
-    cmap = list(range(circuit.num_clbits))
-    branches = _run(circuit, branches, qmap, cmap, noise)
-    total = sum(state.data for state, _ in branches)
+    branches = record_branches(circuit, rho, noise)
+    total = sum(state for state, _ in branches)
     if system_qubits is None:
         return total
     traced = [q for q in range(circuit.num_qubits) if q not in list(system_qubits)]
@@ -53,6 +45,21 @@ def exact_output(circuit: QuantumCircuit, rho, system_qubits=None, noise=None) -
     if list(system_qubits) != order:
         out = out.evolve(_permutation(order, list(system_qubits)))
     return out.data
+
+
+def record_branches(circuit: QuantumCircuit, rho, noise=None) -> list[tuple[np.ndarray, dict]]:
+    """The unnormalised final state of every measurement record: ``[(state, {clbit: bit})]``, the
+    trace of each state being the probability of its record (with ``noise``: the recorded bits,
+    readout errors included; see :func:`exact_output`, which sums them)."""
+    rho = np.asarray(rho, dtype=complex)
+    k = int(np.log2(rho.shape[0]))
+    full = DensityMatrix(rho)
+    if circuit.num_qubits > k:
+        full = DensityMatrix.from_label("0" * (circuit.num_qubits - k)).tensor(full)
+    branches = [(full, {})]
+    qmap = list(range(circuit.num_qubits))
+    cmap = list(range(circuit.num_clbits))
+    return [(state.data, memory) for state, memory in _run(circuit, branches, qmap, cmap, noise)]
 
 
 def _permutation(order, wanted):
