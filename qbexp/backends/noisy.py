@@ -150,16 +150,25 @@ def device_state(device_name: str, circuit, qubits) -> np.ndarray:
 
     qc = circuit.remove_final_measurements(inplace=False)
     used = sorted(set(used_qubits(qc)) | set(qubits))
-    small = restrict(qc, used)
     model = noise_model(device_name, used)
-    wanted = [used.index(q) for q in qubits]
-    if is_dynamic(small):
-        from qbexp.circuits.minimal_simulate import exact_output
-
-        return exact_output(small, np.array([[1.0]]), wanted, noise=DeviceNoise(model))
-    small.save_density_matrix(qubits=wanted)
+    if is_dynamic(qc):
+        return record_sum_state(qc, qubits, model, renumbered=True)
+    small = restrict(qc, used)
+    small.save_density_matrix(qubits=[used.index(q) for q in qubits])
     sim = AerSimulator(method="density_matrix", noise_model=model)
     return np.asarray(sim.run(small, shots=1, seed_simulator=1).result().data()["density_matrix"])
+
+
+def record_sum_state(circuit, qubits, model, renumbered: bool) -> np.ndarray:
+    """The exact state of ``qubits`` after ``circuit`` (final measurements removed), summed over
+    its measurement records under the Aer noise ``model``, simulated on the qubits it uses.
+    ``renumbered``: the model is keyed by those qubits renumbered 0..k-1 (:func:`noise_model`),
+    else by the circuit's own qubit indices (a user's noise model)."""
+    from qbexp.circuits.minimal_simulate import exact_output
+
+    used = sorted(set(used_qubits(circuit)) | set(qubits))
+    return exact_output(restrict(circuit, used), np.array([[1.0]]), [used.index(q) for q in qubits],
+                        noise=DeviceNoise(model, physical=None if renumbered else used))
 
 
 class DeviceNoise:

@@ -120,17 +120,12 @@ def aer_device_state(simulator, circuit, qubits):
     model = getattr(getattr(simulator, "options", None), "noise_model", None)
     if model is None or model.is_ideal():
         return None
-    from qbexp.backends.noisy import DeviceNoise, used_qubits
+    from qbexp.backends.noisy import record_sum_state
     from qbexp.circuits.measure import is_dynamic
-    from qbexp.circuits.metrics import restrict
 
     qc = circuit.remove_final_measurements(inplace=False)
     if is_dynamic(qc):  # the exact sum over measurement records (qbexp.backends.noisy.device_state)
-        from qbexp.circuits.minimal_simulate import exact_output
-
-        used = sorted(set(used_qubits(qc)) | set(qubits))
-        return exact_output(restrict(qc, used), np.array([[1.0]]), [used.index(q) for q in qubits],
-                            noise=DeviceNoise(model, physical=used))
+        return record_sum_state(qc, qubits, model, renumbered=False)
     sim = AerSimulator(method="density_matrix", noise_model=model)
     qc.save_density_matrix(qubits=list(qubits))
     return np.asarray(sim.run(qc, shots=1, seed_simulator=1).result().data()["density_matrix"])

@@ -447,6 +447,8 @@ def _span_models(estimates: dict, models: dict) -> dict:
     """Gate-mitigated estimates: the Richardson value, and an interval that spans the 95 %
     intervals of every extrapolation model (and the effective-shots interval of the fit), so that
     the extrapolation's model error is in it; ``stderr`` is at least a quarter of that width."""
+    from qbexp.analysis.intervals import _Z95 as Z95
+
     out = {}
     for name, est in estimates.items():
         spans = [models["models"][m][name]["ci95"] for m in models["models"] if name in models["models"][m]]
@@ -455,7 +457,7 @@ def _span_models(estimates: dict, models: dict) -> dict:
             continue
         lo = min([est["ci95"][0]] + [s[0] for s in spans])
         hi = max([est["ci95"][1]] + [s[1] for s in spans])
-        out[name] = {**est, "ci95": [lo, hi], "stderr": max(est["stderr"], (hi - lo) / (2 * 1.959964)),
+        out[name] = {**est, "ci95": [lo, hi], "stderr": max(est["stderr"], (hi - lo) / (2 * Z95)),
                      "note": "zero-noise extrapolation: the interval spans the Richardson and exponential models"}
     return out
 
