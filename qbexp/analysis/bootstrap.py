@@ -61,8 +61,8 @@ from qbexp.analysis.readout import apply_assignment
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.errors import QbexpError
 
-#: Two-sided 95 % normal quantile.
-_Z95 = 1.959963984540054
+#: Two-sided 95 % normal quantile (the one definition; intervals, figures and ZNE use it).
+Z95 = 1.959963984540054
 
 #: Replicates drawn by default: enough for stable 2.5 % / 97.5 % quantiles.
 DEFAULT_RESAMPLES = 300
@@ -152,7 +152,7 @@ def normal_summary(value: float, replicates: np.ndarray, bounds=(-np.inf, np.inf
     """``value`` with the replicates' standard deviation and the normal 95 % interval: for an
     unbiased estimator of a figure linear in the state (the energy by linear inversion)."""
     stderr = np.std(replicates, ddof=1)
-    return _summary(value, stderr, value - _Z95 * stderr, value + _Z95 * stderr, bounds, plug_in=float(value), bias=0.0)
+    return _summary(value, stderr, value - Z95 * stderr, value + Z95 * stderr, bounds, plug_in=float(value), bias=0.0)
 
 
 def calibrated_summary(

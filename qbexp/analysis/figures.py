@@ -24,6 +24,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from qbexp.analysis.bootstrap import (
+    Z95,
     DEFAULT_RESAMPLES,
     calibrated_summary,
     denoised_reference,
@@ -33,7 +34,7 @@ from qbexp.analysis.bootstrap import (
     simulated_states,
 )
 from qbexp.analysis.estimators import UNPROJECTED, fit_states
-from qbexp.analysis.intervals import (GUARD_REACH, MAX_INTERVAL_QUBITS, decline, inversion_summary,
+from qbexp.analysis.intervals import (MAX_INTERVAL_QUBITS, decline, inversion_summary, near_boundary,
                                      nearest_passive_state)
 from qbexp.analysis.readout import apply_assignment, assignment_matrices
 from qbexp.analysis.tomography_data import TomographyData, histogram_counts
@@ -86,8 +87,6 @@ COHERENCES = frozenset({"coherence_l1", "coherence_rel_entropy"})
 UNION_NOTE = ("union of the test-inversion and two-reference intervals, conservative "
               "(qbexp.analysis.figures.UNION_QUBITS)")
 
-#: Two-sided 95 % normal quantile.
-_Z95 = 1.959963984540054
 
 
 def figure_functions(hamiltonian, exact_state=None, coherence_basis=None) -> dict:
@@ -306,11 +305,11 @@ def estimate_figures(
             toward = debiased if np.max(np.abs(debiased - reference)) > 1e-12 else None
         out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, far_side_guard=guard,
                                       toward=toward)
-        near_boundary = name == "ergotropy" and out[name]["ci95"][0] < GUARD_REACH * out[name]["stderr"]
-        if near_boundary:  # the test at W = 0 decides: from the despread passive state (nearest_passive_state)
+        at_zero = name == "ergotropy" and near_boundary(out[name]["ci95"][0], bounds[0], out[name]["stderr"])
+        if at_zero:  # the test at W = 0 decides: from the despread passive state (nearest_passive_state)
             despread = nearest_passive_state(estimate, H, simulate(estimate))
             out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign, far_side_guard=guard)
-        if union(name) and not near_boundary:  # the ergotropy: only away from W = 0 (UNION_QUBITS)
+        if union(name) and not at_zero:  # the ergotropy: only away from W = 0 (UNION_QUBITS)
             plug_in = f(estimate[None])[0]
             other = calibrated_summary(plug_in, f(around_estimate) - plug_in,
                                        f(around_denoised) - f(denoised[None])[0], bounds,
@@ -379,7 +378,7 @@ def work_extracted(counts_before: Mapping, counts_after: Mapping, energies, read
     return {
         "value": value,
         "stderr": stderr,
-        "ci95": [value - _Z95 * stderr, value + _Z95 * stderr],
+        "ci95": [value - Z95 * stderr, value + Z95 * stderr],
         "energy_before": e_before,
         "energy_after": e_after,
     }

@@ -110,13 +110,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from qbexp.analysis.bootstrap import Z95
 from qbexp.analysis.estimators import project_to_states
 
 #: Largest number of qubits for which the nonlinear figures get an interval (module docstring).
 MAX_INTERVAL_QUBITS = 4
 
-#: Two-sided 95 % normal quantile.
-_Z95 = 1.959963984540054
 
 #: The far-side guard applies where the interval's near end is closer to the boundary than this
 #: many standard deviations of the estimate (module docstring).
@@ -198,6 +197,13 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, around=None)
     return project_to_states(vecs @ out @ vecs.conj().T)
 
 
+def near_boundary(near_end: float, boundary: float, stderr: float) -> bool:
+    """Whether an interval's near end lies within ``GUARD_REACH`` standard errors of the boundary
+    (where the far-side guard applies; near ``W = 0`` also the despread reference, without the
+    union of :data:`qbexp.analysis.figures.UNION_QUBITS`)."""
+    return abs(near_end - boundary) < GUARD_REACH * stderr
+
+
 def decline(value: float, stderr: float, note: str = DECLINE_NOTE) -> dict:
     """A result that declines to give an interval: ``ci95`` is ``None`` and ``note`` says why."""
     return {"value": float(value), "stderr": float(stderr), "ci95": None, "note": note}
@@ -214,7 +220,7 @@ def unified_low_tail(distance: float) -> float:
     mu = float(distance)
     if not mu > 1e-6:  # the share is below 1e-40 from mu = 0.1 down (0 in double precision by 0.01)
         return 0.0
-    if mu >= _Z95:
+    if mu >= Z95:
         return _SIZE / 2
     from scipy.optimize import brentq
     from scipy.special import ndtr
@@ -371,9 +377,9 @@ def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, f
     # towards the far side and ``observed + z * sd`` bounds the truth there whatever the nuisance,
     # with sd the larger spread of the estimate's and of the far end's simulated values.
     # Only where the interval comes within GUARD_REACH sd of the boundary (module docstring).
-    if far_side_guard and values[0] < boundary + GUARD_REACH * spread:
+    if far_side_guard and near_boundary(values[0], boundary, spread):
         far = max(spread, float(np.std(curve.at(ends[2]), ddof=1))) if ends[2] > 0 else spread
-        values[2] = max(values[2], observed + _Z95 * far)
+        values[2] = max(values[2], observed + Z95 * far)
     lo, value, hi = (sign * v for v in values)
     if sign < 0:
         lo, hi = hi, lo

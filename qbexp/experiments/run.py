@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from qbexp.analysis import ReadoutCalibration, ReadoutModel, estimate_figures, tomography_data, work_extracted
+from qbexp.analysis.bootstrap import Z95
 from qbexp.backends.executors import executor_for
 from qbexp.backends.profiles import load_profile
 from qbexp.backends.store import RunStore, package_versions
@@ -447,8 +448,6 @@ def _span_models(estimates: dict, models: dict) -> dict:
     """Gate-mitigated estimates: the Richardson value, and an interval that spans the 95 %
     intervals of every extrapolation model (and the effective-shots interval of the fit), so that
     the extrapolation's model error is in it; ``stderr`` is at least a quarter of that width."""
-    from qbexp.analysis.intervals import _Z95 as Z95
-
     out = {}
     for name, est in estimates.items():
         spans = [models["models"][m][name]["ci95"] for m in models["models"] if name in models["models"][m]]
