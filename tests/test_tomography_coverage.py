@@ -132,6 +132,36 @@ def test_despread_passive_reference_removes_the_noise_spread_only():
     assert passive > 0.02 and despread == pytest.approx(passive, rel=0.03)
 
 
+def test_matched_spectrum_undoes_the_noise_bias_of_the_spectrum():
+    """matched_spectrum: the strongly active N = 3 state (haar:2 steady state, eigenvalues 0.004
+    and 0.012 in pairs) from 1000 shots per setting.  The projected estimate's sorted spectrum is
+    biased by noise (the smallest two clipped at 0, the next ones pushed apart); the mean of the
+    matched spectra over 20 data sets is closer to the truth's (five smallest eigenvalues: bias
+    0.015 -> 0.009 measured).  With nearly noiseless data (10^8 shots) it returns the true state."""
+    from qbexp.analysis.bootstrap import simulated_states
+    from qbexp.analysis.estimators import UNPROJECTED, fit_states
+    from qbexp.analysis.intervals import matched_spectrum
+    from qbexp.models import initial_state
+
+    model = collective_battery(3, beta=1.0)
+    rho = steady_state(model, initial_state("haar:2", 3))
+    truth = np.linalg.eigvalsh(rho)
+    assert truth[0] > 0.004 and truth[3] < 0.013
+
+    def matched(shots, seed):
+        counts = np.random.default_rng(seed).multinomial(shots, born_probabilities(rho))
+        unprojected = fit_states(counts, UNPROJECTED)
+        return fit_states(counts, "linear"), matched_spectrum(unprojected, lambda state: simulated_states(
+            state, np.full(counts.shape[0], shots), UNPROJECTED, 79, np.random.default_rng(seed + 1)))
+
+    spectra = np.array([[np.linalg.eigvalsh(state) for state in matched(1000, seed)] for seed in range(20)])
+    projected_bias, matched_bias = np.linalg.norm((spectra.mean(axis=0) - truth)[:, :5], axis=1)
+    print(f"\nbias of the five smallest eigenvalues: projected {projected_bias:.4f}, matched {matched_bias:.4f}")
+    assert matched_bias < 0.8 * projected_bias
+    _, state = matched(10**8, 0)
+    assert np.allclose(state, rho, atol=2e-4)
+
+
 def test_ergotropy_at_zero_excludes_zero_at_the_nominal_rate():
     """At W = 0 every miss is on the near side (the interval's lower end above 0): the unified
     ordering puts the whole 5 % there, equal tails only 2.5 %.  Measured on these seeds: 0.049

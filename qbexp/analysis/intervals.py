@@ -33,7 +33,11 @@ with ``F = 1``).  The one-parameter family
 runs from the boundary (``t = 0``) through the estimate (``t = 1``).  Ergotropy and both
 coherences are convex and the fidelity concave in the state, extreme at ``R``, so ``f`` is
 monotone along the segment: the family orders the values of ``f``, and at each ``t`` it fixes
-the nuisance directions (the rest of the state) at those of the estimate.  For a candidate
+the nuisance directions (the rest of the state) at those of the estimate.  (For the ergotropy
+the segment points to the estimate with its spectrum matched, :func:`matched_spectrum`, and for
+the l1 coherence to the estimate with debiased coherences,
+:func:`qbexp.analysis.figures.debiased_coherences`: the nuisance of the raw estimate is noisier
+than the truth's in the directions that bias those figures.)  For a candidate
 ``t``, data are simulated from ``rho(t)`` with the experiment's shots (and readout model),
 refitted with the same estimator, and ``t`` is accepted if the observed ``f(rho_hat)`` lies
 between the ``a(t)`` and ``0.95 + a(t)`` points of the simulated ``f`` (an acceptance region of
@@ -121,6 +125,9 @@ MAX_INTERVAL_QUBITS = 4
 #: many standard deviations of the estimate (module docstring).
 GUARD_REACH = 2.0
 
+#: Fixed-point iterations of :func:`matched_spectrum`.
+SPECTRUM_STEPS = 8
+
 #: Size of the test at every ``t`` (95 % intervals).
 _SIZE = 0.05
 
@@ -195,6 +202,46 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, around=None)
         start += idx.size
         out[np.ix_(idx, idx)] = (u * lam) @ u.conj().T
     return project_to_states(vecs @ out @ vecs.conj().T)
+
+
+def matched_spectrum(unprojected: np.ndarray, simulate_unprojected, steps: int = SPECTRUM_STEPS) -> np.ndarray:
+    """The state with the eigenvectors of the unprojected linear inversion ``unprojected`` and the
+    spectrum whose simulated data, inverted the same way, have on average the observed sorted
+    spectrum (indirect inference: ``lam <- lam + (lam_obs - mean lam_refit(lam))``, clipped at 0
+    and renormalised, ``steps`` times, with common random numbers).
+
+    Why: the sorted spectrum of an estimate is more spread than the truth's (noise repels the
+    eigenvalues, and the projection clips the smallest at 0), and the bias of the ergotropy
+    comes from nearly degenerate eigenvalues on different energy levels, which noise mixes.  A
+    family through the projected estimate therefore carries less bias than the truth: the
+    strongly active N = 3 state (haar:2 steady state, W = 0.74, smallest eigenvalues 0.004 and
+    0.012 in pairs; 1000 shots, readout-mitigated) has plug-in bias +0.022, its projected
+    estimates (two or three eigenvalues at 0) +0.009 on average (30 data sets), the matched
+    states +0.016 (12 data sets); the median-unbiased value's bias fell from +0.011 to +0.003
+    (300 data sets) and the coverage rose from 0.926 to 0.940 (1000 repetitions; misses below
+    0.064 -> 0.044); at N = 4 (W = 0.84, without the union of
+    :data:`qbexp.analysis.figures.UNION_QUBITS`) from 0.82 to 0.930 +- 0.015 (300 repetitions).
+    The unprojected inversion is unbiased entry by entry, so its sorted spectrum is a statistic
+    whose mean is a smooth function of the true spectrum; the projected one has a point mass at
+    0.  The matched state is the same whatever estimator fits the data (the MLE's family runs
+    through it too).  The match is partial: over 20 data sets the five smallest eigenvalues'
+    bias falls from 0.015 to 0.009, and their summed squared deviations stay ~5x the truth's.
+
+    Args:
+        unprojected: the linear-inversion estimate before projection (Hermitian, unit trace).
+        simulate_unprojected: ``state -> (B, d, d)`` unprojected refits of data simulated from
+            ``state`` (the same random numbers at every call).
+        steps: fixed-point iterations.
+    """
+    unprojected = (unprojected + unprojected.conj().T) / 2
+    observed, vecs = np.linalg.eigh(unprojected)
+    lam = np.clip(observed, 0.0, None)
+    lam /= lam.sum()
+    for _ in range(steps):
+        refit = np.mean(np.linalg.eigvalsh(simulate_unprojected((vecs * lam) @ vecs.conj().T)), axis=0)
+        lam = np.sort(np.clip(lam + (observed - refit), 0.0, None))
+        lam /= lam.sum()
+    return (vecs * lam) @ vecs.conj().T
 
 
 def near_boundary(near_end: float, boundary: float, stderr: float) -> bool:
