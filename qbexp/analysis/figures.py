@@ -93,7 +93,6 @@ UNION_NOTE = ("union of the test-inversion and two-reference intervals, conserva
               "(qbexp.analysis.figures.UNION_QUBITS)")
 
 
-
 def figure_functions(hamiltonian, exact_state=None, coherence_basis=None) -> dict:
     """``{name: (f, (low, high))}``: figures ``f(states) -> values`` and their physical ranges.
 
@@ -281,17 +280,20 @@ def estimate_figures(
         for name, (f, _) in nonlinear.items():
             out[name] = decline(f(estimate[None])[0], np.std(f(around_estimate), ddof=1))
         return {name: out[name] for name in functions}
-    simulation_seed = int(estimate_rng.integers(2**63))
+    def common_draws(fit: str, draws_seed: int):
+        """``state -> fits`` (estimator ``fit``) of data simulated from ``state``, with the same
+        random numbers for every state (common random numbers), each state simulated once."""
+        cache = {}
 
-    cache = {}
+        def simulate(state):
+            key = state.tobytes()
+            if key not in cache:
+                cache[key] = simulated_states(state, data.shots, fit, n_resamples,
+                                              np.random.default_rng(draws_seed), readout)
+            return cache[key]
+        return simulate
 
-    def simulate(state):  # common random numbers: the same draws for every state
-        key = state.tobytes()
-        if key not in cache:
-            cache[key] = simulated_states(state, data.shots, estimator, n_resamples,
-                                          np.random.default_rng(simulation_seed), readout)
-        return cache[key]
-
+    simulate = common_draws(estimator, int(estimate_rng.integers(2**63)))
     references = reference_states(estimate, H, exact_state, coherence_basis)
     def union(name):
         return name != "fidelity" and (data.num_qubits >= UNION_QUBITS or
@@ -309,9 +311,7 @@ def estimate_figures(
             debiased = debiased_coherences(estimate, simulate(estimate), coherence_basis)
             toward = debiased if np.max(np.abs(debiased - reference)) > 1e-12 else None
         if name == "ergotropy":  # the family through the matched spectrum (intervals.matched_spectrum)
-            spectrum_seed = int(spectrum_rng.integers(2**63))
-            toward = matched_spectrum(unprojected, lambda state: simulated_states(
-                state, data.shots, UNPROJECTED, n_resamples, np.random.default_rng(spectrum_seed), readout))
+            toward = matched_spectrum(unprojected, common_draws(UNPROJECTED, int(spectrum_rng.integers(2**63))))
         out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, far_side_guard=guard,
                                       toward=toward)
         at_zero = name == "ergotropy" and near_boundary(out[name]["ci95"][0], bounds[0], out[name]["stderr"])

@@ -333,7 +333,6 @@ class _Curve:
     def median(self, t: float) -> float:
         return self.quantile(t, 0.5)
 
-
     def value(self, t: float) -> float:
         return float(self.sign * self.f(self.state(t)[None])[0])
 
