@@ -36,7 +36,8 @@ monotone along the segment: the family orders the values of ``f``, and at each `
 the nuisance directions (the rest of the state) at those of the estimate.  (For the ergotropy
 the segment points to the estimate with its spectrum matched, :func:`matched_spectrum`, and for
 the l1 coherence to the estimate with debiased coherences,
-:func:`qbexp.analysis.figures.debiased_coherences`: the nuisance of the raw estimate is noisier
+:func:`qbexp.analysis.figures.debiased_coherences`, united with the family through a stricter
+cut, :data:`qbexp.analysis.figures.STRICT_SIGNIFICANT`: the nuisance of the raw estimate is noisier
 than the truth's in the directions that bias those figures.)  For a candidate
 ``t``, data are simulated from ``rho(t)`` with the experiment's shots (and readout model),
 refitted with the same estimator, and ``t`` is accepted if the observed ``f(rho_hat)`` lies
