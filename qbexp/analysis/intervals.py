@@ -33,8 +33,8 @@ with ``F = 1``).  The one-parameter family
 runs from the boundary (``t = 0``) through the estimate (``t = 1``).  Ergotropy and both
 coherences are convex and the fidelity concave in the state, extreme at ``R``, so ``f`` is
 monotone along the segment: the family orders the values of ``f``, and at each ``t`` it fixes
-the nuisance directions (the rest of the state) at those of the estimate.  (For the ergotropy
-the segment points to the estimate with its spectrum matched, :func:`matched_spectrum`, and for
+the nuisance directions (the rest of the state) at those of the estimate.  (For the ergotropy and
+the fidelity the segment points to the estimate with its spectrum matched, :func:`matched_spectrum`, and for
 the l1 coherence to the estimate with debiased coherences,
 :func:`qbexp.analysis.figures.debiased_coherences`, united with the family through a stricter
 cut, :data:`qbexp.analysis.figures.STRICT_SIGNIFICANT`: the nuisance of the raw estimate is noisier
@@ -92,9 +92,10 @@ everywhere -> guard within reach): N = 2, W = 0.58, 1000 shots, 500 repetitions:
 the interval reaches the boundary, and the guard spends less than its 2.5 %; without the
 guard 0.954, but N = 2 at W = 0.018 needs it: 0.904 without).  The fidelity from N = 3 at
 p = 0.3 (F = 0.928, 1000 shots, 500 repetitions): guard everywhere 1.000, within reach 0.942.
-The fidelity needs it from N = 3 (misses on the low-F side 0.065-0.08 without it, depolarised
-states p = 0.1, 0.3), not at N = 2 (0.013-0.02 without it; with it, coverage 1.0); the
-coherences have one mechanism each.
+The fidelity needed it from N = 3 while its family ran through the projected estimate (misses
+on the low-F side 0.065-0.08 without it, depolarised states p = 0.1, 0.3); through the matched
+spectrum it does not (:data:`qbexp.analysis.figures.MATCHED`), and with the guard the p = 0.1
+cell covered 0.990-0.995.  The coherences have one mechanism each.
 
 Why this one: the null distribution is recomputed *at every candidate value*, so the
 changing shape near the boundary is what is used (no single calibration point); it needs
