@@ -46,7 +46,6 @@ def test_l1_coherence_covers_where_noise_coherences_bias_the_plug_in():
     assert abs(np.mean(values) - exact) < 0.01
 
 
-
 def test_l1_coherence_covers_where_a_zero_pair_passes_the_significance_cut():
     """Data sets in which one of the ten zero entries passes the two-standard-error cut of the
     debiased family (9 % of them): that family counts the pair's noise as coherence, so its bias
@@ -65,8 +64,8 @@ def test_l1_coherence_covers_where_a_zero_pair_passes_the_significance_cut():
     p = born_probabilities(rho)
     zero = np.abs(rho) < 1e-12  # the ten zero off-diagonal entries
     rng = np.random.default_rng(70_000)
-    variance = np.var(fit_states(rng.multinomial(4000, p, size=(400, *p.shape[:1])), "linear"), axis=0)
-    counts = rng.multinomial(4000, p, size=(16_000, *p.shape[:1]))
+    variance = np.var(fit_states(rng.multinomial(4000, p, size=(400, p.shape[0])), "linear"), axis=0)
+    counts = rng.multinomial(4000, p, size=(16_000, p.shape[0]))
     fits = fit_states(counts, "linear")
     plug_ins = coherence_l1(fits)
     deviations = plug_ins - exact

@@ -312,6 +312,7 @@ def estimate_figures(
         for name, (f, _) in nonlinear.items():
             out[name] = decline(f(estimate[None])[0], np.std(f(around_estimate), ddof=1))
         return {name: out[name] for name in functions}
+
     def common_draws(fit: str, draws_seed: int):
         """``state -> fits`` (estimator ``fit``) of data simulated from ``state``, with the same
         random numbers for every state (common random numbers), each state simulated once."""
@@ -327,6 +328,7 @@ def estimate_figures(
 
     simulate = common_draws(estimator, int(estimate_rng.integers(2**63)))
     references = reference_states(estimate, H, exact_state, coherence_basis)
+
     def union(name):
         return name != "fidelity" and (data.num_qubits >= UNION_QUBITS or
                                        (name in COHERENCES and data.num_qubits >= COHERENCE_UNION_QUBITS))
@@ -351,7 +353,7 @@ def estimate_figures(
                                       toward=toward)
         if name in ENTRYWISE and not union(name):  # and the family through the strict cut (STRICT_SIGNIFICANT)
             strict = debiased_coherences(estimate, simulate(estimate), coherence_basis, STRICT_SIGNIFICANT)
-            if toward is not None and min(np.max(np.abs(strict - reference)), np.max(np.abs(strict - toward))) > 1e-12:
+            if min(np.max(np.abs(strict - reference)), np.max(np.abs(strict - debiased))) > 1e-12:  # an entry lies between the cuts
                 other = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=strict)
                 out[name]["ci95"] = _hull(out[name]["ci95"], other["ci95"])
         at_zero = name == "ergotropy" and near_boundary(out[name]["ci95"][0], bounds[0], out[name]["stderr"])
