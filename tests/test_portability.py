@@ -46,7 +46,9 @@ def test_run_made_on_the_other_stack_resumes_fetches_and_analyses_here(tmp_path)
     subprocess.run([*other, *ARGS, "--out", str(run), "--json"], check=True, capture_output=True)
     there = json.loads((run / "results.json").read_text())
     fail_circuit(run, "tomo_XY")
-    assert main(["fetch", str(run), "--retry-failed"]) == 0  # re-reads circuits.qpy written there
+    # re-reads circuits.qpy written there; --wait: without it the resubmitted Aer job may still be
+    # running when fetch returns (it did on a loaded machine: "tomo_XY pending")
+    assert main(["fetch", str(run), "--retry-failed", "--wait", "--timeout", "300"]) == 0
     assert (run / "counts" / "tomo_XY.json").exists()
     assert main([*ARGS, "--out", str(run)]) == 0  # the same command resumes: same run
     assert main(["analyze", str(run), "--json"]) == 0
@@ -63,7 +65,8 @@ def test_run_made_here_analyses_on_the_other_stack(tmp_path):
     assert main([*ARGS, "--out", str(run)]) == 0
     here = json.loads((run / "results.json").read_text())
     fail_circuit(run, "tomo_ZZ")
-    subprocess.run([*other, "fetch", str(run), "--retry-failed"], check=True, capture_output=True)
+    subprocess.run([*other, "fetch", str(run), "--retry-failed", "--wait", "--timeout", "300"], check=True,
+                   capture_output=True)
     done = subprocess.run([*other, "analyze", str(run), "--json"], check=True, capture_output=True, text=True)
     there = json.loads(done.stdout)
     assert there["exact"] == pytest.approx(here["exact"], abs=1e-8)
