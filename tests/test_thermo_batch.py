@@ -15,8 +15,10 @@ from qbexp.thermo import (
     coherence_rel_entropy,
     energy,
     ergotropy,
+    ergotropy_function,
     ergotropy_unitary,
     fidelity,
+    fidelity_function,
     passive_energy,
     passive_state,
     purity,
@@ -85,6 +87,29 @@ def test_distances_broadcast_and_match_qiskit():
     assert fidelity(rho[0], rho[0]) == pytest.approx(1.0, abs=1e-10)
     with pytest.raises(QbexpError, match="different dimensions"):
         trace_distance(rho[0], np.eye(2) / 2)
+
+
+def test_functions_of_one_hamiltonian_or_reference_give_the_same_values_and_errors():
+    """ergotropy_function(H) / fidelity_function(sigma): H and sigma checked once, the states at
+    every call; the values are those of ergotropy / fidelity (against qiskit's state_fidelity)."""
+    rho, h, sigma = states(2, (5,)), hamiltonian(2), states(2, (1,), seed=50)[0]
+    w, f = ergotropy_function(h), fidelity_function(sigma)
+    assert np.array_equal(w(rho), ergotropy(rho, h)) and w(rho[0]) == ergotropy(rho[0], h)
+    assert np.array_equal(f(rho), fidelity(rho, sigma)) and type(f(rho[0])) is float
+    assert f(rho[1]) == pytest.approx(state_fidelity(DensityMatrix(rho[1]), DensityMatrix(sigma)), abs=1e-10)
+    bad = rho.copy()
+    bad[3] *= 2
+    for function in (w, f):
+        with pytest.raises(QbexpError, match="has trace 2, expected 1"):
+            function(bad)
+    with pytest.raises(QbexpError, match="Hamiltonian has shape \\(4, 4\\) but the density matrix is 2 x 2"):
+        w(np.eye(2) / 2)
+    with pytest.raises(QbexpError, match="different dimensions: 2 and 4"):
+        f(np.eye(2) / 2)
+    with pytest.raises(QbexpError, match="not Hermitian"):
+        ergotropy_function(np.array([[0, 1], [0, 0]]))
+    with pytest.raises(QbexpError, match="second state has trace 3"):
+        fidelity_function(3 * sigma)
 
 
 def test_validator_checks_every_matrix_of_a_stack():

@@ -136,7 +136,7 @@ def figure_functions(hamiltonian, exact_state=None, coherence_basis=None) -> dic
         return np.clip(thermo.coherence_rel_entropy(states, basis=basis), 0.0, None)
 
     out = {
-        "ergotropy": (lambda states: thermo.ergotropy(states, H), (0.0, eps[-1] - eps[0])),
+        "ergotropy": (thermo.ergotropy_function(H), (0.0, eps[-1] - eps[0])),
         "energy": (lambda states: thermo.energy(states, H), (eps[0], eps[-1])),
         "coherence_l1": (lambda states: thermo.coherence_l1(states, basis=basis), (0.0, dim - 1.0)),
         "coherence_rel_entropy": (coherence_rel_entropy, (0.0, np.log2(dim))),
@@ -145,7 +145,7 @@ def figure_functions(hamiltonian, exact_state=None, coherence_basis=None) -> dic
         sigma = as_density_matrix(exact_state, "exact state")
         if sigma.shape != H.shape:
             raise QbexpError(f"exact state is {sigma.shape[0]} x {sigma.shape[0]} but the Hamiltonian is {dim} x {dim}")
-        out["fidelity"] = (lambda states: thermo.fidelity(states, sigma), (0.0, 1.0))
+        out["fidelity"] = (thermo.fidelity_function(sigma), (0.0, 1.0))
     return out
 
 

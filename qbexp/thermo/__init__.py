@@ -21,11 +21,12 @@ from __future__ import annotations
 from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, check_num_qubits
 from qbexp.thermo.coherence import coherence_l1, coherence_rel_entropy
 from qbexp.thermo.correlations import concurrence, discord, mutual_information
-from qbexp.thermo.distance import fidelity, trace_distance
+from qbexp.thermo.distance import fidelity, fidelity_function, trace_distance
 from qbexp.thermo.entropy import partial_trace, purity, von_neumann_entropy
 from qbexp.thermo.ergotropy import (
     energy,
     ergotropy,
+    ergotropy_function,
     ergotropy_unitary,
     passive_energy,
     passive_state,
@@ -36,6 +37,7 @@ __all__ = [
     "passive_state",
     "passive_energy",
     "ergotropy",
+    "ergotropy_function",
     "ergotropy_unitary",
     "coherence_l1",
     "coherence_rel_entropy",
@@ -46,6 +48,7 @@ __all__ = [
     "mutual_information",
     "discord",
     "fidelity",
+    "fidelity_function",
     "trace_distance",
     "figures_of_merit",
 ]

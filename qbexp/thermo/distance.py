@@ -11,7 +11,7 @@ import numpy as np
 from qbexp.errors import QbexpError
 from qbexp.thermo._validate import as_density_matrix, scalar_or_array
 
-__all__ = ["fidelity", "trace_distance"]
+__all__ = ["fidelity", "fidelity_function", "trace_distance"]
 
 
 def _dagger(a: np.ndarray) -> np.ndarray:
@@ -58,8 +58,41 @@ def fidelity(rho, sigma):
         A float for two single states, else an array of the broadcast shape ``(...)``.
     """
     rho, sigma = _pair(rho, sigma)
-    vals, vecs = np.linalg.eigh(sigma)
-    root = (vecs * np.sqrt(np.clip(vals, 0.0, None))[..., None, :]) @ _dagger(vecs)
-    overlap = np.linalg.eigvalsh(root @ rho @ root)
-    value = np.clip(np.sum(np.sqrt(np.clip(overlap, 0.0, None)), axis=-1) ** 2, 0.0, 1.0)
+    value = _fidelities(rho, _root(sigma))
     return scalar_or_array(value, rho if rho.ndim >= sigma.ndim else sigma)
+
+
+def fidelity_function(sigma):
+    """``rho -> fidelity(rho, sigma)`` for one reference state and many states.
+
+    ``sigma`` is checked and its square root taken once, not at every call (the interval
+    construction of :mod:`qbexp.analysis` evaluates ~100 stacks of replicates against the one
+    exact state).  Every state (stack) is still checked.
+
+    Args:
+        sigma: the reference density matrix ``(d, d)``.
+
+    Returns:
+        A function of a density matrix ``(d, d)`` or a stack ``(..., d, d)`` with the values of
+        :func:`fidelity`.
+    """
+    sigma = as_density_matrix(sigma, "second state")
+    root = _root(sigma)
+
+    def values(rho):
+        rho = as_density_matrix(rho, "first state", stack=True)
+        if rho.shape[-1] != sigma.shape[-1]:
+            raise QbexpError(f"states of different dimensions: {rho.shape[-1]} and {sigma.shape[-1]}")
+        return scalar_or_array(_fidelities(rho, root), rho)
+    return values
+
+
+def _root(sigma: np.ndarray) -> np.ndarray:
+    """√σ from the eigen-decomposition, negative eigenvalues clipped to 0."""
+    vals, vecs = np.linalg.eigh(sigma)
+    return (vecs * np.sqrt(np.clip(vals, 0.0, None))[..., None, :]) @ _dagger(vecs)
+
+
+def _fidelities(rho: np.ndarray, root: np.ndarray) -> np.ndarray:
+    overlap = np.linalg.eigvalsh(root @ rho @ root)
+    return np.clip(np.sum(np.sqrt(np.clip(overlap, 0.0, None)), axis=-1) ** 2, 0.0, 1.0)
