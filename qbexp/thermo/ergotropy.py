@@ -47,14 +47,13 @@ def _energies(rho: np.ndarray, H: np.ndarray) -> np.ndarray:
     return np.einsum("...ij,ji->...", rho, H).real
 
 
-def _passive_energies(rho: np.ndarray, H: np.ndarray, eps: np.ndarray | None = None) -> np.ndarray:
-    if eps is None:
-        eps, _, _ = energy_eigenbasis(H)
+def _passive_energies(rho: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """``sum_j r_j eps_j`` with ``eps`` the energies in increasing order (energy_eigenbasis)."""
     return np.linalg.eigvalsh(rho)[..., ::-1] @ eps
 
 
-def _ergotropies(rho: np.ndarray, H: np.ndarray, eps: np.ndarray | None = None) -> np.ndarray:
-    return np.clip(_energies(rho, H) - _passive_energies(rho, H, eps), 0.0, None)
+def _ergotropies(rho: np.ndarray, H: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    return np.clip(_energies(rho, H) - _passive_energies(rho, eps), 0.0, None)
 
 
 def energy(rho, H):
@@ -103,7 +102,7 @@ def passive_energy(rho, H):
         A float for one state, an array of shape ``(...)`` for a stack.
     """
     rho, H = _prepare(rho, H)
-    return scalar_or_array(_passive_energies(rho, H), rho)
+    return scalar_or_array(_passive_energies(rho, energy_eigenbasis(H)[0]), rho)
 
 
 def ergotropy(rho, H):
@@ -121,7 +120,7 @@ def ergotropy(rho, H):
         A float for one state, an array of shape ``(...)`` for a stack.
     """
     rho, H = _prepare(rho, H)
-    return scalar_or_array(_ergotropies(rho, H), rho)
+    return scalar_or_array(_ergotropies(rho, H, energy_eigenbasis(H)[0]), rho)
 
 
 def ergotropy_function(H):
