@@ -14,7 +14,8 @@ linear mit=True``); ``--reps`` sets the repetitions of every selected cell.
 Table 1 (ergotropy): the collective battery at beta = 1, steady state of the initial state
 ``(1 - c)|psi-><psi-| + c|00><00|`` (N = 2: c = 0.6, 0.59, 0.58, 0.25, i.e. W ~ 0.001, 0.018,
 0.034, 0.58); for N = 3, 4 the Gibbs state (W = 0), the steady state of ``haar:2``
-(W = 0.74, 0.84) and its mixture with the Gibbs state at W = 0.02; linear inversion and MLE; with and without
+(W = 0.74, 0.84) and its mixture with the Gibbs state at W = 0.02, and (N = 3) the Gibbs state
+with a pair inverted across adjacent levels (W = 0.02, the far-side guard's case); linear inversion and MLE; with and without
 readout mitigation (a tensored readout model with 2 % / 4 % error rates, calibrated with 4000
 shots per qubit, applied to the simulated counts).  Table 2 (fidelity): the exact steady state
 depolarised with p = 0.1 and 0.3 -- the state the device prepared -- whose data give fidelity
@@ -246,8 +247,9 @@ def device_check(init, charging, shots, runs, resamples):
 
 def battery_state(n, which):
     """(state, battery H, label): N = 2: steady state of the c family (``which`` = c); N >= 3:
-    ``which`` = target ergotropy 0 (Gibbs state), 'large' (steady state of haar:2) or a small
-    value, reached by mixing that steady state with the Gibbs state."""
+    ``which`` = target ergotropy 0 (Gibbs state), 'large' (steady state of haar:2), 'inverted' (the
+    Gibbs state with a pair on adjacent levels inverted, W = 0.02, no coherence: the far-side
+    guard's case) or a small value, reached by mixing that steady state with the Gibbs state."""
     model = collective_battery(n, beta=1.0)
     h = model.battery_matrix()
     if n == 2:
@@ -255,6 +257,14 @@ def battery_state(n, which):
     gibbs = thermal_state(h, 1.0)
     if which == 0:
         return gibbs, h, "Gibbs"
+    if which == "inverted":
+        energies, p = np.real(np.diag(h)), np.real(np.diag(gibbs)).copy()
+        levels = np.unique(np.round(energies, 9))
+        a = int(np.flatnonzero(np.isclose(energies, levels[1]))[0])
+        b = int(np.flatnonzero(np.isclose(energies, levels[2]))[0])
+        mean = (p[a] + p[b]) / 2
+        p[a], p[b] = mean - 0.01, mean + 0.01
+        return np.diag(p).astype(complex), h, f"pair {p[a]:.3f}/{p[b]:.3f}"
     active = steady_state(model, initial_state("haar:2", n))
     if which == "large":
         return active, h, "haar:2 ss"
@@ -308,7 +318,8 @@ def main():
     if ARGS.table in ("all", "ergotropy"):
         print(f"Ergotropy coverage (method {ARGS.method}, {ARGS.resamples} resamples)")
         cells = [(2, 0.6, 4000), (2, 0.59, 4000), (2, 0.58, 1000), (2, 0.25, 1000),
-                 (3, 0, 1000), (3, 0.02, 1000), (3, "large", 1000), (4, 0, 1000), (4, 0.02, 1000), (4, "large", 1000)]
+                 (3, 0, 1000), (3, 0.02, 1000), (3, "inverted", 1000), (3, "large", 1000),
+                 (4, 0, 1000), (4, 0.02, 1000), (4, "large", 1000)]
         for n, which, shots in cells:
             if n > ARGS.max_qubits:
                 continue
@@ -317,7 +328,7 @@ def main():
                 for mitigate in (False, True):
                     if estimator == "mle" and (n == 4 and not ARGS.mle4 or ARGS.no_mle):
                         continue
-                    name = f"N={n} {which if n == 2 else {0: 'Gibbs', 0.02: 'W=0.02', 'large': 'haar:2'}[which]}"
+                    name = f"N={n} {which if n == 2 else {0: 'Gibbs', 0.02: 'W=0.02', 'inverted': 'inverted', 'large': 'haar:2'}[which]}"
                     label = f"{name} shots={shots} {estimator} mit={mitigate}"
                     if not selected(label):
                         continue

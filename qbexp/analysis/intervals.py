@@ -95,7 +95,15 @@ p = 0.3 (F = 0.928, 1000 shots, 500 repetitions): guard everywhere 1.000, within
 The fidelity needed it from N = 3 while its family ran through the projected estimate (misses
 on the low-F side 0.065-0.08 without it, depolarised states p = 0.1, 0.3); through the matched
 spectrum it does not (:data:`qbexp.analysis.figures.MATCHED`), and with the guard the p = 0.1
-cell covered 0.990-0.995.  The coherences have one mechanism each.
+cell covered 0.990-0.995.  The coherences have one mechanism each.  The guard stays from
+N = 3 on although the N = 3 cell of ``benchmarks/coverage.py`` near ``W = 0`` (a mixture with a
+coherent state) does not need it: a population inversion at N = 3 does (a pair 0.088 / 0.108
+inverted across adjacent levels of the Gibbs state, ``W = 0.02``, 1000 shots, 1000
+repetitions: without the guard 0.929, the truth above the interval in 0.060 of the data sets;
+``W = 0.04``: 0.954, above 0.035; readout-mitigated at ``W = 0.02``: 0.942, above 0.043; with
+the guard 0.989, 0.989 and 0.985, above 0.000 -- conservative,
+as the guard ignores the plug-in's upward bias, and below 0.011, the lower end from the pooled
+pair, see :func:`nearest_passive_state`).
 
 Why this one: the null distribution is recomputed *at every candidate value*, so the
 changing shape near the boundary is what is used (no single calibration point); it needs
