@@ -6,6 +6,8 @@ Set before numpy is imported by any test module.
 """
 import os
 
+import pytest
+
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
@@ -23,3 +25,25 @@ def pytest_sessionstart(session):
 
         if "site-packages" not in qbexp.__file__:
             raise RuntimeError(f"QBEXP_EXPECT_INSTALLED is set but qbexp comes from {qbexp.__file__}")
+
+
+@pytest.fixture
+def measured(record_property):
+    """``measured(text)``: a figure a statistical test measured (a coverage, a rejection rate),
+    listed under "measured figures" at the end of the run, passed or failed.  pytest-xdist
+    does not show the tests' own output (``-s``); these travel with the test reports."""
+    def report(text: str) -> None:
+        record_property("measured", text)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = [f"{report.nodeid}: {value}"
+             for outcome in ("passed", "failed")
+             for report in terminalreporter.stats.get(outcome, [])
+             if report.when == "call"
+             for name, value in report.user_properties if name == "measured"]
+    if lines:
+        terminalreporter.write_sep("-", "measured figures")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

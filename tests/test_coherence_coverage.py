@@ -23,7 +23,7 @@ from qbexp.models.states import c_family_state
 from qbexp.thermo import coherence_l1
 
 
-def test_l1_coherence_covers_where_noise_coherences_bias_the_plug_in():
+def test_l1_coherence_covers_where_noise_coherences_bias_the_plug_in(measured):
     beta, c = 1.0, 0.25
     model = collective_battery(2, beta=beta)
     h = model.battery_matrix()
@@ -40,13 +40,13 @@ def test_l1_coherence_covers_where_noise_coherences_bias_the_plug_in():
         values.append(est["value"])
         plug_ins.append(est["plug_in"])
     cov = float(np.mean(hits))
-    print(f"\nC_l1 = {exact:.4f}: coverage {cov:.3f}, mean value {np.mean(values):.4f}, plug-in {np.mean(plug_ins):.4f}")
+    measured(f"C_l1 = {exact:.4f}: coverage {cov:.3f}, mean value {np.mean(values):.4f}, plug-in {np.mean(plug_ins):.4f}")
     assert np.mean(plug_ins) - exact > 0.04  # the bias the interval must handle is there
     assert 0.92 <= cov <= 0.98
     assert abs(np.mean(values) - exact) < 0.01
 
 
-def test_l1_coherence_covers_where_a_zero_pair_passes_the_significance_cut():
+def test_l1_coherence_covers_where_a_zero_pair_passes_the_significance_cut(measured):
     """Data sets in which one of the ten zero entries passes the two-standard-error cut of the
     debiased family (9 % of them): that family counts the pair's noise as coherence, so its bias
     is smaller and the interval lies above the truth; the union with the family through the
@@ -78,7 +78,7 @@ def test_l1_coherence_covers_where_a_zero_pair_passes_the_significance_cut():
                                figures=["coherence_l1"])["coherence_l1"]
         hits.append(est["ci95"][0] <= exact <= est["ci95"][1])
     cov = float(np.mean(hits))
-    print(f"\nC_l1 = {exact:.4f}, {len(hits)} data sets with a zero pair past the cut: coverage {cov:.3f}, "
+    measured(f"C_l1 = {exact:.4f}, {len(hits)} data sets with a zero pair past the cut: coverage {cov:.3f}, "
           f"oracle {np.mean(oracle[chosen]):.3f}, all data sets: oracle {np.mean(oracle):.3f}")
     assert len(hits) == 400
     assert abs(np.mean(oracle) - 0.95) < 0.005  # the oracle is exact over all data sets

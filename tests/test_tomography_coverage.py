@@ -54,28 +54,28 @@ def battery():
     return model, model.battery_matrix()
 
 
-def test_ergotropy_just_above_zero_covers():
+def test_ergotropy_just_above_zero_covers(measured):
     model, h = battery()
     rho = steady_state(model, c_family_state(0.59))
     w = ergotropy(rho, h)
     assert 0.01 < w < 0.03
     cov, err = coverage(rho, h, "ergotropy", w, 4000)
-    print(f"\nW = {w:.4f}, 4000 shots: coverage {cov:.3f}, mean error {err:+.5f}")
+    measured(f"W = {w:.4f}, 4000 shots: coverage {cov:.3f}, mean error {err:+.5f}")
     assert 0.92 <= cov <= 0.98
     assert abs(err) < 0.003
 
 
-def test_fidelity_of_a_noisy_device_state_covers_its_value():
+def test_fidelity_of_a_noisy_device_state_covers_its_value(measured):
     model, h = battery()
     exact = steady_state(model, c_family_state(0.25))
     device = 0.7 * exact + 0.3 * np.eye(4) / 4
     f = fidelity(device, exact)
     cov, err = coverage(device, h, "fidelity", f, 1000, exact=exact)
-    print(f"\nF(device, exact) = {f:.4f}: coverage {cov:.3f}, mean error {err:+.5f}")
+    measured(f"F(device, exact) = {f:.4f}: coverage {cov:.3f}, mean error {err:+.5f}")
     assert 0.92 <= cov <= 0.98
 
 
-def test_fidelity_close_to_one_is_not_overcovered():
+def test_fidelity_close_to_one_is_not_overcovered(measured):
     """N = 3, the haar:2 steady state depolarised by p = 0.1 (F = 0.987, 1000 shots): the family
     through the projected estimate needed the far-side guard here, which made the cell cover
     0.990-0.995 (and 0.943 without it, misses on the low-F side); through the matched spectrum
@@ -87,7 +87,7 @@ def test_fidelity_close_to_one_is_not_overcovered():
     f = fidelity(device, exact)
     assert 0.98 < f < 0.99
     cov, err = coverage(device, h, "fidelity", f, 1000, exact=exact)
-    print(f"\nN = 3, F(device, exact) = {f:.4f}: coverage {cov:.3f}, mean error {err:+.5f}")
+    measured(f"N = 3, F(device, exact) = {f:.4f}: coverage {cov:.3f}, mean error {err:+.5f}")
     assert 0.92 <= cov <= 0.98
 
 
@@ -105,7 +105,7 @@ def inverted_pair_state(h, delta):
     return np.diag(p).astype(complex)
 
 
-def test_far_side_guard_is_needed_at_three_qubits():
+def test_far_side_guard_is_needed_at_three_qubits(measured):
     """The far-side guard (qbexp.analysis.intervals) exists for data from a population inversion
     that look like noise coherences, whose family never inverts the pair.  The N = 3 cell of
     benchmarks/coverage.py at W = 0.02 (a mixture with the haar:2 steady state, coherent) covers
@@ -129,7 +129,7 @@ def test_far_side_guard_is_needed_at_three_qubits():
         above.append(w > hi)
         covered.append(lo <= w <= hi)
     share, cov = float(np.mean(above)), float(np.mean(covered))
-    print(f"\nN = 3 inverted pair, W = {w:.3f}: coverage {cov:.3f}, truth above the interval {share:.3f}")
+    measured(f"N = 3 inverted pair, W = {w:.3f}: coverage {cov:.3f}, truth above the interval {share:.3f}")
     assert share <= 0.025
     assert cov >= 0.92
 
@@ -195,7 +195,7 @@ def test_despread_passive_reference_removes_the_noise_spread_only():
     assert passive > 0.02 and despread == pytest.approx(passive, rel=0.03)
 
 
-def test_matched_spectrum_undoes_the_noise_bias_of_the_spectrum():
+def test_matched_spectrum_undoes_the_noise_bias_of_the_spectrum(measured):
     """matched_spectrum: the strongly active N = 3 state (haar:2 steady state, eigenvalues 0.004
     and 0.012 in pairs) from 1000 shots per setting.  The projected estimate's sorted spectrum is
     biased by noise (the smallest two clipped at 0, the next ones pushed apart); the mean of the
@@ -219,13 +219,13 @@ def test_matched_spectrum_undoes_the_noise_bias_of_the_spectrum():
 
     spectra = np.array([[np.linalg.eigvalsh(state) for state in matched(1000, seed)] for seed in range(20)])
     projected_bias, matched_bias = np.linalg.norm((spectra.mean(axis=0) - truth)[:, :5], axis=1)
-    print(f"\nbias of the five smallest eigenvalues: projected {projected_bias:.4f}, matched {matched_bias:.4f}")
+    measured(f"bias of the five smallest eigenvalues: projected {projected_bias:.4f}, matched {matched_bias:.4f}")
     assert matched_bias < 0.8 * projected_bias
     _, state = matched(10**8, 0)
     assert np.allclose(state, rho, atol=2e-4)
 
 
-def test_ergotropy_at_zero_excludes_zero_at_the_nominal_rate():
+def test_ergotropy_at_zero_excludes_zero_at_the_nominal_rate(measured):
     """At W = 0 every miss is on the near side (the interval's lower end above 0): the unified
     ordering puts the whole 5 % there, equal tails only 2.5 %.  Measured on these seeds with
     B = 79: 0.049 (unified), 0.021 (equal tails).  1000 repetitions: the binomial error is 0.007
@@ -240,7 +240,7 @@ def test_ergotropy_at_zero_excludes_zero_at_the_nominal_rate():
                                figures=["ergotropy"])["ergotropy"]
         excluded.append(est["ci95"][0] > 0.0)
     share = float(np.mean(excluded))
-    print(f"\nGibbs state, W = 0, 1000 shots: zero excluded in {share:.3f} of the data sets")
+    measured(f"Gibbs state, W = 0, 1000 shots: zero excluded in {share:.3f} of the data sets")
     assert 0.033 <= share <= 0.07
 
 
