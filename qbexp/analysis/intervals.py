@@ -101,9 +101,9 @@ coherent state) does not need it: a population inversion at N = 3 does (a pair 0
 inverted across adjacent levels of the Gibbs state, ``W = 0.02``, 1000 shots, 1000
 repetitions: without the guard 0.929, the truth above the interval in 0.060 of the data sets;
 ``W = 0.04``: 0.954, above 0.035; readout-mitigated at ``W = 0.02``: 0.942, above 0.043; with
-the guard 0.989, 0.989 and 0.985, above 0.000 -- conservative,
-as the guard ignores the plug-in's upward bias, and below 0.011, the lower end from the pooled
-pair, see :func:`nearest_passive_state`).
+the guard 0.989, 0.989 and 0.985, above 0.000 -- conservative, as the guard ignores the
+plug-in's upward bias -- and below 0.011, the lower end from the pooled pair, see
+:func:`nearest_passive_state`).
 
 Why this one: the null distribution is recomputed *at every candidate value*, so the
 changing shape near the boundary is what is used (no single calibration point); it needs
