@@ -15,7 +15,7 @@ Table 1 (ergotropy): the collective battery at beta = 1, steady state of the ini
 ``(1 - c)|psi-><psi-| + c|00><00|`` (N = 2: c = 0.6, 0.59, 0.58, 0.25, i.e. W ~ 0.001, 0.018,
 0.034, 0.58); for N = 3, 4 the Gibbs state (W = 0), the steady state of ``haar:2``
 (W = 0.74, 0.84) and its mixture with the Gibbs state at W = 0.02, and (N = 3) the Gibbs state
-with a pair inverted across adjacent levels (W = 0.02, the far-side guard's case); linear inversion and MLE; with and without
+with a pair inverted across adjacent levels (W = 0.02, the case of the far side's second family); linear inversion and MLE; with and without
 readout mitigation (a tensored readout model with 2 % / 4 % error rates, calibrated with 4000
 shots per qubit, applied to the simulated counts).  Table 2 (fidelity): the exact steady state
 depolarised with p = 0.1 and 0.3 -- the state the device prepared -- whose data give fidelity
@@ -248,8 +248,8 @@ def device_check(init, charging, shots, runs, resamples):
 def battery_state(n, which):
     """(state, battery H, label): N = 2: steady state of the c family (``which`` = c); N >= 3:
     ``which`` = target ergotropy 0 (Gibbs state), 'large' (steady state of haar:2), 'inverted' (the
-    Gibbs state with a pair on adjacent levels inverted, W = 0.02, no coherence: the far-side
-    guard's case) or a small value, reached by mixing that steady state with the Gibbs state."""
+    Gibbs state with a pair on adjacent levels inverted, W = 0.02, no coherence: the case of the
+    far side's second family) or a small value, reached by mixing that steady state with the Gibbs state."""
     model = collective_battery(n, beta=1.0)
     h = model.battery_matrix()
     if n == 2:

@@ -35,8 +35,8 @@ from qbexp.analysis.bootstrap import (
     simulated_states,
 )
 from qbexp.analysis.estimators import UNPROJECTED, fit_states
-from qbexp.analysis.intervals import (MAX_INTERVAL_QUBITS, decline, inversion_summary, matched_spectrum,
-                                     near_boundary, nearest_passive_state)
+from qbexp.analysis.intervals import (MAX_INTERVAL_QUBITS, decline, inversion_family, inversion_summary,
+                                     matched_spectrum, near_boundary, nearest_passive_state)
 from qbexp.analysis.readout import apply_assignment, assignment_matrices
 from qbexp.analysis.tomography_data import TomographyData, histogram_counts
 from qbexp.errors import QbexpError
@@ -73,7 +73,7 @@ LINEAR = frozenset({"energy"})
 #: every miss below; with the union 0.939 +- 0.008 (0.938 +- 0.011), while the W = 0 and
 #: W = 0.02 cells stay at 0.994 and 0.973 (1000 repetitions each): so the union starts at N = 3.
 #: For the ergotropy the union applies only where the test-inversion interval's lower end lies
-#: more than ``GUARD_REACH`` standard deviations above 0; there (near W = 0) the test inversion
+#: more than ``BOUNDARY_REACH`` standard deviations above 0; there (near W = 0) the test inversion
 #: is redone from the despread passive state (``nearest_passive_state(..., around)``), whose
 #: levels carry the truth's eigenvalue spread, not the noise's.  Near W = 0 the union only made
 #: the intervals reach 0 more often (N = 3 Gibbs state, 500 repetitions, despread reference:
@@ -340,7 +340,6 @@ def estimate_figures(
     matched = None
     for name, (f, bounds) in nonlinear.items():
         reference, sign = references[name]
-        guard = name == "ergotropy"  # intervals module docstring
         toward = None
         if name in ENTRYWISE:  # the family through the debiased coherences (debiased_coherences)
             debiased = debiased_coherences(estimate, simulate(estimate), coherence_basis)
@@ -349,8 +348,7 @@ def estimate_figures(
             if matched is None:
                 matched = matched_spectrum(unprojected, common_draws(UNPROJECTED, int(spectrum_rng.integers(2**63))))
             toward = matched
-        out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, far_side_guard=guard,
-                                      toward=toward)
+        out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=toward)
         if name in ENTRYWISE and not union(name):  # and the family through the strict cut (STRICT_SIGNIFICANT)
             strict = debiased_coherences(estimate, simulate(estimate), coherence_basis, STRICT_SIGNIFICANT)
             if min(np.max(np.abs(strict - reference)), np.max(np.abs(strict - debiased))) > 1e-12:  # an entry lies between the cuts
@@ -359,7 +357,9 @@ def estimate_figures(
         at_zero = name == "ergotropy" and near_boundary(out[name]["ci95"][0], bounds[0], out[name]["stderr"])
         if at_zero:  # the test at W = 0 decides: from the despread passive state (nearest_passive_state)
             despread = nearest_passive_state(estimate, H, simulate(estimate))
-            out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign, far_side_guard=guard)
+            family = inversion_family(despread, H, estimate, simulate(estimate))  # the far side (intervals)
+            out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign,
+                                          far_side_families=() if family is None else (family,))
         if union(name) and not at_zero:  # the ergotropy: only away from W = 0 (UNION_QUBITS)
             plug_in = f(estimate[None])[0]
             other = calibrated_summary(plug_in, f(around_estimate) - plug_in,

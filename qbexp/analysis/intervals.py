@@ -68,42 +68,49 @@ keeps the size 5 % at every ``t``; this one moves the share from one tail to the
 smoothly, so the intervals are never empty and never flip between one- and two-sided at a
 chosen threshold.
 
-Far-side guard (ergotropy): the family varies only the directions in which the estimate
-differs from ``R``.  The ergotropy of the 2-qubit battery near ``W = 0`` has two mechanisms --
-a population inversion of two nearly degenerate eigenvalues on different levels, and
-coherences between levels -- and data from a state of the first kind often look like the
-second (the noisy pair in passive order, ``W_obs`` from noise coherences), whose family
-never inverts the pair: the upper bound came out too low (high-side misses 0.11-0.14 at
-``W = 0.018``).  Ergotropy is convex and the linear-inversion estimate unbiased, so
-``W_obs`` is biased upwards (Jensen) and ``W_obs + 1.96 sd`` bounds ``W`` from above with at
-least the nominal rate whatever the nuisance; the upper bound is the larger of the two.  The
-``sd`` is that of a state with the truth's ``W``, not the estimate's: where the estimate shows the
-pair in passive order its ``W`` barely moves with the noise, while a truth with the pair
-inverted by ``W`` moves with the gap.  So ``sd`` is the larger of the simulated spreads at the
-estimate and at the family's far end (N = 2, W = 0.018, 4000 shots, 500 repetitions: 0.938
-with the estimate's spread, misses above 0.042 -> 0.958, misses above 0.022).
-Where the plug-in is biased, that bound is conservative (it ignores the bias), and far from
-the boundary it is not needed: the two mechanisms differ only when a pair of eigenvalues on
-different levels is within noise of a crossing, which changes ``W`` by a few standard
-deviations at most.  So the guard applies only where the interval's near end lies within
-``GUARD_REACH = 2`` standard deviations of the boundary.  Measured (same seeds, guard
-everywhere -> guard within reach): N = 2, W = 0.58, 1000 shots, 500 repetitions: 0.968 ->
-0.956; W = 0.018 and 0.034 unchanged (0.938, 0.958), as is N = 3 at W = 0.02 (0.974: there
-the interval reaches the boundary, and the guard spends less than its 2.5 %; without the
-guard 0.954, but N = 2 at W = 0.018 needs it: 0.904 without).  The fidelity from N = 3 at
-p = 0.3 (F = 0.928, 1000 shots, 500 repetitions): guard everywhere 1.000, within reach 0.942.
-The fidelity needed it from N = 3 while its family ran through the projected estimate (misses
-on the low-F side 0.065-0.08 without it, depolarised states p = 0.1, 0.3); through the matched
-spectrum it does not (:data:`qbexp.analysis.figures.MATCHED`), and with the guard the p = 0.1
-cell covered 0.990-0.995.  The coherences have one mechanism each.  The guard stays from
-N = 3 on although the N = 3 cell of ``benchmarks/coverage.py`` near ``W = 0`` (a mixture with a
-coherent state) does not need it: a population inversion at N = 3 does (a pair 0.088 / 0.108
-inverted across adjacent levels of the Gibbs state, ``W = 0.02``, 1000 shots, 1000
-repetitions: without the guard 0.929, the truth above the interval in 0.060 of the data sets;
-``W = 0.04``: 0.954, above 0.035; readout-mitigated at ``W = 0.02``: 0.942, above 0.043; with
-the guard 0.989, 0.989 and 0.985, above 0.000 -- conservative, as the guard ignores the
-plug-in's upward bias -- and below 0.011, the lower end from the pooled pair, see
-:func:`nearest_passive_state`).
+Far side (ergotropy): a second family.  The family varies only the directions in which the
+estimate differs from ``R``.  The ergotropy near ``W = 0`` has two mechanisms -- a population
+inversion of two nearly degenerate eigenvalues on adjacent levels, and coherences between
+levels -- and data from a state of the first kind often look like the second (the noisy pair
+in passive order, ``W_obs`` from noise coherences), whose family never inverts the pair: its
+upper bound came out too low (the truth above the interval in 0.11-0.14 of the data sets at
+``W = 0.018``, N = 2, 4000 shots; in 0.060 at N = 3, a pair 0.088 / 0.108 inverted across
+adjacent levels of the Gibbs state, ``W = 0.02``, 1000 shots, 1000 repetitions).  So where the
+interval's near end lies within ``BOUNDARY_REACH = 2`` standard deviations of ``W = 0``, its far
+end is united with that of a second family that inverts the pair (:func:`inversion_family`):
+from the despread reference with the pair of adjacent levels nearest to crossing pooled, to
+that pair inverted.  Its test is the main family's (the same statistic, ordering and simulated
+data), so for a truth of that kind the far end misses at most its share; the union only widens
+the interval.  Far from the boundary it is not needed: the two mechanisms differ only when a
+pair is within noise of a crossing, which changes ``W`` by a few standard deviations at most
+(with the earlier guard, below, applied everywhere instead of within reach: N = 2, W = 0.58,
+1000 shots, 500 repetitions, 0.968 against 0.956).
+
+Until 2026-12-02 the far side was a guard, ``W_obs + 1.96 sd``: ergotropy is convex and the
+linear-inversion estimate unbiased, so ``W_obs`` is biased upwards (Jensen) and that bound
+holds whatever the nuisance, but it ignores the bias, which is large at N = 3, and was
+conservative there.  The family subtracts the bias of the inversion states, which carry less
+of it than a coherent state with the same ``W`` (so a coherent truth still gets a conservative
+far side, less so).  Measured, 1000 repetitions, linear inversion, guard -> family (truth above the
+interval):
+
+* N = 2 (the steady state of ``c``), W = 0.018, 4000 shots: 0.950 (0.026) -> 0.957 (0.018);
+  readout-mitigated 0.957 -> 0.961 (0.014); W = 0.034, 1000 shots: 0.958 -> 0.957 (0.015),
+  readout-mitigated 0.972 (0.009) -> 0.968 (0.013); W = 0.0009: unchanged (0.961, 0.946);
+* N = 3, the population inversion above: 0.989 (0.000) -> 0.974 (0.015), readout-mitigated
+  0.985 (0.000) -> 0.974 (0.011); a mixture of the Gibbs state with a coherent state,
+  ``W = 0.02``: 0.973 (0.000) -> 0.967 (0.006), readout-mitigated 0.986 (0.000) -> 0.984 (0.002);
+* N = 4, that mixture at ``W = 0.02``, 300 repetitions: 0.980 (0.000) -> 0.970 (0.010).
+
+What is left near ``W = 0`` at N = 3 is the lower end (misses below 0.011-0.027: the pooled,
+least-favourable reference, :func:`nearest_passive_state`) and, for coherent truths, the
+bias the inversion states lack.  Cost: one more root (~8 simulate-and-refit rounds) where the
+interval is near ``W = 0`` (N = 3: ~0.30 -> ~0.36 s per interval).
+
+The fidelity needed a guard from N = 3 while its family ran through the projected estimate
+(misses on the low-F side 0.065-0.08 without it, depolarised states p = 0.1, 0.3); through the
+matched spectrum it needs none (:data:`qbexp.analysis.figures.MATCHED`; with the guard the
+p = 0.1 cell covered 0.990-0.995).  The coherences have one mechanism each.
 
 Why this one: the null distribution is recomputed *at every candidate value*, so the
 changing shape near the boundary is what is used (no single calibration point); it needs
@@ -131,9 +138,9 @@ from qbexp.analysis.estimators import project_to_states
 MAX_INTERVAL_QUBITS = 4
 
 
-#: The far-side guard applies where the interval's near end is closer to the boundary than this
-#: many standard deviations of the estimate (module docstring).
-GUARD_REACH = 2.0
+#: Near the boundary: the interval's near end closer to it than this many standard deviations of
+#: the estimate (the ergotropy's second family and despread reference apply; module docstring).
+BOUNDARY_REACH = 2.0
 
 #: Fixed-point iterations of :func:`matched_spectrum`.
 SPECTRUM_STEPS = 8
@@ -159,6 +166,14 @@ def _pool_adjacent_violators(values: np.ndarray) -> np.ndarray:
             m1, n1 = blocks.pop()
             blocks.append([(m1 * n1 + m2 * n2) / (n1 + n2), n1 + n2])
     return np.concatenate([np.full(n, m) for m, n in blocks])
+
+
+def _energy_levels(hamiltonian) -> tuple:
+    """Eigenvalues and eigenvectors of ``H`` (ascending) and each eigenvalue's level index (equal
+    energies, to 1e-9 of the largest, share a level)."""
+    energies, vecs = np.linalg.eigh(np.asarray(hamiltonian, dtype=complex))
+    scale = max(1.0, float(np.max(np.abs(energies))))
+    return energies, vecs, np.concatenate([[0], np.cumsum(np.diff(energies) > 1e-9 * scale)])
 
 
 def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, around=None) -> np.ndarray:
@@ -196,9 +211,7 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, around=None)
     correction (0.044 against 0.045 from the truth, 1000 data sets): not used.
     """
     rho = np.asarray(rho, dtype=complex)
-    energies, vecs = np.linalg.eigh(np.asarray(hamiltonian, dtype=complex))
-    scale = max(1.0, float(np.max(np.abs(energies))))
-    level = np.concatenate([[0], np.cumsum(np.diff(energies) > 1e-9 * scale)])
+    energies, vecs, level = _energy_levels(hamiltonian)
     in_basis = vecs.conj().T @ rho @ vecs
     values, vectors, slices = [], [], []
     around_basis = None
@@ -224,6 +237,60 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, around=None)
         start += idx.size
         out[np.ix_(idx, idx)] = (u * lam) @ u.conj().T
     return project_to_states(vecs @ out @ vecs.conj().T)
+
+
+def _level_blocks(states: np.ndarray, vecs: np.ndarray, level: np.ndarray) -> list:
+    """Per level of ``H``: the ascending eigenvalues ``(..., size)`` of each state's block."""
+    in_basis = vecs.conj().T @ np.asarray(states, dtype=complex) @ vecs
+    return [np.linalg.eigvalsh(in_basis[..., idx[:, None], idx[None, :]])
+            for idx in (np.flatnonzero(level == k) for k in range(level[-1] + 1))]
+
+
+def crossing_gaps(states: np.ndarray, hamiltonian) -> np.ndarray:
+    """``(..., K)``: for each of the ``K`` pairs of adjacent levels of ``H``, the smallest eigenvalue
+    of the lower level's block minus the largest of the upper one's (negative: populations
+    inverted across those levels)."""
+    _, vecs, level = _energy_levels(hamiltonian)
+    blocks = _level_blocks(states, vecs, level)
+    return np.stack([blocks[k][..., 0] - blocks[k + 1][..., -1] for k in range(level[-1])], axis=-1)
+
+
+def inversion_family(passive: np.ndarray, hamiltonian, estimate: np.ndarray, around: np.ndarray):
+    """The ergotropy's second family, for the far side of its interval near ``W = 0`` (module
+    docstring): a pair of eigenvalues of the passive state ``passive`` (block-diagonal in the levels
+    of ``H``, as :func:`nearest_passive_state` returns it) across adjacent levels -- the smallest of
+    a level and the largest of the next one up -- pooled at its mean ``m`` (``start``, still
+    passive, ``W = 0``), and the same state with that pair fully inverted (``toward``: ``0`` on
+    the lower level, ``2 m`` on the upper).  Along ``start + t (toward - start)`` the ergotropy
+    is ``2 t m dE`` (``dE`` the levels' gap, while no other pair crosses): a population
+    inversion of the pair, the mechanism the main family misses when the data show the pair in
+    passive order.
+
+    The pair is at the adjacent levels whose gap (:func:`crossing_gaps`) in the ``estimate`` lies
+    the fewest standard deviations of the gaps of ``around`` (fits of data simulated from the
+    estimate) from a crossing, or beyond it: the levels where the data are most consistent with
+    an inversion.  (The pooled ``passive`` state cannot choose: every pair that noise inverted
+    has gap 0 there.)
+
+    Returns ``(start, toward)``, or ``None`` if ``H`` has a single level.
+    """
+    _, vecs, level = _energy_levels(hamiltonian)
+    if level[-1] == 0:
+        return None
+    spread = np.std(crossing_gaps(around, hamiltonian), axis=0, ddof=1)
+    k = int(np.argmin(crossing_gaps(estimate, hamiltonian) / np.maximum(spread, 1e-300)))
+    passive = np.asarray(passive, dtype=complex)
+    in_basis = vecs.conj().T @ passive @ vecs
+    pair = []
+    for j, pick in ((k, 0), (k + 1, -1)):  # the smallest eigenvalue of level k, the largest of k + 1
+        idx = np.flatnonzero(level == j)
+        lam, u = np.linalg.eigh(in_basis[np.ix_(idx, idx)])
+        vector = vecs[:, idx] @ u[:, pick]
+        pair.append((lam[pick], np.outer(vector, vector.conj())))
+    (lam_low, low), (lam_high, high) = pair
+    mean = (lam_low + lam_high) / 2
+    start = passive + (mean - lam_low) * low + (mean - lam_high) * high
+    return start, start + mean * (high - low)
 
 
 def matched_spectrum(unprojected: np.ndarray, simulate_unprojected, steps: int = SPECTRUM_STEPS) -> np.ndarray:
@@ -267,10 +334,11 @@ def matched_spectrum(unprojected: np.ndarray, simulate_unprojected, steps: int =
 
 
 def near_boundary(near_end: float, boundary: float, stderr: float) -> bool:
-    """Whether an interval's near end lies within ``GUARD_REACH`` standard errors of the boundary
-    (where the far-side guard applies; near ``W = 0`` also the despread reference, without the
-    union of :data:`qbexp.analysis.figures.UNION_QUBITS`)."""
-    return abs(near_end - boundary) < GUARD_REACH * stderr
+    """Whether an interval's near end lies within ``BOUNDARY_REACH`` standard errors of the boundary
+    (where the ergotropy's interval unites the second family's far end, :func:`inversion_family`,
+    and starts from the despread reference, without the union of
+    :data:`qbexp.analysis.figures.UNION_QUBITS`)."""
+    return abs(near_end - boundary) < BOUNDARY_REACH * stderr
 
 
 def decline(value: float, stderr: float, note: str = DECLINE_NOTE) -> dict:
@@ -383,11 +451,11 @@ def _root(curve: _Curve, critical, target: float, lo: float, hi: float, tol: flo
     return lo + (hi - lo) * (0.0 if f_hi == f_lo else float(np.clip(-f_lo / (f_hi - f_lo), 0.0, 1.0)))
 
 
-def _accepted(curve: _Curve, observed: float, spread: float) -> tuple:
-    """Accepted ``t`` of the test inversion along ``curve``: ``(t_lo, t_median, t_hi)``, the roots
+def _accepted(curve: _Curve, observed: float, spread: float, far_end_only: bool = False) -> list:
+    """Accepted ``t`` of the test inversion along ``curve``: ``[t_lo, t_median, t_hi]``, the roots
     of ``upper_critical(t) = f_obs``, ``median(t) = f_obs`` and ``lower_critical(t) = f_obs`` (``0``
     where the boundary state already accepts, the end of the searched range where no root lies
-    in it)."""
+    in it); with ``far_end_only`` just ``[t_hi]``."""
     tol = 0.02 * spread
     # Upper end of the t range: step beyond t = 1 until the lower critical value exceeds f_obs.
     t_high, slope = 1.0, max(curve.value(1.0) - curve.value(0.0), 1e-12)
@@ -398,7 +466,8 @@ def _accepted(curve: _Curve, observed: float, spread: float) -> tuple:
         t_high += step
         step *= 2
     ends = []
-    for critical in (curve.upper_critical, curve.median, curve.lower_critical):
+    criticals = (curve.lower_critical,) if far_end_only else (curve.upper_critical, curve.median, curve.lower_critical)
+    for critical in criticals:
         if critical(0.0) >= observed:
             ends.append(0.0)
         elif critical(t_high) <= observed:
@@ -408,8 +477,8 @@ def _accepted(curve: _Curve, observed: float, spread: float) -> tuple:
     return ends
 
 
-def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, far_side_guard: bool = False,
-                      toward=None) -> dict:
+def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, toward=None,
+                      far_side_families=()) -> dict:
     """Test-inversion 95 % interval and median-unbiased value of ``f`` (module docstring).
 
     Args:
@@ -423,9 +492,10 @@ def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, f
             ``-1`` if it decreases (fidelity).
         toward: the state the segment points to, if not ``estimate`` (for linear inversion the
             unprojected estimate, whose projection is ``estimate``: module docstring).
-        far_side_guard: widen the far-side bound to at least ``f_obs + 1.96 sd`` (towards
-            larger ``sign * f``), for figures whose value can come from nuisance directions
-            the family does not vary (the ergotropy; module docstring).
+        far_side_families: ``(start, toward)`` segments of further families (the ergotropy's
+            :func:`inversion_family`): where the interval comes within ``BOUNDARY_REACH`` standard
+            deviations of the boundary, its far end is at least each family's (the union of
+            the test inversions; module docstring).
 
     Returns:
         ``{"value", "stderr", "ci95": [lo, hi], "plug_in", "bias"}``.
@@ -441,13 +511,13 @@ def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, f
         return {"value": value, "stderr": spread, "ci95": [value, value], "plug_in": value, "bias": 0.0}
     ends = _accepted(curve, observed, spread)
     values = [curve.value(t) if t > 0 else boundary for t in ends]
-    # Far-side guard (module docstring): sign * f is convex in the state, so the plug-in is biased
-    # towards the far side and ``observed + z * sd`` bounds the truth there whatever the nuisance,
-    # with sd the larger spread of the estimate's and of the far end's simulated values.
-    # Only where the interval comes within GUARD_REACH sd of the boundary (module docstring).
-    if far_side_guard and near_boundary(values[0], boundary, spread):
-        far = max(spread, float(np.std(curve.at(ends[2]), ddof=1))) if ends[2] > 0 else spread
-        values[2] = max(values[2], observed + Z95 * far)
+    # Far side (module docstring): the union with the further families' test inversions, where the
+    # interval comes within BOUNDARY_REACH sd of the boundary.
+    if far_side_families and near_boundary(values[0], boundary, spread):
+        for start, end in far_side_families:
+            other = _Curve(f, np.asarray(start), np.asarray(end), simulate, sign, boundary)
+            (t_far,) = _accepted(other, observed, spread, far_end_only=True)
+            values[2] = max(values[2], other.value(t_far) if t_far > 0 else boundary)
     lo, value, hi = (sign * v for v in values)
     if sign < 0:
         lo, hi = hi, lo
