@@ -357,9 +357,8 @@ def estimate_figures(
         at_zero = name == "ergotropy" and near_boundary(out[name]["ci95"][0], bounds[0], out[name]["stderr"])
         if at_zero:  # the test at W = 0 decides: from the despread passive state (nearest_passive_state)
             despread = nearest_passive_state(estimate, H, simulate(estimate))
-            family = inversion_family(despread, H, estimate, simulate(estimate))  # the far side (intervals)
-            out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign,
-                                          far_side_families=() if family is None else (family,))
+            out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign,  # far side: intervals
+                                          far_side=inversion_family(despread, H, estimate, simulate(estimate)))
         if union(name) and not at_zero:  # the ergotropy: only away from W = 0 (UNION_QUBITS)
             plug_in = f(estimate[None])[0]
             other = calibrated_summary(plug_in, f(around_estimate) - plug_in,

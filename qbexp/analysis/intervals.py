@@ -240,19 +240,13 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, around=None)
     return project_to_states(vecs @ out @ vecs.conj().T)
 
 
-def _level_blocks(states: np.ndarray, vecs: np.ndarray, level: np.ndarray) -> list:
-    """Per level of ``H``: the ascending eigenvalues ``(..., size)`` of each state's block."""
+def _crossing_gaps(states: np.ndarray, vecs: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """``(..., K)``: for each of the ``K`` pairs of adjacent levels (``vecs``, ``level`` from
+    :func:`_energy_levels`), the smallest eigenvalue of the lower level's block minus the
+    largest of the upper one's (negative: populations inverted across those levels)."""
     in_basis = vecs.conj().T @ np.asarray(states, dtype=complex) @ vecs
-    return [np.linalg.eigvalsh(in_basis[..., idx[:, None], idx[None, :]])
-            for idx in (np.flatnonzero(level == k) for k in range(level[-1] + 1))]
-
-
-def crossing_gaps(states: np.ndarray, hamiltonian) -> np.ndarray:
-    """``(..., K)``: for each of the ``K`` pairs of adjacent levels of ``H``, the smallest eigenvalue
-    of the lower level's block minus the largest of the upper one's (negative: populations
-    inverted across those levels)."""
-    _, vecs, level = _energy_levels(hamiltonian)
-    blocks = _level_blocks(states, vecs, level)
+    blocks = [np.linalg.eigvalsh(in_basis[..., idx[:, None], idx[None, :]])
+              for idx in (np.flatnonzero(level == k) for k in range(level[-1] + 1))]
     return np.stack([blocks[k][..., 0] - blocks[k + 1][..., -1] for k in range(level[-1])], axis=-1)
 
 
@@ -267,10 +261,11 @@ def inversion_family(passive: np.ndarray, hamiltonian, estimate: np.ndarray, aro
     inversion of the pair, the mechanism the main family misses when the data show the pair in
     passive order.
 
-    The pair is at the adjacent levels whose gap (:func:`crossing_gaps`) in the ``estimate`` lies
-    the fewest standard deviations of the gaps of ``around`` (fits of data simulated from the
-    estimate) from a crossing, or beyond it: the levels where the data are most consistent with
-    an inversion.  (The pooled ``passive`` state cannot choose: every pair that noise inverted
+    The pair is at the adjacent levels whose gap (the smallest eigenvalue of the lower level's
+    block minus the largest of the upper one's) in the ``estimate`` lies the fewest standard
+    deviations of the gaps of ``around`` (fits of data simulated from the estimate) from a
+    crossing, or beyond it: the levels where the data are most consistent with an inversion.
+    (The pooled ``passive`` state cannot choose: every pair that noise inverted
     has gap 0 there.)
 
     Returns ``(start, toward)``, or ``None`` if ``H`` has a single level.
@@ -278,8 +273,8 @@ def inversion_family(passive: np.ndarray, hamiltonian, estimate: np.ndarray, aro
     _, vecs, level = _energy_levels(hamiltonian)
     if level[-1] == 0:
         return None
-    spread = np.std(crossing_gaps(around, hamiltonian), axis=0, ddof=1)
-    k = int(np.argmin(crossing_gaps(estimate, hamiltonian) / np.maximum(spread, 1e-300)))
+    spread = np.std(_crossing_gaps(around, vecs, level), axis=0, ddof=1)
+    k = int(np.argmin(_crossing_gaps(estimate, vecs, level) / np.maximum(spread, 1e-300)))
     passive = np.asarray(passive, dtype=complex)
     in_basis = vecs.conj().T @ passive @ vecs
     pair = []
@@ -479,7 +474,7 @@ def _accepted(curve: _Curve, observed: float, spread: float, far_end_only: bool 
 
 
 def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, toward=None,
-                      far_side_families=()) -> dict:
+                      far_side=None) -> dict:
     """Test-inversion 95 % interval and median-unbiased value of ``f`` (module docstring).
 
     Args:
@@ -493,10 +488,10 @@ def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, t
             ``-1`` if it decreases (fidelity).
         toward: the state the segment points to, if not ``estimate`` (for linear inversion the
             unprojected estimate, whose projection is ``estimate``: module docstring).
-        far_side_families: ``(start, toward)`` segments of further families (the ergotropy's
+        far_side: ``(start, toward)``, the segment of a second family (the ergotropy's
             :func:`inversion_family`): where the interval comes within ``BOUNDARY_REACH`` standard
-            deviations of the boundary, its far end is at least each family's (the union of
-            the test inversions; module docstring).
+            deviations of the boundary, its far end is at least that family's (the union of
+            the two test inversions; module docstring).
 
     Returns:
         ``{"value", "stderr", "ci95": [lo, hi], "plug_in", "bias"}``.
@@ -512,13 +507,12 @@ def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, t
         return {"value": value, "stderr": spread, "ci95": [value, value], "plug_in": value, "bias": 0.0}
     ends = _accepted(curve, observed, spread)
     values = [curve.value(t) if t > 0 else boundary for t in ends]
-    # Far side (module docstring): the union with the further families' test inversions, where the
+    # Far side (module docstring): the union with the second family's test inversion, where the
     # interval comes within BOUNDARY_REACH sd of the boundary.
-    if far_side_families and near_boundary(values[0], boundary, spread):
-        for start, end in far_side_families:
-            other = _Curve(f, np.asarray(start), np.asarray(end), simulate, sign, boundary)
-            (t_far,) = _accepted(other, observed, spread, far_end_only=True)
-            values[2] = max(values[2], other.value(t_far) if t_far > 0 else boundary)
+    if far_side is not None and near_boundary(values[0], boundary, spread):
+        other = _Curve(f, np.asarray(far_side[0]), np.asarray(far_side[1]), simulate, sign, boundary)
+        (t_far,) = _accepted(other, observed, spread, far_end_only=True)
+        values[2] = max(values[2], other.value(t_far) if t_far > 0 else boundary)
     lo, value, hi = (sign * v for v in values)
     if sign < 0:
         lo, hi = hi, lo
