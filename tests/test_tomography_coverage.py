@@ -224,6 +224,8 @@ def test_despread_reference_of_the_test_at_zero_is_nearly_the_truth_at_four_qubi
         counts = np.random.default_rng(seed).multinomial(1000, p)
         estimate, unprojected = fit_states(counts, "linear"), fit_states(counts, UNPROJECTED)
         around = simulated_states(estimate, shots, UNPROJECTED, RESAMPLES, np.random.default_rng(seed + 100))
+        # the earlier construction: the projected estimate and its projected refits in place of the
+        # unprojected ones (the scale sqrt(1 - s_noise^2 / s_obs^2) is then sqrt(2 - s_rep^2 / s_obs^2))
         projected_way = nearest_passive_state(
             estimate, h, estimate, simulated_states(estimate, shots, "linear", RESAMPLES, np.random.default_rng(seed + 100)))
         despread = nearest_passive_state(estimate, h, unprojected, around)
