@@ -243,7 +243,6 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, unprojected=
     if unprojected is not None:
         fitted = in_basis
         in_basis = vecs.conj().T @ np.asarray(unprojected, dtype=complex) @ vecs
-        in_basis = (in_basis + in_basis.conj().T) / 2
         around_basis = vecs.conj().T @ np.asarray(around, dtype=complex) @ vecs
     values, vectors, slices = [], [], []
     for k in range(level[-1] + 1):
