@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scipy.optimize import brentq
 from scipy.stats import norm
 
 from qbexp.analysis import born_probabilities, estimate_figures, simulate_counts
@@ -91,6 +92,36 @@ def test_fidelity_close_to_one_is_not_overcovered(measured):
     assert 0.98 < f < 0.99
     cov, err = coverage(device, h, "fidelity", f, 1000, exact=exact)
     measured(f"N = 3, F(device, exact) = {f:.4f}: coverage {cov:.3f}, mean error {err:+.5f}")
+    assert 0.92 <= cov <= 0.98
+
+
+def test_fidelity_holds_for_a_coherent_error_along_its_least_favourable_direction(measured):
+    """N = 2: the exact state turned by exp(-i theta G), G = |v0><v1| + h.c. on its two smallest
+    eigenvectors, to the fidelity of the p = 0.1 depolarised state (F = 0.994, 1000 shots).
+    At a given F the estimated fidelity is noisiest along this direction (sd 0.0082, against
+    0.0027 for the depolarised state), and the family takes that direction (the nuisance) from
+    the estimate: this cell covers 0.946 where the depolarised one covers 0.982 (1000
+    repetitions, benchmarks/coverage.py).  It is the cell that fails the shortcuts to 0.95 on the
+    depolarised one: a family whose direction keeps only the diagonal of the deviation in the
+    exact state's eigenbasis (the noise's off-diagonals removed) covers this state 0.903 on these
+    seeds (0.907 at 1000; the depolarised one still 0.977), and tests of exactly 5 % size near
+    the boundary (intervals._Curve.quantile) 0.927 at 1000."""
+    from scipy.linalg import expm
+
+    model, h = battery()
+    exact = steady_state(model, c_family_state(0.25))
+    target = fidelity(0.9 * exact + 0.1 * np.eye(4) / 4, exact)
+    _, vecs = np.linalg.eigh(exact)
+    g = np.outer(vecs[:, 0], vecs[:, 1].conj())
+    g = g + g.conj().T
+
+    def turned(theta):
+        return expm(-1j * theta * g) @ exact @ expm(1j * theta * g)
+
+    theta = brentq(lambda x: fidelity(turned(x), exact) - target, 0.0, np.pi / 2)
+    device = turned(theta)
+    cov, err = coverage(device, h, "fidelity", target, 1000, exact=exact)
+    measured(f"turned by {theta:.3f}, F(device, exact) = {target:.4f}: coverage {cov:.3f}, mean error {err:+.5f}")
     assert 0.92 <= cov <= 0.98
 
 
