@@ -9,8 +9,9 @@
 
 Measured tables, with repetitions and timings: benchmarks/README.md ("Coverage of the 95 %
 intervals").  ``--cells`` takes regular expressions matched against the printed cell labels
-(``N=2 0.59 shots=4000 linear mit=False``, ``fid N=3 p=0.1 mle``, ``fid N=2 turn linear``, ``device c:0.58 minimal
-linear mit=True``); ``--reps`` sets the repetitions of every selected cell.
+(``N=2 0.59 shots=4000 linear mit=False``, ``fid N=3 p=0.1 mle``, ``fid N=2 turn linear``,
+``device c:0.58 minimal linear mit=True``); ``--reps`` sets the repetitions of every selected
+cell, ``--seed`` their seed.
 
 Table 1 (ergotropy): the collective battery at beta = 1, steady state of the initial state
 ``(1 - c)|psi-><psi-| + c|00><00|`` (N = 2: c = 0.6, 0.59, 0.58, 0.25, i.e. W ~ 0.001, 0.018,
@@ -22,8 +23,9 @@ shots per qubit, applied to the simulated counts).  Table 2 (fidelity): the exac
 depolarised with p = 0.1 and 0.3 -- the state the device prepared -- whose data give fidelity
 intervals that must cover F(device, exact), and (``turn``) the exact state turned by a coherent
 error to the fidelity of p = 0.1 along the direction in which the fidelity's estimate is noisiest
-(:func:`turned_state`: the least favourable nuisance of the fidelity's interval).  Counts of tables 1 and 2: multinomial draws from
-the exact Born probabilities (fast, equivalent to an ideal simulator).
+(:func:`turned_state`: the least favourable nuisance of the fidelity's interval).  Counts of
+tables 1 and 2: multinomial draws from the exact Born probabilities (fast, equivalent to an
+ideal simulator).
 
 Table 3 (device, ``--table device``): the 2-qubit battery (beta = 1, init ``c:0.25``, W = 0.58,
 and ``c:0.58``, W = 0.034) charged by the ``collision`` and the ``minimal`` circuits on the
@@ -374,7 +376,8 @@ def main():
                     print(f"{label:38s} ({desc}) W={w:.4f} reps={reps:<5} coverage {fmt(result, reps)}  "
                           f"[{time.time() - t:.0f} s]", flush=True)
     if ARGS.table in ("all", "fidelity"):
-        print(f"\nFidelity to the exact state, data from the device state: depolarised (p) or turned (method {ARGS.method})")
+        print(f"\nFidelity to the exact state, data from the device state: depolarised (p) or turned "
+              f"(method {ARGS.method})")
         for n in (2, 3)[: max(ARGS.max_qubits - 1, 1)]:
             exact, h, _ = battery_state(n, 0.25 if n == 2 else "large")
             for p_dep in (0.0, 0.1, 0.3, "turn"):
