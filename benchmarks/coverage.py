@@ -6,6 +6,7 @@
     OMP_NUM_THREADS=1 python benchmarks/coverage.py --table device --check-runs 8   # aer-noisy table
     OMP_NUM_THREADS=1 python benchmarks/coverage.py --cells "N=3 Gibbs linear" --reps 1000   # one cell
     OMP_NUM_THREADS=1 python benchmarks/coverage.py --cells "N=3 W=0.02 .* mit=True" --seed 5   # a fresh seed
+    OMP_NUM_THREADS=1 python benchmarks/coverage.py --table ergotropy --figure coherence_l1 --cells "N=3 .*linear mit=False"
 
 Measured tables, with repetitions and timings: benchmarks/README.md ("Coverage of the 95 %
 intervals").  ``--cells`` takes regular expressions matched against the printed cell labels
@@ -71,6 +72,7 @@ from qbexp.analysis import (
     born_probabilities,
     estimate_figures,
 )
+from qbexp.analysis.figures import figure_functions
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.dynamics import steady_state
 from qbexp.models import collective_battery, initial_state
@@ -326,6 +328,8 @@ def main():
     parser.add_argument("--resamples", type=int, default=79, help="B, with B + 1 a multiple of 40 (exact size)")
     parser.add_argument("--resamples-mle", type=int, default=39, help="B for the MLE cells")
     parser.add_argument("--table", choices=["all", "ergotropy", "fidelity", "device"], default="all")
+    parser.add_argument("--figure", choices=["ergotropy", "coherence_l1", "coherence_rel_entropy"],
+                        default="ergotropy", help="the figure of table 1's cells (the states stay the same)")
     parser.add_argument("--no-mle", action="store_true", help="skip the MLE cells")
     parser.add_argument("--mle4", action="store_true", help="also the N = 4 MLE cells (~35 s per repetition)")
     parser.add_argument("--max-qubits", type=int, default=4)
@@ -348,7 +352,8 @@ def main():
     reps_mle = 12 if ARGS.quick else 100  # MLE: ~10-30 ms per fit, ~15 x B fits per repetition
     reps_device = 200 if ARGS.quick else 1000
     if ARGS.table in ("all", "ergotropy"):
-        print(f"Ergotropy coverage (method {ARGS.method}, {ARGS.resamples} resamples)")
+        figure = ARGS.figure
+        print(f"{figure.capitalize()} coverage (method {ARGS.method}, {ARGS.resamples} resamples)")
         cells = [(2, 0.6, 4000), (2, 0.59, 4000), (2, 0.58, 1000), (2, 0.25, 1000),
                  (3, 0, 1000), (3, 0.02, 1000), (3, "inverted", 1000), (3, "large", 1000),
                  (4, 0, 1000), (4, 0.02, 1000), (4, "large", 1000)]
@@ -367,13 +372,15 @@ def main():
                     if state is None:
                         state = battery_state(n, which)
                     rho, h, desc = state
-                    w = ergotropy(rho, h)
+                    value_of = None if figure == "ergotropy" else figure_functions(h)[figure][0]
+                    w = ergotropy(rho, h) if value_of is None else float(value_of(rho[None])[0])
                     reps = ARGS.reps or (reps_mle if estimator == "mle" else reps_n4 if n == 4 else reps_fast)
                     resamples = ARGS.resamples_mle if estimator == "mle" else ARGS.resamples
                     t = time.time()
-                    result = coverage_cell(rho, h, "ergotropy", w, shots, reps, estimator, mitigate, resamples,
+                    result = coverage_cell(rho, h, figure, w, shots, reps, estimator, mitigate, resamples,
                                            seed=ARGS.seed or 1)
-                    print(f"{label:38s} ({desc}) W={w:.4f} reps={reps:<5} coverage {fmt(result, reps)}  "
+                    shown = "W" if value_of is None else f"W={ergotropy(rho, h):.4f} {figure}"
+                    print(f"{label:38s} ({desc}) {shown}={w:.4f} reps={reps:<5} coverage {fmt(result, reps)}  "
                           f"[{time.time() - t:.0f} s]", flush=True)
     if ARGS.table in ("all", "fidelity"):
         print(f"\nFidelity to the exact state, data from the device state: depolarised (p) or turned "
