@@ -379,8 +379,8 @@ def main():
                     t = time.time()
                     result = coverage_cell(rho, h, figure, w, shots, reps, estimator, mitigate, resamples,
                                            seed=ARGS.seed or 1)
-                    shown = "W" if value_of is None else f"W={ergotropy(rho, h):.4f} {figure}"
-                    print(f"{label:38s} ({desc}) {shown}={w:.4f} reps={reps:<5} coverage {fmt(result, reps)}  "
+                    shown = f"W={ergotropy(rho, h):.4f}" + ("" if value_of is None else f" {figure}={w:.4f}")
+                    print(f"{label:38s} ({desc}) {shown} reps={reps:<5} coverage {fmt(result, reps)}  "
                           f"[{time.time() - t:.0f} s]", flush=True)
     if ARGS.table in ("all", "fidelity"):
         print(f"\nFidelity to the exact state, data from the device state: depolarised (p) or turned "

@@ -341,10 +341,17 @@ def estimate_figures(
         return name != "fidelity" and (data.num_qubits >= UNION_QUBITS or
                                        (name in COHERENCES and data.num_qubits >= COHERENCE_UNION_QUBITS))
 
-    if any(union(name) for name in nonlinear):  # the two-reference intervals as well (module docstring)
-        around_estimate = simulated_states(estimate, data.shots, estimator, n_resamples, estimate_rng, readout)
-        denoised = denoised_reference(estimate, around_estimate)
-        around_denoised = simulated_states(denoised, data.shots, estimator, n_resamples, reference_rng, readout)
+    two_reference = []  # (around_estimate, denoised, around_denoised), drawn when a union first needs them
+
+    def two_reference_states():
+        """The states of the two-reference interval (module docstring), simulated once."""
+        if not two_reference:
+            around = simulated_states(estimate, data.shots, estimator, n_resamples, estimate_rng, readout)
+            denoised = denoised_reference(estimate, around)
+            two_reference.extend([around, denoised, simulated_states(denoised, data.shots, estimator, n_resamples,
+                                                                     reference_rng, readout)])
+        return two_reference
+
     simulate_unprojected = common_draws(UNPROJECTED, int(spectrum_rng.integers(2**63)))
     matched = None
     for name, (f, bounds) in nonlinear.items():
@@ -371,6 +378,7 @@ def estimate_figures(
             out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign,  # far side: intervals
                                           far_side=inversion_family(despread, H, estimate, simulate(estimate)))
         if joined:
+            around_estimate, denoised, around_denoised = two_reference_states()
             plug_in = f(estimate[None])[0]
             other = calibrated_summary(plug_in, f(around_estimate) - plug_in,
                                        f(around_denoised) - f(denoised[None])[0], bounds,
