@@ -22,6 +22,20 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def check_output_file(path: Path) -> None:
+    """Before anything is computed or written: ``path`` can take the file qbexp writes there
+    (through a temporary file and a rename): nothing, a regular file or a link (the link is
+    replaced), in a writable folder; a one-line :class:`~qbexp.errors.QbexpError` naming it otherwise."""
+    from qbexp.errors import QbexpError
+
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        what = "a folder" if path.is_dir() else "not a regular file"
+        raise QbexpError(f"{path} is {what}; qbexp writes a file there: move it aside")
+    if path.parent.is_dir() and not os.access(path.parent, os.W_OK | os.X_OK):
+        raise QbexpError(f"{path} cannot be written: the folder {path.parent} is not writable")
+
+
 #: longest file name (one path component) and whole path in bytes, where the system does not say
 _NAME_MAX, _PATH_MAX = 255, 4096
 

@@ -359,7 +359,9 @@ def test_status_and_fetch_commands(setup, capsys, monkeypatch):
     assert "fake-2  ERROR       0/1" in out and "error: device calibration failed" in out
     assert f"qbexp fetch {store.dir} --retry-failed" in out
     monkeypatch.setattr("qbexp.cli.fetch.executor_from_manifest", lambda manifest: FakeExecutor(cloud))
-    assert main(["fetch", str(store.dir), "--quiet"]) == 0
-    assert "2 saved, 1 failed, 1 not submitted" in capsys.readouterr().out
+    assert main(["fetch", str(store.dir), "--quiet"]) == 1  # incomplete, as the run itself
+    captured = capsys.readouterr()
+    assert "2 saved, 1 failed, 1 not submitted" in captured.out
+    assert captured.err.strip() == f"qbexp: {store.dir} is incomplete: 1 circuit(s) failed, 1 circuit(s) not submitted"
     assert main(["status", str(store.dir / "nowhere")]) == 2
     assert "manifest file" in capsys.readouterr().err

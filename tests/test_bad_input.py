@@ -273,6 +273,8 @@ CLI = [
     (None, [*SC, "--steady", "--save-state", "{new}/x.npy"], 2, "--save-state"),
     (None, [*SC, "--steady", "--save-state", "{file}/x.npy"], 2, "--save-state"),
     (None, [*SC, "--steady", "--save-state", "{new}.txt"], 2, "must end in .npy"),
+    (None, [*SC, "--steady", "--save-state", ".npy"], 2, "--save-state .npy: the file name is missing"),
+    (None, [*SC, "--steady", "--save-state", "{dir}/.npy"], 2, "the file name is missing; give a name before .npy"),
     (npy("old.npy", np.zeros(1)), [*SC, "--steady", "--save-state", "{old.npy}"], 2, "already exists"),
     (both(remove("dir"), lambda r: (r / "dir.npy").mkdir()), [*SC, "--steady", "--save-state", "{dir.npy}"], 2,
      "already exists"),
@@ -298,7 +300,11 @@ CLI = [
     (None, [*SE, "--rates", "1,2,3,-1"], 2, "must be a finite number >= 0"),
     (None, [*SE, "--rates", "nan,1,1,1"], 2, "finite"),
     (None, [*SE, "--rates", "1,1,1,1", "--gamma0", "1"], 2, "--rates replaces --gamma0"),
+    (None, [*SE, "--rates", "1e-20,6e-21,1e-22,1e-20"], 2, "GAp = 1e-20 is outside what the solvers handle"),
+    (None, [*SE, "--rates", "1,1,1e-300,1"], 2, "GSp = 1e-300"),
     (None, [*SE, "--discharge", "bogus"], 2, "unknown discharge"),
+    (None, [*SE, "--lam", "1", "--omega0", "1"], 2, "lam = 1 >= omega0 = 1; the rates of Eq. (9) need lam << omega0"),
+    (None, [*SE, "--lam", "2", "--rates", "1e-3,1e-3,1e-3,1e-3"], 2, "lam = 2 >= omega0 = 1"),
     (None, ["simulate", "engine"], 2, "--tau"),
     (None, ["simulate", "nothing"], 2, "invalid choice"),
     # -- run: values that pass parsing
@@ -560,6 +566,14 @@ CLI = [
     (None, [*RC, "--out", "{new}", "--backend", "a" * 300], 2, "unknown backend 'aaaa"),
     (write("../dir/x.toml", b"\xff\xfe kind"), [*RC, "--out", "{new}", "--backend", "{dir}/x.toml"], 2,
      "not valid TOML"),
+    (write("../st.toml", 'kind = "aer"\nmethod = "stabilizer"\n'), [*RC, "--out", "{new}", "--backend", "{st.toml}"],
+     2, "st.toml: method = 'stabilizer'; it must be one of automatic, statevector"),
+    (write("../st.toml", 'kind = "aer"\nmethod = "extended_stabilizer"\n'),
+     [*RC, "--charging", "collision", "--out", "{new}", "--backend", "{st.toml}"], 2, "cannot run Kraus channels"),
+    (write("../ibm.toml", 'kind = "ibm"\ndevice = "ibm_fez"\npoll_interval = inf\n'),
+     [*RC, "--out", "{new}", "--backend", "{ibm.toml}"], 2, "ibm.toml: poll_interval = inf; it must be a number of seconds"),
+    (write("../ibm.toml", 'kind = "ibm"\ndevice = "ibm_fez"\n[sampler]\nmax_execution_time = -1\n'),
+     [*RC, "--out", "{new}", "--backend", "{ibm.toml}"], 2, "ibm.toml: sampler option max_execution_time = -1"),
     # -- a hand-edited sweep.json: values, folders and parameter checked before any point is read
     (point(0, value="abc"), ["analyze", "{sweep}"], 2, "point 'beta=1.0' has value 'abc'; expected a finite number"),
     (point(0, value="abc"), ["status", "{sweep}"], 2, "has value 'abc'"),
@@ -586,6 +600,36 @@ CLI = [
     (sweep_record(lambda r: r.update(kind="magic")), ["status", "{sweep}"], 2, "kind = 'magic'"),
     (sweep_record(lambda r: r.update(parameter="n")), ["analyze", "{sweep}"], 2, "does not match its value 1.0"),
     (point(1, dir="beta=2.0\x00"), ["analyze", "{sweep}"], 2, "is not a name inside"),
+    # -- counts files that contradict their run: another circuit's, another run's, other shots or bits
+    (counts_record(name="tomo_Z"), ["analyze", "{run}"], 2, "tomo_X.json is corrupt: it holds the counts of 'tomo_Z'"),
+    (counts_record(name="tomo_Z"), ["status", "{run}"], 2, "it holds the counts of 'tomo_Z', not of 'tomo_X'"),
+    (counts_record(name="tomo_Z"), ["fetch", "{run}"], 2, "it holds the counts of 'tomo_Z'"),
+    (symlink("run/counts/tomo_X.json", "run/counts/tomo_Y.json"), ["analyze", "{run}"], 2,
+     "tomo_X.json is corrupt: it holds the counts of 'tomo_Y'"),
+    (counts_record(counts={"0": 62, "1": 66}, shots=128), ["analyze", "{run}"], 2,
+     "it holds 128 shots; the run asked for 64 per circuit"),
+    (counts_record(counts={"0": 62, "1": 66}, shots=128), ["status", "{run}"], 2, "it holds 128 shots"),
+    (counts_record(job_id="aer-0000"), ["analyze", "{run}"], 2, "job 'aer-0000', which has no record in jobs/"),
+    (counts_record(job_id="aer-0000"), ["fetch", "{run}"], 2, "job 'aer-0000', which has no record in jobs/"),
+    (counts_record(counts={"0": 10**30, "1": 64}, shots=10**30 + 64), ["analyze", "{run}"], 2,
+     "tomo_X.json is corrupt: it holds 1000000000000000000000000000064 shots"),
+    (counts_record(counts={"0": 10**30, "1": 64}, shots=10**30 + 64), ["status", "{run}"], 2, "tomo_X.json is corrupt"),
+    (counts_record(counts={"00": 32, "1": 32}), ["status", "{run}"], 2,
+     "tomo_X.json is corrupt: outcome '00' is not a bit string of length 1"),
+    (counts_record(counts={"0 ": 32, "1": 32}), ["analyze", "{run}"], 2, "tomo_X.json is corrupt: outcome '0 '"),
+    # -- a hand-edited manifest the analysis would trip over (each was a traceback)
+    (manifest(circuit_names=["tomo_X", "tomo_Y", "tomo_Z", "energy_before"]), ["analyze", "{run}"], 2,
+     "manifest.json is corrupt: circuit_names has energy_before but no energy_after"),
+    (manifest(seed=-5), ["analyze", "{run}"], 2, "manifest.json is corrupt: seed = -5"),
+    (manifest(seed=-5), ["status", "{run}"], 2, "seed = -5"),
+    # -- fetch of an incomplete run: exit status 1, as for the run itself (was 0)
+    (failed(), ["fetch", "{run}"], 1, "run is incomplete: 1 circuit(s) failed"),
+    (failed(), ["fetch", "{run}", "--wait", "--timeout", "1"], 1, "run is incomplete: 1 circuit(s) failed"),
+    (failed("tomo_Y", base="sweep/beta=2.0"), ["fetch", "{sweep}"], 1, "sweep is incomplete: 1 circuit(s) failed"),
+    # -- an output that cannot be written: refused before any result is rewritten, naming it
+    (replace_by_dir("run/results.png"), ["analyze", "{run}"], 2, "run/results.png is a folder"),
+    (replace_by_dir("sweep/sweep.png"), ["analyze", "{sweep}"], 2, "sweep/sweep.png is a folder"),
+    (replace_by_dir("sweep/beta=2.0/results.json"), ["analyze", "{sweep}"], 2, "beta=2.0/results.json is a folder"),
     # -- the command itself
     (None, [], 2, "required"),
     (None, ["explode"], 2, "invalid choice"),
@@ -618,8 +662,8 @@ def test_cli(setup, argv, code, fragment, ctx, capsys, monkeypatch):
     assert got == code, err
     assert "Traceback" not in err
     assert fragment in err, err
-    if not err.startswith("usage:"):
-        assert len(lines) == 1 and lines[0].startswith("qbexp: error: "), err
+    if not err.startswith("usage:"):  # exit 1, an incomplete run, is no error: "qbexp: DIR is incomplete: ..."
+        assert len(lines) == 1 and lines[0].startswith("qbexp: error: " if code == 2 else "qbexp: "), err
     assert snapshot(ctx) == before, "a refused command changed the files"
 
 
@@ -862,6 +906,10 @@ API = [
     (lambda c: qbexp.models.two_bath_engine(omega0=float("nan")), "omega0"),
     (lambda c: qbexp.models.two_bath_engine(t_hot=float("inf")), "t_hot"),
     (lambda c: qbexp.models.two_bath_engine(rates=(1, 1, 1)), "rates"),
+    (lambda c: qbexp.models.two_bath_engine(rates=(1e-20, 6e-21, 1e-22, 1e-20)), "GAp = 1e-20 is outside"),
+    (lambda c: qbexp.models.two_bath_engine(implementation=(1e-3, 1e-9, 1e-2)), "p = 1e-09 is outside"),
+    (lambda c: qbexp.analysis.tomography_data({"X": {"0": 1}, "Y": {"0": 1}, "Z": {"0": 10**30}}, 1),
+     "count 1000000000000000000000000000000 is not a non-negative integer"),
     # the engine cycle
     (lambda c: run_engine(_engine(), 1e12), "tau"),
     (lambda c: run_engine(_engine(), 1.0, cycles=10**8), "cycles"),
@@ -893,6 +941,10 @@ API = [
     (lambda c: qbexp.EngineCycles(tau=1.0, discharge=None), "discharge"),
     # run / analyze / sweep
     (lambda c: qbexp.run("not an experiment"), "expected an experiment"),
+    (lambda c: qbexp.run(EXP, shots=16, colour="red"), "qbexp.run has no parameter 'colour'"),
+    (lambda c: qbexp.analyze(c / "run", colour=1), "qbexp.analyze has no parameter 'colour'"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0], colour=1), "qbexp.sweep has no parameter 'colour'"),
+    (lambda c: qbexp.run(EXP, "aer", 16, 1, None, False), "qbexp.run: too many positional arguments"),
     (_run(shots=0), "shots = 0"),
     (_run(shots=10**12), "10,000,000"),
     (_run(shots=16.0), "shots = 16.0"),

@@ -122,6 +122,10 @@ def tomography_data(counts_by_setting: Mapping, num_qubits: int | None = None) -
     return TomographyData(counts)
 
 
+#: the largest count a histogram holds (int64 arrays)
+MAX_COUNT = np.iinfo(np.int64).max
+
+
 def histogram_counts(histogram: Mapping, num_qubits: int, what: str = "histogram") -> np.ndarray:
     """``{bitstring: count}`` -> integer array of length ``2**num_qubits`` indexed by ``int(bitstring, 2)``.
 
@@ -134,8 +138,8 @@ def histogram_counts(histogram: Mapping, num_qubits: int, what: str = "histogram
     for bits, count in histogram.items():
         if not isinstance(bits, str) or len(bits) != num_qubits or set(bits) - {"0", "1"}:
             raise QbexpError(f"{what} has outcome {bits!r}; expected a bitstring of {num_qubits} characters 0/1")
-        valid = isinstance(count, numbers.Real) and not isinstance(count, bool) and np.isfinite(count)
-        if not valid or count < 0 or count != int(count):
+        valid = isinstance(count, numbers.Real) and not isinstance(count, bool) and abs(count) <= MAX_COUNT
+        if not valid or count < 0 or count != int(count):  # abs(): NaN and inf fail, no int beyond int64 is cast
             raise QbexpError(f"{what}, outcome {bits}: count {count!r} is not a non-negative integer")
         counts[int(bits, 2)] += int(count)
     return counts

@@ -30,11 +30,13 @@ from qbexp.errors import QbexpError
 from qbexp.files import check_path
 
 KINDS = ("aer", "aer-noisy", "ibm")
-AER_METHODS = ("automatic", "statevector", "density_matrix", "matrix_product_state", "stabilizer",
-               "extended_stabilizer")
+#: Aer methods that run qbexp's circuits (Kraus channels, arbitrary rotations): not the stabilizer ones
+AER_METHODS = ("automatic", "statevector", "density_matrix", "matrix_product_state")
 #: IBM Quantum Platform channels (instance = the CRN); ``ibm_cloud`` is the client's older name for it.
 IBM_CHANNELS = ("ibm_quantum_platform", "ibm_cloud")
 SAMPLER_OPTIONS = ("dynamical_decoupling", "twirling", "execution", "max_execution_time")
+#: seconds between status checks of IBM jobs, at most (``poll_interval``)
+MAX_POLL_INTERVAL = 86_400
 SECRET_FIELDS = ("token", "api_key", "apikey", "password", "secret")
 
 _COMMON = {"kind": "aer | aer-noisy | ibm", "description": "text", "max_circuits_per_job": "integer >= 1"}
@@ -45,7 +47,7 @@ FIELDS = {
                   "optimization_level": "0..3", "initial_layout": "list of physical qubits"},
     "ibm": {**_COMMON, "device": "IBM backend name, e.g. ibm_fez", "channel": " | ".join(IBM_CHANNELS),
             "instance": "the instance's CRN", "optimization_level": "0..3",
-            "initial_layout": "list of physical qubits", "poll_interval": "seconds > 0",
+            "initial_layout": "list of physical qubits", "poll_interval": "seconds, > 0 and at most a day",
             "sampler": "table of SamplerV2 options: " + ", ".join(SAMPLER_OPTIONS)},
 }
 REQUIRED = {"aer": (), "aer-noisy": ("device",), "ibm": ("device",)}
@@ -178,12 +180,14 @@ def _check_field(where: str, kind: str, key: str, value) -> None:
         raise bad("an integer >= 1")
     if key == "optimization_level" and not (_is_int(value) and 0 <= value <= 3):
         raise bad("an integer 0..3")
-    if key == "poll_interval" and not (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
-        raise bad("a number of seconds > 0")
+    if key == "poll_interval" and not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                       and 0 < value <= MAX_POLL_INTERVAL):
+        raise bad(f"a number of seconds > 0, at most {MAX_POLL_INTERVAL:,} (a day)")
     if key in ("description", "device", "instance") and not (isinstance(value, str) and value):
         raise bad("a non-empty string")
     if key == "method" and value not in AER_METHODS:
-        raise bad("one of " + ", ".join(AER_METHODS))
+        raise bad("one of " + ", ".join(AER_METHODS) + " (the stabilizer methods cannot run Kraus channels "
+                  "or the circuits' rotations)")
     if key == "channel" and value not in IBM_CHANNELS:
         raise bad("one of " + ", ".join(IBM_CHANNELS))
     if key == "scheduler" and not (isinstance(value, str) and "://" in value):
@@ -204,6 +208,10 @@ def _check_sampler(where: str, table) -> None:
     unknown = sorted(set(table) - set(SAMPLER_OPTIONS))
     if unknown:
         raise QbexpError(f"{where}: unknown sampler option {unknown[0]!r}; valid: {', '.join(SAMPLER_OPTIONS)}")
+    limit = table.get("max_execution_time")
+    if limit is not None and not (_is_int(limit) and limit >= 1):  # SamplerOptions takes any integer
+        raise QbexpError(f"{where}: sampler option max_execution_time = {limit!r}; it must be an integer "
+                         "number of seconds >= 1")
     from pydantic import ValidationError
     from qiskit_ibm_runtime.options import SamplerOptions
 

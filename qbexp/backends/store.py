@@ -29,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 from qbexp.errors import QbexpError
-from qbexp.files import atomic_write_text  # noqa: F401  (re-exported: store.atomic_write_text)
+from qbexp.files import atomic_write_text, check_output_file  # noqa: F401  (re-exported: store.atomic_write_text)
 
 #: job ids become file names
 JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -110,7 +110,7 @@ MANIFEST_FIELDS = {
     "shots": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
     "parameters": (lambda v: isinstance(v, dict), "an object"),
     "energies": (lambda v: isinstance(v, list) and all(_is_number(e) for e in v), "a list of numbers"),
-    "seed": (lambda v: v is None or _is_int(v), "an integer or null"),
+    "seed": (lambda v: v is None or (_is_int(v) and v >= 0), "an integer >= 0 or null"),
     "backend": (lambda v: isinstance(v, (dict, str)), "a profile (object) or a profile name"),
 }
 #: States a job record may be in (``backends.submit``)
@@ -143,21 +143,46 @@ def check_fields(record: dict, fields: dict, path: Path, what: str, optional=())
     return record
 
 
-def check_counts_record(record: dict, path: Path) -> dict[str, int]:
-    """The counts of a counts file, checked: bit strings -> non-negative integers adding up to ``shots``."""
+def check_counts_record(record: dict, path: Path, name: str | None = None, shots: int | None = None,
+                        jobs: dict | None = None) -> dict[str, int]:
+    """The counts of a counts file, checked: bit strings of one length -> non-negative integers
+    adding up to ``shots``.
+
+    Where the run records them, the file must also agree with it: its ``name`` is the circuit's
+    (``name``), the shots are the run's (``shots``: a device may return fewer, with
+    ``requested_shots``), its job is one of the run's that ran this circuit (``jobs``: job id ->
+    job record) and every outcome has one bit per qubit that job measured.
+    """
     counts = record.get("counts")
     if not isinstance(counts, dict) or not counts:
         raise QbexpError(f"{path} is corrupt: no valid counts (expected an object of bit string -> count)")
+    if name is not None and record.get("name", name) != name:
+        raise QbexpError(f"{path} is corrupt: it holds the counts of {record['name']!r}, not of {name!r}")
+    job_id, job = record.get("job_id"), None
+    if jobs is not None and job_id is not None:
+        job = jobs.get(job_id) if isinstance(job_id, str) else None
+        if job is None or name not in job["names"]:
+            why = "has no record in jobs/" if job is None else f"did not run {name!r}"
+            raise QbexpError(f"{path} is corrupt: it comes from job {job_id!r}, which {why} (counts of another run?)")
+    measured = (job or {}).get("measured_qubits", {}).get(name)
+    bits = len(measured) if isinstance(measured, list) else len(next(iter(counts)))
     for key, value in counts.items():
-        if not key or set(key) - set("01 "):
+        if not key or set(key) - set("01"):
             raise QbexpError(f"{path} is corrupt: outcome {key!r} is not a bit string")
+        if len(key) != bits:
+            raise QbexpError(f"{path} is corrupt: outcome {key!r} is not a bit string of length {bits} "
+                             f"(one bit per measured qubit)")
         if not _is_int(value) or value < 0:
             raise QbexpError(f"{path} is corrupt: outcome {key!r} has count {value!r}; expected an integer >= 0")
-    shots = record.get("shots")
-    if not _is_int(shots) or sum(counts.values()) != shots:
-        raise QbexpError(f"{path} is corrupt: counts add up to {sum(counts.values())}, not {shots!r} shots")
-    if shots < 1:  # a job's results with no shots are never saved (backends.submit)
+    total = record.get("shots")
+    if not _is_int(total) or sum(counts.values()) != total:
+        raise QbexpError(f"{path} is corrupt: counts add up to {sum(counts.values())}, not {total!r} shots")
+    if total < 1:  # a job's results with no shots are never saved (backends.submit)
         raise QbexpError(f"{path} is corrupt: it holds no shots")
+    asked = record.get("requested_shots", total)
+    if shots is not None and (asked != shots or total > shots):
+        held = f"{total} shots" + (f" of {asked!r} requested" if asked != total else "")
+        raise QbexpError(f"{path} is corrupt: it holds {held}; the run asked for {shots} per circuit")
     return counts
 
 
@@ -178,6 +203,15 @@ def check_gate_mitigation(manifest: dict, path: Path) -> None:
     if missing:
         raise QbexpError(f"manifest file {path} is corrupt: gate_mitigation folds to noise scales {scales}, "
                          f"yet circuit_names has no {missing[0]}" + (f" (nor {len(missing) - 1} more)" if missing[1:] else ""))
+
+
+def check_work_circuits(manifest: dict, path: Path) -> None:
+    """The work measurement's circuits come in a pair: the energy before and after the discharge."""
+    pair = [n for n in ("energy_before", "energy_after") if n in manifest["circuit_names"]]
+    if len(pair) == 1:
+        other = ({"energy_before", "energy_after"} - set(pair)).pop()
+        raise QbexpError(f"manifest file {path} is corrupt: circuit_names has {pair[0]} but no {other} "
+                         "(the work measurement needs both)")
 
 
 class RunStore:
@@ -225,6 +259,7 @@ class RunStore:
         record = check_fields(record, MANIFEST_FIELDS, self.manifest_path, "manifest", optional=optional)
         if for_analysis:
             check_gate_mitigation(record, self.manifest_path)
+            check_work_circuits(record, self.manifest_path)
         return record
 
     def discard(self, remove_dir: bool = False) -> None:
@@ -396,20 +431,31 @@ class RunStore:
         if missing:
             shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
             raise QbexpError(f"{self.dir}: counts missing for {len(missing)} circuit(s): {shown}")
-        return {name: self.read_counts(name) for name in names}
+        run = self.counts_context()
+        return {name: self.read_counts(name, run) for name in names}
 
-    def read_counts(self, name: str) -> dict[str, int]:
-        """The checked counts of one circuit (a corrupt file is a one-line error naming it)."""
+    def read_counts(self, name: str, run: dict | None = None) -> dict[str, int]:
+        """The checked counts of one circuit (a corrupt file is a one-line error naming it);
+        ``run``: :meth:`counts_context`, when reading many."""
         path = self.counts_path(name)
         try:
-            return check_counts_record(read_json(path, f"counts of {name!r}"), path)
+            return check_counts_record(read_json(path, f"counts of {name!r}"), path, name,
+                                       **(self.counts_context() if run is None else run))
         except QbexpError as err:
             raise QbexpError(f"{err}; remove it and run `qbexp fetch {self.dir}` to save it again") from None
 
+    def counts_context(self) -> dict:
+        """What every counts file must agree with (:func:`check_counts_record`): the manifest's
+        shots, where it records them, and the job records."""
+        manifest = self.manifest() if self.manifest_path.exists() else {}
+        jobs = {r["job_id"]: r for r in self.job_records() if r.get("job_id")}
+        return {"shots": manifest.get("shots"), "jobs": jobs}
+
     def check_counts(self) -> None:
         """Read every counts file: a corrupt one is a one-line error naming it."""
+        run = self.counts_context()
         for name in sorted(self.counted()):
-            self.read_counts(name)
+            self.read_counts(name, run)
 
     def measured_qubits(self, names) -> dict[str, list]:
         """For each named circuit with counts, the (physical) qubit read into each classical bit,
@@ -480,6 +526,11 @@ class RunStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     # -- results ----------------------------------------------------------------
+    def check_outputs(self) -> None:
+        """results.json and results.png can be written (checked before the analysis writes either)."""
+        for name in ("results.json", "results.png"):
+            check_output_file(self.dir / name)
+
     def save_results(self, results: dict) -> None:
         atomic_write_text(self.dir / "results.json", json.dumps(results, indent=2, sort_keys=True))
 
@@ -576,6 +627,9 @@ class MemoryStore(RunStore):
 
     def check_counts(self) -> None:
         pass  # counts in memory were checked when saved
+
+    def check_outputs(self) -> None:
+        pass  # nothing is written
 
     @contextmanager
     def lock(self):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from qbexp.backends.executors import executor_from_manifest
 from qbexp.backends.store import RunStore
 from qbexp.backends.submit import fetch_pending
 from qbexp.cli.options import path_option
-from qbexp.cli.status import print_status
-from qbexp.errors import QbexpError
+from qbexp.cli.status import STATES, print_status
+from qbexp.errors import IncompleteRun, QbexpError
 from qbexp.experiments.run import restore_circuits
 from qbexp.experiments.sweep import run_dirs
 
@@ -17,7 +19,8 @@ def register(subparsers) -> None:
         "fetch", help="save the results of a run's finished jobs (resumes a run after the process died)",
         description="Reconnect to the backend recorded in DIR/manifest.json, save the counts of every "
         "finished job and record failed ones. Never resubmits a circuit that has a job, unless "
-        "--retry-failed asks for failed, cancelled and unconfirmed ones.",
+        "--retry-failed asks for failed, cancelled and unconfirmed ones. Exit status 1 while some circuit "
+        "lacks its counts (pending, failed, unconfirmed or not submitted), as for the run itself.",
     )
     p.add_argument("dir", help="run directory (holds manifest.json), or a sweep directory: every point")
     p.add_argument("--retry-failed", action="store_true",
@@ -32,6 +35,7 @@ def run(args) -> int:
     args.dir = path_option(args.dir, "DIR", "run directory")
     if args.timeout is not None and not (args.wait and args.timeout > 0):
         raise QbexpError(f"--timeout {args.timeout}; it needs --wait and must be > 0 seconds")
+    missing = Counter()
     for k, folder in enumerate(run_dirs(args.dir)):
         store = RunStore(folder)
         with executor_from_manifest(store.manifest()) as executor:
@@ -42,4 +46,8 @@ def run(args) -> int:
         if k:
             print()
         print_status(summary)
+        missing.update({state: n for state, n in summary["totals"].items() if state != "saved"})
+    if missing:  # exit status 1, as for the run itself: `qbexp fetch DIR --wait && qbexp analyze DIR`
+        shown = ", ".join(f"{missing[state]} circuit(s) {state}" for state in STATES if missing[state])
+        raise IncompleteRun(f"{args.dir} is incomplete: {shown}")
     return 0

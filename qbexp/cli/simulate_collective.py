@@ -46,6 +46,8 @@ def run(args) -> int:
     args.save_state = path_option(args.save_state, "--save-state", ".npy file")
     if args.t is not None and not (math.isfinite(args.t) and args.t >= 0):
         raise QbexpError(f"charging time --t {args.t}; it must be >= 0")
+    if args.save_state is not None and args.save_state.name == ".npy":  # Path(".npy").suffix is ""
+        raise QbexpError(f"--save-state {args.save_state}: the file name is missing; give a name before .npy")
     if args.save_state is not None and args.save_state.suffix != ".npy":
         raise QbexpError(f"--save-state {args.save_state}: the file name must end in .npy")
     if args.save_state is not None and (args.save_state.exists() or args.save_state.is_symlink()):

@@ -9,7 +9,7 @@ from qbexp.cli.output import emit
 from qbexp.dynamics.engines import resolve_engine
 from qbexp.errors import QbexpError
 from qbexp.dynamics.cycle import CONVERGENCE_RTOL, DISCHARGES, MAX_CYCLES, run_engine
-from qbexp.models.engine import FIG4_PARAMETERS, RATE_NAMES, two_bath_engine
+from qbexp.models.engine import FIG4_PARAMETERS, RATE_NAMES, check_coupling, two_bath_engine
 
 
 HELP = "two coupled qubits charged by a hot and a cold bath, discharged by a unitary (Tacchino et al.)"
@@ -40,6 +40,7 @@ def run(args) -> int:
         raise QbexpError(f"--tau {args.tau}; it must be > 0")
     if not 1 <= args.cycles <= MAX_CYCLES:
         raise QbexpError(f"--cycles {args.cycles}; it must be from 1 to {MAX_CYCLES:,}")
+    check_coupling(args.omega0, args.lam)
     if args.rates is not None:
         given = [f"--{n}" for n in ("gamma0", "t-hot", "t-cold") if getattr(args, n.replace("-", "_")) is not None]
         if given:

@@ -8,6 +8,8 @@ directory layout of ``qbexp run`` (resumable, fetchable, ``qbexp analyze``-able)
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,6 +76,27 @@ def _writing(path, name: str = "out"):
         raise QbexpError(f"{name} = {path}: {os.fsdecode(err.filename)}: {err.strerror or err}") from None
 
 
+def _verb(function):
+    """``function`` called with arguments it does not take raises a one-line :class:`QbexpError`
+    naming them (as the experiments do), not Python's TypeError."""
+    signature = inspect.signature(function)
+    where = f"qbexp.{function.__name__}"
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        unknown = sorted(set(kwargs) - set(signature.parameters))
+        if unknown:
+            raise QbexpError(f"{where} has no parameter {unknown[0]!r}; parameters: {', '.join(signature.parameters)}")
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise QbexpError(f"{where}: {err}") from None
+        return function(*args, **kwargs)
+
+    return call
+
+
+@_verb
 def run(experiment, backend="aer", shots: int = 4000, seed: int | None = None, out=None, *,
         progress: bool = True, estimator: str = "linear", resamples: int = 300,
         retry_failed: bool = False, command: str | None = None) -> RunResult:
@@ -120,6 +143,7 @@ def run(experiment, backend="aer", shots: int = 4000, seed: int | None = None, o
         return analyze_store(store, estimator, resamples)
 
 
+@_verb
 def analyze(path, estimator: str = "linear", resamples: int = 300, mitigation: bool = True):
     """The :class:`RunResult` of a run directory from its stored counts (or a :class:`SweepResult`
     for a sweep directory); rewrites results.json and results.png."""
@@ -138,6 +162,7 @@ def analyze(path, estimator: str = "linear", resamples: int = 300, mitigation: b
         return analyze_store(RunStore(path), estimator, resamples, mitigation)
 
 
+@_verb
 def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, seed: int | None = None,
           out=None, *, progress: bool = True, estimator: str = "linear", resamples: int = 300,
           retry_failed: bool = False, command: str | None = None) -> SweepResult:

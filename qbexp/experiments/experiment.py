@@ -36,7 +36,7 @@ from qbexp.circuits.protocols import CHARGINGS
 from qbexp.dynamics.cycle import DISCHARGES as ENGINE_DISCHARGES
 from qbexp.dynamics.engines import ENGINE_CHOICES
 from qbexp.errors import QbexpError
-from qbexp.models.engine import FIG4_PARAMETERS
+from qbexp.models.engine import FIG4_PARAMETERS, check_coupling
 
 
 def option(help: str, sweep: type | None = None, cli: str | None = None, choices=None, **kwargs):
@@ -367,8 +367,7 @@ class EngineCycles(CircuitOptions):
             _set(self, name, _number(cls, name, getattr(self, name), positive=True))
         _set(self, "lam", _number(cls, "lam", self.lam, nonnegative=True))
         self._check_circuit_options()
-        if self.lam >= self.omega0:
-            raise QbexpError(f"{cls}: lam = {self.lam} >= omega0 = {self.omega0}; the rates of Eq. 9 need lam << omega0")
+        check_coupling(self.omega0, self.lam, f"{cls}: ")
         from qbexp.dynamics.evolution import check_duration
 
         check_duration(self.model(), self.tau, f"{cls}: tau")

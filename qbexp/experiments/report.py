@@ -8,9 +8,13 @@ saves the same Figure to PNG (:func:`save_figure`, atomic).
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from qbexp.errors import QbexpError
 
 
 def _figure(width: float, height: float):
@@ -84,9 +88,18 @@ def sweep_figure(name: str, values, results, figures=None, title: str = ""):
 def save_figure(fig, path: Path, dpi: int = 120) -> None:
     """Write ``fig`` to ``path`` (PNG) through a temporary file and an atomic rename."""
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=dpi)
-    tmp.replace(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp.png")
+        os.close(fd)
+    except OSError as err:
+        raise QbexpError(f"{path} cannot be written ({err.strerror or err})") from None
+    try:
+        fig.savefig(tmp, dpi=dpi)
+        os.replace(tmp, path)
+    except OSError as err:  # name the file the user asked for, leave no temporary file behind
+        raise QbexpError(f"{path} cannot be written ({err.strerror or err})") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def plot_estimates(results: dict, path: Path, title: str = "") -> None:

@@ -301,6 +301,7 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
 
     check_resamples(resamples)
     manifest = store.manifest(for_analysis=True)
+    store.check_outputs()
     names = manifest.get("circuit_names")
     if not isinstance(names, list) or not names:
         raise QbexpError(f"{store.manifest_path} lists no circuits")

@@ -44,6 +44,7 @@ from qbexp.backends.store import RunStore, atomic_write_text, package_versions, 
 from qbexp.backends.submit import fetch_pending
 from qbexp.errors import IncompleteRun, QbexpError
 from qbexp.experiments.run import analyze_store
+from qbexp.files import check_output_file
 
 SWEEP_FILE = "sweep.json"
 #: Most points in one sweep (each is a run with 3^N + ... circuits).
@@ -365,6 +366,10 @@ def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = 300, mi
     sweep = _read_sweep(out)
     name, points = sweep["parameter"], sweep["points"]
     _point_dirs(out, sweep)
+    for path in (out / TABLE_FILE, out / PLOT_FILE):  # every output writable before any is rewritten
+        check_output_file(path)
+    for p in points:
+        RunStore(out / p["dir"]).check_outputs()
     run_results = [analyze_store(RunStore(out / p["dir"]), estimator, resamples, mitigation)
                    for p in tqdm(points, desc=f"sweep {name}: analysing", unit="point", disable=not progress,
                                  file=sys.stderr, leave=False, delay=0.5)]
