@@ -18,7 +18,9 @@ Table 1 (ergotropy): the collective battery at beta = 1, steady state of the ini
 ``(1 - c)|psi-><psi-| + c|00><00|`` (N = 2: c = 0.6, 0.59, 0.58, 0.25, i.e. W ~ 0.001, 0.018,
 0.034, 0.58); for N = 3, 4 the Gibbs state (W = 0), the steady state of ``haar:2``
 (W = 0.74, 0.84) and its mixture with the Gibbs state at W = 0.02, and (N = 3) the Gibbs state
-with a pair inverted across adjacent levels (W = 0.02, the case of the far side's second family); linear inversion and MLE; with and without
+with a pair inverted across adjacent levels (W = 0.02, the case of the far side's second family); for
+every N the maximally mixed state I/d (``mixed``, W = 0: the least favourable W = 0 state) and I/d
+mixed with the active state to W = 0.02 (``depolarised``); linear inversion and MLE; with and without
 readout mitigation (a tensored readout model with 2 % / 4 % error rates, calibrated with 4000
 shots per qubit, applied to the simulated counts).  Table 2 (fidelity): the exact steady state
 depolarised with p = 0.1 and 0.3 -- the state the device prepared -- whose data give fidelity
@@ -252,13 +254,27 @@ def device_check(init, charging, shots, runs, resamples):
             for f, v in errors.items()}
 
 
+#: The cell labels of table 1's states (N = 2: the value of c, or these).
+STATE_NAMES = {0: "Gibbs", 0.02: "W=0.02", "inverted": "inverted", "large": "haar:2", "mixed": "mixed",
+               "depolarised": "depolarised"}
+
+
 def battery_state(n, which):
     """(state, battery H, label): N = 2: steady state of the c family (``which`` = c); N >= 3:
     ``which`` = target ergotropy 0 (Gibbs state), 'large' (steady state of haar:2), 'inverted' (the
     Gibbs state with a pair on adjacent levels inverted, W = 0.02, no coherence: the case of the
-    far side's second family) or a small value, reached by mixing that steady state with the Gibbs state."""
+    far side's second family) or a small value, reached by mixing that steady state with the Gibbs state.
+    Any N: 'mixed' (the maximally mixed state I/d, W = 0: infinite temperature, or a fully
+    depolarised device; every level degenerate, the least favourable W = 0 state) and 'depolarised'
+    (I/d mixed with the active state -- haar:2 steady state, N = 2: c = 0.25 -- to W = 0.02)."""
     model = collective_battery(n, beta=1.0)
     h = model.battery_matrix()
+    mixed = np.eye(2**n, dtype=complex) / 2**n
+    if which == "mixed":
+        return mixed, h, "I/d"
+    if which == "depolarised":
+        active = steady_state(model, c_family_state(0.25) if n == 2 else initial_state("haar:2", n))
+        return _mixture(mixed, active, h, 0.02)
     if n == 2:
         return steady_state(model, c_family_state(which)), h, f"c={which}"
     gibbs = thermal_state(h, 1.0)
@@ -275,12 +291,17 @@ def battery_state(n, which):
     active = steady_state(model, initial_state("haar:2", n))
     if which == "large":
         return active, h, "haar:2 ss"
+    return _mixture(gibbs, active, h, which)
+
+
+def _mixture(passive, active, h, target):
+    """``(1 - a) passive + a active`` with ergotropy ``target`` (bisection on ``a``)."""
     lo, hi = 0.0, 1.0  # weight of the active state
     for _ in range(50):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if ergotropy((1 - mid) * gibbs + mid * active, h) < which else (lo, mid)
+        lo, hi = (mid, hi) if ergotropy((1 - mid) * passive + mid * active, h) < target else (lo, mid)
     a = (lo + hi) / 2
-    return (1 - a) * gibbs + a * active, h, f"mix a={a:.3f}"
+    return (1 - a) * passive + a * active, h, f"mix a={a:.3f}"
 
 
 def turned_state(exact, target):
@@ -354,9 +375,9 @@ def main():
     if ARGS.table in ("all", "ergotropy"):
         figure = ARGS.figure
         print(f"{figure.capitalize()} coverage (method {ARGS.method}, {ARGS.resamples} resamples)")
-        cells = [(2, 0.6, 4000), (2, 0.59, 4000), (2, 0.58, 1000), (2, 0.25, 1000),
-                 (3, 0, 1000), (3, 0.02, 1000), (3, "inverted", 1000), (3, "large", 1000),
-                 (4, 0, 1000), (4, 0.02, 1000), (4, "large", 1000)]
+        cells = [(2, 0.6, 4000), (2, 0.59, 4000), (2, 0.58, 1000), (2, 0.25, 1000), (2, "mixed", 1000), (2, "depolarised", 1000),
+                 (3, 0, 1000), (3, 0.02, 1000), (3, "inverted", 1000), (3, "large", 1000), (3, "mixed", 1000), (3, "depolarised", 1000),
+                 (4, 0, 1000), (4, 0.02, 1000), (4, "large", 1000), (4, "mixed", 1000)]
         for n, which, shots in cells:
             if n > ARGS.max_qubits:
                 continue
@@ -365,7 +386,7 @@ def main():
                 for mitigate in (False, True):
                     if estimator == "mle" and (n == 4 and not ARGS.mle4 or ARGS.no_mle):
                         continue
-                    name = f"N={n} {which if n == 2 else {0: 'Gibbs', 0.02: 'W=0.02', 'inverted': 'inverted', 'large': 'haar:2'}[which]}"
+                    name = f"N={n} {which if n == 2 and which not in STATE_NAMES else STATE_NAMES[which]}"
                     label = f"{name} shots={shots} {estimator} mit={mitigate}"
                     if not selected(label):
                         continue
