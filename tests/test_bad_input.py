@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse
 
 import qbexp
 from qbexp.cli.main import main
@@ -131,7 +132,7 @@ def manifest(**changes):
         path = root / "run" / "manifest.json"
         record = json.loads(path.read_text())
         record.update(changes)
-        path.write_text(json.dumps(record))
+        path.write_text(json.dumps({k: v for k, v in record.items() if v is not DROP}))
     return setup
 
 
@@ -266,6 +267,8 @@ CLI = [
      "could not be read"),
     (npy("wrong.npy", np.eye(3)), [*SC, "--steady", "--init", "file:{wrong.npy}"], 2, "wrong.npy"),
     (npy("nan.npy", np.full((4, 4), np.nan)), [*SC, "--steady", "--init", "file:{nan.npy}"], 2, "NaN"),
+    (npy("v.npy", np.array([1 + 1e-7, 0, 0, 0])), [*SC, "--steady", "--init", "file:{v.npy}"], 2,
+     "vector has norm 1.0000001, expected 1"),
     (npy("strings.npy", np.array(["a", "b", "c", "d"])), [*SC, "--steady", "--init", "file:{strings.npy}"], 2,
      "non-numeric"),
     (both(remove("dir"), lambda r: (r / "dir.npy").mkdir()), [*SC, "--steady", "--init", "file:{dir.npy}"], 2,
@@ -546,6 +549,17 @@ CLI = [
     (npy("run/exact.npy", np.array([[2.0, 0], [0, -1]])), ["analyze", "{run}"], 2, "not positive semidefinite"),
     (npy("run/exact.npy", np.array([[1, 5j], [-5j, 0]])), ["analyze", "{run}"], 2, "exact.npy is corrupt"),
     (npy("run/device.npy", np.array([[1.0, 1], [0, 0]])), ["analyze", "{run}"], 2, "device.npy is corrupt"),
+    # -- another valid state or Hamiltonian in place of the run's gave wrong figures with exit 0
+    (npy("run/exact.npy", np.diag([0, 1.0]).astype(complex)), ["analyze", "{run}"], 2,
+     "exact.npy does not match the run (edited?)"),
+    (npy("run/battery.npy", np.diag([0, 2.0]).astype(complex)), ["analyze", "{run}"], 2,
+     "battery.npy does not match the run (edited?)"),
+    (both(manifest(arrays=DROP), npy("run/battery.npy", np.diag([0, 2.0]).astype(complex))), ["analyze", "{run}"], 2,
+     "manifest.json does not match the run (edited?): its energies are not the eigenvalues of battery.npy"),
+    (manifest(energies=[1.0, 0.0]), ["analyze", "{run}"], 2, "its energies are not the eigenvalues of battery.npy"),
+    (manifest(arrays="x"), ["analyze", "{run}"], 2, "arrays = 'x'"),
+    (both(write("circuits.qpy", b"garbage"), failed(), npy("run/exact.npy", np.diag([0, 1.0]).astype(complex))),
+     ["fetch", "{run}", "--retry-failed"], 2, "exact.npy does not match the run (edited?)"),
     # -- paths the file system cannot take: one check (qbexp.files.check_path) for the CLI and the API
     (None, [*RC, "--out", "{" + "a" * 300 + "}"], 2, "is 300 bytes long; a file or folder name has at most"),
     (None, [*RC, "--out", "{new}/" + "a" * 300 + "/x", "--sweep", "beta=1,2"], 2, "is 300 bytes long"),
@@ -557,6 +571,10 @@ CLI = [
     (None, [*SC, "--steady", "--save-state", "{" + "a" * 300 + ".npy}"], 2, "--save-state '"),
     (None, [*RC, "--out", "{new}", "--init", "file:{" + "a" * 300 + ".npy}"], 2, "init file: '"),
     # -- --backend a .toml path that is not a profile file: say what it is
+    (lambda r: (r / "backends" / "aer.toml").mkdir(parents=True), [*RC, "--out", "{new}"], 2,
+     "backends/aer.toml is a folder, not a .toml file"),
+    (lambda r: (r / "backends").mkdir() or (r / "backends" / "aer.toml").symlink_to(r / "nothing.toml"),
+     [*RC, "--out", "{new}"], 2, "backends/aer.toml is a symbolic link to nothing"),
     (lambda r: (r / "dir.toml").mkdir(), [*RC, "--out", "{new}", "--backend", "{dir.toml}"], 2,
      "dir.toml is a folder, not a .toml file"),
     (None, [*RC, "--out", "{new}", "--backend", "/dev/null"], 2, "/dev/null is not a regular file"),
@@ -570,6 +588,8 @@ CLI = [
      2, "st.toml: method = 'stabilizer'; it must be one of automatic, statevector"),
     (write("../st.toml", 'kind = "aer"\nmethod = "extended_stabilizer"\n'),
      [*RC, "--charging", "collision", "--out", "{new}", "--backend", "{st.toml}"], 2, "cannot run Kraus channels"),
+    (write("../ibm.toml", 'kind = "ibm"\ndevice = "ibm_fez"\ninstance = "crn:v1:fake"\n'),
+     [*RC, "--out", "{new}", "--backend", "{ibm.toml}"], 2, "ibm.toml: instance = 'crn:v1:fake' is not a valid CRN"),
     (write("../ibm.toml", 'kind = "ibm"\ndevice = "ibm_fez"\npoll_interval = inf\n'),
      [*RC, "--out", "{new}", "--backend", "{ibm.toml}"], 2, "ibm.toml: poll_interval = inf; it must be a number of seconds"),
     (write("../ibm.toml", 'kind = "ibm"\ndevice = "ibm_fez"\n[sampler]\nmax_execution_time = -1\n'),
@@ -1042,6 +1062,12 @@ API = [
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=5), "init of type int"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([1.0, 1.0])), "norm 1.41421"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([1e200, 0])), "norm 1e+200"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([1 + 1e-7, 0])), "norm 1.0000001;"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array(1.0)), "init has shape (); expected a state"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array(["a", "b"])),
+     "init is a non-numeric array (dtype <U1)"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=scipy.sparse.csr_matrix(np.diag([1.0, 0]))),
+     "init of type csr_matrix is a sparse matrix; pass a dense array"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([np.inf, 0])), "NaN or infinite"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init="file:" + "a" * 300 + ".npy"), "is 304 bytes long"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init="file:a\0b.npy"), "cannot contain a NUL byte"),
@@ -1060,6 +1086,25 @@ def test_api(call, fragment, ctx, monkeypatch):
     assert fragment in message
     assert "\n" not in message
     assert snapshot(ctx) == before, "a refused call changed the files"
+
+
+def test_bad_ibm_instance_in_the_environment(tmp_path, capsys, monkeypatch):
+    """QISKIT_IBM_INSTANCE that is no CRN: one line naming it (was an AttributeError of the IBM client)."""
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", "not-a-token")
+    monkeypatch.setenv("QISKIT_IBM_INSTANCE", "crn:v1:fake")
+    argv = ["run", "collective", "--n", "1", "--beta", "1", "--charging", "collision", "--shots", "16"]
+    assert main([*argv, "--backend", "ibm", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qbexp: error: QISKIT_IBM_INSTANCE 'crn:v1:fake' is not a valid CRN") and err.count("\n") == 1
+    assert "not-a-token" not in err and not (tmp_path / "x").exists()
+
+
+def test_normalised_float32_state_is_a_state(tmp_path, capsys):
+    """A state normalised in float32 is normalised to float32's precision (was refused)."""
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([0.6, 0.8], dtype=np.float32))
+    assert exp.initial_state().shape == (2, 2)
+    np.save(tmp_path / "v.npy", np.array([0.6, 0.8, 0, 0], dtype=np.float32))
+    assert main([*SC, "--steady", "--init", f"file:{tmp_path / 'v.npy'}"]) == 0, capsys.readouterr().err
 
 
 def test_numpy_integers_are_integers(tmp_path):

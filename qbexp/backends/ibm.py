@@ -21,6 +21,7 @@ from contextlib import contextmanager
 import uuid
 
 from qbexp.backends.executors import LOCAL_POOL, LOST, Executor, derived_seed, has_channels, normalise_counts
+from qbexp.backends.profiles import check_crn
 from qbexp.circuits.measure import RESULT_REGISTER
 from qbexp.circuits.metrics import two_qubit_gates
 from qbexp.errors import QbexpError
@@ -137,6 +138,9 @@ class RuntimeExecutor(Executor):
         self.poll_interval = profile.options.get("poll_interval", 0.05 if self.local else 30.0)
         self.max_circuits_per_job = profile.options.get("max_circuits_per_job", 100)
         if not self.local and service is None:
+            instance = os.environ.get("QISKIT_IBM_INSTANCE")  # the client's, with the token from the environment
+            if instance and os.environ.get("QISKIT_IBM_TOKEN") and "instance" not in profile.options:
+                check_crn(instance, "QISKIT_IBM_INSTANCE")
             check_channel(profile.options.get("channel") or os.environ.get("QISKIT_IBM_CHANNEL"))
         self._service = service
         self._backend = None

@@ -38,6 +38,8 @@ SAMPLER_OPTIONS = ("dynamical_decoupling", "twirling", "execution", "max_executi
 #: seconds between status checks of IBM jobs, at most (``poll_interval``)
 MAX_POLL_INTERVAL = 86_400
 SECRET_FIELDS = ("token", "api_key", "apikey", "password", "secret")
+#: an IBM Cloud resource name, the ``instance`` of the IBM Quantum Platform
+CRN_FORMAT = "crn:v1:CNAME:CTYPE:SERVICE-NAME:LOCATION:SCOPE:SERVICE-INSTANCE:RESOURCE-TYPE:RESOURCE"
 
 _COMMON = {"kind": "aer | aer-noisy | ibm", "description": "text", "max_circuits_per_job": "integer >= 1"}
 FIELDS = {
@@ -116,28 +118,34 @@ def load_profile(name_or_path: str) -> Profile:
     text = str(name_or_path)
     if text.endswith(".toml") or "/" in text or "\\" in text:
         path = check_path(text, "backend", "profile file")
-        if path.is_symlink() and not path.exists():
-            raise QbexpError(f"backend profile file {text} is a symbolic link to nothing (dangling or a loop)")
-        if not path.exists():
-            raise QbexpError(f"backend profile file {text} does not exist")
-        if path.is_dir():
-            raise QbexpError(f"backend profile file {text} is a folder, not a .toml file")
-        if not path.is_file():
-            raise QbexpError(f"backend profile file {text} is not a regular file (a device, pipe or socket)")
+        _check_profile_file(path, text)
         return _load_file(path.stem, path)
     if "\0" not in text:  # a NUL byte or a name too long for a file name cannot name a profile
         for folder in search_dirs():
             path = folder / f"{text}.toml"
             try:
-                found = path.is_file()
+                found = path.exists() or path.is_symlink()
             except OSError:
                 found = False
-            if found:
+            if found:  # a folder or a dangling link there is an error, never a fall back to the next folder
+                _check_profile_file(path, str(path))
                 return _load_file(text, path)
     if text == "aer":
         return Profile("aer", "aer", {}, None)
     shown = repr(text) if len(text) <= 80 else repr(text[:80]) + "…"
     raise QbexpError(f"unknown backend {shown}; available: {', '.join(available())} (or a path to a .toml file)")
+
+
+def _check_profile_file(path: Path, text: str) -> None:
+    """``path`` (shown as ``text``) is a regular file, or a link to one."""
+    if path.is_symlink() and not path.exists():
+        raise QbexpError(f"backend profile file {text} is a symbolic link to nothing (dangling or a loop)")
+    if not path.exists():
+        raise QbexpError(f"backend profile file {text} does not exist")
+    if path.is_dir():
+        raise QbexpError(f"backend profile file {text} is a folder, not a .toml file")
+    if not path.is_file():
+        raise QbexpError(f"backend profile file {text} is not a regular file (a device, pipe or socket)")
 
 
 def _load_file(name: str, path: Path) -> Profile:
@@ -185,6 +193,8 @@ def _check_field(where: str, kind: str, key: str, value) -> None:
         raise bad(f"a number of seconds > 0, at most {MAX_POLL_INTERVAL:,} (a day)")
     if key in ("description", "device", "instance") and not (isinstance(value, str) and value):
         raise bad("a non-empty string")
+    if key == "instance":
+        check_crn(value, f"{where}: instance =")
     if key == "method" and value not in AER_METHODS:
         raise bad("one of " + ", ".join(AER_METHODS) + " (the stabilizer methods cannot run Kraus channels "
                   "or the circuits' rotations)")
@@ -223,6 +233,15 @@ def _check_sampler(where: str, table) -> None:
         loc = ".".join(p for p in errors[0]["loc"] if isinstance(p, str) and p.isidentifier()
                        and not p[0].isupper() and p not in ("int", "float", "str", "bool", "dict", "list"))
         raise QbexpError(f"{where}: sampler option {loc}: {errors[0]['msg']}") from None
+
+
+def check_crn(instance: str, name: str) -> None:
+    """An instance given as a CRN (``crn:...``; else an instance name) has at least the CRN's
+    fields up to the scope: the IBM client reads the location from the sixth, and without it
+    fails with an AttributeError."""
+    fields = instance.split(":")
+    if instance.startswith("crn:") and (len(fields) < 7 or not fields[5]):
+        raise QbexpError(f"{name} {instance!r} is not a valid CRN; expected {CRN_FORMAT}")
 
 
 def fake_devices() -> list[str]:

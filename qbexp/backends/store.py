@@ -2,7 +2,9 @@
 
 Layout of DIR::
 
-    manifest.json       command, parameters, package versions, seeds (written first)
+    manifest.json       command, parameters, package versions, seeds, the SHA-256 of
+                        exact.npy and battery.npy (written first)
+    exact.npy           the exact charged state; battery.npy: the battery Hamiltonian
     circuits.qpy        the executed circuits, in the order of manifest["circuit_names"],
                         in QPY version PORTABLE_QPY_VERSION (both stacks read it)
     counts/NAME.json    raw counts of one circuit, written atomically as soon as known
@@ -20,6 +22,8 @@ the same submission and analysis code through it and writes nothing.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import re
@@ -97,6 +101,17 @@ def _names(value, empty: bool = True) -> bool:
 MAX_RUN_QUBITS = 30
 
 
+def npy_digest(array) -> str:
+    """SHA-256 of ``NAME.npy`` as :meth:`RunStore.save_array` writes ``array``: the manifest
+    records it (``arrays``) and reading the file checks it (a hash of the bytes, so the run
+    directory stays portable between machines and stacks)."""
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -112,6 +127,8 @@ MANIFEST_FIELDS = {
     "energies": (lambda v: isinstance(v, list) and all(_is_number(e) for e in v), "a list of numbers"),
     "seed": (lambda v: v is None or (_is_int(v) and v >= 0), "an integer >= 0 or null"),
     "backend": (lambda v: isinstance(v, (dict, str)), "a profile (object) or a profile name"),
+    "arrays": (lambda v: isinstance(v, dict) and all(isinstance(h, str) for h in v.values()),
+               "an object of array name -> SHA-256"),
 }
 #: States a job record may be in (``backends.submit``)
 JOB_STATUSES = ("SUBMITTING", "ABANDONED", "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED")
@@ -255,7 +272,8 @@ class RunStore:
             raise QbexpError(f"{self.dir} is a file, not a run directory")
         record = read_json(self.manifest_path, "manifest")
         always = ("identity", "circuit_names")
-        optional = ("energies", "seed", "backend") if for_analysis else tuple(set(MANIFEST_FIELDS) - set(always))
+        optional = (("energies", "seed", "backend", "arrays") if for_analysis
+                    else tuple(set(MANIFEST_FIELDS) - set(always)))
         record = check_fields(record, MANIFEST_FIELDS, self.manifest_path, "manifest", optional=optional)
         if for_analysis:
             check_gate_mitigation(record, self.manifest_path)
@@ -378,7 +396,8 @@ class RunStore:
         except (ValueError, OSError, EOFError) as err:
             raise QbexpError(f"{path} is corrupt ({err})") from None
         # every array of a run is a 2^N x 2^N matrix (state or Hamiltonian) of its N qubits
-        n = self.manifest().get("num_qubits") if self.manifest_path.exists() else None
+        manifest = self.manifest() if self.manifest_path.exists() else {}
+        n = manifest.get("num_qubits")
         if not isinstance(array, np.ndarray) or array.dtype.kind not in "biufc":
             raise QbexpError(f"{path} is corrupt: not a numeric array")
         if array.ndim != 2 or array.shape[0] != array.shape[1] or (n is not None and array.shape[0] != 2**n):
@@ -393,7 +412,26 @@ class RunStore:
                 validate_density_matrix(array, atol=1e-6, name=f"the {name} state")
             except QbexpError as err:
                 raise QbexpError(f"{path} is corrupt: {err}") from None
+        self._check_against_manifest(name, path, array, manifest)
         return array
+
+    def _check_against_manifest(self, name: str, path: Path, array, manifest: dict) -> None:
+        """A valid array that is not the run's (another state or Hamiltonian put in its place)
+        gave wrong figures: it must have the SHA-256 the manifest records (runs made before
+        qbexp recorded it have none), and the battery the manifest's work-measurement energies."""
+        import numpy as np
+
+        digest = manifest.get("arrays", {}).get(name)
+        if digest is not None and hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            raise QbexpError(f"{path} does not match the run (edited?): its SHA-256 is not the one "
+                             f"{self.manifest_path.name} records")
+        energies = manifest.get("energies")
+        if name == "battery" and energies:
+            spectrum = np.linalg.eigvalsh(array)
+            scale = max(1.0, float(np.max(np.abs(spectrum))))
+            if len(energies) != len(spectrum) or not np.allclose(energies, spectrum, rtol=0, atol=1e-8 * scale):
+                raise QbexpError(f"{self.manifest_path} does not match the run (edited?): its energies are not "
+                                 f"the eigenvalues of {path.name} in increasing order")
 
     # -- counts -----------------------------------------------------------------
     def _folder(self, name: str) -> Path:

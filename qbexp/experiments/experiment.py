@@ -293,6 +293,7 @@ class CollectiveCharging(CircuitOptions):
     def initial_state(self) -> np.ndarray:
         """ρ(0) as a density matrix, checked (size, Hermitian, trace one, positive)."""
         from qbexp.models import initial_state
+        from qbexp.models.matrices import precision_atol
         from qbexp.models.states import validate_density_matrix
 
         if isinstance(self.init, str):
@@ -302,12 +303,13 @@ class CollectiveCharging(CircuitOptions):
         if data.shape not in ((2**self.n,), (2**self.n, 2**self.n)):
             raise QbexpError(f"CollectiveCharging: init has shape {data.shape}; "
                              f"{self.n} qubits need a vector of {2**self.n} or a {2**self.n}x{2**self.n} matrix")
+        atol = precision_atol(self.init, 1e-8)  # float32 input: to its precision
         if data.ndim == 1 and np.all(np.isfinite(data)):
             scale = float(np.max(np.abs(data)))
             norm = scale * float(np.linalg.norm(data / scale)) if scale > 0 else 0.0  # no overflow at 1e200
-            if abs(norm * norm - 1.0) > 1e-8:
-                raise QbexpError(f"CollectiveCharging: init is a state vector of norm {norm:.6g}; it must have norm 1")
-        return validate_density_matrix(data, num_qubits=self.n, name="init")  # a vector: |psi><psi|
+            if abs(norm * norm - 1.0) > atol:
+                raise QbexpError(f"CollectiveCharging: init is a state vector of norm {norm:.10g}; it must have norm 1")
+        return validate_density_matrix(data, num_qubits=self.n, name="init", atol=atol)  # a vector: |psi><psi|
 
     def parameters(self) -> dict:
         """The run's parameters as recorded in its manifest (they identify the run)."""
@@ -402,6 +404,14 @@ class EngineCycles(CircuitOptions):
 
 
 def _as_array(init) -> np.ndarray:
+    import scipy.sparse
+
+    if scipy.sparse.issparse(init):
+        raise QbexpError(f"init of type {type(init).__name__} is a sparse matrix; pass a dense array (init.toarray())")
+    if isinstance(init, np.ndarray) and (init.ndim == 0 or init.dtype.kind not in "iufc"):
+        numeric = init.dtype.kind in "iufc"  # as the state file loader: no strings, objects or booleans
+        what = f"has shape {init.shape}" if numeric else f"is a non-numeric array (dtype {init.dtype})"
+        raise QbexpError(f"init {what}; expected a state vector (2^N,) or a density matrix (2^N, 2^N)")
     data = getattr(init, "data", init)
     try:
         array = np.asarray(data, dtype=complex)

@@ -22,7 +22,8 @@ assignment matrix.  results.json says whether it was applied (``readout_mitigati
 holds the calibration (``readout_calibration``: matrices, error rates, fidelities).
 
 The exact values (Lindblad state, qiskit-dynamics) are stored with the run (``exact.npy``,
-``battery.npy``) so that ``qbexp analyze`` needs nothing but the directory.
+``battery.npy``) so that ``qbexp analyze`` needs nothing but the directory; the manifest records
+their SHA-256, and reading them refuses a file put in place of the run's (``RunStore.load_array``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from qbexp.analysis import ReadoutCalibration, ReadoutModel, estimate_figures, t
 from qbexp.analysis.bootstrap import Z95
 from qbexp.backends.executors import executor_for
 from qbexp.backends.profiles import load_profile
-from qbexp.backends.store import RunStore, package_versions
+from qbexp.backends.store import RunStore, npy_digest, package_versions
 from qbexp.backends.submit import measured_qubits, run_durably
 from qbexp.circuits.discharge import ergotropy_discharge
 from qbexp.circuits.measure import energy_basis_circuit, readout_calibration_circuits, tomography_circuits
@@ -144,6 +145,7 @@ def manifest_for(plan: RunPlan, executor, shots: int, seed: int | None, command:
         "engine": resolve_engine(),  # what computed the exact values (not part of the identity:
         "num_qubits": plan.num_qubits,  # a run made on one stack resumes on the other)
         "energies": plan.energies,
+        "arrays": {"exact": npy_digest(plan.exact_state), "battery": npy_digest(plan.battery)},
         "circuit_names": list(plan.circuits),
         "versions": package_versions(),
     }
@@ -246,7 +248,8 @@ def restore_circuits(store) -> bool:
     them); True when rewritten.
 
     The rebuilt plan must be the run's: the same parameters, circuit names, qubits and exact state
-    (``exact.npy``, to 1e-6: both exact-evolution engines agree to 1e-8); otherwise, or when the
+    (``exact.npy``, to 1e-6: both exact-evolution engines agree to 1e-8; that the file itself is
+    the run's, reading it checks, as for the analysis); otherwise, or when the
     experiment cannot be rebuilt, a one-line :class:`QbexpError` names the command that rewrites
     the file (the run's own, which resumes it).  Counts, job records and arrays are never touched.
     """

@@ -108,6 +108,20 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _fmt_one(x: float) -> str:
+    """``x`` that should be 1 (a trace, a norm): with the digits that show how far it is off."""
+    return _fmt(x) if _fmt(x) != "1" else f"{x:.10g}"
+
+
+def precision_atol(obj, atol: float) -> float:
+    """``atol``, or 16 rounding errors of ``obj``'s floating-point type where that is coarser
+    than float64: a state normalised in float32 has norm 1 only to about 1e-7."""
+    dtype = getattr(obj, "dtype", None)
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "fc" or np.finfo(dtype).eps <= np.finfo(float).eps:
+        return atol
+    return max(atol, 16 * float(np.finfo(dtype).eps))
+
+
 def as_complex_array(obj, name: str) -> np.ndarray:
     """Unwrap and convert matrix-like input.
 
@@ -182,7 +196,8 @@ def validate_density_matrix(
     atol = check_real(atol, "atol")
     if atol < 0:
         raise QbexpError(f"atol must be non-negative, got {atol}")
-    trace_atol = atol if trace_atol is None else trace_atol
+    trace_atol = precision_atol(rho, atol if trace_atol is None else trace_atol)
+    atol = precision_atol(rho, atol)
     if num_qubits is not None:
         num_qubits = check_integer(num_qubits, "num_qubits", 1, "positive")
 
@@ -212,7 +227,7 @@ def validate_density_matrix(
     if arr.ndim == 1:
         norm2 = float(np.vdot(arr, arr).real)
         if abs(norm2 - 1.0) > trace_atol:
-            raise QbexpError(f"{name} vector has norm {_fmt(np.sqrt(norm2))}, expected 1")
+            raise QbexpError(f"{name} vector has norm {_fmt_one(np.sqrt(norm2))}, expected 1")
         return np.outer(arr, arr.conj())
 
     rho_h = _hermitian_part(arr, name, "rho", atol)
@@ -224,8 +239,7 @@ def validate_density_matrix(
     worst = np.max(np.abs(traces - 1.0))
     if worst > trace_atol:
         trace = float(np.ravel(traces)[np.argmax(np.abs(np.ravel(traces) - 1.0))])
-        shown = _fmt(trace) if _fmt(trace) != "1" else f"{trace:.10g}"
-        raise QbexpError(f"{name} has trace {shown}, expected 1")
+        raise QbexpError(f"{name} has trace {_fmt_one(trace)}, expected 1")
     return rho_h
 
 
