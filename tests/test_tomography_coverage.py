@@ -280,8 +280,8 @@ def test_reference_of_the_test_at_zero_is_degenerate_where_the_data_allow_at_fou
         row = []
         for within in (within_noise, 0.0):
             monkeypatch.setattr(intervals, "DEGENERATE_WITHIN", within)
-            row.append(base - _point95(intervals.nearest_passive_state(estimate, h, unprojected, around), h, shots,
-                                       seed + 200))
+            row.append(base - _point95(intervals.nearest_passive_state(estimate, h, unprojected, around, degenerate=True),
+                                       h, shots, seed + 200))
         shortfall.append(row)
     new, old = np.mean(shortfall, axis=0)
     measured(f"N = 4, I/16: 95 % point of the W = 0 reference below the truth's by {new:.5f} "
@@ -289,7 +289,7 @@ def test_reference_of_the_test_at_zero_is_degenerate_where_the_data_allow_at_fou
     assert new < 0.003 and old > 0.015
 
 
-def test_despread_reference_of_the_test_at_zero_is_nearly_the_truth_at_four_qubits(measured, monkeypatch):
+def test_despread_reference_of_the_test_at_zero_is_nearly_the_truth_at_four_qubits(measured):
     """The test at W = 0 is calibrated at the despread passive state, built from the unprojected
     inversion (nearest_passive_state(..., unprojected, around)).  Data from the N = 4 Gibbs state
     (levels 1, 4, 6, 4, 1), 1000 shots: the 95 % point of the ergotropy of data simulated from
@@ -297,15 +297,13 @@ def test_despread_reference_of_the_test_at_zero_is_nearly_the_truth_at_four_qubi
     not too liberal, and by less than half the excess of the reference built from the projected
     estimate (whose level means the projection biases): measured 0.0013 +- 0.0004 against 0.0048
     (90 data sets; the pooled reference without despreading: 0.0085), coverage at the Gibbs state 1.000 -> 0.973.
-    This compares where the blocks come from, before the steps within noise are removed
-    (DEGENERATE_WITHIN = 0 here): that later step pools the Gibbs state's top two levels
-    (populations 0.014 and 0.005, ~1 noise sd apart) where the data cannot tell them apart."""
+    (The test at W = 0 itself uses this reference with its steps within noise removed,
+    degenerate=True, which pools the Gibbs state's top two levels, populations 0.014 and 0.005,
+    ~1 noise sd apart: the data cannot tell them apart.)"""
     from qbexp.analysis.bootstrap import simulated_states
     from qbexp.analysis.estimators import UNPROJECTED, fit_states
-    from qbexp.analysis import intervals
     from qbexp.analysis.intervals import nearest_passive_state
 
-    monkeypatch.setattr(intervals, "DEGENERATE_WITHIN", 0.0)
     h = collective_battery(4, beta=1.0).battery_matrix()
     truth = thermal_state(h, 1.0)
     p = born_probabilities(truth)

@@ -73,9 +73,10 @@ LINEAR = frozenset({"energy"})
 #: every miss below; with the union 0.939 +- 0.008 (0.938 +- 0.011), while the W = 0 and
 #: W = 0.02 cells stay at 0.994 and 0.973 (1000 repetitions each): so the union starts at N = 3.
 #: For the ergotropy the union applies only where the test-inversion interval's lower end lies
-#: more than ``BOUNDARY_REACH`` standard deviations above 0 and the test at W = 0 from the despread
-#: passive state rejects (``intervals.boundary_accepted``); elsewhere (near W = 0) the test inversion
-#: is redone from that state (``nearest_passive_state(..., unprojected, around)``), whose
+#: more than ``BOUNDARY_REACH`` standard deviations above 0 and the test at W = 0 from the least
+#: favourable passive state rejects (``intervals.boundary_accepted``, ``nearest_passive_state(...,
+#: degenerate=True)``; where it accepts, the interval reaches 0); elsewhere (near W = 0) the test
+#: inversion is redone from the despread passive state (``nearest_passive_state(..., unprojected, around)``), whose
 #: levels carry the truth's eigenvalue spread, not the noise's.  Near W = 0 the union only made
 #: the intervals reach 0 more often (N = 3 Gibbs state, 500 repetitions, despread reference:
 #: 0.976 with the union, 0.960 without); the despread reference everywhere (as it was then, from
@@ -367,9 +368,12 @@ def estimate_figures(
             toward = matched
         out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=toward)
         near_zero = near_boundary(out[name]["ci95"][0], bounds[0], out[name]["stderr"])
-        if name == "ergotropy":  # the test at W = 0 decides: from the despread passive state (nearest_passive_state)
-            despread = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate))
-            near_zero = near_zero or boundary_accepted(f, despread, estimate, simulate)
+        if name == "ergotropy":  # near W = 0: the family from the despread passive state (nearest_passive_state) ...
+            around_unprojected = simulate_unprojected(estimate)
+            despread = nearest_passive_state(estimate, H, unprojected, around_unprojected)
+            least = nearest_passive_state(estimate, H, unprojected, around_unprojected, degenerate=True)
+            reaches_zero = boundary_accepted(f, least, estimate, simulate)  # ... and the test at W = 0 from
+            near_zero = near_zero or reaches_zero                           # the least favourable one
         joined = union(name) and not near_zero  # the union only away from the boundary (UNION_QUBITS)
         if name in ENTRYWISE and not joined:  # and the family through the strict cut (STRICT_SIGNIFICANT)
             strict = debiased_coherences(estimate, simulate(estimate), coherence_basis, STRICT_SIGNIFICANT)
@@ -379,6 +383,8 @@ def estimate_figures(
         if name == "ergotropy" and near_zero:
             out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign,  # far side: intervals
                                           far_side=inversion_family(despread, H, estimate, simulate(estimate)))
+            if reaches_zero:
+                out[name]["ci95"][0] = bounds[0]
         if joined:
             around_estimate, denoised, around_denoised = two_reference_states()
             plug_in = f(estimate[None])[0]
