@@ -122,7 +122,7 @@ still runs from the despread reference: run from the degenerate one, its states 
 bias than the truth and the upper end fell (N = 4, ``W = 0.02``: 0.963 -> 0.787, misses above
 0.206).
 coverage at ``I/d`` (1000 shots, 1000 repetitions; N = 4: 300) N = 2 0.876 -> 0.938, N = 3
-0.757 -> 0.939, N = 4 0.960; the Gibbs states N = 3 0.966 -> 0.970, N = 4 0.973 -> 0.987 (the
+0.757 -> 0.941, N = 4 0.960; the Gibbs states N = 3 0.966 -> 0.970, N = 4 0.973 -> 0.987 (the
 price: its top two levels are within noise of each other).
 
 The fidelity needed a guard from N = 3 while its family ran through the projected estimate
