@@ -368,19 +368,18 @@ def estimate_figures(
             toward = matched
         out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=toward)
         near_zero = near_boundary(out[name]["ci95"][0], bounds[0], out[name]["stderr"])
-        if name == "ergotropy":  # near W = 0: the family from the despread passive state (nearest_passive_state) ...
-            around_unprojected = simulate_unprojected(estimate)
-            despread = nearest_passive_state(estimate, H, unprojected, around_unprojected)
-            least = nearest_passive_state(estimate, H, unprojected, around_unprojected, degenerate=True)
-            reaches_zero = boundary_accepted(f, least, estimate, simulate)  # ... and the test at W = 0 from
-            near_zero = near_zero or reaches_zero                           # the least favourable one
+        if name == "ergotropy":  # the test at W = 0 from the least favourable passive state (nearest_passive_state)
+            least = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate), degenerate=True)
+            reaches_zero = boundary_accepted(f, least, estimate, simulate)
+            near_zero = near_zero or reaches_zero
         joined = union(name) and not near_zero  # the union only away from the boundary (UNION_QUBITS)
         if name in ENTRYWISE and not joined:  # and the family through the strict cut (STRICT_SIGNIFICANT)
             strict = debiased_coherences(estimate, simulate(estimate), coherence_basis, STRICT_SIGNIFICANT)
             if min(np.max(np.abs(strict - reference)), np.max(np.abs(strict - debiased))) > 1e-12:  # an entry lies between the cuts
                 other = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=strict)
                 out[name]["ci95"] = _hull(out[name]["ci95"], other["ci95"])
-        if name == "ergotropy" and near_zero:
+        if name == "ergotropy" and near_zero:  # the family from the despread passive state
+            despread = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate))
             out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign,  # far side: intervals
                                           far_side=inversion_family(despread, H, estimate, simulate(estimate)))
             if reaches_zero:

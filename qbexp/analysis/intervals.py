@@ -286,24 +286,24 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, unprojected=
         fitted = in_basis
         in_basis = vecs.conj().T @ np.asarray(unprojected, dtype=complex) @ vecs
         around_basis = vecs.conj().T @ np.asarray(around, dtype=complex) @ vecs
-    values, vectors, slices = [], [], []
+    values, vectors, slices, refits = [], [], [], []
     for k in range(level[-1] + 1):
         idx = np.flatnonzero(level == k)
         lam, u = np.linalg.eigh(in_basis[np.ix_(idx, idx)])
-        if unprojected is not None and idx.size > 1:
+        if unprojected is not None:
+            refit = np.linalg.eigvalsh(around_basis[:, idx][:, :, idx])
+            refits.append(refit[:, ::-1])
             observed = _spread(lam)
-            noise = (np.mean(_spread(np.linalg.eigvalsh(around_basis[:, idx][:, :, idx])))
-                     - _spread(np.linalg.eigvalsh(fitted[np.ix_(idx, idx)])))
-            if observed > 0:
+            noise = np.mean(_spread(refit)) - _spread(np.linalg.eigvalsh(fitted[np.ix_(idx, idx)]))
+            if observed > 0:  # (a level of one state has no spread)
                 lam = lam.mean() + (lam - lam.mean()) * np.sqrt(max(0.0, 1.0 - noise / observed))
         values.append(lam[::-1])
         vectors.append(u[:, ::-1])
         slices.append(idx)
     pooled = _pool_adjacent_violators(np.concatenate(values))
     if degenerate and unprojected is not None:  # steps within noise made degenerate (least favourable)
-        refits = np.concatenate([np.linalg.eigvalsh(around_basis[:, idx][:, :, idx])[:, ::-1] for idx in slices], axis=1)
-        pooled = _degenerate_within_noise(pooled, np.std(-np.diff(refits, axis=1), axis=0, ddof=1),
-                                          np.concatenate([np.full(idx.size, k) for k, idx in enumerate(slices)]))
+        steps_noise = np.std(-np.diff(np.concatenate(refits, axis=1), axis=1), axis=0, ddof=1)
+        pooled = _degenerate_within_noise(pooled, steps_noise, level)  # level: ascending, as the slices
     out = np.zeros_like(in_basis)
     start = 0
     for idx, u in zip(slices, vectors):
