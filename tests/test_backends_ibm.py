@@ -115,13 +115,22 @@ def test_tokens_never_reach_files_output_or_logs(tmp_path, monkeypatch, capsys, 
 
 
 def test_missing_credentials_is_one_clear_line(tmp_path, monkeypatch):
+    """No token and no saved account: one line, and no ~/.qiskit/qiskit-ibm.json left behind (the
+    client creates it, holding {}, to look in it); an account file without an account is asked
+    (no network: the client finds no account first) and left as it was."""
     for var in ("QISKIT_IBM_TOKEN", "QISKIT_IBM_CHANNEL", "QISKIT_IBM_INSTANCE", "QISKIT_IBM_URL"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setattr("qiskit_ibm_runtime.accounts.management._DEFAULT_ACCOUNT_CONFIG_JSON_FILE",
-                        str(tmp_path / "qiskit-ibm.json"))
+    monkeypatch.setenv("HOME", str(tmp_path))
     with pytest.raises(QbexpError) as info:
         executor_for(PROFILE).prepare([bell()["zero"]])
     assert str(info.value) == ibm.NO_CREDENTIALS
+    assert not (tmp_path / ".qiskit").exists()
+    (tmp_path / ".qiskit").mkdir()
+    (tmp_path / ".qiskit" / "qiskit-ibm.json").write_text('{"other": {"channel": "ibm_quantum"}}')
+    with pytest.raises(QbexpError) as info:
+        executor_for(PROFILE).prepare([bell()["zero"]])
+    assert str(info.value) == ibm.NO_CREDENTIALS
+    assert (tmp_path / ".qiskit" / "qiskit-ibm.json").read_text() == '{"other": {"channel": "ibm_quantum"}}'
 
 
 def test_connection_errors_are_redacted(monkeypatch):

@@ -149,6 +149,21 @@ def parameters(**changes):
 DROP = object()
 
 
+def run_kind(kind: str):
+    """The run's kind, in its identity too: a manifest that agrees with itself on a kind qbexp does not know."""
+    def setup(root: Path):
+        path = root / "run" / "manifest.json"
+        record = json.loads(path.read_text())
+        record["kind"] = record["identity"]["kind"] = kind
+        path.write_text(json.dumps(record))
+    return setup
+
+
+def profile(layout: str):
+    """A backend profile ``lay.toml`` in the case's folder: aer-noisy on FakePerth with ``initial_layout``."""
+    return write("../lay.toml", f'kind = "aer-noisy"\ndevice = "FakePerth"\ninitial_layout = {layout}\n')
+
+
 def failed(name: str = "tomo_X", base: str = "run"):
     """One circuit lost its counts and its job failed: ``fetch --retry-failed`` resubmits it."""
     def setup(root: Path):
@@ -215,6 +230,7 @@ def both(*setups):
 
 
 RC = ["run", "collective", "--n", "1", "--beta", "1", "--charging", "kraus", "--shots", "16"]
+RCD = [*RC[:7], "collision", *RC[8:]]  # circuits a device runs
 RE = ["run", "engine", "--tau", "1", "--charging", "kraus", "--shots", "16"]
 SC = ["simulate", "collective", "--n", "2", "--beta", "1"]
 SE = ["simulate", "engine", "--tau", "1"]
@@ -270,7 +286,7 @@ CLI = [
     (npy("v.npy", np.array([1 + 1e-7, 0, 0, 0])), [*SC, "--steady", "--init", "file:{v.npy}"], 2,
      "vector has norm 1.0000001, expected 1"),
     (npy("strings.npy", np.array(["a", "b", "c", "d"])), [*SC, "--steady", "--init", "file:{strings.npy}"], 2,
-     "non-numeric"),
+     "strings.npy' holds a non-numeric array (dtype <U1)"),  # as init=["a", ...] in the API
     (both(remove("dir"), lambda r: (r / "dir.npy").mkdir()), [*SC, "--steady", "--init", "file:{dir.npy}"], 2,
      "not a regular file"),
     (None, [*SC, "--steady", "--save-state", "{new}/x.npy"], 2, "--save-state"),
@@ -510,7 +526,7 @@ CLI = [
      ["fetch", "{run}", "--retry-failed"], 2, "charging = 'magic'"),
     (both(write("circuits.qpy", b"garbage"), failed(), parameters(init="file:/nowhere/x.npy")),
      ["fetch", "{run}", "--retry-failed"], 2, "does not exist"),
-    (both(write("circuits.qpy", b"garbage"), failed(), manifest(kind="magic")),
+    (both(write("circuits.qpy", b"garbage"), failed(), run_kind("magic")),
      ["fetch", "{run}", "--retry-failed"], 2, "no experiment qbexp knows"),
     (both(write("circuits.qpy", b"garbage"), failed(), manifest(circuit_names=["tomo_Z", "tomo_Y", "tomo_X"])),
      ["fetch", "{run}", "--retry-failed"], 2, "other circuits than circuit_names"),
@@ -650,6 +666,31 @@ CLI = [
     (replace_by_dir("run/results.png"), ["analyze", "{run}"], 2, "run/results.png is a folder"),
     (replace_by_dir("sweep/sweep.png"), ["analyze", "{sweep}"], 2, "sweep/sweep.png is a folder"),
     (replace_by_dir("sweep/beta=2.0/results.json"), ["analyze", "{sweep}"], 2, "beta=2.0/results.json is a folder"),
+    # -- a manifest that contradicts its run: another kind, another N, a circuit listed twice (were accepted)
+    (manifest(kind="engine"), ["analyze", "{run}"], 2,
+     "manifest.json is corrupt: kind = 'engine', yet the run's identity records kind 'collective'"),
+    (manifest(kind="engine"), ["status", "{run}"], 2, "kind = 'engine'"),
+    (manifest(kind="engine"), ["fetch", "{run}"], 2, "kind = 'engine'"),
+    (run_kind("magic"), ["analyze", "{run}"], 2, "manifest.json is corrupt: kind = 'magic'; expected one of collective, engine"),
+    (parameters(n=2), ["analyze", "{run}"], 2, "manifest.json is corrupt: parameters.n = 2, yet num_qubits = 1"),
+    (parameters(n=2), ["status", "{run}"], 2, "parameters.n = 2"),
+    (parameters(n=2), ["fetch", "{run}"], 2, "parameters.n = 2"),
+    (parameters(n="1"), ["analyze", "{run}"], 2, "parameters.n = '1', yet num_qubits = 1"),
+    (manifest(num_qubits=2), ["analyze", "{run}"], 2, "parameters.n = 1, yet num_qubits = 2"),
+    (both(manifest(num_qubits=2), parameters(n=2)), ["analyze", "{run}"], 2,
+     "manifest.json is corrupt: num_qubits = 2, yet circuit tomo_X measures 1 qubit(s)"),
+    (both(manifest(num_qubits=2), parameters(n=2)), ["status", "{run}"], 2, "yet circuit tomo_X measures 1 qubit(s)"),
+    (manifest(circuit_names=["tomo_X", "tomo_Y", "tomo_Z", "tomo_X"]), ["analyze", "{run}"], 2,
+     "manifest.json is corrupt: circuit_names lists tomo_X twice"),
+    (manifest(circuit_names=["tomo_X", "tomo_Y", "tomo_Y"]), ["status", "{run}"], 2, "circuit_names lists tomo_Y twice"),
+    (manifest(circuit_names=["tomo_X", "tomo_X", "tomo_Y", "tomo_Z"]), ["fetch", "{run}"], 2, "lists tomo_X twice"),
+    # -- a profile's initial_layout for another number of qubits (a longer one was cut silently)
+    (profile("[0, 1, 2, 3]"), [*RCD, "--backend", "{lay.toml}", "--out", "{new}"], 2,
+     "initial_layout = [0, 1, 2, 3] places 4 qubit(s); the circuits have 3 (ancillas included): list 3 physical qubits"),
+    (profile("[0, 1]"), [*RCD, "--backend", "{lay.toml}", "--out", "{new}"], 2,
+     "initial_layout = [0, 1] places 2 qubit(s); the circuits have 3"),
+    (profile("[0, 1, 99]"), [*RCD, "--backend", "{lay.toml}", "--out", "{new}"], 2,
+     "initial_layout = [0, 1, 99]: device FakePerth has no qubit 99 (its qubits are 0..6)"),
     # -- the command itself
     (None, [], 2, "required"),
     (None, ["explode"], 2, "invalid choice"),
@@ -1065,7 +1106,13 @@ API = [
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([1 + 1e-7, 0])), "norm 1.0000001;"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array(1.0)), "init has shape (); expected a state"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array(["a", "b"])),
-     "init is a non-numeric array (dtype <U1)"),
+     "init holds a non-numeric array (dtype <U1)"),
+    # the state file's rule (qbexp.models.states.check_numeric): digits as text are no numbers (were read)
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=["1", "0"]), "init holds a non-numeric array (dtype <U1)"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=("1", "0")), "init holds a non-numeric array (dtype <U1)"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=[["1", "0"], ["0", "0"]]), "non-numeric array (dtype <U1)"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=[1, "0"]), "init holds a non-numeric array (dtype <U21)"),
+    (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=[True, False]), "init holds a non-numeric array (dtype bool)"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=scipy.sparse.csr_matrix(np.diag([1.0, 0]))),
      "init of type csr_matrix is a sparse matrix; pass a dense array"),
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init=np.array([np.inf, 0])), "NaN or infinite"),
@@ -1120,6 +1167,60 @@ def test_sweep_command_is_the_sweep_call(tmp_path):
     qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, seed=1, out=tmp_path / "s", progress=False, resamples=20)
     command = json.loads((tmp_path / "s" / "sweep.json").read_text())["command"]
     assert command.startswith("python: qbexp.sweep(CollectiveCharging(") and "'beta', [1.0, 2.0]" in command
+
+
+def _qbexp(argv, **kw):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "qbexp.cli.main", *argv], stderr=subprocess.PIPE, text=True,
+                          timeout=CASE_TIMEOUT, **kw)
+
+
+def test_closed_standard_output_is_an_error():
+    """Output that cannot be written is one line and exit 2 (was exit 0, the results lost silently):
+    standard output closed (`>&-`), or its reader gone (`| head -c0`)."""
+    import subprocess
+
+    closed = _qbexp([*SC, "--steady"], stdout=subprocess.DEVNULL, preexec_fn=lambda: os.close(1))
+    assert closed.returncode == 2
+    assert closed.stderr == "qbexp: error: standard output is closed; redirect it (to /dev/null to discard the output)\n"
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        gone = _qbexp([*SC, "--steady", "--json"], stdout=write)
+    finally:
+        os.close(write)
+    assert gone.returncode == 2 and gone.stderr.count("\n") == 1 and "Traceback" not in gone.stderr
+    assert gone.stderr.startswith("qbexp: error: standard output: broken pipe")
+
+
+def test_ibm_without_credentials_writes_no_account_file(tmp_path, capsys, monkeypatch):
+    """qiskit-ibm-runtime creates ~/.qiskit/qiskit-ibm.json (holding {}) when it looks for an account
+    there: refused without a token or a saved account, qbexp leaves HOME as it was."""
+    for var in ("QISKIT_IBM_TOKEN", "QISKIT_IBM_CHANNEL", "QISKIT_IBM_INSTANCE", "QISKIT_IBM_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    assert main([*RCD, "--backend", "ibm", "--out", str(tmp_path / "x")]) == 2
+    assert capsys.readouterr().err.startswith("qbexp: error: no IBM Quantum credentials")
+    assert not any((tmp_path / "home").iterdir()) and not (tmp_path / "x").exists()
+
+
+def test_device_state_has_its_digest(tmp_path, capsys):
+    """device.npy (written after the manifest) has its SHA-256 recorded like exact.npy's: another valid
+    state in its place is one line (was: wrong device figures); a run without the digest still loads."""
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="collision")
+    qbexp.run(exp, backend="aer-noisy", shots=16, seed=1, out=tmp_path / "r", progress=False, resamples=20)
+    path = tmp_path / "r" / "manifest.json"
+    record = json.loads(path.read_text())
+    assert record["arrays"]["device"] == hashlib.sha256((tmp_path / "r" / "device.npy").read_bytes()).hexdigest()
+    np.save(tmp_path / "r" / "device.npy", np.diag([1.0, 0.0]).astype(complex))
+    assert main(["analyze", str(tmp_path / "r")]) == 2
+    assert "device.npy does not match the run (edited?)" in capsys.readouterr().err
+    del record["arrays"]["device"]  # a run made before the digest was recorded
+    path.write_text(json.dumps(record))
+    assert main(["analyze", str(tmp_path / "r")]) == 0
 
 
 def test_case_count():

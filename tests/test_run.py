@@ -111,3 +111,21 @@ def test_bad_shots_and_unknown_backend(tmp_path, capsys):
     assert main([*base, "--shots", "10", "--backend", "nosuchdevice"]) == 2
     assert "nosuchdevice" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_progress_bars_only_where_asked(capsys):
+    """Long computations (a channel's build, a large-N evolution) show a bar on stderr inside
+    showing_progress (qbexp run / simulate, qbexp.run(progress=True)) and nowhere else."""
+    from qbexp.progress import progress_bar, showing_progress
+
+    def step(desc):
+        with progress_bar(total=1, desc=desc, now=True) as bar:
+            bar.update()
+
+    step("outside")
+    with showing_progress():
+        step("inside")
+        with showing_progress(False):
+            step("switched off")
+    err = capsys.readouterr().err
+    assert "inside" in err and "outside" not in err and "switched off" not in err

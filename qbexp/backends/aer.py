@@ -12,9 +12,12 @@ through Dask's ``concurrent.futures`` interface; each worker runs Aer on its chu
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass
+
+import numpy as np
 
 from qbexp.backends.executors import LOCAL_POOL, LOST, Executor, derived_seed, has_channels
 from qbexp.circuits.measure import result_counts
@@ -38,14 +41,38 @@ def simulate(items, shots: int, method: str | None = None) -> dict[str, dict[str
     from qiskit_aer import AerSimulator
 
     simulators: dict[str, AerSimulator] = {}
+    superops: dict = {}
     out = {}
     for name, circuit, seed in items:
         chosen = method or ("density_matrix" if has_channels(circuit) else "automatic")
+        circuit = _kraus_as_superop(circuit, superops)
         sim = simulators.setdefault(chosen, AerSimulator(method=chosen))
         result = sim.run(circuit, shots=shots, seed_simulator=seed).result()
         if not result.success:
             raise RuntimeError(f"Aer failed on circuit {name!r}: {result.status}")
         out[name] = result_counts(result.get_counts(0), circuit)
+    return out
+
+
+def _kraus_as_superop(circuit, cache: dict):
+    """``circuit`` with each Kraus instruction replaced by its superoperator, computed once per
+    distinct channel in ``cache``: Aer would rebuild it from the Kraus set on every circuit
+    (0.5 s per tomography circuit at N = 5, 25 s at N = 6)."""
+    if not any(inst.operation.name == "kraus" for inst in circuit.data):
+        return circuit
+    from qiskit.circuit import Instruction
+
+    out = circuit.copy_empty_like()
+    for inst in circuit.data:
+        if inst.operation.name == "kraus":
+            ops = np.asarray(inst.operation.params, dtype=complex)
+            key = (ops.shape, hashlib.sha256(ops.tobytes()).hexdigest())
+            if key not in cache:  # sum_k conj(K_k) (x) K_k, column stacking as qiskit's SuperOp
+                d = ops.shape[1]
+                superop = np.tensordot(ops.conj(), ops, axes=(0, 0)).transpose(0, 2, 1, 3).reshape(d * d, d * d)
+                cache[key] = Instruction("superop", inst.operation.num_qubits, 0, [superop])
+            inst = inst.replace(operation=cache[key])
+        out.append(inst)
     return out
 
 

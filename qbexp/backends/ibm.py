@@ -9,7 +9,8 @@ testing mode rebuilds the whole 156-qubit noise model for every job, ~1 min each
 
 Credentials come from the environment (``QISKIT_IBM_TOKEN``, ``QISKIT_IBM_CHANNEL``,
 ``QISKIT_IBM_INSTANCE``) or from an account saved with ``QiskitRuntimeService.save_account``.
-qbexp never stores them, and every message that leaves this module passes :meth:`redact`.
+qbexp never stores them (nor lets the client create its empty account file when there is
+none), and every message that leaves this module passes :meth:`redact`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from contextlib import contextmanager
+from pathlib import Path
 
 import uuid
 
@@ -107,8 +109,11 @@ def connect(profile):
     from qiskit_ibm_runtime.accounts import AccountNotFoundError
 
     kwargs = {key: profile.options[key] for key in ("channel", "instance") if key in profile.options}
+    accounts = Path.home() / ".qiskit" / "qiskit-ibm.json"  # where save_account keeps them
+    if not os.environ.get("QISKIT_IBM_TOKEN") and not accounts.is_file():
+        raise QbexpError(NO_CREDENTIALS)  # the client would create the file, empty, to look in it
     try:
-        return QiskitRuntimeService(**kwargs)
+        return QiskitRuntimeService(**kwargs, filename=str(accounts))
     except AccountNotFoundError:
         raise QbexpError(NO_CREDENTIALS) from None
     except Exception as err:  # the service raises many types; none may leak a token
@@ -202,8 +207,10 @@ class RuntimeExecutor(Executor):
                                  f"{self.profile.options['device']} cannot run; use its dilation (unitary + reset)")
         if not circuits:
             return []
+        layout = self.profile.options.get("initial_layout")
+        if layout is not None:
+            self._check_layout(layout, max(c.num_qubits for c in circuits))
         with self._calling(f"transpiling for {self.profile.options['device']}"):
-            layout = self.profile.options.get("initial_layout")
             if layout is None:
                 widest = max(circuits, key=lambda c: (c.num_qubits, two_qubit_gates(c)))
                 layout = self._pass_manager(None).run(widest).layout.initial_index_layout(filter_ancillas=True)
@@ -216,6 +223,17 @@ class RuntimeExecutor(Executor):
                 for i, circuit in zip(indices, done):
                     out[i] = circuit
             return out
+
+    def _check_layout(self, layout: list, width: int) -> None:
+        """The profile's ``initial_layout`` places each qubit of the widest circuit on one of the device's."""
+        where = f"backend {self.profile.name!r}: initial_layout = {layout}"
+        if len(layout) != width:
+            raise QbexpError(f"{where} places {len(layout)} qubit(s); the circuits have {width} (ancillas "
+                             f"included): list {width} physical qubits")
+        size = self.backend.num_qubits
+        if max(layout) >= size:
+            raise QbexpError(f"{where}: device {self.profile.options['device']} has no qubit {max(layout)} "
+                             f"(its qubits are 0..{size - 1})")
 
     def _pass_manager(self, initial_layout):
         from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager

@@ -3,8 +3,10 @@
 Layout of DIR::
 
     manifest.json       command, parameters, package versions, seeds, the SHA-256 of
-                        exact.npy and battery.npy (written first)
+                        exact.npy and battery.npy (written first) and of device.npy
+                        (added when that is written)
     exact.npy           the exact charged state; battery.npy: the battery Hamiltonian
+    device.npy          the state a noisy simulator prepares (aer-noisy runs)
     circuits.qpy        the executed circuits, in the order of manifest["circuit_names"],
                         in QPY version PORTABLE_QPY_VERSION (both stacks read it)
     counts/NAME.json    raw counts of one circuit, written atomically as soon as known
@@ -231,6 +233,32 @@ def check_work_circuits(manifest: dict, path: Path) -> None:
                          "(the work measurement needs both)")
 
 
+def check_agreement(manifest: dict, path: Path) -> None:
+    """The manifest agrees with the run it records: every circuit listed once, the kind its
+    identity records, and N (``parameters.n``, the tomography settings) = ``num_qubits``, the
+    qubits of the arrays and circuits."""
+    names = manifest["circuit_names"]
+    twice = next((name for k, name in enumerate(names) if name in names[:k]), None)
+    if twice is not None:
+        raise QbexpError(f"manifest file {path} is corrupt: circuit_names lists {twice} twice")
+    identity = manifest["identity"]
+    if isinstance(identity, dict) and "kind" in manifest and manifest["kind"] != identity.get("kind", manifest["kind"]):
+        raise QbexpError(f"manifest file {path} is corrupt: kind = {manifest['kind']!r}, yet the run's identity "
+                         f"records kind {identity['kind']!r}")
+    n = manifest.get("num_qubits")
+    if n is None:
+        return
+    given = manifest.get("parameters", {}).get("n", n)
+    if given != n:
+        raise QbexpError(f"manifest file {path} is corrupt: parameters.n = {given!r}, yet num_qubits = {n} "
+                         "(the qubits of the run's arrays and circuits)")
+    for name in names:
+        setting = name.removeprefix("tomo_").split("+x")[0]
+        if name.startswith("tomo_") and len(setting) != n:
+            raise QbexpError(f"manifest file {path} is corrupt: num_qubits = {n}, yet circuit {name} measures "
+                             f"{len(setting)} qubit(s)")
+
+
 class RunStore:
     """Read and write one run directory."""
 
@@ -275,6 +303,7 @@ class RunStore:
         optional = (("energies", "seed", "backend", "arrays") if for_analysis
                     else tuple(set(MANIFEST_FIELDS) - set(always)))
         record = check_fields(record, MANIFEST_FIELDS, self.manifest_path, "manifest", optional=optional)
+        check_agreement(record, self.manifest_path)
         if for_analysis:
             check_gate_mitigation(record, self.manifest_path)
             check_work_circuits(record, self.manifest_path)
@@ -372,7 +401,8 @@ class RunStore:
 
     # -- arrays (exact state, battery Hamiltonian) -------------------------------
     def save_array(self, name: str, array) -> None:
-        """``NAME.npy``, written once, atomically (a resumed run keeps the first)."""
+        """``NAME.npy``, written once, atomically (a resumed run keeps the first); the manifest
+        records its SHA-256 (an array written after the manifest is added to it)."""
         import numpy as np
 
         path = self.dir / f"{name}.npy"
@@ -381,6 +411,11 @@ class RunStore:
         tmp = path.with_suffix(".tmp.npy")
         np.save(tmp, array)
         tmp.replace(path)
+        manifest = read_json(self.manifest_path, "manifest")  # written after it (device.npy): add its SHA-256
+        arrays = manifest.setdefault("arrays", {})
+        if isinstance(arrays, dict) and name not in arrays:
+            arrays[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
 
     def has_array(self, name: str) -> bool:
         return (self.dir / f"{name}.npy").exists()

@@ -24,6 +24,7 @@ from qiskit.quantum_info import Choi, Kraus, SuperOp
 from qbexp.dynamics import propagator, steady_state
 from qbexp.errors import QbexpError
 from qbexp.models.lindblad import LindbladModel
+from qbexp.progress import progress_bar
 
 #: Default tolerance of the CPTP check (largest negative Choi eigenvalue, trace-preservation error).
 CPTP_ATOL = 1e-8
@@ -47,17 +48,19 @@ def steady_state_channel(model: LindbladModel) -> SuperOp:
     """
     d = model.dim
     data = np.zeros((d * d, d * d), dtype=complex)
-    for i in range(d):
-        for j in range(i, d):
-            e = np.zeros((d, d), dtype=complex)
-            e[i, j] = 1.0
-            sym = steady_state(model, e + e.T, check=False)
-            if i == j:
-                data[:, i + d * i] = 0.5 * sym.reshape(-1, order="F")
-                continue
-            antisym = steady_state(model, 1j * (e - e.T), check=False)
-            data[:, i + d * j] = 0.5 * (sym - 1j * antisym).reshape(-1, order="F")
-            data[:, j + d * i] = 0.5 * (sym + 1j * antisym).reshape(-1, order="F")
+    with progress_bar(total=d * (d + 1) // 2, desc=f"steady-state map of the {model.name} model") as bar:
+        for i in range(d):
+            for j in range(i, d):
+                bar.update()
+                e = np.zeros((d, d), dtype=complex)
+                e[i, j] = 1.0
+                sym = steady_state(model, e + e.T, check=False)
+                if i == j:
+                    data[:, i + d * i] = 0.5 * sym.reshape(-1, order="F")
+                    continue
+                antisym = steady_state(model, 1j * (e - e.T), check=False)
+                data[:, i + d * j] = 0.5 * (sym - 1j * antisym).reshape(-1, order="F")
+                data[:, j + d * i] = 0.5 * (sym + 1j * antisym).reshape(-1, order="F")
     return check_cptp(SuperOp(data), f"the steady-state map of the {model.name} model")
 
 
@@ -72,6 +75,11 @@ def check_cptp(channel, what: str = "channel", atol: float = CPTP_ATOL) -> Super
 
     Accepts any ``qiskit.quantum_info`` channel or a d² × d² column-stacking matrix.
     """
+    return _checked_choi(channel, what, atol)[0]
+
+
+def _checked_choi(channel, what: str = "channel", atol: float = CPTP_ATOL, vectors: bool = False):
+    """:func:`check_cptp` that also returns the Choi matrix's eigenvalues (and eigenvectors)."""
     try:
         superop = channel if isinstance(channel, SuperOp) else SuperOp(channel)
     except Exception as err:  # qiskit raises QiskitError/ValueError/TypeError for non-channels
@@ -81,13 +89,17 @@ def check_cptp(channel, what: str = "channel", atol: float = CPTP_ATOL) -> Super
         raise QbexpError(f"{what} maps dimension {superop.dim[0]} to {superop.dim[1]}; expected an N-qubit map")
     choi = Choi(superop).data
     herm = np.max(np.abs(choi - choi.conj().T))
-    lowest = np.linalg.eigvalsh(0.5 * (choi + choi.conj().T)).min()
+    hermitian = 0.5 * (choi + choi.conj().T)
+    with progress_bar(total=1, desc=f"Kraus operators of {what}" if vectors else f"checking {what}", now=d >= 32) as bar:
+        values, vecs = np.linalg.eigh(hermitian) if vectors else (np.linalg.eigvalsh(hermitian), None)  # minutes at N = 6
+        bar.update()
+    lowest = values.min()
     tp_error = np.max(np.abs(np.trace(choi.reshape(d, d, d, d), axis1=1, axis2=3) - np.eye(d)))
     if herm > atol or lowest < -atol:
         raise QbexpError(f"{what} is not completely positive (Choi eigenvalue {lowest:.2e}, non-Hermiticity {herm:.2e})")
     if tp_error > atol:
         raise QbexpError(f"{what} is not trace preserving (error {tp_error:.2e})")
-    return superop
+    return superop, values, vecs
 
 
 def minimal_kraus(channel, rtol: float = KRAUS_RTOL) -> Kraus:
@@ -96,9 +108,8 @@ def minimal_kraus(channel, rtol: float = KRAUS_RTOL) -> Kraus:
     The set is made exactly trace preserving (Σ K†K = 1 to rounding) by a polar correction,
     so that its Stinespring isometry is an isometry to machine precision.
     """
-    superop = check_cptp(channel)
+    superop, values, vectors = _checked_choi(channel, "the channel", vectors=True)  # one decomposition: check, Kraus
     d = superop.dim[0]
-    values, vectors = np.linalg.eigh(Choi(superop).data)
     keep = values > rtol * values.max()
     order = np.argsort(-values[keep], kind="stable")
     ops = [np.sqrt(v) * vec.reshape(d, d, order="F") for v, vec in zip(values[keep][order], vectors[:, keep][:, order].T)]

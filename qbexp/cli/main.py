@@ -3,12 +3,14 @@
 Every sub-command module exposes ``register(subparsers)``, which adds its parser and sets
 ``func`` to the function that runs it.  Bad input (:class:`QbexpError`) becomes one line on
 stderr and exit status 2, never a traceback; so does a file that cannot be read or written
-(an :class:`OSError`, named with its path).
+(an :class:`OSError`, named with its path), and standard output that is closed or whose reader
+went away (the output would be lost).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from qbexp.cli import analyze, circuits, fetch, run, simulate, status
@@ -31,18 +33,26 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     args.argv = argv  # recorded in run manifests
+    if sys.stdout is None:  # started with standard output closed (`>&-`): every result would be lost
+        print("qbexp: error: standard output is closed; redirect it (to /dev/null to discard the output)",
+              file=sys.stderr)
+        return 2
     try:
         with using_engine(getattr(args, "engine", None)):  # --engine, checked before any work
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that went away is an error now, not a message at exit
+        return code
     except IncompleteRun as err:
         print(f"qbexp: {err}", file=sys.stderr)
         return 1
     except QbexpError as err:
         print(f"qbexp: error: {err}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # output piped into e.g. `head`
-        sys.stderr.close()
-        return 0
+    except BrokenPipeError:  # output piped into e.g. `head`, which exited before reading it all
+        _discard_stdout()
+        print("qbexp: error: standard output: broken pipe (its reader exited); the output is incomplete",
+              file=sys.stderr)
+        return 2
     except OSError as err:  # a file qbexp could not read or write: name it, no traceback
         where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
         print(f"qbexp: error: {where or 'file system'}: {err.strerror or err}", file=sys.stderr)
@@ -50,6 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("qbexp: interrupted", file=sys.stderr)
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null: what is still buffered for a broken pipe is dropped at
+    exit instead of raising BrokenPipeError again (and printing a traceback-like notice)."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a file (captured output in tests)
+        pass
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from qbexp.errors import QbexpError
 from qbexp.experiments.collective import charge_collective
 from qbexp.models.collective import COUPLINGS
 from qbexp.models.states import INITIAL_STATE_FORMS
+from qbexp.progress import showing_progress
 
 
 HELP = "N qubits collectively coupled to one thermal bath (Cakmak, Eq. 5)"
@@ -60,10 +61,11 @@ def run(args) -> int:
                          "the battery has long reached its steady state: use --steady")
     if args.save_state is not None and args.n > SCHUR_MAX_QUBITS:
         raise QbexpError(f"--save-state writes the dense 2^N x 2^N matrix: N <= {SCHUR_MAX_QUBITS}")
-    charged = charge_collective(
-        args.n, args.beta, init=args.init, t=args.t, omega=args.omega,
-        gamma=args.gamma, f=args.f, coupling=args.coupling,
-    )
+    with showing_progress():
+        charged = charge_collective(
+            args.n, args.beta, init=args.init, t=args.t, omega=args.omega,
+            gamma=args.gamma, f=args.f, coupling=args.coupling,
+        )
     results = {
         "n": args.n, "beta": args.beta, "omega": args.omega, "gamma": args.gamma, "f": args.f,
         "coupling": args.coupling, "init": args.init,

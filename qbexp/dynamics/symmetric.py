@@ -12,7 +12,7 @@ matrices independent of α, α' (``symmetric_model``), so
   For γ = 0 (no bath) the long-time limit is the dephasing in the eigenbasis of H.
 * **time evolution** (β > 0): each block splits into chains of fixed coherence order q = k − k'
   with a tridiagonal generator, propagated exactly with scipy (dense ``expm`` on chains of
-  ≤ :data:`DENSE_CHAIN_MAX` levels, ``expm_multiply`` above).
+  ≤ :data:`DENSE_CHAIN_MAX` levels or stiff ones, ``expm_multiply`` otherwise).
 
 A state is either a dense 2^N × 2^N matrix (N ≤ :data:`~qbexp.dynamics.schur.SCHUR_MAX_QUBITS`;
 results are dense too) or a :class:`~qbexp.dynamics.symmetric_state.PermutationInvariantState`
@@ -38,11 +38,14 @@ from qbexp.dynamics.symmetric_model import (
 )
 from qbexp.dynamics.symmetric_state import PermutationInvariantState
 from qbexp.errors import QbexpError
+from qbexp.progress import progress_bar
 
 #: Largest N for compact (permutation-invariant) states: C_l1 ~ 2^N/N must fit a float64.
 SYMMETRIC_MAX_QUBITS = 1000
 #: Chains up to this length are propagated with a dense matrix exponential.
 DENSE_CHAIN_MAX = 400
+#: ...and longer chains d with ||G dt||_1 > d^3 / STIFF_CHAIN_RATIO (the break-even of the two, measured)
+STIFF_CHAIN_RATIO = 1e4
 SOLVER_NAME = "symmetric"
 
 
@@ -209,24 +212,28 @@ def evolve(model, rho0, times, engine: str | None = None):
 
 def _evolve_compact(spin, state, times, engine="scipy"):
     series = [{} for _ in times]
-    for s, (p, sigma) in state.blocks.items():
-        twoj = spin.n - 2 * s
-        if sigma.ndim == 1:  # diagonal: only the chain q = 0 (populations) moves
-            _, _, g = chain_generator(spin, s, s, 0)
-            new = np.real(_propagate(g, sigma[:, None], times, engine)[:, :, 0]).astype(complex)
-            for t in range(times.size):
-                series[t][s] = (p, new[t])
-            continue
-        new = np.zeros((times.size,) + sigma.shape, dtype=complex)
-        for q in range(-twoj, twoj + 1):
-            i, ip = chain_indices(twoj, twoj, s, s, q)
-            x = sigma[i, ip][:, None]
-            if not np.any(x):
+    chains = sum(1 if sigma.ndim == 1 else 2 * (spin.n - 2 * s) + 1 for s, (_, sigma) in state.blocks.items())
+    with progress_bar(total=chains, desc=f"evolving N = {spin.n}") as bar:
+        for s, (p, sigma) in state.blocks.items():
+            twoj = spin.n - 2 * s
+            if sigma.ndim == 1:  # diagonal: only the chain q = 0 (populations) moves
+                _, _, g = chain_generator(spin, s, s, 0)
+                new = np.real(_propagate(g, sigma[:, None], times, engine)[:, :, 0]).astype(complex)
+                for t in range(times.size):
+                    series[t][s] = (p, new[t])
+                bar.update()
                 continue
-            _, _, g = chain_generator(spin, s, s, q)
-            new[:, i, ip] = _propagate(g, x, times, engine)[:, :, 0]
-        for t in range(times.size):
-            series[t][s] = (p, 0.5 * (new[t] + new[t].conj().T))
+            new = np.zeros((times.size,) + sigma.shape, dtype=complex)
+            for q in range(-twoj, twoj + 1):
+                bar.update()
+                i, ip = chain_indices(twoj, twoj, s, s, q)
+                x = sigma[i, ip][:, None]
+                if not np.any(x):
+                    continue
+                _, _, g = chain_generator(spin, s, s, q)
+                new[:, i, ip] = _propagate(g, x, times, engine)[:, :, 0]
+            for t in range(times.size):
+                series[t][s] = (p, 0.5 * (new[t] + new[t].conj().T))
     return [state.copy_with(b) for b in series]
 
 
@@ -242,7 +249,10 @@ def _propagate(g, x, times, engine="scipy"):
         block = np.arange(g.shape[0])
         return _solve_block(g, block, x.astype(complex), times, 1e-10, 1e-12, "DOP853", engine)
     out = np.empty((times.size,) + x.shape, dtype=complex)
-    dense = g.shape[0] <= DENSE_CHAIN_MAX
+    # a dense expm costs ~d^3, expm_multiply ~||G dt||_1 products: a long chain goes dense when stiff
+    # (N = 400 ground state to t = 10: 0.3 s instead of 50 s)
+    stiffness = abs(g).sum(axis=0).max() * np.diff(times, prepend=0.0).max()
+    dense = g.shape[0] <= DENSE_CHAIN_MAX or stiffness > g.shape[0] ** 3 / STIFF_CHAIN_RATIO
     gd = g.toarray() if dense else g.tocsc()
     current, last_t, cache = x.astype(complex), 0.0, {}
     for k, t in enumerate(times):

@@ -23,6 +23,7 @@ from qbexp.experiments.experiment import Experiment
 from qbexp.experiments.results import RunResult, SweepResult
 from qbexp.experiments.run import analyze_store, check_resamples, check_shots, execute_in
 from qbexp.files import check_path
+from qbexp.progress import showing_progress
 
 
 def _check_experiment(experiment) -> None:
@@ -127,7 +128,8 @@ def run(experiment, backend="aer", shots: int = 4000, seed: int | None = None, o
     from qbexp.dynamics.engines import using_engine
 
     executor = resolve_executor(backend, seed=seed)
-    plan = experiment.plan()  # every check before anything is written or submitted
+    with showing_progress(progress):
+        plan = experiment.plan()  # every check before anything is written or submitted
     command = command or _command(experiment, backend=backend, shots=shots, seed=seed)
     with _writing(out), executor, using_engine(experiment.engine):
         complete = execute_in(store, plan, executor, shots, seed, command, retry_failed=retry_failed,
@@ -194,7 +196,8 @@ def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, 
     if out is not None:
         _directory(out)
     points = [experiment.with_value(parameter, v) for v in values]  # every point checked now
-    plans = dict(zip(values, (p.plan() for p in points)))
+    with showing_progress(progress):
+        plans = dict(zip(values, (p.plan() for p in points)))
     with _writing(out):
         summary = run_sweep(parameter, values, plans.__getitem__, None if out is None else Path(out), backend=backend,
                             shots=shots, seed=seed, retry_failed=retry_failed, progress=progress,

@@ -406,21 +406,21 @@ class EngineCycles(CircuitOptions):
 def _as_array(init) -> np.ndarray:
     import scipy.sparse
 
+    from qbexp.models.states import check_numeric
+
     if scipy.sparse.issparse(init):
         raise QbexpError(f"init of type {type(init).__name__} is a sparse matrix; pass a dense array (init.toarray())")
-    if isinstance(init, np.ndarray) and (init.ndim == 0 or init.dtype.kind not in "iufc"):
-        numeric = init.dtype.kind in "iufc"  # as the state file loader: no strings, objects or booleans
-        what = f"has shape {init.shape}" if numeric else f"is a non-numeric array (dtype {init.dtype})"
-        raise QbexpError(f"init {what}; expected a state vector (2^N,) or a density matrix (2^N, 2^N)")
-    data = getattr(init, "data", init)
-    try:
-        array = np.asarray(data, dtype=complex)
-    except (TypeError, ValueError, OverflowError):
+    try:  # an array, a list, a Statevector or DensityMatrix (.data)
+        array = np.asarray(init if isinstance(init, np.ndarray) else getattr(init, "data", init))
+    except (TypeError, ValueError, OverflowError):  # ragged lists
         array = None
-    if array is None or array.ndim == 0:  # None, a number, an int too large for a float
+    if array is None or (array.ndim == 0 and not isinstance(init, np.ndarray)):  # None, a number, any object
         raise QbexpError(f"init of type {type(init).__name__} is neither a spec string, an array, "
                          "a Statevector nor a DensityMatrix")
-    return array
+    check_numeric(array, "init")  # as a state file: ["1", "0"] and [True, False] are no state
+    if array.ndim == 0:
+        raise QbexpError("init has shape (); expected a state vector (2^N,) or a density matrix (2^N, 2^N)")
+    return array.astype(complex)
 
 
 EXPERIMENTS = {cls.kind: cls for cls in (CollectiveCharging, EngineCycles)}

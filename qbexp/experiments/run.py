@@ -302,8 +302,13 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
     a run directory also gets results.json and results.png."""
     from qbexp.experiments.results import RunResult, state_to_json
 
+    from qbexp.experiments.experiment import EXPERIMENTS
+
     check_resamples(resamples)
     manifest = store.manifest(for_analysis=True)
+    if manifest["kind"] not in EXPERIMENTS:  # the label of every result
+        raise QbexpError(f"manifest file {store.manifest_path} is corrupt: kind = {manifest['kind']!r}; "
+                         f"expected one of {', '.join(EXPERIMENTS)}")
     store.check_outputs()
     names = manifest.get("circuit_names")
     if not isinstance(names, list) or not names:

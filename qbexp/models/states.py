@@ -89,6 +89,13 @@ _check_real = check_real
 # and is re-exported here.
 
 
+def check_numeric(array: np.ndarray, name: str) -> None:
+    """A state's entries are numbers: no strings (even of digits), objects or booleans; the one
+    rule for a state file and a state passed to the Python API."""
+    if array.dtype.kind not in "iufc":
+        raise QbexpError(f"{name} holds a non-numeric array (dtype {array.dtype})")
+
+
 def load_state_file(path, num_qubits) -> np.ndarray:
     """Load a state vector or density matrix saved with ``np.save`` and validate it.
 
@@ -115,8 +122,7 @@ def load_state_file(path, num_qubits) -> np.ndarray:
         if hasattr(data, "close"):
             data.close()
         raise QbexpError(f"state file '{p}' does not hold a single numpy array (is it an .npz archive?)")
-    if data.dtype.kind not in "iufc":
-        raise QbexpError(f"state file '{p}' holds a non-numeric array (dtype {data.dtype})")
+    check_numeric(data, f"state file '{p}'")
     return validate_density_matrix(data, num_qubits=num_qubits, name=f"state in file '{p}'")
 
 
