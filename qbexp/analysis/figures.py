@@ -61,42 +61,44 @@ ENTRYWISE = frozenset({"coherence_l1"})
 LINEAR = frozenset({"energy"})
 
 #: From this many qubits (up to :data:`~qbexp.analysis.intervals.MAX_INTERVAL_QUBITS`) the
-#: intervals of ergotropy and coherences are the union of the test-inversion and the
-#: two-reference intervals: at N = 4 with 1000 shots per setting the test inversion alone
-#: undercovers a strongly active state (0.82: the projected estimate is of lower rank than the
-#: truth, so the states of its family are less biased by noise), the two-reference interval
-#: overcovers there (0.98-1.0) but not near W = 0.  The union is conservative.  At N = 3 the l1
-#: coherence of the ground-state battery (C_l1 = 0.648, 2000 shots per setting) showed the same
-#: effect: test-inversion intervals [0.648, 0.857] and [0.681, 0.886] for seeds 5 and 6, and
-#: the ergotropy of the strongly active N = 3 state (haar:2 steady state, W = 0.74, smallest
-#: eigenvalues 0.004-0.012, 1000 shots) covered 0.924 +- 0.008 (0.910 with readout mitigation),
-#: every miss below; with the union 0.939 +- 0.008 (0.938 +- 0.011), while the W = 0 and
-#: W = 0.02 cells stay at 0.994 and 0.973 (1000 repetitions each): so the union starts at N = 3.
-#: For the ergotropy the union applies only where the test-inversion interval's lower end lies
-#: more than ``BOUNDARY_REACH`` standard deviations above 0 and the test at W = 0 from the least
-#: favourable passive state rejects (``intervals.boundary_accepted``, ``nearest_passive_state(...,
-#: degenerate=True)``; where it accepts, the interval reaches 0); elsewhere (near W = 0) the test
-#: inversion is redone from the despread passive state (``nearest_passive_state(..., unprojected, around)``), whose
-#: levels carry the truth's eigenvalue spread, not the noise's.  Near W = 0 the union only made
-#: the intervals reach 0 more often (N = 3 Gibbs state, 500 repetitions, despread reference:
-#: 0.976 with the union, 0.960 without); the despread reference everywhere (as it was then, from
-#: the projected estimate) lowered the W = 0.74 cell (0.949 -> 0.933, 1000 repetitions: its
-#: projected estimate has eigenvalues clipped at 0, where the spread correction, a moment
-#: identity for additive noise, does not hold; the reference is now built from the unprojected
-#: inversion, where it does, but the main family was not tried from it).
-#: Since the test-inversion family of the ergotropy runs through the matched spectrum
-#: (:func:`~qbexp.analysis.intervals.matched_spectrum`, against that same lower rank), the W = 0.74
-#: cell covers 0.943 without and 0.940 with readout mitigation (was 0.944 / 0.926; 1000
-#: repetitions, the union kept); the cells near W = 0 go through the despread reference and are
-#: unchanged.  The coherences too get the union only away from their boundary (C = 0; since the
-#: fourth session of 2026-12-02): at the N = 3 Gibbs state (no coherence, 1000 shots, 1000
-#: repetitions) it lowered the lower ends, which excluded 0 in 0.026 / 0.022 of the data sets (l1 /
-#: relative entropy; coverage 0.974 / 0.978), and near 0 the test inversion alone covers 0.956 /
-#: 0.959 (N = 4 Gibbs, 300 repetitions: 0.953 / 0.953); away from 0 it is still needed (relative
-#: entropy of the N = 4 haar:2 state: 0.930 without it; the N = 3 cells at C_l1 = 0.48 and
-#: C_rel = 0.12 are unchanged, 0.972 / 0.972).
+#: intervals of the coherences away from C = 0 are the union of the test-inversion and the
+#: two-reference intervals.  At N = 4 with 1000 shots per setting the test inversion alone
+#: undercovers strongly coherent states (relative entropy of the haar:2 steady state 0.923-0.930,
+#: every miss below: the projected estimate is of lower rank than the truth, so the states of its
+#: family are less biased by noise); the two-reference interval overcovers there but not near 0.
+#: At N = 3 the l1 coherence of the ground-state battery (C_l1 = 0.648, 2000 shots per setting)
+#: showed the same effect (test-inversion intervals [0.648, 0.857] and [0.681, 0.886] for seeds 5
+#: and 6).  Near C = 0 the union is not taken (since the fourth session of 2026-12-02): at the N = 3
+#: Gibbs state (no coherence, 1000 shots, 1000 repetitions) it lowered the lower ends, which
+#: excluded 0 in 0.026 / 0.022 of the data sets (l1 / relative entropy; coverage 0.974 / 0.978);
+#: the test inversion alone covers 0.956 / 0.959 there (N = 4 Gibbs, 300 repetitions: 0.953 /
+#: 0.953).  Away from 0, N = 3, 1000 repetitions, without / with the union: l1 0.937 / 0.972
+#: (W = 0.02 mix, C_l1 = 0.48) and 0.967 / 0.982 (haar:2, C_l1 = 1.44); relative entropy 0.970 /
+#: 0.972 (C_rel = 0.12) and 0.953 / 0.952 (haar:2).  The ergotropy used the same union until the
+#: sixth session of 2026-12-02 (see :data:`NUISANCE_HULL_QUBITS`).
 UNION_QUBITS = 3
-COHERENCE_UNION_QUBITS = 3
+
+#: From this many qubits the ergotropy's interval away from W = 0 is the hull of the
+#: test-inversion intervals of two families, through the matched spectrum
+#: (:func:`~qbexp.analysis.intervals.matched_spectrum`) and through the projected estimate.
+#: Why: both fix the nuisance (the spectrum, on which the ergotropy's bias depends) at a value
+#: estimated from the data, and the interval ignores that estimate's own variation.  On the
+#: strongly active N = 3 state (haar:2 steady state, W = 0.74, smallest eigenvalues 0.004-0.012,
+#: 1000 shots) the plug-in bias is +0.019 at the truth, +0.015 +- 0.007 (mean +- sd over 40 data
+#: sets) at the matched states and +0.009 +- 0.003 at the projected estimates: the matched
+#: family's bias correction varies between data sets (correlation -0.34 with the plug-in), so its
+#: median-unbiased value has sd 0.016 while the interval is built for the plug-in's 0.013, and it
+#: misses on both sides (0.910: 0.049 below, 0.041 above, 1000 repetitions); the family through
+#: the projected estimate carries too little bias and misses below (0.924).  Between the two
+#: values of the nuisance lies the truth's, and the hull of the two intervals (a union over a
+#: set of nuisance values, as in Berger and Boos 1994, J. Am. Stat. Assoc. 89, 1012, with two
+#: points) covers 0.948 (0.046 below, 0.006 above), readout-mitigated 0.942; N = 4 (W = 0.84,
+#: 300 repetitions, two seeds) 0.973 / 0.947, readout-mitigated 0.970.  Until then the ergotropy
+#: took the union with the two-reference interval: N = 3 0.943 / 0.940, N = 4 0.997 / 1.000.
+#: Near W = 0 the interval comes from the despread passive reference instead (``near_boundary``,
+#: ``intervals.boundary_accepted``; below), where the hull is not needed: N = 3 W = 0.02 mix
+#: 0.966 without, 0.964 with it.
+NUISANCE_HULL_QUBITS = 3
 
 #: Figures whose test-inversion family runs to the estimate with its spectrum matched
 #: (:func:`~qbexp.analysis.intervals.matched_spectrum`), not to the projected estimate: the
@@ -194,7 +196,7 @@ SIGNIFICANT = 4.0
 #: cut alone, the 10 % of data sets where a zero pair passed it covered 0.70 (every miss below:
 #: the family counted that pair's noise as coherence, so its bias was 0.048 instead of 0.058),
 #: the rest 0.951; in all 0.928; with the union 0.946 (four device states: 0.934-0.946 -> 0.944-0.956,
-#: 1000 repetitions).  From :data:`COHERENCE_UNION_QUBITS` on, the union with the two-reference
+#: 1000 repetitions).  From :data:`UNION_QUBITS` on, the union with the two-reference
 #: interval (whose lower end comes from the denoised estimate, the same three-standard-error cut)
 #: already covers this: N = 3 haar:2 steady state, C_l1 = 1.44, 1000 shots, 500 repetitions:
 #: 0.976 (0.982 with the strict family as well; without the two-reference union 0.950, and 0.966
@@ -340,8 +342,7 @@ def estimate_figures(
     references = reference_states(estimate, H, exact_state, coherence_basis)
 
     def union(name):
-        return name != "fidelity" and (data.num_qubits >= UNION_QUBITS or
-                                       (name in COHERENCES and data.num_qubits >= COHERENCE_UNION_QUBITS))
+        return name in COHERENCES and data.num_qubits >= UNION_QUBITS
 
     two_reference = []  # (around_estimate, denoised, around_denoised), drawn when a union first needs them
 
@@ -378,6 +379,9 @@ def estimate_figures(
             if min(np.max(np.abs(strict - reference)), np.max(np.abs(strict - debiased))) > 1e-12:  # an entry lies between the cuts
                 other = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=strict)
                 out[name]["ci95"] = _hull(out[name]["ci95"], other["ci95"])
+        if name == "ergotropy" and not near_zero and data.num_qubits >= NUISANCE_HULL_QUBITS:
+            projected = inversion_summary(f, reference, estimate, simulate, bounds, sign)  # (NUISANCE_HULL_QUBITS)
+            out[name]["ci95"] = _hull(out[name]["ci95"], projected["ci95"])
         if name == "ergotropy" and near_zero:  # the family from the despread passive state
             despread = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate))
             out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign,  # far side: intervals
