@@ -150,12 +150,18 @@ DROP = object()
 
 
 def run_kind(kind: str):
-    """The run's kind, in its identity too: a manifest that agrees with itself on a kind qbexp does not know."""
+    """The run's kind, in its identity too: a manifest that agrees with itself (and with its job
+    records, which name the run by its identity) on a kind qbexp does not know."""
+    from qbexp.backends.store import identity_digest
+
     def setup(root: Path):
         path = root / "run" / "manifest.json"
         record = json.loads(path.read_text())
         record["kind"] = record["identity"]["kind"] = kind
         path.write_text(json.dumps(record))
+        for job in (root / "run" / "jobs").glob("*.json"):
+            data = json.loads(job.read_text())
+            job.write_text(json.dumps({**data, "run": identity_digest(record["identity"])}))
     return setup
 
 
@@ -691,6 +697,45 @@ CLI = [
      "initial_layout = [0, 1] places 2 qubit(s); the circuits have 3"),
     (profile("[0, 1, 99]"), [*RCD, "--backend", "{lay.toml}", "--out", "{new}"], 2,
      "initial_layout = [0, 1, 99]: device FakePerth has no qubit 99 (its qubits are 0..6)"),
+    # -- a sweep is analysed whole or not at all: a point that cannot be left the others' results rewritten
+    (failed("tomo_Y", base="sweep/beta=2.0"), ["analyze", "{sweep}", "--resamples", "21"], 2,
+     "beta=2.0: counts missing for 1 circuit(s): tomo_Y"),
+    (write("counts/tomo_Z.json", "{}", base="sweep/beta=2.0"), ["analyze", "{sweep}", "--resamples", "21"], 2,
+     "beta=2.0/counts/tomo_Z.json is corrupt"),
+    # -- a point folder holding another run than its point's: its results were shown as the point's (exit 0)
+    (both(remove("sweep/beta=2.0"), symlink("sweep/beta=2.0", "sweep/beta=1.0")), ["analyze", "{sweep}"], 2,
+     "sweep point beta=2.0 holds a run of beta = 1.0, not the point's beta = 2.0"),
+    (both(remove("sweep/beta=2.0"), symlink("sweep/beta=2.0", "run")), ["status", "{sweep}"], 2,
+     "holds a run of beta = 1.0"),
+    (both(remove("sweep/beta=1.0"), lambda r: shutil.copytree(r / "sweep" / "beta=2.0", r / "sweep" / "beta=1.0")),
+     ["fetch", "{sweep}"], 2, "sweep point beta=1.0 holds a run of beta = 2.0"),
+    # -- job records and counts copied in from another run (its counts were analysed as this run's, exit 0)
+    (both(remove("run/counts"), remove("run/jobs"),
+          lambda r: shutil.copytree(r / "sweep" / "beta=2.0" / "counts", r / "run" / "counts"),
+          lambda r: shutil.copytree(r / "sweep" / "beta=2.0" / "jobs", r / "run" / "jobs")),
+     ["analyze", "{run}"], 2, "is corrupt: it records a job of another run"),
+    (job_record(run="0" * 64), ["status", "{run}"], 2, "it records a job of another run"),
+    (job_record(run=5), ["status", "{run}"], 2, "run = 5; expected the SHA-256 of the run's identity"),
+    # -- run files that are pipes: reading them blocked forever
+    (both(remove("run/exact.npy"), lambda r: os.mkfifo(r / "run" / "exact.npy")), ["analyze", "{run}"], 2,
+     "exact.npy is not a regular file"),
+    (both(remove("run/.lock"), lambda r: os.mkfifo(r / "run" / ".lock")), ["fetch", "{run}"], 2,
+     ".lock is not a regular file; it is the run's lock"),
+    (both(remove("run/.lock"), lambda r: (r / "run" / ".lock").mkdir()),
+     [*RC, "--shots", "64", "--seed", "1", "--out", "{run}"], 2, ".lock is not a regular file"),
+    # -- circuits export: every file checked before any is written (the first ones were rewritten, then an error)
+    (both(write("../dir/index.json", '[{"file": "a.qasm", "protocol": "x"}]'),
+          write("../dir/collective_n2_c0.qasm", "// my edits\n"),
+          lambda r: (r / "dir" / "engine_tau150_k10.qasm").mkdir()),
+     ["circuits", "export", "--out", "{dir}"], 2, "engine_tau150_k10.qasm is a folder; qbexp writes a file there"),
+    (both(write("../dir/index.json", '[{"file": "a.qasm", "protocol": "x"}]'),
+          lambda r: os.mkfifo(r / "dir" / "README.md")),
+     ["circuits", "export", "--out", "{dir}"], 2, "README.md is not a regular file"),
+    (write("../dir/index.json", "[" * 100_000 + "]" * 100_000), ["circuits", "export", "--out", "{dir}"], 2,
+     "is not a catalogue"),  # was a RecursionError traceback
+    # -- a dilation beyond what fits in memory (N = 6 aborted in Qiskit after 16 GB)
+    (None, [*RC, "--out", "{new}", "--n", "6", "--charging", "dilation"], 2,
+     "n = 6 with charging dilation: its circuit is built for N up to 5"),
     # -- the command itself
     (None, [], 2, "required"),
     (None, ["explode"], 2, "invalid choice"),
@@ -1120,6 +1165,24 @@ API = [
     (lambda c: qbexp.CollectiveCharging(n=1, beta=1.0, init="file:a\0b.npy"), "cannot contain a NUL byte"),
     (lambda c: qbexp.models.initial_state("file:a\0b.npy", 2), "state file 'a\\x00b.npy': a path cannot contain a NUL byte"),
     (lambda c: qbexp.models.initial_state("file:" + "b" * 300 + ".npy", 2), "is 304 bytes long"),
+    # a sweep point's c (Experiment.with_value): a number (was a ValueError / TypeError)
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0).with_value("c", "x"), "c = 'x'; it must be a number"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0).with_value("c", None), "c = None; it must be a number"),
+    # results.json objects read back (RunResult.from_dict, Estimate.from_dict): were KeyError, TypeError, ...
+    (lambda c: qbexp.RunResult.from_dict({}), "results['estimates'] = None: expected an object"),
+    (lambda c: qbexp.RunResult.from_dict([]), "results = []: expected the results.json object"),
+    (lambda c: qbexp.RunResult.from_dict({"estimates": {}, "exact": None}), "results['exact'] = None"),
+    (lambda c: qbexp.RunResult.from_dict({"estimates": {"ergotropy": {"value": "x", "stderr": 0}}, "exact": {}}),
+     "estimates['ergotropy'] = {'value': 'x', 'stderr': 0}: expected an object with a numeric value"),
+    (lambda c: qbexp.RunResult.from_dict({"estimates": {"ergotropy": {"value": 1, "stderr": 0, "ci95": [0, 1, 2]}},
+                                          "exact": {}}), "ci95 a pair of numbers or null"),
+    (lambda c: qbexp.RunResult.from_dict({"estimates": {}, "exact": {}, "state": [[1, 2]]}),
+     "state = [[1, 2]]: expected a density matrix"),  # was accepted: a 1-element "state"
+    (lambda c: qbexp.Estimate.from_dict({"value": 1.0}), "estimate = {'value': 1.0}"),
+    # resource bounds: the dilation at N = 6 (an abort in Qiskit after 16 GB)
+    (lambda c: qbexp.CollectiveCharging(n=6, beta=1.0, charging="dilation"), "built for N up to 5"),
+    (lambda c: qbexp.sweep(qbexp.CollectiveCharging(n=5, beta=1.0, charging="dilation"), "n", [5, 6], shots=16),
+     "n = 6 with charging dilation"),
 ]
 
 
@@ -1195,6 +1258,45 @@ def test_closed_standard_output_is_an_error():
     assert gone.stderr.startswith("qbexp: error: standard output: broken pipe")
 
 
+def test_unwritable_standard_error_loses_no_run(tmp_path):
+    """Standard error closed (`2>&-`) or full (`2>/dev/full`): the progress bars and messages are
+    dropped, the run completes (was: a crash after submission, exit 1, its counts never saved; and
+    with stderr closed the status line went to standard output, into the --json)."""
+    import subprocess
+
+    argv = [*RC, "--seed", "1", "--json", "--out"]
+    closed = _qbexp([*argv, str(tmp_path / "closed")], stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+    assert closed.returncode == 0
+    assert json.loads(closed.stdout)["estimates"] and (tmp_path / "closed" / "results.json").exists()
+    if os.path.exists("/dev/full"):  # Linux: every write fails with ENOSPC
+        import sys
+
+        with open("/dev/full", "w") as full:
+            filled = subprocess.run([sys.executable, "-m", "qbexp.cli.main", *argv, str(tmp_path / "full")],
+                                    stdout=subprocess.DEVNULL, stderr=full, timeout=CASE_TIMEOUT)
+        assert filled.returncode == 0 and (tmp_path / "full" / "results.json").exists()
+
+
+def test_token_in_the_instance_variable_is_not_printed(tmp_path, capsys, monkeypatch):
+    """A token pasted into QISKIT_IBM_INSTANCE (no CRN): refused before any connection, without
+    printing it."""
+    token = "T0ken" * 10
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", token)
+    monkeypatch.setenv("QISKIT_IBM_INSTANCE", "crn:" + token)
+    assert main([*RCD, "--backend", "ibm", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "is not a valid CRN" in err and token not in err and not (tmp_path / "x").exists()
+
+
+def test_numpy_bool_and_stray_files(ctx):
+    """mitigation=numpy.bool_ is a flag like True/False (was: results.json could not be written), and a
+    file of the user's named like the run's transpiled-SEQ.qpy is not read (was: a ValueError)."""
+    (ctx / "run" / "transpiled-notes.qpy").write_text("mine")
+    res = qbexp.analyze(ctx / "run", mitigation=np.bool_(False), resamples=20)
+    assert json.loads((ctx / "run" / "results.json").read_text())["readout_mitigation"] is False
+    assert res.estimates and (ctx / "run" / "transpiled-notes.qpy").read_text() == "mine"
+
+
 def test_ibm_without_credentials_writes_no_account_file(tmp_path, capsys, monkeypatch):
     """qiskit-ibm-runtime creates ~/.qiskit/qiskit-ibm.json (holding {}) when it looks for an account
     there: refused without a token or a saved account, qbexp leaves HOME as it was."""
@@ -1202,8 +1304,15 @@ def test_ibm_without_credentials_writes_no_account_file(tmp_path, capsys, monkey
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
+    from qbexp.backends.ibm import client_channels
+
     assert main([*RCD, "--backend", "ibm", "--out", str(tmp_path / "x")]) == 2
-    assert capsys.readouterr().err.startswith("qbexp: error: no IBM Quantum credentials")
+    # the [dynamics] stack's client (qiskit-ibm-runtime < 0.45) cannot reach the profile's channel at all:
+    # that is refused first, in one line, and no file is written either
+    first = ("no IBM Quantum credentials" if "ibm_quantum_platform" in client_channels()
+             else "channel 'ibm_quantum_platform' needs a newer IBM client")
+    err = capsys.readouterr().err
+    assert err.startswith(f"qbexp: error: {first}") and err.count("\n") == 1
     assert not any((tmp_path / "home").iterdir()) and not (tmp_path / "x").exists()
 
 

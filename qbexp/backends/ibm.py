@@ -145,7 +145,10 @@ class RuntimeExecutor(Executor):
         if not self.local and service is None:
             instance = os.environ.get("QISKIT_IBM_INSTANCE")  # the client's, with the token from the environment
             if instance and os.environ.get("QISKIT_IBM_TOKEN") and "instance" not in profile.options:
-                check_crn(instance, "QISKIT_IBM_INSTANCE")
+                try:
+                    check_crn(instance, "QISKIT_IBM_INSTANCE")
+                except QbexpError as err:  # a token pasted into the wrong variable is not printed
+                    raise QbexpError(redact(str(err))) from None
             check_channel(profile.options.get("channel") or os.environ.get("QISKIT_IBM_CHANNEL"))
         self._service = service
         self._backend = None

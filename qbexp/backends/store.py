@@ -147,7 +147,15 @@ JOB_FIELDS = {
                         "an object of name -> list of qubits"),
     "layout": (lambda v: isinstance(v, dict), "an object"),
     "error": (lambda v: v is None or isinstance(v, str), "a message or null"),
+    "run": (lambda v: isinstance(v, str), "the SHA-256 of the run's identity"),
 }
+
+
+def identity_digest(identity) -> str:
+    """SHA-256 of a run's identity (its manifest's ``identity``): every job record carries it
+    (``run``), so that job records and counts copied in from another run are refused, not
+    analysed as this run's (job records written before it have none)."""
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
 def check_fields(record: dict, fields: dict, path: Path, what: str, optional=()) -> dict:
@@ -350,7 +358,8 @@ class RunStore:
 
     def load_transpiled(self) -> dict:
         """Name -> the circuit as it last ran (transpiled); empty for runs without the file."""
-        paths = sorted(self.dir.glob("transpiled-*.qpy"), key=lambda p: int(p.stem.split("-")[1]))
+        paths = sorted((p for p in self.dir.glob("transpiled-*.qpy") if re.fullmatch(r"transpiled-[0-9]+", p.stem)),
+                       key=lambda p: int(p.stem.split("-")[1]))  # transpiled-SEQ.qpy only: not a file of the user's
         out = {}
         for path in [self.dir / "transpiled.qpy", *paths]:
             if path.exists():
@@ -424,6 +433,8 @@ class RunStore:
         import numpy as np
 
         path = self.dir / f"{name}.npy"
+        if path.exists() and not path.is_file():  # a folder, or a pipe that would block the read
+            raise QbexpError(f"{path} is not a regular file")
         try:
             array = np.load(path, allow_pickle=False)
         except FileNotFoundError:
@@ -564,8 +575,16 @@ class RunStore:
         """Every job record, oldest submission first."""
         folder = self._folder("jobs")
         paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        records = [check_fields(read_json(p, "job record"), JOB_FIELDS, p, "job record", optional=("seq", "job_id", "measured_qubits", "layout", "error"))
+        optional = ("seq", "job_id", "measured_qubits", "layout", "error", "run")
+        records = [check_fields(read_json(p, "job record"), JOB_FIELDS, p, "job record", optional=optional)
                    for p in paths]
+        if records and self.manifest_path.is_file():
+            own = identity_digest(read_json(self.manifest_path, "manifest").get("identity"))
+            for path, record in zip(paths, records):
+                if record.get("run", own) != own:
+                    raise QbexpError(f"job record file {path} is corrupt: it records a job of another run (its run "
+                                     f"digest is not the one of {self.manifest_path.name}'s identity); move it and "
+                                     "the counts of its job aside")
         return sorted(records, key=lambda r: r.get("seq", 0))
 
     def remove_stray_files(self) -> None:
@@ -587,7 +606,10 @@ class RunStore:
             yield self
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.dir / ".lock", "w") as handle:
+        path = self.dir / ".lock"
+        if path.exists() and not path.is_file():  # a pipe would block the open
+            raise QbexpError(f"{path} is not a regular file; it is the run's lock: remove it")
+        with open(path, "a") as handle:  # "a": a link to someone's file is not emptied
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

@@ -18,16 +18,17 @@ runs under the run directory's lock, so two processes never submit the same circ
 from __future__ import annotations
 
 import re
-import sys
 import time
 import uuid
 from collections import Counter
 from datetime import datetime, timezone
 
 from qbexp.backends.executors import FINAL, STATUSES
+from qbexp.backends.store import identity_digest
 from qbexp.circuits.folding import fold_two_qubit_gates
 from qbexp.circuits.measure import result_clbits
 from qbexp.errors import QbexpError
+from qbexp.progress import status_stream
 
 #: circuit names become file names
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.,=+-]*")
@@ -236,6 +237,7 @@ def _submit_one(store, executor, prepared: dict, shots: int, seq: int, progress:
         "created_at": _now(), "submitted_at": None, "updated_at": _now(), "error": None,
         "measured_qubits": {name: measured_qubits(qc) for name, qc in prepared.items()},
         "layout": {name: _layout(qc) for name, qc in prepared.items()},
+        "run": identity_digest(store.manifest()["identity"]),  # whose job it is (store.identity_digest)
     }
     store.save_job_record(record)
     try:
@@ -247,7 +249,7 @@ def _submit_one(store, executor, prepared: dict, shots: int, seq: int, progress:
     _promote(store, record, job_id)
     if progress:
         print(f"qbexp: submitted job {job_id} ({len(prepared)} circuits, {shots} shots) to "
-              f"{executor.profile.name}", file=sys.stderr)
+              f"{executor.profile.name}", file=status_stream())
 
 
 def _collect(store, executor, wanted: set | None, wait: bool, timeout: float | None, progress: bool) -> None:
@@ -263,7 +265,7 @@ def _collect(store, executor, wanted: set | None, wait: bool, timeout: float | N
         return
     todo = sum(len(open_names(r)) for r in pending.values())
     deadline = None if timeout is None else time.monotonic() + timeout
-    with tqdm(total=todo, desc="counts saved", unit="circuit", disable=not progress, file=sys.stderr) as bar:
+    with tqdm(total=todo, desc="counts saved", unit="circuit", disable=not progress, file=status_stream()) as bar:
         while True:
             for job_id, record in list(pending.items()):
                 status = executor.poll(job_id)

@@ -10,6 +10,7 @@ from qbexp.cli.options import path_option
 from qbexp.cli.output import check_out_dir
 from qbexp.errors import QbexpError
 from qbexp.experiments.sweep import SWEEP_FILE
+from qbexp.files import check_output_file
 
 
 EXPORT_HELP = "write the OpenQASM 3 catalogue of the canonical protocol circuits"
@@ -37,22 +38,27 @@ def run_export(args) -> int:
 def check_not_overwriting(out: Path) -> None:
     """The catalogue replaces its own files (README.md, index.json, NAME.qasm), never someone
     else's: a folder that holds one of those names but no catalogue (its index.json lists the
-    QASM files), or that holds a run or a sweep, is refused before anything is written."""
+    QASM files), or that holds a run or a sweep, is refused before anything is written; so is one
+    where any of those names cannot take its file (a folder, a pipe, a folder that is not writable)."""
     if not out.is_dir():
         return
+    names = [f"{case.name}.qasm" for case in CASES] + ["index.json", "README.md"]
     if (out / "manifest.json").exists() or (out / SWEEP_FILE).exists():
         raise QbexpError(f"--out {out} holds a qbexp run or sweep; write the catalogue into a folder of its own")
-    names = [f"{case.name}.qasm" for case in CASES] + ["index.json", "README.md"]
     taken = [name for name in names if (out / name).exists() or (out / name).is_symlink()]
     if taken and not _is_catalogue(out):
         raise QbexpError(f"--out {out} already holds {', '.join(taken[:3])}{' ...' if len(taken) > 3 else ''} and is "
                          "not a catalogue (no index.json of one); refusing to overwrite: choose a new or empty folder")
+    for name in names:  # each can take its file (not a folder, a pipe): none is written otherwise
+        check_output_file(out / name)
 
 
 def _is_catalogue(out: Path) -> bool:
+    if not (out / "index.json").is_file():  # a pipe would block the read
+        return False
     try:
         index = json.loads((out / "index.json").read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # unreadable, not JSON, nested too deep
         return False
     return (isinstance(index, list) and bool(index)
             and all(isinstance(e, dict) and str(e.get("file", "")).endswith(".qasm") and "protocol" in e for e in index))

@@ -4,7 +4,8 @@ Every sub-command module exposes ``register(subparsers)``, which adds its parser
 ``func`` to the function that runs it.  Bad input (:class:`QbexpError`) becomes one line on
 stderr and exit status 2, never a traceback; so does a file that cannot be read or written
 (an :class:`OSError`, named with its path), and standard output that is closed or whose reader
-went away (the output would be lost).
+went away (the output would be lost).  Standard error that cannot be written (closed, full, its
+reader gone) loses only the messages (:func:`qbexp.progress.status_stream`), never the run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from qbexp.cli import analyze, circuits, fetch, run, simulate, status
 from qbexp.dynamics.engines import using_engine
 from qbexp.errors import IncompleteRun, QbexpError
+from qbexp.progress import status_stream
 
 SUBCOMMANDS = (simulate, run, analyze, status, fetch, circuits)
 
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv  # recorded in run manifests
     if sys.stdout is None:  # started with standard output closed (`>&-`): every result would be lost
         print("qbexp: error: standard output is closed; redirect it (to /dev/null to discard the output)",
-              file=sys.stderr)
+              file=status_stream())
         return 2
     try:
         with using_engine(getattr(args, "engine", None)):  # --engine, checked before any work
@@ -43,22 +45,22 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # a reader that went away is an error now, not a message at exit
         return code
     except IncompleteRun as err:
-        print(f"qbexp: {err}", file=sys.stderr)
+        print(f"qbexp: {err}", file=status_stream())
         return 1
     except QbexpError as err:
-        print(f"qbexp: error: {err}", file=sys.stderr)
+        print(f"qbexp: error: {err}", file=status_stream())
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`, which exited before reading it all
         _discard_stdout()
         print("qbexp: error: standard output: broken pipe (its reader exited); the output is incomplete",
-              file=sys.stderr)
+              file=status_stream())
         return 2
     except OSError as err:  # a file qbexp could not read or write: name it, no traceback
         where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
-        print(f"qbexp: error: {where or 'file system'}: {err.strerror or err}", file=sys.stderr)
+        print(f"qbexp: error: {where or 'file system'}: {err.strerror or err}", file=status_stream())
         return 2
     except KeyboardInterrupt:
-        print("qbexp: interrupted", file=sys.stderr)
+        print("qbexp: interrupted", file=status_stream())
         return 130
 
 

@@ -153,6 +153,7 @@ def analyze(path, estimator: str = "linear", resamples: int = 300, mitigation: b
 
     path = check_path(path, "path", "run or sweep directory")
     _, _, resamples = _checked(None, None, resamples, estimator, None, mitigation=mitigation)
+    mitigation = bool(mitigation)  # numpy.bool_ too: results.json records it
     with _writing(path, "path"):
         if (path / SWEEP_FILE).exists() and not (path / "manifest.json").exists():
             summary = analyze_sweep(path, estimator=estimator, resamples=resamples, mitigation=mitigation,

@@ -174,6 +174,10 @@ MAX_STEPS = 400
 MAX_CIRCUIT_CYCLES = 200
 #: Largest battery the circuits are built for (3^N tomography settings, 2^N-dimensional fits).
 MAX_CIRCUIT_QUBITS = 6
+#: Largest battery the dilation charging is built for: its isometry on N + ceil(log2 rank) qubits
+#: is synthesised gate by gate into every measurement circuit (N = 5: 35 s and 3.3 GB; N = 6 ran
+#: out of 16 GB, a crash instead of an error).
+MAX_DILATION_QUBITS = 5
 
 
 def _set(obj, name, value):
@@ -229,7 +233,7 @@ class CollectiveCharging(CircuitOptions):
             ``Statevector`` or ``DensityMatrix`` of N qubits.
         omega, gamma, f: qubit frequency ω, decay rate γ0 and dipole coupling f (Eq. 5).
         coupling: ``collective`` (γ_ij = γ0) or ``individual`` (γ_ij = γ0 δ_ij).
-        charging: circuit of the charging map: ``collision``, ``dilation`` or ``kraus``.
+        charging: circuit of the charging map: ``collision``, ``dilation`` (N up to 5), ``minimal`` or ``kraus``.
         steps: collision steps M (None: the fewest reaching trace distance 1e-3).
         measure_work: also measure the energy before and after the optimal discharge.
         readout_mitigation: also run readout calibration circuits and correct readout errors.
@@ -257,6 +261,10 @@ class CollectiveCharging(CircuitOptions):
         _set(self, "f", _number(cls, "f", self.f))
         _choice(cls, "coupling", self.coupling, ("collective", "individual"))
         self._check_circuit_options()
+        if self.charging == "dilation" and self.n > MAX_DILATION_QUBITS:
+            raise QbexpError(f"{cls}: n = {self.n} with charging dilation: its circuit is built for N up to "
+                             f"{MAX_DILATION_QUBITS} (beyond, it does not fit in memory); "
+                             "use charging kraus or collision")
         if isinstance(self.init, str) and self.init.startswith("file:") and self.init[5:]:
             from qbexp.files import check_path
 
@@ -280,7 +288,8 @@ class CollectiveCharging(CircuitOptions):
                 raise QbexpError(f"sweeping c sets the initial state c:VALUE; init = {self.init_label!r} says otherwise")
             from qbexp.experiments.sweep import value_label
 
-            return dataclasses.replace(self, init=f"c:{value_label(float(value))}")
+            value = _number(type(self).__name__, "c", value)  # a number: then init checks it lies in [0, 1]
+            return dataclasses.replace(self, init=f"c:{value_label(value)}")
         return dataclasses.replace(self, **{name: value})
 
     def model(self):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qbexp.errors import QbexpError
+
 #: Figures of merit of a state (qbexp.thermo.figures_of_merit); the last three for two qubits.
 FIGURES = ("energy", "ergotropy", "passive_energy", "coherence_l1", "coherence_rel_entropy", "purity",
            "von_neumann_entropy", "concurrence", "mutual_information", "discord")
@@ -65,9 +67,14 @@ class Estimate:
     note: str | None = None
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Estimate":
-        lo, hi = (np.nan, np.nan) if data.get("ci95") is None else data["ci95"]
-        return cls(float(data["value"]), float(data["stderr"]), (float(lo), float(hi)), data.get("note"))
+    def from_dict(cls, data: dict, name: str = "estimate") -> "Estimate":
+        """An estimate of results.json (``name``: its figure, for the error of a corrupt one)."""
+        try:
+            lo, hi = (np.nan, np.nan) if data.get("ci95") is None else data["ci95"]
+            return cls(_real(data["value"]), _real(data["stderr"]), (_real(lo), _real(hi)), data.get("note"))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise QbexpError(f"{name} = {_short(data)}: expected an object with a numeric value and stderr, and "
+                             "ci95 a pair of numbers or null") from None
 
     @property
     def has_interval(self) -> bool:
@@ -112,7 +119,13 @@ class RunResult:
     def from_dict(cls, data: dict, counts: dict | None = None, state=None, path=None) -> "RunResult":
         from qiskit.quantum_info import DensityMatrix
 
-        estimates = {name: Estimate.from_dict(e) for name, e in data["estimates"].items()}
+        if not isinstance(data, dict):
+            raise QbexpError(f"results = {_short(data)}: expected the results.json object (a dict)")
+        for key in ("estimates", "exact", "device"):
+            if not isinstance(data.get(key, None if key != "device" else {}), dict):
+                raise QbexpError(f"results[{key!r}] = {_short(data.get(key))}: expected an object of figure name -> "
+                                 + ("estimate" if key == "estimates" else "value"))
+        estimates = {name: Estimate.from_dict(e, f"estimates[{name!r}]") for name, e in data["estimates"].items()}
         if state is None and "state" in data:
             state = DensityMatrix(_complex(data["state"]))
         return cls(estimates, dict(data["exact"]), dict(data.get("device", {})), dict(counts or {}), state, data, path)
@@ -130,7 +143,7 @@ class RunResult:
     def title(self) -> str:
         d = self.data
         mitigated = ", readout mitigated" if d.get("readout_mitigation") else ""
-        return f"{d['kind']} battery, {d['shots']} shots/setting{mitigated}"
+        return f"{d.get('kind', '?')} battery, {d.get('shots', '?')} shots/setting{mitigated}"
 
     def __repr__(self) -> str:
         rows = ", ".join(f"{n}={e.value:.4g}±{e.stderr:.2g} (exact {self.exact.get(n, float('nan')):.4g})"
@@ -173,8 +186,28 @@ class SweepResult:
 
 
 def _complex(data):
-    array = np.asarray(data, dtype=float)
+    """A density matrix from nested [re, im] pairs (:func:`state_to_json`)."""
+    try:
+        array = np.asarray(data, dtype=float)
+    except (TypeError, ValueError):  # not numbers, or ragged
+        array = None
+    if array is None or array.ndim != 3 or array.shape[2] != 2 or array.shape[0] != array.shape[1] \
+            or array.shape[0] < 1 or not np.all(np.isfinite(array)):
+        raise QbexpError(f"state = {_short(data)}: expected a density matrix as nested [re, im] pairs "
+                         "of finite numbers")
     return array[..., 0] + 1j * array[..., 1]
+
+
+def _real(value) -> float:
+    """A number of results.json (not a bool, not text); TypeError otherwise."""
+    if isinstance(value, (bool, str, bytes)):
+        raise TypeError(type(value).__name__)
+    return float(value)
+
+
+def _short(value, keep: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= keep else text[:keep] + "…"
 
 
 def state_to_json(rho) -> list:

@@ -297,9 +297,11 @@ def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigati
     return analyze_store(RunStore(out), estimator, resamples, mitigation).data
 
 
-def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitigation: bool = True):
+def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitigation: bool = True,
+                  save: bool = True):
     """The :class:`~qbexp.experiments.results.RunResult` of the run in ``store`` from its counts;
-    a run directory also gets results.json and results.png."""
+    a run directory also gets results.json and results.png (``save=False``: not yet, see
+    :func:`save_result`; a sweep writes its points' only once every point is analysed)."""
     from qbexp.experiments.results import RunResult, state_to_json
 
     from qbexp.experiments.experiment import EXPERIMENTS
@@ -389,12 +391,18 @@ def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitiga
     if calibration is not None:
         results["readout_calibration"] = {**calibration.to_dict(), "measured_qubits": qubits}
     result = RunResult.from_dict(results, counts=counts, path=store.dir if store.persistent else None)
-    store.save_results(results)
+    if save:
+        save_result(store, result)
+    return result
+
+
+def save_result(store, result) -> None:
+    """results.json and, for a run directory, results.png of the analysed run in ``store``."""
+    store.save_results(result.data)
     if store.persistent:
         from qbexp.experiments.report import save_figure
 
         save_figure(result.plot(), store.dir / "results.png")
-    return result
 
 
 def _estimates(counts, manifest, battery, exact, tomo_readout, work_readout, estimator, resamples):

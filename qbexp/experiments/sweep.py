@@ -43,8 +43,9 @@ from qbexp.backends.executors import derived_seed
 from qbexp.backends.store import RunStore, atomic_write_text, package_versions, read_json
 from qbexp.backends.submit import fetch_pending
 from qbexp.errors import IncompleteRun, QbexpError
-from qbexp.experiments.run import analyze_store
+from qbexp.experiments.run import analyze_store, save_result
 from qbexp.files import check_output_file
+from qbexp.progress import status_stream
 
 SWEEP_FILE = "sweep.json"
 #: Most points in one sweep (each is a run with 3^N + ... circuits).
@@ -162,7 +163,7 @@ def run_sweep(name: str, values, plan_for, out: Path | None, backend="aer", shot
         command = "qbexp " + shlex.join(list(argv) if argv is not None else sys.argv[1:])
     base = resolve_executor(backend, seed=seed)
     plans = [plan_for(v) for v in tqdm(values, desc=f"sweep {name}: planning", unit="point",
-                                       disable=not progress, file=sys.stderr, leave=False, delay=0.5)]
+                                       disable=not progress, file=status_stream(), leave=False, delay=0.5)]
     seeds = [derived_seed(seed, "sweep", label) for label in labels]
     identity = {"kind": plans[0].kind, "parameter": name, "values": values, "shots": shots, "seed": seed,
                 "backend": base.profile.name, "points": [p.parameters for p in plans]}
@@ -187,7 +188,7 @@ def run_sweep(name: str, values, plan_for, out: Path | None, backend="aer", shot
             stores = [MemoryStore(f"<sweep point {label}>") for label in labels]
         executors = [_reseeded(base, s) for s in seeds]
         with tqdm(total=len(plans), desc=f"sweep {name}: submitting", unit="point", disable=not progress,
-                  file=sys.stderr, leave=False, delay=0.5) as bar:
+                  file=status_stream(), leave=False, delay=0.5) as bar:
             for plan, store, s, ex in zip(plans, stores, seeds, executors):
                 execute_in(store, plan, ex, shots, s, command, retry_failed=retry_failed, wait=False,
                            progress=False)
@@ -298,12 +299,27 @@ def _short(value, keep: int = 60) -> str:
 
 
 def _point_dirs(out: Path, sweep: dict) -> list[Path]:
-    """The points' run directories; a missing one is an error before any is read."""
+    """The points' run directories; a missing one, or one that holds another run than its point's
+    (a folder moved, copied or linked into its place: its results would be shown as the point's),
+    is an error before any is read."""
     dirs = [Path(out) / p["dir"] for p in sweep["points"]]
     missing = [d.name for d in dirs if not (d / "manifest.json").exists()]
     if missing:
         raise QbexpError(f"{out}: {len(missing)} of {len(dirs)} sweep points are missing or hold no manifest.json "
                          f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})")
+    identity = sweep.get("identity")
+    recorded = identity.get("points") if isinstance(identity, dict) else None
+    if not isinstance(recorded, list) or len(recorded) != len(dirs):  # sweep.json of an older qbexp
+        recorded = [None] * len(dirs)
+    name = sweep["parameter"]
+    for p, folder, expected in zip(sweep["points"], dirs, recorded):
+        params = RunStore(folder).manifest().get("parameters")
+        key, value = ("init", f"c:{value_label(p['value'])}") if name == "c" else (name, p["value"])
+        held = params.get(key) if isinstance(params, dict) else None
+        if held != value or (expected is not None and params != expected):
+            shown = f"{key} = {held!r}" if held != value else "other parameters than the sweep records"
+            raise QbexpError(f"{out}: sweep point {p['dir']} holds a run of {shown}, not the point's {key} = "
+                             f"{value!r} (a folder moved, copied or linked into its place?)")
     return dirs
 
 
@@ -335,7 +351,7 @@ def _collect(stores, labels, executors, sizes, name: str, progress: bool) -> lis
     open_points = [i for i in range(len(labels)) if saved[i] < sizes[i]]
     stuck = []
     with tqdm(total=sum(sizes), initial=sum(saved), desc=f"sweep {name}: counts saved", unit="circuit",
-              disable=not progress, file=sys.stderr) as bar:
+              disable=not progress, file=status_stream()) as bar:
         while open_points:
             for i in list(open_points):
                 summary = fetch_pending(stores[i], executors[i], wait=False, progress=False)
@@ -370,9 +386,13 @@ def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = 300, mi
         check_output_file(path)
     for p in points:
         RunStore(out / p["dir"]).check_outputs()
-    run_results = [analyze_store(RunStore(out / p["dir"]), estimator, resamples, mitigation)
-                   for p in tqdm(points, desc=f"sweep {name}: analysing", unit="point", disable=not progress,
-                                 file=sys.stderr, leave=False, delay=0.5)]
+    # every point is analysed before any results.json is rewritten: one that cannot be leaves them all as they were
+    stores = [RunStore(out / p["dir"]) for p in points]
+    run_results = [analyze_store(store, estimator, resamples, mitigation, save=False)
+                   for store in tqdm(stores, desc=f"sweep {name}: analysing", unit="point", disable=not progress,
+                                     file=status_stream(), leave=False, delay=0.5)]
+    for store, result in zip(stores, run_results):
+        save_result(store, result)
     results = [r.data for r in run_results]
     values = [p["value"] for p in points]
     figures = _figures(results)
