@@ -13,6 +13,7 @@ API rows: ``(call, fragment)``: the call must raise a one-line :class:`qbexp.Qbe
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import os
@@ -205,6 +206,24 @@ def npy(rel: str, array):
     def setup(root: Path):
         np.save(root / rel, array)
     return setup
+
+
+def kraus_sets(name: str, edit):
+    """Rewrite NAME.channels.npz, the Kraus sets of NAME.qpy: ``edit(sets)`` returns the new
+    {SHA-256: array}."""
+    def setup(root: Path):
+        path = root / "run" / f"{name}.channels.npz"
+        with np.load(path) as sets:
+            arrays = edit({k: sets[k] for k in sets.files})
+        with open(path, "wb") as handle:
+            np.savez(handle, **arrays)
+    return setup
+
+
+def npy_bytes(array) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
 
 
 def sweep_json(text: str):
@@ -540,6 +559,25 @@ CLI = [
      ["fetch", "{run}", "--retry-failed"], 2, "exact.npy is missing"),
     (both(write("circuits.qpy", b"garbage"), failed(), counts_file("{}")),
      ["fetch", "{run}", "--retry-failed"], 2, "corrupt"),
+    # -- the Kraus sets of NAME.qpy, kept once in NAME.channels.npz; fetch --retry-failed rebuilds circuits.qpy's
+    (write("transpiled.channels.npz", b"garbage"), ["analyze", "{run}"], 2, "transpiled.channels.npz is corrupt ("),
+    (remove("run/transpiled.channels.npz"), ["analyze", "{run}"], 2,
+     "transpiled.channels.npz is missing; it holds the Kraus operators of transpiled.qpy; transpiled.qpy records"),
+    (replace_by_dir("run/transpiled.channels.npz"), ["analyze", "{run}"], 2,
+     "transpiled.channels.npz is not a regular file"),
+    (write("transpiled.channels.npz", npy_bytes(np.eye(2))), ["analyze", "{run}"], 2, "not an .npz archive"),
+    (kraus_sets("transpiled", lambda sets: {k: a[:, :1, :1] for k, a in sets.items()}), ["analyze", "{run}"], 2,
+     "is complex128 of shape ("),
+    (kraus_sets("transpiled", lambda sets: {k: a.real for k, a in sets.items()}), ["analyze", "{run}"], 2,
+     "is float64 of shape ("),
+    (kraus_sets("transpiled", lambda sets: {k: 0.5 * a for k, a in sets.items()}), ["analyze", "{run}"], 2,
+     "does not match its SHA-256 (edited?)"),
+    (kraus_sets("transpiled", lambda sets: {"0" * 64: a for a in sets.values()}), ["analyze", "{run}"], 2,
+     "lacks the Kraus set"),
+    (both(write("circuits.channels.npz", b"garbage"), failed(), parameters(init="state:0123456789abcdef")),
+     ["fetch", "{run}", "--retry-failed"], 2, "circuits.channels.npz is corrupt ("),
+    (both(remove("run/circuits.channels.npz"), failed(), parameters(beta=2.0)), ["fetch", "{run}", "--retry-failed"],
+     2, "circuits.channels.npz is missing; it holds the Kraus operators of circuits.qpy and cannot be rebuilt"),
     # -- folders and files of the wrong type, hand-edited records (each was a traceback or a misleading answer)
     (both(remove("run/jobs"), write("jobs", "x")), ["status", "{run}"], 2, "jobs is not a folder"),
     (both(remove("run/jobs"), write("jobs", "x")), ["fetch", "{run}", "--retry-failed"], 2, "jobs is not a folder"),
@@ -836,7 +874,8 @@ def test_fetch_retry_failed_rewrites_corrupt_circuits_qpy(kind, damage, ctx, cap
     failed(lost, base=run.name)(ctx)
     kept = {p.name: p.read_bytes() for p in (run / "counts").glob("*.json")}
     others = {p.name: p.read_bytes() for p in run.rglob("*") if p.is_file() and p.parent.name != "jobs"
-              and p.name not in ("circuits.qpy", "results.json", "results.png", ".lock") and p.parent.name != "counts"}
+              and p.name not in ("circuits.qpy", "circuits.channels.npz", "results.json", "results.png", ".lock")
+              and p.parent.name != "counts"}  # circuits.channels.npz: the Kraus sets of circuits.qpy, rewritten with it
     qpy_file = run / "circuits.qpy"
     if damage == "corrupt":
         qpy_file.write_bytes(qpy_file.read_bytes()[:40] + b"\x00garbage")

@@ -40,17 +40,24 @@ def test_circuits_file_is_written_at_the_portable_qpy_version(tmp_path):
     assert manifest["engine"] in ("qiskit-dynamics", "scipy")
 
 
-def test_run_made_on_the_other_stack_resumes_fetches_and_analyses_here(tmp_path):
+#: kraus: circuits.qpy holds a placeholder per Kraus instruction, circuits.channels.npz the sets
+CHARGINGS = ["collision", "kraus"]
+
+
+@pytest.mark.parametrize("charging", CHARGINGS)
+def test_run_made_on_the_other_stack_resumes_fetches_and_analyses_here(tmp_path, charging):
     other = other_stack()
     run = tmp_path / "there"
-    subprocess.run([*other, *ARGS, "--out", str(run), "--json"], check=True, capture_output=True)
+    args = [*ARGS, "--charging", charging]
+    subprocess.run([*other, *args, "--out", str(run), "--json"], check=True, capture_output=True)
+    assert (run / "circuits.channels.npz").exists() == (charging == "kraus")
     there = json.loads((run / "results.json").read_text())
     fail_circuit(run, "tomo_XY")
     # re-reads circuits.qpy written there; --wait: without it the resubmitted Aer job may still be
     # running when fetch returns (it did on a loaded machine: "tomo_XY pending")
     assert main(["fetch", str(run), "--retry-failed", "--wait", "--timeout", "300"]) == 0
     assert (run / "counts" / "tomo_XY.json").exists()
-    assert main([*ARGS, "--out", str(run)]) == 0  # the same command resumes: same run
+    assert main([*args, "--out", str(run)]) == 0  # the same command resumes: same run
     assert main(["analyze", str(run), "--json"]) == 0
     here = json.loads((run / "results.json").read_text())
     for name, value in there["exact"].items():  # exact values agree between engines
@@ -59,10 +66,11 @@ def test_run_made_on_the_other_stack_resumes_fetches_and_analyses_here(tmp_path)
         4 * here["estimates"]["ergotropy"]["stderr"]
 
 
-def test_run_made_here_analyses_on_the_other_stack(tmp_path):
+@pytest.mark.parametrize("charging", CHARGINGS)
+def test_run_made_here_analyses_on_the_other_stack(tmp_path, charging):
     other = other_stack()
     run = tmp_path / "here"
-    assert main([*ARGS, "--out", str(run)]) == 0
+    assert main([*ARGS, "--charging", charging, "--out", str(run)]) == 0
     here = json.loads((run / "results.json").read_text())
     fail_circuit(run, "tomo_ZZ")
     subprocess.run([*other, "fetch", str(run), "--retry-failed", "--wait", "--timeout", "300"], check=True,

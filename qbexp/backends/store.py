@@ -9,6 +9,9 @@ Layout of DIR::
     device.npy          the state a noisy simulator prepares (aer-noisy runs)
     circuits.qpy        the executed circuits, in the order of manifest["circuit_names"],
                         in QPY version PORTABLE_QPY_VERSION (both stacks read it)
+    transpiled.qpy      the circuits exactly as submitted (transpiled-SEQ.qpy: resubmissions)
+    NAME.channels.npz   the Kraus sets of NAME.qpy, each once, under its SHA-256: the QPY file
+                        holds a placeholder instead (see _stash_kraus); only where it has one
     counts/NAME.json    raw counts of one circuit, written atomically as soon as known
     jobs/JOBID.json     one submitted job: circuit names, shots, backend, status, error
     jobs/submitting-TAG.json   a submission whose job id is not known yet (see backends.submit)
@@ -97,6 +100,99 @@ def _names(value, empty: bool = True) -> bool:
 
     return (isinstance(value, list) and (empty or bool(value))
             and all(isinstance(n, str) and NAME.fullmatch(n) is not None for n in value))
+
+
+#: A Kraus instruction is stored in NAME.qpy as this placeholder, its one parameter the SHA-256
+#: of its Kraus set, which NAME.channels.npz holds once: QPY would write the whole set into every
+#: circuit, and the 3^N tomography circuits all carry the same charging channel (225 MB per
+#: file at N = 5).  Files written before (Kraus sets inside the QPY file) load as they are.
+KRAUS_PLACEHOLDER = "qbexp_kraus"
+
+
+def channels_path(qpy_path: Path) -> Path:
+    """``NAME.channels.npz``, the Kraus sets of ``NAME.qpy``."""
+    return qpy_path.with_suffix(".channels.npz")
+
+
+def _kraus_digest(ops) -> str:
+    """SHA-256 of a Kraus set (complex r x d x d): of its shape and bytes, not of an .npy file,
+    whose header numpy versions may write differently."""
+    return hashlib.sha256(repr(ops.shape).encode() + ops.tobytes()).hexdigest()
+
+
+def _stash_kraus(circuits) -> tuple[list, dict]:
+    """``circuits`` with each Kraus instruction replaced by its placeholder (copies; the
+    originals are untouched), and the distinct Kraus sets: SHA-256 -> r x d x d array."""
+    import numpy as np
+    from qiskit.circuit import Instruction
+
+    out, sets, seen = [], {}, {}
+    for qc in circuits:
+        sites = [k for k, inst in enumerate(qc.data) if inst.operation.name == "kraus"]
+        qc = qc.copy() if sites else qc
+        for k in sites:
+            inst = qc.data[k]
+            op = inst.operation
+            key = (op.label, *map(id, op.params))  # a plan shares one set among its circuits: hash it once
+            if key not in seen:
+                ops = np.asarray(op.params, dtype=complex)
+                d = 2**op.num_qubits
+                if op.num_clbits or ops.ndim != 3 or ops.shape[1:] != (d, d):
+                    seen[key] = (op.params, op)  # not a Kraus set as Kraus.to_instruction makes it: kept inside
+                else:
+                    digest = _kraus_digest(ops)
+                    sets[digest] = ops
+                    # op.params kept referenced: the ids in key then name these arrays for good
+                    seen[key] = (op.params, Instruction(KRAUS_PLACEHOLDER, op.num_qubits, 0, [digest], label=op.label))
+            qc.data[k] = inst.replace(operation=seen[key][1])
+        out.append(qc)
+    return out, sets
+
+
+def _restore_kraus(circuits, path: Path, qpy_name: str) -> list:
+    """``circuits`` (as loaded from ``qpy_name``) with each placeholder replaced, in place, by the
+    Kraus instruction of its set in ``path`` (one instruction per set, shared): a missing or
+    corrupt file or set is a one-line error naming the file."""
+    import numpy as np
+    from qiskit.circuit import Instruction
+
+    sites = [(qc, k) for qc in circuits for k, inst in enumerate(qc.data) if inst.operation.name == KRAUS_PLACEHOLDER]
+    if not sites:
+        return circuits  # no Kraus instruction, or a file written with the sets inside
+    if not path.is_file():
+        what = "missing" if not path.exists() else "not a regular file"
+        raise QbexpError(f"{path} is {what}; it holds the Kraus operators of {qpy_name}")
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except Exception as err:  # a damaged zip raises many types
+        raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {_first_line(err)})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise QbexpError(f"{path} is corrupt: not an .npz archive")
+    made = {}
+    with archive:
+        for qc, k in sites:
+            inst = qc.data[k]
+            op = inst.operation
+            digest = op.params[0] if len(op.params) == 1 else None
+            if digest not in made:
+                if not isinstance(digest, str) or digest not in archive.files:
+                    raise QbexpError(f"{path} is corrupt: it lacks the Kraus set {str(digest)[:12]}... "
+                                     f"that {qpy_name} refers to")
+                try:
+                    ops = archive[digest]
+                except Exception as err:
+                    raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {_first_line(err)})") from None
+                d = 2**op.num_qubits
+                if ops.dtype != complex or ops.ndim != 3 or ops.shape[1:] != (d, d) or len(ops) == 0:
+                    raise QbexpError(f"{path} is corrupt: Kraus set {digest[:12]}... is {ops.dtype} of shape "
+                                     f"{ops.shape}; expected complex, r x {d} x {d} for {op.num_qubits} qubit(s)")
+                if _kraus_digest(ops) != digest:
+                    raise QbexpError(f"{path} is corrupt: Kraus set {digest[:12]}... does not match its SHA-256 "
+                                     "(edited?)")
+                # the instruction Kraus.to_instruction makes, as QPY used to load it
+                made[digest] = Instruction("kraus", op.num_qubits, 0, list(ops), label=op.label)
+            qc.data[k] = inst.replace(operation=made[digest])
+    return circuits
 
 
 #: Battery qubits a run can have: its arrays are dense 2^N x 2^N matrices.
@@ -320,7 +416,7 @@ class RunStore:
     def discard(self, remove_dir: bool = False) -> None:
         """Remove what opening a new run wrote (manifest, arrays, circuits, lock): for a run
         refused before anything was submitted.  Never touches jobs/ or counts/."""
-        for name in ("manifest.json", "exact.npy", "battery.npy", "circuits.qpy", ".lock"):
+        for name in ("manifest.json", "exact.npy", "battery.npy", "circuits.qpy", "circuits.channels.npz", ".lock"):
             (self.dir / name).unlink(missing_ok=True)
         for folder in (self.dir / "jobs", self.dir / "counts"):
             if folder.is_dir() and not any(folder.iterdir()):
@@ -366,31 +462,51 @@ class RunStore:
                 try:
                     out.update({qc.name: qc for qc in self._load_qpy(path)})
                 except QbexpError as err:
-                    raise QbexpError(f"{err}; it records the circuits as submitted, for their gate counts in "
-                                     "results.json only (job records keep the layouts): move it aside to go on "
+                    raise QbexpError(f"{err}; {path.name} records the circuits as submitted, for their gate counts "
+                                     "in results.json only (job records keep the layouts): move it aside to go on "
                                      "without them") from None
         return out
 
     def _dump_qpy(self, path: Path, circuits) -> None:
+        """``path`` (NAME.qpy) and, where the circuits hold Kraus sets, NAME.channels.npz."""
+        import numpy as np
         from qiskit import qpy
 
         self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".qpy.tmp")
+        circuits, sets = _stash_kraus(circuits)
+        sets_path = channels_path(path)
+        tmp, sets_tmp = path.with_suffix(".qpy.tmp"), sets_path.with_suffix(".npz.tmp")
+
+        def clean():
+            tmp.unlink(missing_ok=True)
+            sets_tmp.unlink(missing_ok=True)
+
         try:
+            if sets:
+                with open(sets_tmp, "wb") as handle:
+                    np.savez(handle, **sets)
             with open(tmp, "wb") as handle:
                 qpy.dump(circuits, handle, version=min(PORTABLE_QPY_VERSION, qpy.QPY_VERSION))
             with open(tmp, "rb") as handle:  # read back now: a file that cannot load is useless later
                 back = qpy.load(handle)
+            _restore_kraus(back, sets_tmp, path.name)  # ... and every Kraus set it refers to
+        except QbexpError:
+            clean()
+            raise
         except Exception as err:
-            tmp.unlink(missing_ok=True)
+            clean()
             raise QbexpError(f"{path.name}: the circuits do not survive QPY ({type(err).__name__}: {err})") from None
         if len(back) != len(circuits):
-            tmp.unlink(missing_ok=True)
+            clean()
             raise QbexpError(f"{path.name}: {len(back)} circuits read back of {len(circuits)} written")
-        try:
+        try:  # the sets first: after a crash in between, the old NAME.qpy finds its sets or reads as corrupt
+            if sets:
+                os.replace(sets_tmp, sets_path)
             os.replace(tmp, path)
+            if not sets:
+                sets_path.unlink(missing_ok=True)  # the sets of a file this one replaces
         except OSError as err:
-            tmp.unlink(missing_ok=True)
+            clean()
             raise QbexpError(f"{path} cannot be written ({err.strerror or err})") from None
 
     def _load_qpy(self, path: Path):
@@ -404,9 +520,10 @@ class RunStore:
             with open(path, "rb") as handle, warnings.catch_warnings():
                 # written at PORTABLE_QPY_VERSION on purpose: Qiskit 1.3 reading Qiskit 2's file is fine
                 warnings.filterwarnings("ignore", message="The qiskit version used to generate", category=UserWarning)
-                return qpy.load(handle)
+                circuits = qpy.load(handle)
         except Exception as err:  # qpy raises many types on corrupt input
             raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {_first_line(err)})") from None
+        return _restore_kraus(circuits, channels_path(path), path.name)
 
     # -- arrays (exact state, battery Hamiltonian) -------------------------------
     def save_array(self, name: str, array) -> None:

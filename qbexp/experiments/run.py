@@ -244,8 +244,8 @@ def experiment_from_manifest(manifest: dict):
 
 def restore_circuits(store) -> bool:
     """Rewrite ``circuits.qpy`` of the run in ``store`` from the plan its manifest records, when the
-    file is missing or does not load and some circuit still lacks counts (it is read to resubmit
-    them); True when rewritten.
+    file (or its Kraus sets, ``circuits.channels.npz``) is missing or does not load and some circuit
+    still lacks counts (it is read to resubmit them); True when rewritten.
 
     The rebuilt plan must be the run's: the same parameters, circuit names, qubits and exact state
     (``exact.npy``, to 1e-6: both exact-evolution engines agree to 1e-8; that the file itself is
@@ -261,14 +261,14 @@ def restore_circuits(store) -> bool:
         names = manifest["circuit_names"]
         if all(store.has_counts(n) for n in names):
             return False  # nothing left to resubmit: the file is not needed
+        damage = f"{path} is corrupt"  # it holds other circuits
         try:
             if len(store.load_circuits()) == len(names):
                 return False
-        except QbexpError:
-            pass
+        except QbexpError as err:
+            damage = str(err)  # names the file: circuits.qpy or its Kraus sets, circuits.channels.npz
         if (path.exists() or path.is_symlink()) and not path.is_file():
             raise QbexpError(f"{path} is not a regular file; move it aside and run this again to rebuild it")
-        state = "missing" if not path.exists() else "corrupt"
         command = manifest.get("command") or "the command that made the run"
         try:
             experiment = experiment_from_manifest(manifest)
@@ -282,7 +282,7 @@ def restore_circuits(store) -> bool:
             if exact.shape != plan.exact_state.shape or not np.allclose(exact, plan.exact_state, atol=1e-6):
                 raise QbexpError(f"the rebuilt exact state differs from {store.dir / 'exact.npy'}")
         except QbexpError as err:
-            raise QbexpError(f"{path} is {state} and cannot be rebuilt from {store.manifest_path}: {err}; "
+            raise QbexpError(f"{damage} and cannot be rebuilt from {store.manifest_path}: {err}; "
                              f"the command that made the run rewrites it: {command}") from None
         store.save_circuits(list(plan.circuits.values()))
     return True

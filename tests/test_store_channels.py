@@ -1,0 +1,179 @@
+"""Kraus sets are stored once per QPY file, in ``NAME.channels.npz`` next to ``NAME.qpy``.
+
+With ``--charging kraus`` every tomography circuit carries the same charging channel, and QPY
+wrote its whole Kraus set into each one (225 MB per file at N = 5).  :class:`RunStore` writes a
+placeholder in its place and the set once beside the file; loading puts the Kraus instruction
+back, so every caller gets the circuits it got before.  Files written before (sets inside the
+QPY file, no channels file) still load.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+
+import numpy as np
+import pytest
+from qiskit import qpy
+from qiskit.quantum_info import Kraus, SuperOp
+
+import qbexp
+from qbexp.backends.store import PORTABLE_QPY_VERSION, QbexpError, RunStore
+from qbexp.cli.main import main
+
+from _runfiles import fail_circuit
+
+EXP = qbexp.CollectiveCharging(n=3, beta=1.0, charging="kraus")  # 27 tomography circuits, one channel
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    run = tmp_path_factory.mktemp("channels") / "run"
+    qbexp.run(EXP, shots=200, seed=2, out=run, progress=False, resamples=20)
+    return run
+
+
+@pytest.fixture(scope="module")
+def planned():
+    return list(EXP.plan().circuits.values())
+
+
+@pytest.fixture
+def run(made, tmp_path):
+    shutil.copytree(made, tmp_path / "run")
+    return tmp_path / "run"
+
+
+def kraus_ops(circuits) -> list:
+    return [inst.operation for qc in circuits for inst in qc.data if inst.operation.name == "kraus"]
+
+
+def assert_same_circuits(planned, loaded):
+    """Same names, operations on the same qubits and bits; each Kraus set the same channel, bit for bit."""
+    assert [qc.name for qc in loaded] == [qc.name for qc in planned]
+    for a, b in zip(planned, loaded):
+        assert len(a.data) == len(b.data), a.name
+        for x, y in zip(a.data, b.data):
+            assert [a.find_bit(q).index for q in x.qubits] == [b.find_bit(q).index for q in y.qubits]
+            assert [a.find_bit(c).index for c in x.clbits] == [b.find_bit(c).index for c in y.clbits]
+            if x.operation.name == "kraus":
+                assert y.operation.name == "kraus"
+                assert np.array_equal(np.asarray(x.operation.params), np.asarray(y.operation.params))
+                assert SuperOp(Kraus(list(y.operation.params))) == SuperOp(Kraus(list(x.operation.params)))
+            else:
+                assert x.operation == y.operation, (a.name, x.operation.name)
+
+
+def counts(run, name):
+    return json.loads((run / "counts" / f"{name}.json").read_text())["counts"]
+
+
+def test_each_kraus_set_is_stored_once_per_file(run, planned):
+    (ops,) = {np.asarray(op.params).tobytes(): np.asarray(op.params) for op in kraus_ops(planned)}.values()
+    embedded = io.BytesIO()  # QPY on its own: the set in every circuit
+    qpy.dump(planned, embedded, version=PORTABLE_QPY_VERSION)
+    assert embedded.getvalue().count(ops[0].tobytes()) == len(planned) == 27
+    for name in ("circuits", "transpiled"):
+        data = (run / f"{name}.qpy").read_bytes()
+        assert ops[0].tobytes() not in data  # no Kraus operator inside the QPY file ...
+        with np.load(run / f"{name}.channels.npz", allow_pickle=False) as sets:
+            assert len(sets.files) == 1 and np.array_equal(sets[sets.files[0]], ops)  # ... the set once, beside it
+        assert len(data) + (run / f"{name}.channels.npz").stat().st_size < 3 * ops.nbytes < len(embedded.getvalue()) / 9
+    store = RunStore(run)
+    assert_same_circuits(planned, store.load_circuits())
+    transpiled = store.load_transpiled()
+    assert len(transpiled) == len(planned)
+    for op in kraus_ops(transpiled.values()):
+        assert np.array_equal(np.asarray(op.params), ops)
+
+
+def test_resubmitted_circuit_gives_the_same_counts(run):
+    """The circuit read back from circuits.qpy (and its Kraus set) runs as the original did."""
+    before = counts(run, "tomo_XYZ")
+    fail_circuit(run, "tomo_XYZ")
+    assert main(["fetch", str(run), "--retry-failed", "--wait", "--quiet"]) == 0
+    assert counts(run, "tomo_XYZ") == before
+    assert (run / "transpiled-2.qpy").exists() and (run / "transpiled-2.channels.npz").exists()
+
+
+def _damage(path, how):
+    if how == "missing":
+        path.unlink()
+    elif how == "truncated":
+        path.write_bytes(path.read_bytes()[:200])
+    else:
+        with np.load(path, allow_pickle=False) as sets:
+            arrays = {k: sets[k] for k in sets.files}
+        edit = {"wrong shape": lambda a: a[:, :4, :4], "edited": lambda a: 0.5 * a}[how]
+        with open(path, "wb") as handle:
+            np.savez(handle, **{k: edit(a) for k, a in arrays.items()})
+
+
+MESSAGES = {"missing": "is missing; it holds the Kraus operators of circuits.qpy", "truncated": "is corrupt (",
+            "wrong shape": "of shape (", "edited": "does not match its SHA-256"}
+
+
+@pytest.mark.parametrize("repair", ["rerun", "fetch"])
+@pytest.mark.parametrize("how", list(MESSAGES))
+def test_damaged_channels_file_is_rewritten_from_the_plan(run, planned, how, repair):
+    sets = run / "circuits.channels.npz"
+    _damage(sets, how)
+    with pytest.raises(QbexpError) as err:
+        RunStore(run).load_circuits()
+    message = str(err.value)
+    assert "\n" not in message and str(sets) in message and MESSAGES[how] in message, message
+    if repair == "rerun":  # the run's own command: circuits.qpy checked, rewritten with its sets
+        manifest = json.loads((run / "manifest.json").read_text())
+        qbexp.run(EXP, shots=200, seed=2, out=run, progress=False, resamples=20, command=manifest["command"])
+    else:  # a failed circuit is resubmitted from circuits.qpy: rebuilt first
+        before = counts(run, "tomo_ZZX")
+        fail_circuit(run, "tomo_ZZX")
+        assert main(["fetch", str(run), "--retry-failed", "--wait", "--quiet"]) == 0
+        assert counts(run, "tomo_ZZX") == before
+    assert_same_circuits(planned, RunStore(run).load_circuits())
+
+
+def test_run_written_with_kraus_sets_inside_the_qpy_still_loads(run, planned, capsys):
+    """A run directory from before: Kraus sets inside circuits.qpy and transpiled.qpy, no channels files."""
+    store = RunStore(run)
+    for name, circuits in (("circuits", store.load_circuits()), ("transpiled", list(store.load_transpiled().values()))):
+        with open(run / f"{name}.qpy", "wb") as handle:
+            qpy.dump(circuits, handle, version=PORTABLE_QPY_VERSION)
+        (run / f"{name}.channels.npz").unlink()
+    old = (run / "circuits.qpy").read_bytes()
+    assert kraus_ops(planned)[0].params[0].tobytes() in old
+    assert_same_circuits(planned, store.load_circuits())
+    assert len(kraus_ops(store.load_transpiled().values())) == len(planned)
+    before = counts(run, "tomo_YYY")
+    fail_circuit(run, "tomo_YYY")
+    assert main(["fetch", str(run), "--retry-failed", "--wait", "--quiet"]) == 0
+    assert counts(run, "tomo_YYY") == before
+    assert (run / "circuits.qpy").read_bytes() == old and not (run / "circuits.channels.npz").exists()  # not rewritten
+    capsys.readouterr()
+    assert main(["analyze", str(run), "--resamples", "20", "--json"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["circuits"]) >= {"tomo_YYY"}
+
+
+@pytest.mark.parametrize("broken", ["npz", "qpy"])
+def test_dump_reads_both_files_back(tmp_path, planned, broken, monkeypatch):
+    """A file that would not load is refused when written (here: cut short), and nothing is left behind."""
+    savez, dump = np.savez, qpy.dump
+
+    def short_npz(handle, **arrays):
+        buffer = io.BytesIO()
+        savez(buffer, **arrays)
+        handle.write(buffer.getvalue()[:-300])
+
+    def short_qpy(circuits, handle, **options):
+        buffer = io.BytesIO()
+        dump(circuits, buffer, **options)
+        handle.write(buffer.getvalue()[:-300])
+
+    if broken == "npz":
+        monkeypatch.setattr(np, "savez", short_npz)
+    else:
+        monkeypatch.setattr(qpy, "dump", short_qpy)
+    with pytest.raises(QbexpError, match="channels.npz.tmp is corrupt" if broken == "npz" else "do not survive QPY"):
+        RunStore(tmp_path).save_circuits(planned)
+    assert list(tmp_path.iterdir()) == []
