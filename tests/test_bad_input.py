@@ -774,6 +774,9 @@ CLI = [
     # -- a dilation beyond what fits in memory (N = 6 aborted in Qiskit after 16 GB)
     (None, [*RC, "--out", "{new}", "--n", "6", "--charging", "dilation"], 2,
      "n = 6 with charging dilation: its circuit is built for N up to 5"),
+    # -- collisions at N = 6: 3^N circuits of dense 7-qubit unitaries (16 GB; was > 10 min of planning first)
+    (None, [*RC, "--out", "{new}", "--n", "6", "--charging", "collision"], 2,
+     "n = 6 with charging collision: its circuits are built for N up to 5"),
     # -- the command itself
     (None, [], 2, "required"),
     (None, ["explode"], 2, "invalid choice"),
@@ -1222,6 +1225,9 @@ API = [
     (lambda c: qbexp.CollectiveCharging(n=6, beta=1.0, charging="dilation"), "built for N up to 5"),
     (lambda c: qbexp.sweep(qbexp.CollectiveCharging(n=5, beta=1.0, charging="dilation"), "n", [5, 6], shots=16),
      "n = 6 with charging dilation"),
+    (lambda c: qbexp.CollectiveCharging(n=6, beta=1.0), "n = 6 with charging collision: its circuits are built for N up to 5"),
+    (lambda c: qbexp.sweep(qbexp.CollectiveCharging(n=2, beta=1.0), "n", [2, 6], shots=16),
+     "n = 6 with charging collision"),
 ]
 
 

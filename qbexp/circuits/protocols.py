@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from qiskit import QuantumCircuit
@@ -63,8 +64,14 @@ class ProtocolCircuit:
     charging: str
     steps: int | None  # collision steps per charging stroke
     step_time: float | None  # collision Δt
-    charging_infidelity: float  # process infidelity of one charging stroke (0 for exact ones)
     parameters: dict = field(default_factory=dict)
+    stroke: "_Stroke | None" = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def charging_infidelity(self) -> float:
+        """Process infidelity of one charging stroke (0 for exact ones), computed when asked: a run
+        does not need it, and it takes the M-step map and a fidelity of 4^N × 4^N matrices (N = 5: 4 s)."""
+        return self.stroke.infidelity()
 
 
 def collective_protocol(model: LindbladModel, rho0, tau: float, charging: str = "collision",
@@ -75,7 +82,7 @@ def collective_protocol(model: LindbladModel, rho0, tau: float, charging: str = 
     stroke = _Stroke(model, tau, charging, steps)
     exact = stroke.exact(rho0)
     # a discharge is unitary and does not change the trace distance, so M is chosen before it
-    blocks = [_preparation(rho0), stroke.circuit_for(lambda c: _apply(c, rho0), exact, tol)]
+    blocks = [_preparation(rho0), stroke.circuit_for(rho0, exact, tol)]
     if discharge:
         block = _discharge_block(model, "optimal", exact)
         blocks.append(block)
@@ -115,7 +122,7 @@ def engine_protocol(model: LindbladModel, tau: float, cycles: int, discharge: st
             discharges.append(block)
             exact = u @ exact @ u.conj().T
     unitaries = [Operator(b).data for b in discharges]
-    charge_block = stroke.circuit_for(lambda c: _engine_output(rho0, c, unitaries, cycles), exact, tol)
+    charge_block = stroke.circuit_for(rho0, exact, tol, lambda c, r: _engine_output(r, c, unitaries, cycles))
     blocks = [_preparation(rho0)]
     for k in range(cycles):
         blocks += [charge_block] + discharges[k : k + 1]
@@ -129,7 +136,7 @@ def collision_steps(model: LindbladModel, tau: float, initial_states, tol: float
     distance ``tol`` of its exact charged state (one charging circuit for a family of inputs)."""
     stroke = _Stroke(model, tau, "collision", None)
     states = [validate_density_matrix(r, num_qubits=model.num_qubits, name="initial state") for r in initial_states]
-    return stroke.fewest_steps([(lambda c, r=r: _apply(c, r), stroke.exact(r)) for r in states], tol)
+    return stroke.fewest_steps([(r, stroke.exact(r)) for r in states], tol)
 
 
 def charging_report(model: LindbladModel, tau: float, rho0, charging: str, steps: int | None = None,
@@ -144,7 +151,7 @@ def charging_report(model: LindbladModel, tau: float, rho0, charging: str, steps
         raise QbexpError("the kraus charging is a simulator instruction; report dilation or collision")
     rho0 = validate_density_matrix(rho0, num_qubits=model.num_qubits, name="initial state")
     stroke = _Stroke(model, tau, charging, steps)
-    circuit = stroke.circuit_for(lambda c: _apply(c, rho0), stroke.exact(rho0), COLLISION_TOL)
+    circuit = stroke.circuit_for(rho0, stroke.exact(rho0), COLLISION_TOL)
     implemented = stroke.implemented()
     device = compile_for_device(circuit, list(range(model.num_qubits)), backend)
     return {
@@ -199,25 +206,35 @@ class _Stroke:
     def exact(self, rho: np.ndarray) -> np.ndarray:
         return _apply(self.channel.data, rho)
 
-    def circuit_for(self, output, exact: np.ndarray, tol: float) -> QuantumCircuit:
+    def circuit_for(self, rho0: np.ndarray, exact: np.ndarray, tol: float, output=None) -> QuantumCircuit:
         """The charging circuit; for collisions with M = None the smallest M with
-        trace_distance(output(M-step channel), exact) ≤ ``tol``."""
+        trace_distance(output(M-step channel, ``rho0``), exact) ≤ ``tol`` (default output: the
+        channel applied to ``rho0`` once)."""
         if self.scheme is not None and self.steps is None:
-            self.steps = self.fewest_steps([(output, exact)], tol)
+            self.steps = self.fewest_steps([(rho0, exact)], tol, output)
         if self.minimal is not None:
-            error = trace_distance(output(self.minimal.superop().data), exact)
+            error = trace_distance((output or _apply)(self.minimal.superop().data, rho0), exact)
             if error > tol:
                 raise QbexpError(f"the minimal charging circuit is exact only on states without coherence "
                                  f"between the bath's levels; this input ends {error:.2e} from the exact "
                                  f"state (tolerance {tol:g}): use charging collision or dilation")
         return self.circuit()
 
-    def fewest_steps(self, targets, tol: float) -> int:
-        """Smallest M with trace_distance(output(M-step channel), exact) ≤ tol for every target."""
-        for m in range(1, MAX_STEPS + 1):
-            channel = self.scheme.superop(m).data
-            if all(trace_distance(output(channel), exact) <= tol for output, exact in targets):
-                return m
+    def fewest_steps(self, targets, tol: float, output=None) -> int:
+        """Smallest M with trace_distance(output(M-step channel, ρ₀), exact) ≤ tol for every
+        target (ρ₀, exact); output None: the channel applied to ρ₀ once."""
+        if output is None and self.scheme.steady_step is not None:
+            # τ = ∞: Δt is the same for every M, so the states are stepped on, not recomputed
+            runs = [self.scheme.steady_outputs(rho) for rho, _ in targets]
+            for m in range(1, MAX_STEPS + 1):
+                outputs = [_hermitian(next(run)) for run in runs]  # every run steps on, even past a miss
+                if all(trace_distance(out, exact) <= tol for out, (_, exact) in zip(outputs, targets)):
+                    return m
+        else:
+            for m in range(1, MAX_STEPS + 1):
+                channel = self.scheme.superop(m).data
+                if all(trace_distance((output or _apply)(channel, rho), exact) <= tol for rho, exact in targets):
+                    return m
         raise QbexpError(f"no collision model with up to {MAX_STEPS} steps reaches trace distance {tol}")
 
     def circuit(self) -> QuantumCircuit:
@@ -235,8 +252,11 @@ class _Stroke:
 
 
 def _apply(superop: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    out = unvec(superop @ vec(rho), rho.shape[0])
-    return 0.5 * (out + out.conj().T)
+    return _hermitian(unvec(superop @ vec(rho), rho.shape[0]))
+
+
+def _hermitian(rho: np.ndarray) -> np.ndarray:
+    return 0.5 * (rho + rho.conj().T)
 
 
 def _engine_output(rho0, channel, unitaries, cycles):
@@ -300,6 +320,6 @@ def _assemble(model, blocks, rho0, exact, stroke, parameters) -> ProtocolCircuit
         charging=stroke.charging,
         steps=stroke.steps,
         step_time=stroke.step_time,
-        charging_infidelity=stroke.infidelity(),
         parameters=parameters,
+        stroke=stroke,
     )

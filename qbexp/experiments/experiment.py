@@ -178,6 +178,10 @@ MAX_CIRCUIT_QUBITS = 6
 #: is synthesised gate by gate into every measurement circuit (N = 5: 35 s and 3.3 GB; N = 6 ran
 #: out of 16 GB, a crash instead of an error).
 MAX_DILATION_QUBITS = 5
+#: Largest battery the collision charging is built for: from N = 4 each of the M steps is a dense
+#: (N+1)-qubit unitary held in every one of the 3^N measurement circuits (N = 5: 1 GB of QPY in
+#: circuits.qpy and again in transpiled.qpy; N = 6, M = 84: 16 GB each).
+MAX_COLLISION_QUBITS = 5
 
 
 def _set(obj, name, value):
@@ -233,7 +237,8 @@ class CollectiveCharging(CircuitOptions):
             ``Statevector`` or ``DensityMatrix`` of N qubits.
         omega, gamma, f: qubit frequency ω, decay rate γ0 and dipole coupling f (Eq. 5).
         coupling: ``collective`` (γ_ij = γ0) or ``individual`` (γ_ij = γ0 δ_ij).
-        charging: circuit of the charging map: ``collision``, ``dilation`` (N up to 5), ``minimal`` or ``kraus``.
+        charging: circuit of the charging map: ``collision`` (N up to 5), ``dilation`` (N up to 5), ``minimal``
+            or ``kraus``.
         steps: collision steps M (None: the fewest reaching trace distance 1e-3).
         measure_work: also measure the energy before and after the optimal discharge.
         readout_mitigation: also run readout calibration circuits and correct readout errors.
@@ -264,7 +269,11 @@ class CollectiveCharging(CircuitOptions):
         if self.charging == "dilation" and self.n > MAX_DILATION_QUBITS:
             raise QbexpError(f"{cls}: n = {self.n} with charging dilation: its circuit is built for N up to "
                              f"{MAX_DILATION_QUBITS} (beyond, it does not fit in memory); "
-                             "use charging kraus or collision")
+                             "use charging kraus")  # collision stops at N = 5 too
+        if self.charging == "collision" and self.n > MAX_COLLISION_QUBITS:
+            raise QbexpError(f"{cls}: n = {self.n} with charging collision: its circuits are built for N up to "
+                             f"{MAX_COLLISION_QUBITS} (beyond, the 3^N circuits of dense collision unitaries take "
+                             "16 GB); use charging kraus")
         if isinstance(self.init, str) and self.init.startswith("file:") and self.init[5:]:
             from qbexp.files import check_path
 
