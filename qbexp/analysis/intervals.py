@@ -438,7 +438,7 @@ def near_boundary(near_end: float, boundary: float, stderr: float) -> bool:
     """Whether an interval's near end lies within ``BOUNDARY_REACH`` standard errors of the boundary
     (where the ergotropy's interval unites the second family's far end, :func:`inversion_family`,
     and starts from the despread reference, without the hull of
-    :data:`qbexp.analysis.figures.NUISANCE_HULL_QUBITS` or the coherences' union of
+    :data:`qbexp.analysis.figures.NUISANCE_HULL_QUBITS` or the relative entropy's union of
     :data:`qbexp.analysis.figures.UNION_QUBITS`)."""
     return abs(near_end - boundary) < BOUNDARY_REACH * stderr
 
