@@ -93,9 +93,12 @@ def test_l1_coherence_covers_many_small_coherences_at_four_qubits(measured):
     with the 2 / 3 standard-error families, the truth above the interval in 0.093 of 300 data sets
     (0.903 with the two-reference union, not taken near C = 0).  With the lenient family as well,
     0.977 on the benchmark's data sets (B = 79).  Window [0.92, 0.98] over 300 repetitions, and
-    the truth above the interval in at most 0.05 of them (the hull gives no per-side 2.5 %: with
-    B = 79 on these seeds 0.037, coverage 0.957; with B = 39 0.027, coverage 0.973; at the old 0.093, 15 or fewer misses in 300 have
-    probability ~0.004).  B = 39 halves the time ((B + 1) * 0.025 = 1: the Monte Carlo tests keep
+    the truth above the interval in at most 0.04 of them (the hull gives no per-side 2.5 %: with
+    B = 79 on these seeds 0.037, coverage 0.957; with B = 39 0.027, coverage 0.973).  The window
+    alone does not fail the 2 / 3 standard-error families, the side does: on these seeds (B = 39)
+    they cover 0.933 with the truth above in 0.067 (0.093 on the benchmark's); 0.04 lies between
+    the two rates (12 or fewer misses in 300 at a true 0.08: probability ~0.004; 13 or more at
+    0.02: ~0.01).  B = 39 halves the time ((B + 1) * 0.025 = 1: the Monte Carlo tests keep
     their exact size)."""
     from qbexp.models.states import initial_state, thermal_state
     from qbexp.thermo import ergotropy
@@ -116,5 +119,5 @@ def test_l1_coherence_covers_many_small_coherences_at_four_qubits(measured):
     cov = float(np.mean([a <= exact <= b for a, b in intervals]))
     above = float(np.mean([exact > b for _, b in intervals]))
     measured(f"N = 4 W = 0.02 mix, C_l1 = {exact:.4f}: coverage {cov:.3f}, truth above the interval {above:.3f}")
-    assert above <= 0.05
+    assert above <= 0.04
     assert 0.92 <= cov <= 0.98
