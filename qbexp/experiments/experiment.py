@@ -174,14 +174,16 @@ MAX_STEPS = 400
 MAX_CIRCUIT_CYCLES = 200
 #: Largest battery the circuits are built for (3^N tomography settings, 2^N-dimensional fits).
 MAX_CIRCUIT_QUBITS = 6
-#: Largest battery the dilation charging is built for: its isometry on N + ceil(log2 rank) qubits
-#: is synthesised gate by gate into every measurement circuit (N = 5: 35 s and 3.3 GB; N = 6 ran
-#: out of 16 GB, a crash instead of an error).
-MAX_DILATION_QUBITS = 5
-#: Largest battery the collision charging is built for: from N = 4 each of the M steps is a dense
-#: (N+1)-qubit unitary held in every one of the 3^N measurement circuits (N = 5: 1 GB of QPY in
-#: circuits.qpy and again in transpiled.qpy; N = 6, M = 84: 16 GB each).
-MAX_COLLISION_QUBITS = 5
+#: Largest battery each charging circuit is built for, with what it is and why not beyond:
+#: dilation synthesises its isometry on N + ceil(log2 rank) qubits gate by gate into every
+#: measurement circuit (N = 5: 35 s and 3.3 GB; N = 6 ran out of 16 GB, a crash instead of an
+#: error); collision holds each of its M steps, a dense (N+1)-qubit unitary from N = 4, in every
+#: one of the 3^N measurement circuits (N = 5: 1 GB of QPY in circuits.qpy and again in
+#: transpiled.qpy; N = 6, M = 84: 16 GB each).  Kraus and minimal go up to MAX_CIRCUIT_QUBITS.
+MAX_CHARGING_QUBITS = {
+    "dilation": (5, "its circuit is", "it does not fit in memory"),
+    "collision": (5, "its circuits are", "the 3^N circuits of dense collision unitaries take 16 GB"),
+}
 
 
 def _set(obj, name, value):
@@ -266,14 +268,10 @@ class CollectiveCharging(CircuitOptions):
         _set(self, "f", _number(cls, "f", self.f))
         _choice(cls, "coupling", self.coupling, ("collective", "individual"))
         self._check_circuit_options()
-        if self.charging == "dilation" and self.n > MAX_DILATION_QUBITS:
-            raise QbexpError(f"{cls}: n = {self.n} with charging dilation: its circuit is built for N up to "
-                             f"{MAX_DILATION_QUBITS} (beyond, it does not fit in memory); "
-                             "use charging kraus")  # collision stops at N = 5 too
-        if self.charging == "collision" and self.n > MAX_COLLISION_QUBITS:
-            raise QbexpError(f"{cls}: n = {self.n} with charging collision: its circuits are built for N up to "
-                             f"{MAX_COLLISION_QUBITS} (beyond, the 3^N circuits of dense collision unitaries take "
-                             "16 GB); use charging kraus")
+        if self.charging in MAX_CHARGING_QUBITS and self.n > MAX_CHARGING_QUBITS[self.charging][0]:
+            limit, what, why = MAX_CHARGING_QUBITS[self.charging]
+            raise QbexpError(f"{cls}: n = {self.n} with charging {self.charging}: {what} built for N up to {limit} "
+                             f"(beyond, {why}); use charging kraus")
         if isinstance(self.init, str) and self.init.startswith("file:") and self.init[5:]:
             from qbexp.files import check_path
 
