@@ -1,10 +1,12 @@
-"""Kraus sets are stored once per QPY file, in ``NAME.channels.npz`` next to ``NAME.qpy``.
+"""Kraus sets and dense unitaries are stored once per QPY file, in ``NAME.channels.npz`` next to ``NAME.qpy``.
 
 With ``--charging kraus`` every tomography circuit carries the same charging channel, and QPY
 wrote its whole Kraus set into each one (225 MB per file at N = 5).  :class:`RunStore` writes a
 placeholder in its place and the set once beside the file; loading puts the Kraus instruction
 back, so every caller gets the circuits it got before.  Files written before (sets inside the
-QPY file, no channels file) still load.
+QPY file, no channels file) still load.  The same for the dense unitaries (on 4 or more qubits)
+of collision charging from N = 4: one matrix per collision step, the same in every step of
+every circuit (1.2 GB per QPY file at N = 5).
 """
 
 from __future__ import annotations
@@ -177,3 +179,88 @@ def test_dump_reads_both_files_back(tmp_path, planned, broken, monkeypatch):
     with pytest.raises(QbexpError, match="channels.npz.tmp is corrupt" if broken == "npz" else "do not survive QPY"):
         RunStore(tmp_path).save_circuits(planned)
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------- dense unitaries (collision, N >= 4)
+
+COLLISION4 = qbexp.CollectiveCharging(n=4, beta=1.0, init="haar:1")  # 81 circuits, a 5-qubit unitary per step
+
+
+@pytest.fixture(scope="module")
+def collision_planned():
+    return list(COLLISION4.plan().circuits.values())
+
+
+def dense_unitaries(circuits) -> dict:
+    """The distinct matrices of the unitary gates on >= 4 qubits: bytes -> matrix."""
+    return {np.asarray(inst.operation.params[0]).tobytes(): np.asarray(inst.operation.params[0])
+            for qc in circuits for inst in qc.data
+            if inst.operation.name == "unitary" and inst.operation.num_qubits >= 4}
+
+
+@pytest.fixture
+def collision_saved(collision_planned, tmp_path):
+    RunStore(tmp_path).save_circuits(collision_planned)
+    return tmp_path
+
+
+def test_each_dense_unitary_is_stored_once_per_file(collision_saved, collision_planned):
+    """Collision charging from N = 4 holds the same (N + 1)-qubit unitary in every step of every
+    circuit: QPY wrote it each time (here 47 x 81 copies, 64 MB; at N = 5 1.2 GB per file)."""
+    matrices = dense_unitaries(collision_planned)
+    steps = sum(inst.operation.name == "unitary" for inst in collision_planned[0].data)
+    assert len(matrices) == 1 and steps >= 20
+    (matrix,) = matrices.values()
+    embedded = io.BytesIO()
+    qpy.dump(collision_planned, embedded, version=PORTABLE_QPY_VERSION)
+    assert embedded.getvalue().count(matrix.tobytes()) == steps * len(collision_planned)
+    data = (collision_saved / "circuits.qpy").read_bytes()
+    assert matrix.tobytes() not in data
+    with np.load(collision_saved / "circuits.channels.npz", allow_pickle=False) as stored:
+        assert len(stored.files) == 1 and np.array_equal(stored[stored.files[0]], matrix)
+    assert len(data) + (collision_saved / "circuits.channels.npz").stat().st_size < len(embedded.getvalue()) / 20
+    loaded = RunStore(collision_saved).load_circuits()
+    assert_same_circuits(collision_planned, loaded)
+    for qc in loaded:
+        for inst in qc.data:
+            if inst.operation.name == "unitary" and inst.operation.num_qubits >= 4:
+                assert inst.operation.label == "collision"
+                assert np.array_equal(np.asarray(inst.operation.params[0]), matrix)
+
+
+def test_circuit_with_its_unitary_read_back_runs_as_the_original(collision_saved, collision_planned):
+    """The read-back circuit prepares the same state (Aer density matrices, measurements removed)."""
+    from qiskit import transpile
+    from qiskit_aer import AerSimulator
+
+    (loaded,) = [qc for qc in RunStore(collision_saved).load_circuits() if qc.name == "tomo_ZZZZ"]
+    (planned,) = [qc for qc in collision_planned if qc.name == "tomo_ZZZZ"]
+    simulator = AerSimulator(method="density_matrix")
+    states = []
+    for qc in (planned, loaded):
+        qc = qc.remove_final_measurements(inplace=False)
+        qc.save_density_matrix()
+        states.append(np.asarray(simulator.run(transpile(qc, simulator)).result().data()["density_matrix"]))
+    assert np.abs(states[0] - states[1]).max() < 1e-12 and abs(np.trace(states[0]) - 1) < 1e-9
+
+
+UNITARY_MESSAGES = {"missing": "is missing; it holds the dense unitaries of circuits.qpy",
+                    "truncated": "is corrupt (", "wrong shape": "unitary", "edited": "does not match its SHA-256"}
+
+
+@pytest.mark.parametrize("how", list(UNITARY_MESSAGES))
+def test_damaged_unitaries_file_is_one_line(collision_saved, how):
+    path = collision_saved / "circuits.channels.npz"
+    if how == "wrong shape":
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {k: stored[k][:16, :16] for k in stored.files}
+        with open(path, "wb") as handle:
+            np.savez(handle, **arrays)
+    else:
+        _damage(path, how)
+    with pytest.raises(QbexpError) as err:
+        RunStore(collision_saved).load_circuits()
+    message = str(err.value)
+    assert "\n" not in message and str(path) in message and UNITARY_MESSAGES[how] in message, message
+    if how == "wrong shape":
+        assert "of shape (16, 16); expected complex, 32 x 32 for 5 qubit(s)" in message

@@ -10,8 +10,9 @@ Layout of DIR::
     circuits.qpy        the executed circuits, in the order of manifest["circuit_names"],
                         in QPY version PORTABLE_QPY_VERSION (both stacks read it)
     transpiled.qpy      the circuits exactly as submitted (transpiled-SEQ.qpy: resubmissions)
-    NAME.channels.npz   the Kraus sets of NAME.qpy, each once, under its SHA-256: the QPY file
-                        holds a placeholder instead (see _stash_kraus); only where it has one
+    NAME.channels.npz   the Kraus sets and dense unitaries of NAME.qpy, each once, under its
+                        SHA-256: the QPY file holds a placeholder instead (see _stash_kraus);
+                        only where it has one
     counts/NAME.json    raw counts of one circuit, written atomically as soon as known
     jobs/JOBID.json     one submitted job: circuit names, shots, backend, status, error
     jobs/submitting-TAG.json   a submission whose job id is not known yet (see backends.submit)
@@ -107,36 +108,59 @@ def _names(value, empty: bool = True) -> bool:
 #: circuit, and the 3^N tomography circuits all carry the same charging channel (225 MB per
 #: file at N = 5).  Files written before (Kraus sets inside the QPY file) load as they are.
 KRAUS_PLACEHOLDER = "qbexp_kraus"
+#: The same for a dense unitary (``UnitaryGate``): collision charging from N = 4 holds one
+#: (N + 1)-qubit unitary per collision step, the same matrix in every step of all 3^N circuits
+#: (N = 5: 76 matrices of 64 x 64 in each of 243 circuits, 1.2 GB per QPY file and 2.4 GB per
+#: run, 9.0 GB peak memory; now one matrix, ~65 kB, beside each file).
+UNITARY_PLACEHOLDER = "qbexp_unitary"
+#: ... for unitaries on at least this many qubits (4 kB and more); smaller ones, such as the
+#: 2-qubit rotations of collision charging at N = 2 and 3, stay inside the QPY file.
+STASHED_UNITARY_QUBITS = 4
+#: placeholder -> (name of the instruction it stands for, what the archive holds for it)
+_PLACEHOLDERS = {KRAUS_PLACEHOLDER: ("kraus", "Kraus set"), UNITARY_PLACEHOLDER: ("unitary", "unitary")}
 
 
 def channels_path(qpy_path: Path) -> Path:
-    """``NAME.channels.npz``, the Kraus sets of ``NAME.qpy``."""
+    """``NAME.channels.npz``, the Kraus sets and dense unitaries of ``NAME.qpy``."""
     return qpy_path.with_suffix(".channels.npz")
 
 
 def _kraus_digest(ops) -> str:
-    """SHA-256 of a Kraus set (complex r x d x d): of its shape and bytes, not of an .npy file,
-    whose header numpy versions may write differently."""
+    """SHA-256 of a Kraus set (complex r x d x d) or a unitary (d x d): of its shape and bytes,
+    not of an .npy file, whose header numpy versions may write differently."""
     return hashlib.sha256(repr(ops.shape).encode() + ops.tobytes()).hexdigest()
 
 
 def _stash_kraus(circuits) -> tuple[list, dict]:
-    """``circuits`` with each Kraus instruction replaced by its placeholder (copies; the
-    originals are untouched), and the distinct Kraus sets: SHA-256 -> r x d x d array."""
+    """``circuits`` with each Kraus instruction and each dense unitary replaced by its
+    placeholder (copies; the originals are untouched), and the distinct arrays: SHA-256 ->
+    r x d x d Kraus set or d x d unitary."""
     import numpy as np
     from qiskit.circuit import Instruction
 
-    out, sets, seen = [], {}, {}
+    out, sets, seen, made = [], {}, {}, {}
     for qc in circuits:
-        sites = [k for k, inst in enumerate(qc.data) if inst.operation.name == "kraus"]
+        sites = [k for k, inst in enumerate(qc.data) if inst.operation.name == "kraus"
+                 or inst.operation.name == "unitary" and inst.operation.num_qubits >= STASHED_UNITARY_QUBITS]
         qc = qc.copy() if sites else qc
         for k in sites:
             inst = qc.data[k]
             op = inst.operation
+            d = 2**op.num_qubits
+            if op.name == "unitary":  # (its matrix is a new array at every access on Qiskit 2: hashed each time)
+                matrix = np.asarray(op.params[0], dtype=complex) if len(op.params) == 1 else None
+                if op.num_clbits or matrix is None or matrix.shape != (d, d):
+                    continue  # not a UnitaryGate's matrix: kept inside
+                digest = _kraus_digest(matrix)
+                sets[digest] = matrix
+                key = (UNITARY_PLACEHOLDER, op.num_qubits, digest, op.label)
+                if key not in made:
+                    made[key] = Instruction(UNITARY_PLACEHOLDER, op.num_qubits, 0, [digest], label=op.label)
+                qc.data[k] = inst.replace(operation=made[key])
+                continue
             key = (op.label, *map(id, op.params))  # a plan shares one set among its circuits: hash it once
             if key not in seen:
                 ops = np.asarray(op.params, dtype=complex)
-                d = 2**op.num_qubits
                 if op.num_clbits or ops.ndim != 3 or ops.shape[1:] != (d, d):
                     seen[key] = (op.params, op)  # not a Kraus set as Kraus.to_instruction makes it: kept inside
                 else:
@@ -151,17 +175,20 @@ def _stash_kraus(circuits) -> tuple[list, dict]:
 
 def _restore_kraus(circuits, path: Path, qpy_name: str) -> list:
     """``circuits`` (as loaded from ``qpy_name``) with each placeholder replaced, in place, by the
-    Kraus instruction of its set in ``path`` (one instruction per set, shared): a missing or
-    corrupt file or set is a one-line error naming the file."""
+    Kraus instruction or unitary gate of its array in ``path`` (one instruction per array,
+    shared): a missing or corrupt file or array is a one-line error naming the file."""
     import numpy as np
     from qiskit.circuit import Instruction
+    from qiskit.circuit.library import UnitaryGate
 
-    sites = [(qc, k) for qc in circuits for k, inst in enumerate(qc.data) if inst.operation.name == KRAUS_PLACEHOLDER]
+    sites = [(qc, k) for qc in circuits for k, inst in enumerate(qc.data) if inst.operation.name in _PLACEHOLDERS]
     if not sites:
-        return circuits  # no Kraus instruction, or a file written with the sets inside
+        return circuits  # no Kraus instruction or dense unitary, or a file written with them inside
     if not path.is_file():
         what = "missing" if not path.exists() else "not a regular file"
-        raise QbexpError(f"{path} is {what}; it holds the Kraus operators of {qpy_name}")
+        held = sorted({_PLACEHOLDERS[qc.data[k].operation.name][1] for qc, k in sites})
+        held = " and ".join("Kraus operators" if h == "Kraus set" else "dense unitaries" for h in held)
+        raise QbexpError(f"{path} is {what}; it holds the {held} of {qpy_name}")
     try:
         archive = np.load(path, allow_pickle=False)
     except Exception as err:  # a damaged zip raises many types
@@ -173,25 +200,33 @@ def _restore_kraus(circuits, path: Path, qpy_name: str) -> list:
         for qc, k in sites:
             inst = qc.data[k]
             op = inst.operation
+            _, what = _PLACEHOLDERS[op.name]
             digest = op.params[0] if len(op.params) == 1 else None
-            if digest not in made:
+            key = (op.name, op.num_qubits, digest, op.label)
+            if key not in made:
                 if not isinstance(digest, str) or digest not in archive.files:
-                    raise QbexpError(f"{path} is corrupt: it lacks the Kraus set {str(digest)[:12]}... "
+                    raise QbexpError(f"{path} is corrupt: it lacks the {what} {str(digest)[:12]}... "
                                      f"that {qpy_name} refers to")
                 try:
                     ops = archive[digest]
                 except Exception as err:
                     raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {_first_line(err)})") from None
                 d = 2**op.num_qubits
-                if ops.dtype != complex or ops.ndim != 3 or ops.shape[1:] != (d, d) or len(ops) == 0:
+                if what == "unitary":
+                    if ops.dtype != complex or ops.shape != (d, d):
+                        raise QbexpError(f"{path} is corrupt: unitary {digest[:12]}... is {ops.dtype} of shape "
+                                         f"{ops.shape}; expected complex, {d} x {d} for {op.num_qubits} qubit(s)")
+                elif ops.dtype != complex or ops.ndim != 3 or ops.shape[1:] != (d, d) or len(ops) == 0:
                     raise QbexpError(f"{path} is corrupt: Kraus set {digest[:12]}... is {ops.dtype} of shape "
                                      f"{ops.shape}; expected complex, r x {d} x {d} for {op.num_qubits} qubit(s)")
                 if _kraus_digest(ops) != digest:
-                    raise QbexpError(f"{path} is corrupt: Kraus set {digest[:12]}... does not match its SHA-256 "
+                    raise QbexpError(f"{path} is corrupt: {what} {digest[:12]}... does not match its SHA-256 "
                                      "(edited?)")
-                # the instruction Kraus.to_instruction makes, as QPY used to load it
-                made[digest] = Instruction("kraus", op.num_qubits, 0, list(ops), label=op.label)
-            qc.data[k] = inst.replace(operation=made[digest])
+                if what == "unitary":  # checked: the SHA-256 is that of the matrix written, a UnitaryGate's
+                    made[key] = UnitaryGate(ops, label=op.label, check_input=False)
+                else:  # the instruction Kraus.to_instruction makes, as QPY used to load it
+                    made[key] = Instruction("kraus", op.num_qubits, 0, list(ops), label=op.label)
+            qc.data[k] = inst.replace(operation=made[key])
     return circuits
 
 
