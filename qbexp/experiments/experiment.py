@@ -178,11 +178,12 @@ MAX_CIRCUIT_QUBITS = 6
 #: dilation synthesises its isometry on N + ceil(log2 rank) qubits gate by gate into every
 #: measurement circuit (N = 5: 35 s and 3.3 GB; N = 6 ran out of 16 GB, a crash instead of an
 #: error); collision holds each of its M steps, a dense (N+1)-qubit unitary from N = 4, in every
-#: one of the 3^N measurement circuits (N = 5: 1 GB of QPY in circuits.qpy and again in
-#: transpiled.qpy; N = 6, M = 84: 16 GB each).  Kraus and minimal go up to MAX_CIRCUIT_QUBITS.
+#: one of the 3^N measurement circuits in memory (the QPY files hold it once, beside them:
+#: qbexp.backends.store; N = 5: 1.2 GB, peak 6.7 GB per run; N = 6, M = 84: 16 GB).  Kraus and
+#: minimal go up to MAX_CIRCUIT_QUBITS.
 MAX_CHARGING_QUBITS = {
     "dilation": (5, "its circuit is", "it does not fit in memory"),
-    "collision": (5, "its circuits are", "the 3^N circuits of dense collision unitaries take 16 GB"),
+    "collision": (5, "its circuits are", "the 3^N circuits of dense collision unitaries take 16 GB of memory"),
 }
 
 
