@@ -111,7 +111,7 @@ KRAUS_PLACEHOLDER = "qbexp_kraus"
 #: The same for a dense unitary (``UnitaryGate``): collision charging from N = 4 holds one
 #: (N + 1)-qubit unitary per collision step, the same matrix in every step of all 3^N circuits
 #: (N = 5: 76 matrices of 64 x 64 in each of 243 circuits, 1.2 GB per QPY file and 2.4 GB per
-#: run, 9.0 GB peak memory; now one matrix, ~65 kB, beside each file).
+#: run, 9.0 GB peak memory; now one matrix, ~65 kB, beside each file, and 5.1 GB peak).
 UNITARY_PLACEHOLDER = "qbexp_unitary"
 #: ... for unitaries on at least this many qubits (4 kB and more); smaller ones, such as the
 #: 2-qubit rotations of collision charging at N = 2 and 3, stay inside the QPY file.
@@ -133,50 +133,59 @@ def _kraus_digest(ops) -> str:
 
 def _stash_kraus(circuits) -> tuple[list, dict]:
     """``circuits`` with each Kraus instruction and each dense unitary replaced by its
-    placeholder (copies; the originals are untouched), and the distinct arrays: SHA-256 ->
+    placeholder (new circuits; the originals are untouched), and the distinct arrays: SHA-256 ->
     r x d x d Kraus set or d x d unitary."""
-    import numpy as np
-    from qiskit.circuit import Instruction
-
-    out, sets, seen, made = [], {}, {}, {}
+    out, sets, seen = [], {}, {}
     for qc in circuits:
-        sites = [k for k, inst in enumerate(qc.data) if inst.operation.name == "kraus"
-                 or inst.operation.name == "unitary" and inst.operation.num_qubits >= STASHED_UNITARY_QUBITS]
-        qc = qc.copy() if sites else qc
-        for k in sites:
-            inst = qc.data[k]
-            op = inst.operation
-            d = 2**op.num_qubits
-            if op.name == "unitary":  # (its matrix is a new array at every access on Qiskit 2: hashed each time)
-                matrix = np.asarray(op.params[0], dtype=complex) if len(op.params) == 1 else None
-                if op.num_clbits or matrix is None or matrix.shape != (d, d):
-                    continue  # not a UnitaryGate's matrix: kept inside
-                digest = _kraus_digest(matrix)
-                sets[digest] = matrix
-                key = (UNITARY_PLACEHOLDER, op.num_qubits, digest, op.label)
-                if key not in made:
-                    made[key] = Instruction(UNITARY_PLACEHOLDER, op.num_qubits, 0, [digest], label=op.label)
-                qc.data[k] = inst.replace(operation=made[key])
-                continue
-            key = (op.label, *map(id, op.params))  # a plan shares one set among its circuits: hash it once
-            if key not in seen:
-                ops = np.asarray(op.params, dtype=complex)
-                if op.num_clbits or ops.ndim != 3 or ops.shape[1:] != (d, d):
-                    seen[key] = (op.params, op)  # not a Kraus set as Kraus.to_instruction makes it: kept inside
-                else:
-                    digest = _kraus_digest(ops)
-                    sets[digest] = ops
-                    # op.params kept referenced: the ids in key then name these arrays for good
-                    seen[key] = (op.params, Instruction(KRAUS_PLACEHOLDER, op.num_qubits, 0, [digest], label=op.label))
-            qc.data[k] = inst.replace(operation=seen[key][1])
-        out.append(qc)
+        sites = {k for k, inst in enumerate(qc.data) if inst.operation.name == "kraus"
+                 or inst.operation.name == "unitary" and inst.operation.num_qubits >= STASHED_UNITARY_QUBITS}
+        if not sites:
+            out.append(qc)
+            continue
+        # built anew, not qc.copy(): a copy would hold every dense matrix once more (1.2 GB at N = 5)
+        stashed = qc.copy_empty_like()
+        for k, inst in enumerate(qc.data):
+            stashed._append(inst.replace(operation=_placeholder(inst.operation, sets, seen)) if k in sites else inst)
+        out.append(stashed)
     return out, sets
 
 
-def _restore_kraus(circuits, path: Path, qpy_name: str) -> list:
+def _placeholder(op, sets: dict, seen: dict):
+    """The placeholder of the Kraus instruction or dense unitary ``op``, its array put in ``sets``
+    under its SHA-256; ``op`` itself where it is not one as Qiskit makes them (kept inside)."""
+    import numpy as np
+    from qiskit.circuit import Instruction
+
+    d = 2**op.num_qubits
+    if op.name == "unitary":  # (its matrix is a new array at every access on Qiskit 2: hashed each time)
+        matrix = np.asarray(op.params[0], dtype=complex) if len(op.params) == 1 else None
+        if op.num_clbits or matrix is None or matrix.shape != (d, d):
+            return op
+        digest = _kraus_digest(matrix)
+        sets[digest] = matrix
+        key = (UNITARY_PLACEHOLDER, op.num_qubits, digest, op.label)
+        if key not in seen:
+            seen[key] = (None, Instruction(UNITARY_PLACEHOLDER, op.num_qubits, 0, [digest], label=op.label))
+        return seen[key][1]
+    key = (op.label, *map(id, op.params))  # a plan shares one set among its circuits: hash it once
+    if key not in seen:
+        ops = np.asarray(op.params, dtype=complex)
+        if op.num_clbits or ops.ndim != 3 or ops.shape[1:] != (d, d):
+            seen[key] = (op.params, op)  # not a Kraus set as Kraus.to_instruction makes it: kept inside
+        else:
+            digest = _kraus_digest(ops)
+            sets[digest] = ops
+            # op.params kept referenced: the ids in key then name these arrays for good
+            seen[key] = (op.params, Instruction(KRAUS_PLACEHOLDER, op.num_qubits, 0, [digest], label=op.label))
+    return seen[key][1]
+
+
+def _restore_kraus(circuits, path: Path, qpy_name: str, replace: bool = True) -> list:
     """``circuits`` (as loaded from ``qpy_name``) with each placeholder replaced, in place, by the
     Kraus instruction or unitary gate of its array in ``path`` (one instruction per array,
-    shared): a missing or corrupt file or array is a one-line error naming the file."""
+    shared): a missing or corrupt file or array is a one-line error naming the file.  With
+    ``replace`` False every array is checked and none put in (the read-back of a file just
+    written: at N = 5 the circuits with their unitaries in take 1.2 GB)."""
     import numpy as np
     from qiskit.circuit import Instruction
     from qiskit.circuit.library import UnitaryGate
@@ -222,11 +231,14 @@ def _restore_kraus(circuits, path: Path, qpy_name: str) -> list:
                 if _kraus_digest(ops) != digest:
                     raise QbexpError(f"{path} is corrupt: {what} {digest[:12]}... does not match its SHA-256 "
                                      "(edited?)")
-                if what == "unitary":  # checked: the SHA-256 is that of the matrix written, a UnitaryGate's
+                if not replace:
+                    made[key] = None
+                elif what == "unitary":  # checked: the SHA-256 is that of the matrix written, a UnitaryGate's
                     made[key] = UnitaryGate(ops, label=op.label, check_input=False)
                 else:  # the instruction Kraus.to_instruction makes, as QPY used to load it
                     made[key] = Instruction("kraus", op.num_qubits, 0, list(ops), label=op.label)
-            qc.data[k] = inst.replace(operation=made[key])
+            if replace:
+                qc.data[k] = inst.replace(operation=made[key])
     return circuits
 
 
@@ -524,7 +536,7 @@ class RunStore:
                 qpy.dump(circuits, handle, version=min(PORTABLE_QPY_VERSION, qpy.QPY_VERSION))
             with open(tmp, "rb") as handle:  # read back now: a file that cannot load is useless later
                 back = qpy.load(handle)
-            _restore_kraus(back, sets_tmp, path.name)  # ... and every Kraus set it refers to
+            _restore_kraus(back, sets_tmp, path.name, replace=False)  # ... and every array it refers to
         except QbexpError:
             clean()
             raise

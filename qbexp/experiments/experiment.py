@@ -179,7 +179,7 @@ MAX_CIRCUIT_QUBITS = 6
 #: measurement circuit (N = 5: 35 s and 3.3 GB; N = 6 ran out of 16 GB, a crash instead of an
 #: error); collision holds each of its M steps, a dense (N+1)-qubit unitary from N = 4, in every
 #: one of the 3^N measurement circuits in memory (the QPY files hold it once, beside them:
-#: qbexp.backends.store; N = 5: 1.2 GB, peak 6.7 GB per run; N = 6, M = 84: 16 GB).  Kraus and
+#: qbexp.backends.store; N = 5: 1.2 GB, peak 5.1 GB per run; N = 6, M = 84: 16 GB).  Kraus and
 #: minimal go up to MAX_CIRCUIT_QUBITS.
 MAX_CHARGING_QUBITS = {
     "dilation": (5, "its circuit is", "it does not fit in memory"),
