@@ -204,19 +204,27 @@ def fit_states(counts, estimator: str = "linear", assignment=None) -> np.ndarray
         return linear_inversion(counts if assignment is None else mitigate_counts(counts, assignment))
     if estimator == "linear":
         return projected_linear_inversion(counts if assignment is None else mitigate_counts(counts, assignment))
-    n = _num_qubits(counts.shape[-1], "tomography outcome axis")
-    flat = np.asarray(counts, dtype=float).reshape((-1,) + counts.shape[-2:])
-    if flat.shape[1:] != (3**n, 2**n) or not np.all(flat >= 0) or np.any(flat.sum(axis=2) <= 0):
-        raise QbexpError(
-            f"maximum likelihood needs non-negative data sets of shape (3^N, 2^N) with every "
-            f"setting measured; got shape {counts.shape}"
-        )
+    flat, _ = _likelihood_data(counts, stack=True)
     matrices = None
     if assignment is not None:
         matrices = np.broadcast_to(np.asarray(assignment, dtype=float), counts.shape[:-1] + np.shape(assignment)[-3:])
         matrices = matrices.reshape((-1,) + matrices.shape[-4:])
     states, _, _ = _maximum_likelihood_fits(flat, matrices, MLE_TOL, MLE_MAX_ITER)
     return states.reshape(counts.shape[:-2] + states.shape[-2:])
+
+
+def _likelihood_data(counts, stack: bool) -> tuple:
+    """``(counts (K, 3^N, 2^N) as floats, N)`` for the maximum-likelihood fits: every setting
+    measured, no negative count; ``stack``: leading batch axes allowed, else exactly one data set."""
+    counts = np.asarray(counts)
+    n = _num_qubits(counts.shape[-1], "tomography outcome axis")
+    flat = np.asarray(counts, dtype=float).reshape((-1,) + counts.shape[-2:])
+    if (not stack and counts.ndim != 2) or flat.shape[1:] != (3**n, 2**n) or not np.all(flat >= 0) \
+            or np.any(flat.sum(axis=2) <= 0):
+        what = "data sets" if stack else "one data set"
+        raise QbexpError(f"maximum likelihood needs {what} of non-negative counts of shape (3^N, 2^N) with "
+                         f"every setting measured; got shape {counts.shape}")
+    return flat, n
 
 
 def maximum_likelihood(data, tol: float = MLE_TOL, max_iter: int = MLE_MAX_ITER, assignment=None) -> MLEResult:
@@ -245,19 +253,13 @@ def maximum_likelihood(data, tol: float = MLE_TOL, max_iter: int = MLE_MAX_ITER,
     Pi_sb`` with ``tr(G rho) = 1`` still, so the same certificate applies; the fit starts
     from the projected linear inversion of the mitigated counts.
     """
-    counts = np.asarray(_counts_array(data), dtype=float)
-    n = _num_qubits(counts.shape[-1], "tomography outcome axis")
-    if counts.shape != (3**n, 2**n) or not np.all(counts >= 0) or np.any(counts.sum(axis=1) <= 0):
-        raise QbexpError(
-            f"maximum_likelihood needs one non-negative data set of shape (3^N, 2^N) with every "
-            f"setting measured; got shape {counts.shape}"
-        )
+    counts, n = _likelihood_data(_counts_array(data), stack=False)
     if assignment is not None:
         assignment = np.asarray(assignment, dtype=float)
         if assignment.shape != (3**n, n, 2, 2):
             raise QbexpError(f"assignment matrices have shape {assignment.shape}; expected {(3**n, n, 2, 2)}")
         assignment = assignment[None]
-    states, iterations, gaps = _maximum_likelihood_fits(counts[None], assignment, tol, max_iter)
+    states, iterations, gaps = _maximum_likelihood_fits(counts, assignment, tol, max_iter)
     return MLEResult(state=states[0], iterations=int(iterations[0]), gap=float(gaps[0]), converged=gaps[0] <= tol)
 
 
@@ -320,8 +322,8 @@ def _maximum_likelihood_fits(counts: np.ndarray, assignment, tol: float, max_ite
         if assignment is not None:
             p = _interleave(apply_assignment(_deinterleave(p, n, 3, 2), assignment[idx]), n, 3, 2)
         seen = observed[idx]
-        feasible = np.all(np.where(seen, p, 1.0) > 0, axis=1)
         safe = np.where(seen, p, 1.0)
+        feasible = np.all(safe > 0, axis=1)
         safe = np.where(safe > 0, safe, 1.0)
         w = weights[idx]
         ratio = np.where(seen, w / safe, 0.0)

@@ -11,7 +11,7 @@ Layout of DIR::
                         in QPY version PORTABLE_QPY_VERSION (both stacks read it)
     transpiled.qpy      the circuits exactly as submitted (transpiled-SEQ.qpy: resubmissions)
     NAME.channels.npz   the Kraus sets and dense unitaries of NAME.qpy, each once, under its
-                        SHA-256: the QPY file holds a placeholder instead (see _stash_kraus);
+                        SHA-256: the QPY file holds a placeholder instead (see _stash_arrays);
                         only where it has one
     counts/NAME.json    raw counts of one circuit, written atomically as soon as known
     jobs/JOBID.json     one submitted job: circuit names, shots, backend, status, error
@@ -125,13 +125,13 @@ def channels_path(qpy_path: Path) -> Path:
     return qpy_path.with_suffix(".channels.npz")
 
 
-def _kraus_digest(ops) -> str:
+def _array_digest(ops) -> str:
     """SHA-256 of a Kraus set (complex r x d x d) or a unitary (d x d): of its shape and bytes,
     not of an .npy file, whose header numpy versions may write differently."""
     return hashlib.sha256(repr(ops.shape).encode() + ops.tobytes()).hexdigest()
 
 
-def _stash_kraus(circuits) -> tuple[list, dict]:
+def _stash_arrays(circuits) -> tuple[list, dict]:
     """``circuits`` with each Kraus instruction and each dense unitary replaced by its
     placeholder (new circuits; the originals are untouched), and the distinct arrays: SHA-256 ->
     r x d x d Kraus set or d x d unitary."""
@@ -161,7 +161,7 @@ def _placeholder(op, sets: dict, seen: dict):
         matrix = np.asarray(op.params[0], dtype=complex) if len(op.params) == 1 else None
         if op.num_clbits or matrix is None or matrix.shape != (d, d):
             return op
-        digest = _kraus_digest(matrix)
+        digest = _array_digest(matrix)
         sets[digest] = matrix
         key = (UNITARY_PLACEHOLDER, op.num_qubits, digest, op.label)
         if key not in seen:
@@ -173,14 +173,14 @@ def _placeholder(op, sets: dict, seen: dict):
         if op.num_clbits or ops.ndim != 3 or ops.shape[1:] != (d, d):
             seen[key] = (op.params, op)  # not a Kraus set as Kraus.to_instruction makes it: kept inside
         else:
-            digest = _kraus_digest(ops)
+            digest = _array_digest(ops)
             sets[digest] = ops
             # op.params kept referenced: the ids in key then name these arrays for good
             seen[key] = (op.params, Instruction(KRAUS_PLACEHOLDER, op.num_qubits, 0, [digest], label=op.label))
     return seen[key][1]
 
 
-def _restore_kraus(circuits, path: Path, qpy_name: str, replace: bool = True) -> list:
+def _restore_arrays(circuits, path: Path, qpy_name: str, replace: bool = True) -> list:
     """``circuits`` (as loaded from ``qpy_name``) with each placeholder replaced, in place, by the
     Kraus instruction or unitary gate of its array in ``path`` (one instruction per array,
     shared): a missing or corrupt file or array is a one-line error naming the file.  With
@@ -228,7 +228,7 @@ def _restore_kraus(circuits, path: Path, qpy_name: str, replace: bool = True) ->
                 elif ops.dtype != complex or ops.ndim != 3 or ops.shape[1:] != (d, d) or len(ops) == 0:
                     raise QbexpError(f"{path} is corrupt: Kraus set {digest[:12]}... is {ops.dtype} of shape "
                                      f"{ops.shape}; expected complex, r x {d} x {d} for {op.num_qubits} qubit(s)")
-                if _kraus_digest(ops) != digest:
+                if _array_digest(ops) != digest:
                     raise QbexpError(f"{path} is corrupt: {what} {digest[:12]}... does not match its SHA-256 "
                                      "(edited?)")
                 if not replace:
@@ -520,7 +520,7 @@ class RunStore:
         from qiskit import qpy
 
         self.dir.mkdir(parents=True, exist_ok=True)
-        circuits, sets = _stash_kraus(circuits)
+        circuits, sets = _stash_arrays(circuits)
         sets_path = channels_path(path)
         tmp, sets_tmp = path.with_suffix(".qpy.tmp"), sets_path.with_suffix(".npz.tmp")
 
@@ -536,7 +536,7 @@ class RunStore:
                 qpy.dump(circuits, handle, version=min(PORTABLE_QPY_VERSION, qpy.QPY_VERSION))
             with open(tmp, "rb") as handle:  # read back now: a file that cannot load is useless later
                 back = qpy.load(handle)
-            _restore_kraus(back, sets_tmp, path.name, replace=False)  # ... and every array it refers to
+            _restore_arrays(back, sets_tmp, path.name, replace=False)  # ... and every array it refers to
         except QbexpError:
             clean()
             raise
@@ -570,7 +570,7 @@ class RunStore:
                 circuits = qpy.load(handle)
         except Exception as err:  # qpy raises many types on corrupt input
             raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {_first_line(err)})") from None
-        return _restore_kraus(circuits, channels_path(path), path.name)
+        return _restore_arrays(circuits, channels_path(path), path.name)
 
     # -- arrays (exact state, battery Hamiltonian) -------------------------------
     def save_array(self, name: str, array) -> None:
