@@ -79,6 +79,7 @@ from qbexp.analysis import (
     estimate_figures,
 )
 from qbexp.analysis.figures import figure_functions
+from qbexp.analysis.intervals import _energy_levels
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.dynamics import steady_state
 from qbexp.models import collective_battery, initial_state
@@ -316,8 +317,7 @@ def touching_state(h, ratio=0.4, seed=3):
     next level's largest, so ``W = 0`` with a crossing one noise step away at every pair of
     adjacent levels.  Each level's block is turned by a Haar-random unitary (``seed``)."""
     rng = np.random.default_rng(seed)
-    energies, vecs = np.linalg.eigh(h)
-    level = np.concatenate([[0], np.cumsum(np.diff(energies) > 1e-9)])
+    _, vecs, level = _energy_levels(h)
     top = level[-1]
     out = np.zeros_like(h, dtype=complex)
     for k in range(top + 1):
