@@ -37,7 +37,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from qbexp.analysis import born_probabilities, estimate_figures, simulate_counts
-from qbexp.analysis.intervals import unified_low_tail
+from qbexp.analysis.intervals import TAIL_GRID, _Curve, unified_low_tail
 from qbexp.dynamics import steady_state
 from qbexp.models import collective_battery
 from qbexp.models.states import c_family_state, initial_state, thermal_state
@@ -191,6 +191,43 @@ def test_unified_low_tail_is_the_feldman_cousins_region(mu):
     accepted = order[: np.searchsorted(mass, 0.95) + 1]
     assert unified_low_tail(mu) == pytest.approx(norm.cdf(x[accepted].min() - mu), abs=2e-5)
     assert (unified_low_tail(mu) == 0.025) == (mu >= 1.96)
+
+
+class _Ranks(_Curve):
+    """A curve whose ``draws`` sorted simulated values are their ranks 1..B: a quantile is its rank."""
+
+    def __init__(self, draws):
+        self.floor, self.draws = 0.0, draws
+
+    def at(self, t):
+        return np.arange(1.0, self.draws + 1)
+
+
+@pytest.mark.parametrize("draws", [39, 79, 159, 300, 319, 1000])
+def test_tests_reject_the_shares_of_the_grid_of_79_draws_whatever_their_number(draws):
+    """A Monte Carlo test that rejects above the k-th of B draws has size (B + 1 - k) / (B + 1)
+    (below the k-th: k / (B + 1)).  Each tail's share is a multiple of 1/80 (intervals.TAIL_GRID),
+    rounded down: exactly where B + 1 is a multiple of 80, at most (and within 1 / (B + 1)) where
+    not, so near the boundary (0 < low tail < 0.025) the margin is the 1/80 of B = 79, at which
+    the intervals were calibrated, not 1 / (B + 1): at the old default B = 300 the turned state's
+    fidelity covered 0.936 / 0.946 (two seeds), at B = 319 on the grid 0.947 / 0.952 (B = 79:
+    0.951; 1000 repetitions each)."""
+    curve = _Ranks(draws)
+    for low in np.linspace(0.0, 0.025, 201):
+        upper = (draws + 1 - curve.quantile(0.0, 1.0 - (0.05 - low))) / (draws + 1)
+        lower = curve.quantile(0.0, low) / (draws + 1)
+        grid_upper = np.floor(round((0.05 - low) * TAIL_GRID, 9)) / TAIL_GRID
+        grid_lower = np.floor(round(low * TAIL_GRID, 9)) / TAIL_GRID
+        if (draws + 1) % TAIL_GRID == 0:
+            assert (upper, lower) == pytest.approx((grid_upper, grid_lower), abs=1e-12)
+        else:
+            assert grid_upper - 1 / (draws + 1) - 1e-12 <= upper <= grid_upper + 1e-12
+            assert grid_lower - 1 / (draws + 1) - 1e-12 <= lower <= grid_lower + 1e-12
+    assert TAIL_GRID == 80
+    if draws == 79:  # one-sided at the boundary, one step lost just inside it, central from 1.96 sd
+        sizes = [(80 - curve.quantile(0.0, 1.0 - (0.05 - a)) + (curve.quantile(0.0, a) if a else 0)) / 80
+                 for a in (0.0, 0.005, 0.025)]
+        assert sizes == pytest.approx([0.05, 0.0375, 0.05])
 
 
 def test_unified_low_tail_is_continuous_and_defined_everywhere():

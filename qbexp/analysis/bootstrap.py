@@ -64,8 +64,10 @@ from qbexp.errors import QbexpError
 #: Two-sided 95 % normal quantile (the one definition; intervals, figures and ZNE use it).
 Z95 = 1.959963984540054
 
-#: Replicates drawn by default: enough for stable 2.5 % / 97.5 % quantiles.
-DEFAULT_RESAMPLES = 300
+#: Replicates drawn by default: enough for stable 2.5 % / 97.5 % quantiles, with ``B + 1`` a
+#: multiple of 80 so that the intervals' tests (:data:`qbexp.analysis.intervals.TAIL_GRID`) have
+#: exactly their size (300 until 2026-12-03: sizes 0.0465-0.0498 instead of 0.05).
+DEFAULT_RESAMPLES = 319
 
 #: Off-diagonal entries smaller than this many standard errors count as zero in
 #: :func:`denoised_reference`.  A zero entry with complex Gaussian noise exceeds 3

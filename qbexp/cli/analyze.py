@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qbexp.analysis import ESTIMATORS
+from qbexp.analysis import DEFAULT_RESAMPLES, ESTIMATORS
 from qbexp.cli.options import path_option
 from qbexp.cli.run import print_results
 from qbexp.cli.sweep import print_sweep
@@ -15,7 +15,8 @@ def register(subparsers) -> None:
     p.add_argument("dir", help="run directory (or sweep directory: every point, sweep.csv and sweep.png)")
     p.add_argument("--estimator", choices=ESTIMATORS, default="linear",
                    help="linear inversion + projection (default) or maximum likelihood")
-    p.add_argument("--resamples", type=int, default=300, help="bootstrap replicates (default 300)")
+    p.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES,
+                   help=f"bootstrap replicates (default {DEFAULT_RESAMPLES})")
     p.add_argument("--no-mitigation", dest="mitigation", action="store_false",
                    help="do not correct readout errors, even if the run holds readout calibration counts")
     p.add_argument("--json", action="store_true")

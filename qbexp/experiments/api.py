@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES
 from qbexp.backends.resolve import resolve_executor
 from qbexp.backends.store import MemoryStore, RunStore
 from qbexp.errors import IncompleteRun, QbexpError
@@ -99,7 +100,7 @@ def _verb(function):
 
 @_verb
 def run(experiment, backend="aer", shots: int = 4000, seed: int | None = None, out=None, *,
-        progress: bool = True, estimator: str = "linear", resamples: int = 300,
+        progress: bool = True, estimator: str = "linear", resamples: int = DEFAULT_RESAMPLES,
         retry_failed: bool = False, command: str | None = None) -> RunResult:
     """Run ``experiment`` with ``shots`` per circuit and estimate its figures of merit.
 
@@ -146,7 +147,7 @@ def run(experiment, backend="aer", shots: int = 4000, seed: int | None = None, o
 
 
 @_verb
-def analyze(path, estimator: str = "linear", resamples: int = 300, mitigation: bool = True):
+def analyze(path, estimator: str = "linear", resamples: int = DEFAULT_RESAMPLES, mitigation: bool = True):
     """The :class:`RunResult` of a run directory from its stored counts (or a :class:`SweepResult`
     for a sweep directory); rewrites results.json and results.png."""
     from qbexp.experiments.sweep import SWEEP_FILE, analyze_sweep
@@ -167,7 +168,7 @@ def analyze(path, estimator: str = "linear", resamples: int = 300, mitigation: b
 
 @_verb
 def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, seed: int | None = None,
-          out=None, *, progress: bool = True, estimator: str = "linear", resamples: int = 300,
+          out=None, *, progress: bool = True, estimator: str = "linear", resamples: int = DEFAULT_RESAMPLES,
           retry_failed: bool = False, command: str | None = None) -> SweepResult:
     """Run ``experiment`` at every value of ``parameter`` as one batch (every point submitted
     before any is waited for); each point gets its own seed derived from ``seed``.

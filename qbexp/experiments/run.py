@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from qbexp.analysis import ReadoutCalibration, ReadoutModel, estimate_figures, tomography_data, work_extracted
-from qbexp.analysis.bootstrap import Z95
+from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES, Z95
 from qbexp.backends.executors import executor_for
 from qbexp.backends.profiles import load_profile
 from qbexp.backends.store import RunStore, npy_digest, package_versions
@@ -288,7 +288,7 @@ def restore_circuits(store) -> bool:
     return True
 
 
-def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigation: bool = True) -> dict:
+def analyze(out: Path, estimator: str = "linear", resamples: int = DEFAULT_RESAMPLES, mitigation: bool = True) -> dict:
     """results.json (and results.png) of the run in ``out``, from its stored counts alone.
 
     ``mitigation``: correct readout errors when the run holds readout calibration counts
@@ -297,7 +297,7 @@ def analyze(out: Path, estimator: str = "linear", resamples: int = 300, mitigati
     return analyze_store(RunStore(out), estimator, resamples, mitigation).data
 
 
-def analyze_store(store, estimator: str = "linear", resamples: int = 300, mitigation: bool = True,
+def analyze_store(store, estimator: str = "linear", resamples: int = DEFAULT_RESAMPLES, mitigation: bool = True,
                   save: bool = True):
     """The :class:`~qbexp.experiments.results.RunResult` of the run in ``store`` from its counts;
     a run directory also gets results.json and results.png (``save=False``: not yet, see

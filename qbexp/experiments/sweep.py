@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES
 from qbexp.backends.executors import derived_seed
 from qbexp.backends.store import RunStore, atomic_write_text, package_versions, read_json
 from qbexp.backends.submit import fetch_pending
@@ -134,7 +135,7 @@ def _number(text: str, where: str) -> float:
 # -- running -------------------------------------------------------------------------------
 def run_sweep(name: str, values, plan_for, out: Path | None, backend="aer", shots: int = 4000,
               seed: int | None = None, retry_failed: bool = False, argv: list[str] | None = None,
-              progress: bool = True, estimator: str = "linear", resamples: int = 300,
+              progress: bool = True, estimator: str = "linear", resamples: int = DEFAULT_RESAMPLES,
               command: str | None = None) -> dict | None:
     """Run ``plan_for(value)`` for every value as one batch in ``out``; the sweep's summary
     (see :func:`analyze_sweep`); :class:`~qbexp.errors.IncompleteRun` while some point lacks counts.  ``out=None`` keeps
@@ -369,7 +370,7 @@ def _collect(stores, labels, executors, sizes, name: str, progress: bool) -> lis
 
 
 # -- analysis ------------------------------------------------------------------------------
-def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = 300, mitigation: bool = True,
+def analyze_sweep(out: Path, estimator: str = "linear", resamples: int = DEFAULT_RESAMPLES, mitigation: bool = True,
                   progress: bool = True) -> dict:
     """Analyse every point of the sweep in ``out`` from its counts; write sweep.csv and sweep.png
     (``mitigation``: as in :func:`qbexp.experiments.run.analyze`).
