@@ -60,7 +60,10 @@ prints their mean values next to the simulated means.
 Each cell: coverage, its Monte Carlo error ``sqrt(max(c (1 - c), 0.05 0.95) / reps)``, and the
 share of misses below the interval (the target below the lower bound); in the ergotropy and
 fidelity tables also the share of intervals that exclude the figure's boundary (0, or F = 1): the
-power a conservative cell gives up.
+power a conservative cell gives up.  ``B = 79`` draws per simulated state (``--resamples``,
+``--resamples-mle``; the MLE cells took 39 until 2026-12-03): the tests' tails lie on the grid of
+``B = 79`` whatever ``B`` (:data:`qbexp.analysis.intervals.TAIL_GRID`), so the cells' tests have
+the sizes of the default ``B = 319``, with a quarter of the draws (benchmarks/README.md compares).
 """
 
 from __future__ import annotations
@@ -383,8 +386,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (MC error ~0.015-0.03)")
     parser.add_argument("--method", default="calibrated", help="interval method of estimate_figures")
-    parser.add_argument("--resamples", type=int, default=79, help="B, with B + 1 a multiple of 40 (exact size)")
-    parser.add_argument("--resamples-mle", type=int, default=39, help="B for the MLE cells")
+    parser.add_argument("--resamples", type=int, default=79, help="B, with B + 1 a multiple of 80 (exact size; intervals.TAIL_GRID)")
+    parser.add_argument("--resamples-mle", type=int, default=79, help="B for the MLE cells")
     parser.add_argument("--table", choices=["all", "ergotropy", "fidelity", "device"], default="all")
     parser.add_argument("--figure", choices=["ergotropy", "coherence_l1", "coherence_rel_entropy"],
                         default="ergotropy", help="the figure of table 1's cells (the states stay the same)")

@@ -36,7 +36,7 @@ import pytest
 from scipy.optimize import brentq
 from scipy.stats import norm
 
-from qbexp.analysis import born_probabilities, estimate_figures, simulate_counts
+from qbexp.analysis import DEFAULT_RESAMPLES, born_probabilities, estimate_figures, simulate_counts
 from qbexp.analysis.intervals import TAIL_GRID, _Curve, unified_low_tail
 from qbexp.dynamics import steady_state
 from qbexp.models import collective_battery
@@ -223,7 +223,7 @@ def test_tests_reject_the_shares_of_the_grid_of_79_draws_whatever_their_number(d
         else:
             assert grid_upper - 1 / (draws + 1) - 1e-12 <= upper <= grid_upper + 1e-12
             assert grid_lower - 1 / (draws + 1) - 1e-12 <= lower <= grid_lower + 1e-12
-    assert TAIL_GRID == 80
+    assert TAIL_GRID == 80 and (DEFAULT_RESAMPLES + 1) % TAIL_GRID == 0  # the default: exactly the grid's sizes
     if draws == 79:  # one-sided at the boundary, one step lost just inside it, central from 1.96 sd
         sizes = [(80 - curve.quantile(0.0, 1.0 - (0.05 - a)) + (curve.quantile(0.0, a) if a else 0)) / 80
                  for a in (0.0, 0.005, 0.025)]
