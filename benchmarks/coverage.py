@@ -82,7 +82,7 @@ from qbexp.analysis import (
     estimate_figures,
 )
 from qbexp.analysis.figures import figure_functions
-from qbexp.analysis.intervals import _energy_levels
+from qbexp.analysis.intervals import TAIL_GRID, _energy_levels
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.dynamics import steady_state
 from qbexp.models import collective_battery, initial_state
@@ -386,8 +386,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (MC error ~0.015-0.03)")
     parser.add_argument("--method", default="calibrated", help="interval method of estimate_figures")
-    parser.add_argument("--resamples", type=int, default=79, help="B, with B + 1 a multiple of 80 (exact size; intervals.TAIL_GRID)")
-    parser.add_argument("--resamples-mle", type=int, default=79, help="B for the MLE cells")
+    parser.add_argument("--resamples", type=int, default=TAIL_GRID - 1,
+                        help="B, with B + 1 a multiple of intervals.TAIL_GRID (exact size)")
+    parser.add_argument("--resamples-mle", type=int, default=TAIL_GRID - 1, help="B for the MLE cells")
     parser.add_argument("--table", choices=["all", "ergotropy", "fidelity", "device"], default="all")
     parser.add_argument("--figure", choices=["ergotropy", "coherence_l1", "coherence_rel_entropy"],
                         default="ergotropy", help="the figure of table 1's cells (the states stay the same)")

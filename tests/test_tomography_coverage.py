@@ -44,7 +44,7 @@ from qbexp.models.states import c_family_state, initial_state, thermal_state
 from qbexp.thermo import ergotropy, fidelity
 
 REPETITIONS = 300
-RESAMPLES = 79  # (B + 1) * 0.025 = 2: the Monte Carlo tests have exact size
+RESAMPLES = TAIL_GRID - 1  # B = 79, the grid itself: the Monte Carlo tests have exact size
 
 
 def estimates(rho, h, figure, shots, exact=None, reps=REPETITIONS, method="calibrated") -> list:

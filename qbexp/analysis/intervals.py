@@ -49,8 +49,8 @@ quantile curves are smooth in ``t``).  The critical values are the order statist
 exact Monte Carlo test (``ceil((0.95 + a) (B + 1))``-th and ``floor(a (B + 1))``-th of ``B``
 draws, the 0-th being the boundary value, with each tail's share rounded to the 1/80 grid of
 ``B = 79``, :data:`TAIL_GRID`): with ``B + 1`` a multiple of 80 (79, 159, 319, 399) the test
-has exactly the grid's size (5 % for the central and the one-sided tests), otherwise slightly less; interpolated quantiles of a
-small ``B`` undercover (0.04 instead of 0.025 per side at ``B = 100``).  If even the boundary
+has exactly the grid's size (5 % for the central and the one-sided tests), otherwise slightly
+less; interpolated quantiles of a small ``B`` undercover (0.04 instead of 0.025 per side at ``B = 100``).  If even the boundary
 state ``t = 0`` produces values above ``f_obs`` in 5 % of the data sets, the interval reaches
 the boundary.  The value reported is the median-unbiased one (``t`` where the simulated
 median equals ``f_obs``), which always lies inside the interval.
