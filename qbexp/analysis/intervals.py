@@ -50,9 +50,9 @@ exact Monte Carlo test (``ceil((0.95 + a) (B + 1))``-th and ``floor(a (B + 1))``
 draws, the 0-th being the boundary value, with each tail's share rounded to the 1/80 grid of
 ``B = 79``, :data:`TAIL_GRID`): with ``B + 1`` a multiple of 80 (79, 159, 319, 399) the test
 has exactly the grid's size (5 % for the central and the one-sided tests), otherwise slightly
-less; interpolated quantiles of a small ``B`` undercover (0.04 instead of 0.025 per side at ``B = 100``).  If even the boundary
-state ``t = 0`` produces values above ``f_obs`` in 5 % of the data sets, the interval reaches
-the boundary.  The value reported is the median-unbiased one (``t`` where the simulated
+less; interpolated quantiles of a small ``B`` undercover (0.04 instead of 0.025 per side at
+``B = 100``).  If even the boundary state ``t = 0`` produces values above ``f_obs`` in 5 % of
+the data sets, the interval reaches the boundary.  The value reported is the median-unbiased one (``t`` where the simulated
 median equals ``f_obs``), which always lies inside the interval.
 
 Ordering near the boundary (Feldman and Cousins 1998): the lower-tail share ``a(t)`` is that of
@@ -557,7 +557,7 @@ class _Curve:
         size = sample.size
         if level > 0.5:  # the upper tail's share rounded down to the grid: ceil(level * TAIL_GRID) steps kept
             steps = int(np.ceil(level * TAIL_GRID - 1e-9))
-            k = min(-(-steps * (size + 1) // TAIL_GRID), size)
+            k = min(int(np.ceil(steps * (size + 1) / TAIL_GRID)), size)  # (small integers: exact)
         elif level < 0.5:
             k = int(np.floor(level * TAIL_GRID + 1e-9)) * (size + 1) // TAIL_GRID
             if k == 0:
