@@ -47,8 +47,8 @@ the endpoints are roots of ``q_{0.95 + a(t)}(t) = f_obs`` and ``q_{a(t)}(t) = f_
 regula falsi with common random numbers (every ``t`` is simulated with the same seed, meant to
 make the quantile curves smooth in ``t``; they are not: numpy's multinomial draws binomials by
 rejection, so one seed gives nearly independent data from two different states --
-benchmarks/README.md, sixth session of 2026-12-03).  The critical values are the order statistics of an
-exact Monte Carlo test (``ceil((0.95 + a) (B + 1))``-th and ``floor(a (B + 1))``-th of ``B``
+benchmarks/README.md, sixth session of 2026-12-03).  The critical values are the order
+statistics of an exact Monte Carlo test (``ceil((0.95 + a) (B + 1))``-th and ``floor(a (B + 1))``-th of ``B``
 draws, the 0-th being the boundary value, with each tail's share rounded to the 1/80 grid of
 ``B = 79``, :data:`TAIL_GRID`): with ``B + 1`` a multiple of 80 (79, 159, 319, 399) the test
 has exactly the grid's size (5 % for the central and the one-sided tests), otherwise slightly
@@ -278,8 +278,7 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, unprojected=
     itself 0.06 / 0.07 / 0.06; 500 / 300 / 200 data sets).  Now every step of the passive
     spectrum (in the order of the levels) smaller than ``DEGENERATE_WITHIN`` (1.645 then, 2.0
     now) of its noise standard deviations (over the ``around`` refits' level-sorted spectra) is
-    removed: runs of such steps within a level are
-    pooled to their mean (the level's population kept, so the Gibbs state's flat levels come
+    removed: runs of such steps within a level are pooled to their mean (the level's population kept, so the Gibbs state's flat levels come
     out flat), such steps across levels are set to 0 with the others kept (the rebuilt spectrum
     has the same mean).  The test then rejects ``I/d`` in 0.066 / 0.077 / 0.06 of the same data
     sets (N = 2 / 3 on other seeds, 3000 / 1500 data sets: 0.055 / 0.051 against the truth's own
@@ -331,21 +330,14 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, unprojected=
     below 0.95 (N = 2 / 3 / 4: 0.936 / 0.945 / 0.942) with the N = 2 cells pooled two Monte
     Carlo errors below; the noise gap kept at full size where it exceeds the threshold is the
     one step of this construction that can make the reference *less* degenerate than the truth
-    (a fixed threshold is not uniformly valid; the theory's grows).  At 2.0, the current code
-    (1000 repetitions, seed 1, raw / readout-mitigated): N = 2 ``I/4`` 0.941 / 0.945, touching
-    0.950 / 0.943 (with seed 11's 0.951 / 0.952, the six pooled 0.947 +- 0.003); N = 3 ``I/8``
-    0.948 / 0.945, touching 0.956 / 0.970, Gibbs 0.980 / 0.971; N = 4 ``I/16`` 0.942 (as at
-    1.645); the test alone at ``I/d`` (1500 / 1000 / 400 data sets) rejects 0.053 / 0.042 /
-    0.070 from this reference against 0.053 / 0.044 / 0.062 from the truth: the reference is
-    ``I/d`` itself in 0.991 / 0.998 / 1.000 of the data sets (at 1.645 at N = 2 0.973, 0.057
-    against 0.053), and where it keeps a gap it rejects 0.29 of them, the truth none.  The cells
-    above ``W = 0`` away from degenerate levels are unchanged (N = 2 W = 0.0009 to 0.58 bit for
-    bit; N = 3 W = 0.02 mix 0.964 / 0.982, inverted pair 0.976 / 0.977).  The cost is where the
-    threshold pools a real gap or a state near ``I/d``: the N = 3 touching state
-    readout-mitigated (0.958 -> 0.970) and the W = 0.02 states with nearly degenerate levels
-    (``I/d`` mixed with an active state: N = 2 0.960 / 0.960 -> 0.965 / 0.968, N = 3 0.964 /
-    0.972 -> 0.970 / 0.976).  2.5 was not taken: it buys N = 2 0.002 more and makes the N = 3
-    touching state conservative raw too.
+    (a fixed threshold is not uniformly valid; the theory's grows).  At 2.0 (1000 repetitions,
+    raw / readout-mitigated): N = 2 ``I/4`` 0.941 / 0.945 (the N = 2 least favourable cells
+    pooled 0.947 +- 0.003), N = 3 ``I/8`` 0.948 / 0.945, N = 4 ``I/16`` 0.942 (as at 1.645: there
+    the reference is ``I/16`` itself in every data set); the cost: the N = 3 touching state
+    readout-mitigated 0.970 and the W = 0.02 states near ``I/d`` 0.965-0.976.  2.5 was not
+    taken: it buys N = 2 0.002 more and makes the N = 3 touching state conservative raw too.
+    The whole table and the test alone at ``I/d``: benchmarks/README.md (sixth session of
+    2026-12-03).
     """
     if (unprojected is None) != (around is None):
         raise QbexpError("nearest_passive_state: give both unprojected and around, or neither")
