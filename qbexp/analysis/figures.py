@@ -35,8 +35,9 @@ from qbexp.analysis.bootstrap import (
     simulated_states,
 )
 from qbexp.analysis.estimators import UNPROJECTED, fit_states
-from qbexp.analysis.intervals import (MAX_INTERVAL_QUBITS, boundary_accepted, decline, inversion_family,
-                                     inversion_summary, matched_spectrum, near_boundary, nearest_passive_state)
+from qbexp.analysis.intervals import (MAX_INTERVAL_QUBITS, boundary_accepted, boundary_near_end, decline,
+                                     inversion_family, inversion_summary, matched_spectrum, near_boundary,
+                                     nearest_passive_state)
 from qbexp.analysis.readout import apply_assignment, assignment_matrices
 from qbexp.analysis.tomography_data import TomographyData, histogram_counts
 from qbexp.errors import QbexpError
@@ -412,6 +413,11 @@ def estimate_figures(
                                           far_side=inversion_family(despread, H, estimate, simulate(estimate)))
             if reaches_zero:
                 out[name]["ci95"][0] = bounds[0]
+            elif out[name]["ci95"][0] <= bounds[0]:  # 0 only where the test at W = 0 accepts: the near
+                # end from the family through the least favourable passive state (intervals module
+                # docstring, "Near end")
+                out[name]["ci95"][0] = min(boundary_near_end(f, least, estimate, simulate, bounds),
+                                           out[name]["value"])
         if joined:
             around_estimate, denoised, around_denoised = two_reference_states()
             plug_in = f(estimate[None])[0]

@@ -123,10 +123,24 @@ starts from the nearest passive state with the noise's gaps, whose test rejects 
 mixed state too often); where it accepts, the interval reaches 0.  The family near ``W = 0``
 still runs from the despread reference: run from the degenerate one, its states carried more
 bias than the truth and the upper end fell (N = 4, ``W = 0.02``: 0.963 -> 0.787, misses above
-0.206).
-coverage at ``I/d`` (1000 shots, 1000 repetitions; N = 4: 300) N = 2 0.876 -> 0.938, N = 3
+0.206).  Coverage at ``I/d`` (1000 shots, 1000 repetitions; N = 4: 300) N = 2 0.876 -> 0.938, N = 3
 0.757 -> 0.941, N = 4 0.960; the Gibbs states N = 3 0.966 -> 0.970, N = 4 0.973 -> 0.987 (the
 price: its top two levels are within noise of each other).
+
+Near end: the interval holds ``W = 0`` exactly where the test at ``W = 0`` accepts.  Until the
+seventh session of 2026-12-03 its near end was otherwise the despread family's, whose own test
+at ``t = 0`` (a reference with the noise's gaps) could accept too: a ``W = 0`` truth was missed
+only where both tests rejected, and where the two references differ (Gibbs states, whose gaps
+are real) the coverage was above 0.95 by the share on which they disagree (N = 3 Gibbs 0.980
+while the test at ``W = 0`` alone rejected ~0.04).  Where the test at ``W = 0`` rejects and the
+despread family reaches 0, the near end is now the root of the family from the least favourable
+passive state through the estimate (:func:`boundary_near_end`, whose test at ``t = 0`` is the
+test at ``W = 0``; only the near end, only there: above), so that one test decides ``W = 0``.
+Measured (1000 repetitions, B = 79, raw / readout-mitigated): N = 3 Gibbs 0.980 / 0.971 -> 0.970
+/ 0.962, N = 4 Gibbs 0.990 -> 0.980 (300), N = 3 levels touching 0.956 -> 0.948
+(readout-mitigated 0.970 either way), N = 2 I/4 0.941 -> 0.939, touching 0.950 -> 0.948; every
+other cell the same.  What is left at the Gibbs states is the test at ``W = 0`` itself,
+conservative inside the null (it rejects 0.030 / 0.038 there at N = 3).
 
 The fidelity needed a guard from N = 3 while its family ran through the projected estimate
 (misses on the low-F side 0.065-0.08 without it, depolarised states p = 0.1, 0.3); through the
@@ -505,6 +519,23 @@ def boundary_accepted(f, reference, estimate, simulate, sign: int = 1) -> bool:
     return sign * float(f(estimate[None])[0]) <= curve.upper_critical(0.0)
 
 
+def boundary_near_end(f, reference, estimate, simulate, bounds, sign: int = 1) -> float:
+    """The near end of the test inversion along the family from the least favourable boundary
+    state ``reference`` through ``estimate`` (:func:`inversion_summary`'s arguments): the boundary
+    value where the test at ``t = 0`` (:func:`boundary_accepted`) accepts, else the figure at the
+    root of ``upper_critical(t) = f_obs``.  Near ``W = 0`` it is the ergotropy's lower end, so
+    that a ``W = 0`` truth is missed exactly when the test at ``W = 0`` rejects (module
+    docstring, "Near end")."""
+    observed = sign * float(f(estimate[None])[0])
+    boundary = sign * (bounds[0] if sign > 0 else bounds[1])
+    curve = _Curve(f, np.asarray(reference), np.asarray(estimate), simulate, sign, boundary)
+    spread = float(np.std(curve.at(1.0), ddof=1))
+    if np.max(np.abs(curve.direction)) < 1e-12 or spread == 0.0 or curve.upper_critical(0.0) >= observed:
+        return float(sign * boundary)
+    (t_near,) = _accepted(curve, observed, spread, which="near")
+    return float(np.clip(sign * curve.value(t_near), *bounds))
+
+
 def decline(value: float, stderr: float, note: str = DECLINE_NOTE) -> dict:
     """A result that declines to give an interval: ``ci95`` is ``None`` and ``note`` says why."""
     return {"value": float(value), "stderr": float(stderr), "ci95": None, "note": note}
@@ -628,11 +659,11 @@ def _root(curve: _Curve, critical, target: float, lo: float, hi: float, tol: flo
     return lo + (hi - lo) * (0.0 if f_hi == f_lo else float(np.clip(-f_lo / (f_hi - f_lo), 0.0, 1.0)))
 
 
-def _accepted(curve: _Curve, observed: float, spread: float, far_end_only: bool = False) -> list:
+def _accepted(curve: _Curve, observed: float, spread: float, which: str = "all") -> list:
     """Accepted ``t`` of the test inversion along ``curve``: ``[t_lo, t_median, t_hi]``, the roots
     of ``upper_critical(t) = f_obs``, ``median(t) = f_obs`` and ``lower_critical(t) = f_obs`` (``0``
     where the boundary state already accepts, the end of the searched range where no root lies
-    in it); with ``far_end_only`` just ``[t_hi]``."""
+    in it); with ``which="far"`` just ``[t_hi]``, with ``which="near"`` just ``[t_lo]``."""
     tol = 0.02 * spread
     # Upper end of the t range: step beyond t = 1 until the lower critical value exceeds f_obs.
     t_high, slope = 1.0, max(curve.value(1.0) - curve.value(0.0), 1e-12)
@@ -643,7 +674,8 @@ def _accepted(curve: _Curve, observed: float, spread: float, far_end_only: bool 
         t_high += step
         step *= 2
     ends = []
-    criticals = (curve.lower_critical,) if far_end_only else (curve.upper_critical, curve.median, curve.lower_critical)
+    criticals = {"all": (curve.upper_critical, curve.median, curve.lower_critical),
+                 "far": (curve.lower_critical,), "near": (curve.upper_critical,)}[which]
     for critical in criticals:
         if critical(0.0) >= observed:
             ends.append(0.0)
@@ -692,7 +724,7 @@ def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, t
     # interval comes within BOUNDARY_REACH sd of the boundary.
     if far_side is not None and near_boundary(values[0], boundary, spread):
         other = _Curve(f, np.asarray(far_side[0]), np.asarray(far_side[1]), simulate, sign, boundary)
-        (t_far,) = _accepted(other, observed, spread, far_end_only=True)
+        (t_far,) = _accepted(other, observed, spread, which="far")
         values[2] = max(values[2], other.value(t_far) if t_far > 0 else boundary)
     lo, value, hi = (sign * v for v in values)
     if sign < 0:
