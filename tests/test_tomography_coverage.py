@@ -558,8 +558,8 @@ def test_zero_is_in_the_ergotropy_interval_exactly_where_the_test_at_zero_accept
     "Near end").  Until the seventh session of 2026-12-03 the near end was 0 also where that test
     rejected but the despread family's own test at t = 0 accepted, so a W = 0 truth was missed
     only where both rejected (N = 3 Gibbs coverage 0.980, B = 79, while the test rejected ~0.04):
-    on these 400 data sets in 6 of the 14 it rejects, each of which fails here (the share excluding 0 on the
-    seeds of the test above, 1000 of them: 0.020, now 0.037).  Now the near end there is the
+    on these 400 data sets in 6 of the 14 it rejects, each of which fails here (the share
+    excluding 0 on the seeds of the test above, 1000 of them: 0.020, now 0.037).  Now the near end there is the
     root of the family from the least favourable passive state (intervals.boundary_near_end),
     which must then have been called and lie above 0."""
     import qbexp.analysis.figures as figures_module

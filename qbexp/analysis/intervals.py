@@ -48,10 +48,10 @@ regula falsi with common random numbers (every ``t`` is simulated with the same 
 make the quantile curves smooth in ``t``; they are not: numpy's multinomial draws binomials by
 rejection, so one seed gives nearly independent data from two different states --
 benchmarks/README.md, sixth session of 2026-12-03).  The critical values are the order
-statistics of an exact Monte Carlo test (``ceil((0.95 + a) (B + 1))``-th and ``floor(a (B + 1))``-th of ``B``
-draws, the 0-th being the boundary value, with each tail's share rounded to the 1/80 grid of
-``B = 79``, :data:`TAIL_GRID`): with ``B + 1`` a multiple of 80 (79, 159, 319, 399) the test
-has exactly the grid's size (5 % for the central and the one-sided tests), otherwise slightly
+statistics of an exact Monte Carlo test (``ceil((0.95 + a) (B + 1))``-th and
+``floor(a (B + 1))``-th of ``B`` draws, the 0-th being the boundary value, with each tail's
+share rounded to the 1/80 grid of ``B = 79``, :data:`TAIL_GRID`): with ``B + 1`` a multiple of
+80 (79, 159, 319, 399) the test has exactly the grid's size (5 % for the central and the one-sided tests), otherwise slightly
 less; interpolated quantiles of a small ``B`` undercover (0.04 instead of 0.025 per side at
 ``B = 100``).  If even the boundary state ``t = 0`` produces values above ``f_obs`` in 5 % of
 the data sets, the interval reaches the boundary.  The value reported is the median-unbiased one (``t`` where the simulated
@@ -292,9 +292,9 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, unprojected=
     itself 0.06 / 0.07 / 0.06; 500 / 300 / 200 data sets).  Now every step of the passive
     spectrum (in the order of the levels) smaller than ``DEGENERATE_WITHIN`` (1.645 then, 2.0
     now) of its noise standard deviations (over the ``around`` refits' level-sorted spectra) is
-    removed: runs of such steps within a level are pooled to their mean (the level's population kept, so the Gibbs state's flat levels come
-    out flat), such steps across levels are set to 0 with the others kept (the rebuilt spectrum
-    has the same mean).  The test then rejects ``I/d`` in 0.066 / 0.077 / 0.06 of the same data
+    removed: runs of such steps within a level are pooled to their mean (the level's population
+    kept, so the Gibbs state's flat levels come out flat), such steps across levels are set to 0
+    with the others kept (the rebuilt spectrum has the same mean).  The test then rejects ``I/d`` in 0.066 / 0.077 / 0.06 of the same data
     sets (N = 2 / 3 on other seeds, 3000 / 1500 data sets: 0.055 / 0.051 against the truth's own
     0.049 / 0.044), and the Gibbs states of N = 2, 3 as before (0.061 / 0.022 against 0.061 /
     0.028, 1000 / 400).  The price: where a gap between levels is within ~2 noise sd, the
@@ -530,10 +530,10 @@ def boundary_near_end(f, reference, estimate, simulate, bounds, sign: int = 1) -
     boundary = sign * (bounds[0] if sign > 0 else bounds[1])
     curve = _Curve(f, np.asarray(reference), np.asarray(estimate), simulate, sign, boundary)
     spread = float(np.std(curve.at(1.0), ddof=1))
-    if np.max(np.abs(curve.direction)) < 1e-12 or spread == 0.0 or curve.upper_critical(0.0) >= observed:
+    if np.max(np.abs(curve.direction)) < 1e-12 or spread == 0.0:
         return float(sign * boundary)
-    (t_near,) = _accepted(curve, observed, spread, which="near")
-    return float(np.clip(sign * curve.value(t_near), *bounds))
+    (t_near,) = _accepted(curve, observed, spread, which="near")  # 0 where the test at t = 0 accepts
+    return float(np.clip(sign * curve.value(t_near), *bounds)) if t_near > 0 else float(sign * boundary)
 
 
 def decline(value: float, stderr: float, note: str = DECLINE_NOTE) -> dict:
