@@ -166,6 +166,13 @@ def charging_report(model: LindbladModel, tau: float, rho0, charging: str, steps
 # -- charging strokes ------------------------------------------------------------------------
 
 
+def check_steps_charging(steps, charging: str) -> None:
+    """Collision steps M are for the collision charging only (the others have no steps): the one
+    check of the protocols and of the experiments, which make it when they are built."""
+    if steps is not None and charging != "collision":
+        raise QbexpError(f"steps = {steps} applies to the collision charging only")
+
+
 class _Stroke:
     """One charging implementation for (model, τ): exact channel, its circuit, the choice of M."""
 
@@ -175,8 +182,7 @@ class _Stroke:
             raise QbexpError(f"unknown charging implementation {charging!r}; choose one of {', '.join(CHARGINGS)}")
         if steps is not None:
             check_steps(steps)
-            if charging != "collision":
-                raise QbexpError(f"steps = {steps} applies to the collision charging only")
+            check_steps_charging(steps, charging)
         self.model, self.tau, self.charging, self.steps = model, tau, charging, steps
         self.channel = charging_channel(model, tau)
         self.scheme = CollisionScheme(model, tau) if charging == "collision" else None

@@ -7,6 +7,7 @@ import math
 from qbexp.cli.options import add_engine
 from qbexp.cli.output import emit
 from qbexp.dynamics.engines import resolve_engine
+from qbexp.dynamics.evolution import check_charging_time
 from qbexp.errors import QbexpError
 from qbexp.dynamics.cycle import CONVERGENCE_RTOL, DISCHARGES, MAX_CYCLES, run_engine
 from qbexp.models.engine import FIG4_PARAMETERS, RATE_NAMES, check_coupling, two_bath_engine
@@ -47,11 +48,15 @@ def run(args) -> int:
             raise QbexpError(f"--rates replaces {', '.join(given)}; give one or the other")
         model = two_bath_engine(args.omega0, args.lam, rates=_parse_rates(args.rates))
     else:
+        if args.gamma0 == 0:  # every rate of Eq. (9) would be 0: the cycle then has no unique fixed point
+            raise QbexpError("--gamma0 0 uncouples both baths, and the engine then has no unique operating "
+                             "state; it must be > 0")
         model = two_bath_engine(
             args.omega0, args.lam,
             **{name: FIG4_PARAMETERS[name] if getattr(args, name) is None else getattr(args, name)
                for name in ("gamma0", "t_hot", "t_cold")},
         )
+    check_charging_time(model, args.tau, "--tau")  # the scale of beta's check too: 1e-320 is refused
     result = run_engine(model, args.tau, cycles=args.cycles, discharge=args.discharge)
     results = {
         **{k: model.parameters[k] for k in ("omega0", "lam", "t_hot", "t_cold")},

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as la
 
-from qbexp.dynamics.evolution import propagator
+from qbexp.dynamics.evolution import check_charging_time, propagator
 from qbexp.dynamics.liouvillian import liouvillian, unvec, vec
 from qbexp.dynamics.steady import unique_steady_state
 from qbexp.errors import QbexpError
@@ -283,9 +283,13 @@ class EngineCycle:
         mu, vecs = la.eig(cycle_map)
         distance = np.sort(np.abs(mu - 1))
         if not (distance[0] < 1e-6 and distance[1] > 100 * distance[0]):
+            # vanishing rates are the usual cause: say which (gamma0 = 0 makes all four vanish)
+            zero = [name for name, rate in self.model.parameters.get("rates", {}).items() if rate == 0]
             raise QbexpError(
                 f"the one-cycle map at tau = {self.tau} has no unique fixed point"
                 f" (eigenvalues at distances {distance[0]:.2e}, {distance[1]:.2e} from 1)"
+                + (f": the rates {', '.join(zero)} are 0" + (" (gamma0 = 0)" if len(zero) == 4 else "")
+                   if zero else "")
             )
         rho = unvec(vecs[:, np.argmin(np.abs(mu - 1))], self.model.dim)
         rho = rho / np.trace(rho)
@@ -308,6 +312,7 @@ def engine_cycle(model: LindbladModel, tau: float, discharge: str = "local1") ->
         the integral, H and the fixed discharge unitary (None for ``"optimal"``).
     """
     check_discharge(discharge)
+    tau = check_charging_time(model, tau)
     charging = propagator(model, tau)
     gen = liouvillian(model).toarray()
     n = gen.shape[0]
@@ -416,7 +421,7 @@ def cycle_trajectory(
         ``(times, states)``: arrays of shape ``(T,)`` and ``(T, d, d)``; the last state is the
         one charged at t = cycles · τ, before its discharge.
     """
-    _check_tau(tau)
+    tau = check_charging_time(model, tau)
     _check_cycles(cycles)
     if not isinstance(points_per_cycle, (int, np.integer)) or points_per_cycle < 1:
         raise QbexpError(f"points_per_cycle = {points_per_cycle}; it must be an integer >= 1")
@@ -437,11 +442,6 @@ def cycle_trajectory(
     times.append(cycles * tau)
     states.append(rho)
     return np.array(times), np.array(states)
-
-
-def _check_tau(tau) -> None:
-    if not isinstance(tau, (int, float, np.integer, np.floating)) or not np.isfinite(tau) or tau <= 0:
-        raise QbexpError(f"charging time tau = {tau}; it must be a finite number > 0")
 
 
 #: Most cycles one call lists or traces (each is a few 4 x 4 products; the OSS is found directly).

@@ -13,6 +13,8 @@ faster than QuTiP's ``mesolve`` on the same model (see ``benchmarks/``).
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
@@ -22,6 +24,7 @@ from qbexp.dynamics.engines import resolve_engine
 from qbexp.dynamics.liouvillian import liouvillian, supported_blocks, unvec, vec
 from qbexp.errors import QbexpError
 from qbexp.models.lindblad import LindbladModel
+from qbexp.models.matrices import check_real, check_scale
 
 #: Longest interval one qiskit-dynamics solve of :func:`propagator` covers; longer times are
 #: reached by exact squaring.
@@ -30,6 +33,10 @@ MAX_SOLVER_TIME = 0.5
 #: Longest evolution, in relaxation times of the fastest rate of the model: beyond it every state
 #: has long reached the steady state (use it) and an ODE solve would take practically forever.
 MAX_RELAXATION_TIMES = 1e6
+
+#: Most times one :func:`evolve` call returns (each a d × d state): 10,000 take about 2 s for two
+#: qubits, 10^7 practically forever.  Longer series: several calls.
+MAX_TIMES = 10_000
 
 #: Largest initial state (rows) whose positivity is checked (an eigendecomposition).
 PSD_CHECK_MAX = 1024
@@ -75,12 +82,7 @@ def evolve(
     spin = isinstance(model, CollectiveSpinModel)
     if not spin:
         check_model(model)
-    try:
-        times = np.atleast_1d(np.asarray(times, dtype=float))
-    except (TypeError, ValueError):
-        times = np.array([np.nan])
-    if times.size == 0 or times.ndim != 1 or not np.all(np.isfinite(times)) or np.any(times < 0) or np.any(np.diff(times) < 0):
-        raise QbexpError("evolution times must be a non-empty, sorted list of finite values >= 0")
+    times = check_times(times)
     check_duration(model, float(times[-1]), "evolution time t")
     d = 2**model.n if spin else model.dim
     if not isinstance(rho0, PermutationInvariantState):
@@ -112,10 +114,11 @@ def propagator(model: LindbladModel, tau: float, rtol: float = 1e-12, atol: floa
     to its interval, a squaring does not).  With SciPy: ``scipy.linalg.expm`` of each block
     times τ.  ``engine`` as in :func:`evolve`.
     """
-    if isinstance(tau, bool) or not isinstance(tau, (int, float, np.integer, np.floating)) or not np.isfinite(tau) or tau <= 0:
-        raise QbexpError(f"charging time tau = {tau!r}; it must be a finite number > 0")
+    tau = check_real(tau, "charging time tau")
+    if tau <= 0:
+        raise QbexpError(f"charging time tau = {tau:g}; it must be > 0")
     check_model(model)
-    check_duration(model, float(tau), "charging time tau")
+    check_duration(model, tau, "charging time tau")
     engine = resolve_engine(engine)
     generator = liouvillian(model)
     d2 = model.dim**2
@@ -134,6 +137,36 @@ def propagator(model: LindbladModel, tau: float, rtol: float = 1e-12, atol: floa
         out[np.ix_(block, block)] = sol[-1]
     for _ in range(k):
         out = out @ out
+    return out
+
+
+def check_times(times) -> np.ndarray:
+    """``times`` as a 1-d float array: real numbers (no strings, booleans or complex numbers),
+    finite, >= 0, sorted, from 1 to :data:`MAX_TIMES` of them; a one-line :class:`QbexpError`
+    otherwise.  The one check of :func:`evolve` and :func:`qbexp.dynamics.symmetric.evolve`."""
+    must = "evolution times must be a non-empty, sorted list of finite values >= 0"
+    too_many = f"{must}; got {{:,}} times, at most {MAX_TIMES:,} in one call"
+    if isinstance(times, range) and len(times) > MAX_TIMES:  # refused before it is listed
+        raise QbexpError(too_many.format(len(times)))
+    try:
+        raw = np.atleast_1d(np.asarray(times))
+    except (TypeError, ValueError):  # ragged lists
+        raise QbexpError(f"{must}; got a {type(times).__name__} that is not a flat list of numbers") from None
+    if raw.size > MAX_TIMES:
+        raise QbexpError(too_many.format(raw.size))
+    if raw.dtype.kind not in "iuf" and not (raw.dtype.kind == "O" and all(
+            isinstance(t, numbers.Real) and not isinstance(t, bool) for t in raw.flat)):
+        kind = raw.dtype.name if raw.dtype.kind != "O" else "mixed objects"
+        raise QbexpError(f"{must}; got values of type {kind}, not real numbers")
+    if raw.ndim != 1:
+        raise QbexpError(f"{must}; got an array of shape {raw.shape}")
+    with np.errstate(over="ignore"):
+        try:
+            out = raw.astype(float)
+        except OverflowError:  # an int beyond the floats
+            out = np.array([np.inf])
+    if out.size == 0 or not np.all(np.isfinite(out)) or np.any(out < 0) or np.any(np.diff(out) < 0):
+        raise QbexpError(must)
     return out
 
 
@@ -164,6 +197,14 @@ def check_duration(model, t: float, name: str) -> None:
     if rate > 0 and t * rate > MAX_RELAXATION_TIMES:
         raise QbexpError(f"{name} = {t:g} is {t * rate:.3g} relaxation times (1/{rate:.3g}); at most "
                          f"{MAX_RELAXATION_TIMES:g}: the state has long reached its steady state, use that instead")
+
+
+def check_charging_time(model, tau, name: str = "charging time tau") -> float:
+    """A charging time τ as a float: real, within :func:`check_duration` of ``model`` and within
+    the solvers' scale (:func:`~qbexp.models.matrices.check_scale`, the check of β and the rates:
+    a subnormal τ such as 1e-320 is refused as β is); a one-line :class:`QbexpError` naming ``name``."""
+    check_duration(model, check_real(tau, name), name)  # first: it says how many relaxation times
+    return check_scale(tau, name)
 
 
 def _solve_block(generator, block, y0, times, rtol, atol, method, engine):

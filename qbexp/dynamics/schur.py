@@ -25,10 +25,13 @@ import numpy as np
 import scipy.linalg as la
 
 from qbexp.errors import QbexpError
+from qbexp.models.states import DENSE_MAX_QUBITS, check_dense_size
 
-#: Largest N whose full 2^N-dimensional Schur basis is built (a dense ρ needs 4^N entries:
-#: 268 MB at N = 12, the limit of qbexp's general solver as well).
-SCHUR_MAX_QUBITS = 12
+#: Largest N whose full 2^N-dimensional Schur basis is built: that of any dense state
+#: (:data:`qbexp.models.states.DENSE_MAX_QUBITS`).
+SCHUR_MAX_QUBITS = DENSE_MAX_QUBITS
+#: The one size check of dense states (:func:`qbexp.models.states.check_dense_size`).
+check_schur_size = check_dense_size
 
 
 def multiplicity(n: int, s: int) -> int:
@@ -118,15 +121,6 @@ class SchurBasis:
                 cols = slice(self.offsets[l], self.offsets[l] + il.size)
                 out[np.ix_(ik, il)] = left[:, cols] @ self.blocks[l].T
         return out
-
-
-def check_schur_size(n: int, what: str = "a general (not permutation-invariant) state") -> None:
-    if n > SCHUR_MAX_QUBITS:
-        raise QbexpError(
-            f"N = {n}: the symmetric solver holds {what} only up to N = {SCHUR_MAX_QUBITS}"
-            " (its 4^N matrix elements); permutation-invariant states (ground, thermal, dicke:K,"
-            " coherent:THETA,PHI) go to any N"
-        )
 
 
 @lru_cache(maxsize=16)

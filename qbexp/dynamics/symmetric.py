@@ -25,6 +25,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse.linalg as spla
 
+from qbexp.dynamics.evolution import check_times
 from qbexp.dynamics.schur import (
     SCHUR_MAX_QUBITS,
     check_schur_size,
@@ -181,9 +182,7 @@ def evolve(model, rho0, times, engine: str | None = None):
 
     engine = resolve_engine(engine)
     spin = as_spin_model(model)
-    times = np.atleast_1d(np.asarray(times, dtype=float))
-    if times.size == 0 or np.any(~np.isfinite(times)) or np.any(times < 0) or np.any(np.diff(times) < 0):
-        raise QbexpError("evolution times must be a non-empty, sorted list of finite values >= 0")
+    times = check_times(times)
     spin.rates()  # refuses beta = 0
     if isinstance(rho0, PermutationInvariantState):
         _check_n(spin, rho0.n)

@@ -176,7 +176,7 @@ def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, 
     ``parameter`` is one of ``type(experiment).sweepable()`` (``c`` sets ``init`` to ``c:VALUE``).
     With ``out`` the sweep is the directory of ``qbexp run ... --sweep`` (sweep.csv, sweep.png).
     """
-    from qbexp.experiments.sweep import MAX_POINTS, grid_values, run_sweep, value_label
+    from qbexp.experiments.sweep import MAX_POINTS, grid_values, run_sweep
 
     _check_experiment(experiment)
     shots, seed, resamples = _checked(shots, seed, resamples, estimator, command, progress=progress,
@@ -194,7 +194,7 @@ def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, 
     if not values:
         raise QbexpError("the sweep has no values")
     where = f"sweep of {parameter}"
-    values = grid_values(",".join(_grid_value(v, where) for v in values), kinds[parameter], where)
+    values = grid_values(",".join(_grid_value(v, where, kinds[parameter]) for v in values), kinds[parameter], where)
     if out is not None:
         _directory(out)
     points = [experiment.with_value(parameter, v) for v in values]  # every point checked now
@@ -211,22 +211,21 @@ def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, 
                        files={k: summary[k] for k in ("csv", "png") if summary.get(k)})
 
 
-def _grid_value(value, where: str) -> str:
-    """One sweep value as grid text: a real number (Python's or NumPy's; not a bool) or a string
-    holding one number, never a list or range of them (``"1,2"``, ``"0:1:5"``)."""
+def _grid_value(value, where: str, kind=float) -> str:
+    """One sweep value as grid text: a real number (Python's or NumPy's; not a bool, nor a string
+    of digits, which the parameter itself would refuse), an integer where ``kind`` is int."""
     from qbexp.experiments.sweep import value_label
 
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating, str)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise QbexpError(f"{where}: {_short(value)} is not a number")
-    if isinstance(value, str):
-        if "," in value or ":" in value or not value.strip():
-            raise QbexpError(f"{where}: {_short(value)} is not a number (give each value on its own)")
-        return value
     if isinstance(value, (int, np.integer)):
         try:
-            value = float(value)
+            float(value)
         except OverflowError:
             raise QbexpError(f"{where}: {_short(value)} is not a finite number") from None
+        return str(int(value))
+    if kind is int:  # n = 2.0 is refused by the experiment too
+        raise QbexpError(f"{where}: {_short(value)} is not an integer; this parameter takes integers")
     return value_label(float(value))
 
 

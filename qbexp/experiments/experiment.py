@@ -27,12 +27,13 @@ import dataclasses
 import hashlib
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from qbexp.circuits.folding import DEFAULT_SCALES
-from qbexp.circuits.protocols import CHARGINGS
+from qbexp.circuits.protocols import CHARGINGS, check_steps_charging
 from qbexp.dynamics.cycle import DISCHARGES as ENGINE_DISCHARGES
 from qbexp.dynamics.engines import ENGINE_CHOICES
 from qbexp.errors import QbexpError
@@ -216,6 +217,7 @@ class CircuitOptions(Experiment):
         _choice(cls, "charging", self.charging, CHARGINGS)
         if self.steps is not None:
             _set(self, "steps", _integer(cls, "steps", self.steps, 1, MAX_STEPS))
+            check_steps_charging(self.steps, self.charging)
         _set(self, "measure_work", _flag(cls, "measure_work", self.measure_work))
         _set(self, "readout_mitigation", _flag(cls, "readout_mitigation", self.readout_mitigation))
         _choice(cls, "engine", self.engine, ENGINE_CHOICES)
@@ -387,9 +389,9 @@ class EngineCycles(CircuitOptions):
         _set(self, "lam", _number(cls, "lam", self.lam, nonnegative=True))
         self._check_circuit_options()
         check_coupling(self.omega0, self.lam, f"{cls}: ")
-        from qbexp.dynamics.evolution import check_duration
+        from qbexp.dynamics.evolution import check_charging_time
 
-        check_duration(self.model(), self.tau, f"{cls}: tau")
+        check_charging_time(self.model(), self.tau, f"{cls}: tau")
 
     def model(self):
         """The two-bath model of Eqs. (6)–(9) (:func:`qbexp.models.two_bath_engine`)."""

@@ -68,13 +68,21 @@ class Estimate:
 
     @classmethod
     def from_dict(cls, data: dict, name: str = "estimate") -> "Estimate":
-        """An estimate of results.json (``name``: its figure, for the error of a corrupt one)."""
+        """An estimate of results.json (``name``: its figure, for the error of a corrupt one): a
+        finite value, a finite stderr >= 0, ci95 null or [lo, hi] with finite lo <= hi, a text note."""
+        must = ("expected an object with a numeric value and stderr, and ci95 a pair of numbers or null; "
+                "value and stderr finite, stderr >= 0, ci95 finite with lo <= hi")
         try:
             lo, hi = (np.nan, np.nan) if data.get("ci95") is None else data["ci95"]
-            return cls(_real(data["value"]), _real(data["stderr"]), (_real(lo), _real(hi)), data.get("note"))
-        except (AttributeError, KeyError, TypeError, ValueError):
-            raise QbexpError(f"{name} = {_short(data)}: expected an object with a numeric value and stderr, and "
-                             "ci95 a pair of numbers or null") from None
+            est = cls(_real(data["value"]), _real(data["stderr"]), (_real(lo), _real(hi)), data.get("note"))
+        except (AttributeError, KeyError, TypeError, ValueError, OverflowError):  # OverflowError: 10**400
+            raise QbexpError(f"{name} = {_short(data)}: {must}") from None
+        interval_ok = data.get("ci95") is None or (est.has_interval and est.ci95[0] <= est.ci95[1])
+        if not (np.isfinite(est.value) and np.isfinite(est.stderr) and est.stderr >= 0 and interval_ok):
+            raise QbexpError(f"{name} = {_short(data)}: {must}")
+        if not isinstance(est.note, (str, type(None))):
+            raise QbexpError(f"{name} = {_short(data)}: its note must be a text")
+        return est
 
     @property
     def has_interval(self) -> bool:
@@ -126,6 +134,14 @@ class RunResult:
                 raise QbexpError(f"results[{key!r}] = {_short(data.get(key))}: expected an object of figure name -> "
                                  + ("estimate" if key == "estimates" else "value"))
         estimates = {name: Estimate.from_dict(e, f"estimates[{name!r}]") for name, e in data["estimates"].items()}
+        for key in ("exact", "device"):  # figure name -> a finite number
+            for name, value in data.get(key, {}).items():
+                try:
+                    finite = np.isfinite(_real(value))
+                except (TypeError, ValueError, OverflowError):
+                    finite = False
+                if not finite:
+                    raise QbexpError(f"results[{key!r}][{name!r}] = {_short(value)}: expected a finite number")
         if state is None and "state" in data:
             state = DensityMatrix(_complex(data["state"]))
         return cls(estimates, dict(data["exact"]), dict(data.get("device", {})), dict(counts or {}), state, data, path)
@@ -206,7 +222,10 @@ def _real(value) -> float:
 
 
 def _short(value, keep: int = 80) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int (in it) of more digits than Python prints
+        text = f"<{type(value).__name__} holding an integer too long to print>"
     return text if len(text) <= keep else text[:keep] + "…"
 
 

@@ -38,7 +38,7 @@ import numpy as np
 import scipy.linalg as la
 
 from qbexp.errors import QbexpError
-from qbexp.models.matrices import check_scale
+from qbexp.models.matrices import check_real, check_scale
 from qbexp.models.lindblad import Dissipator, LindbladModel, number_op, sigma_minus, sigma_plus
 
 #: Energy eigenstates of Eq. (7), in order of increasing energy for 0 ≤ λ < ω0.
@@ -227,15 +227,16 @@ def rates_of(model: LindbladModel) -> tuple[float, float, float, float]:
 
 def _check_finite(**values):
     for name, v in values.items():
-        if not isinstance(v, (int, float, np.integer, np.floating)) or not math.isfinite(v):
-            raise QbexpError(f"{name} = {v!r}; it must be a finite number")
+        check_real(v, name)  # one line for a bool, text, NaN, inf or an int beyond the floats
 
 
 def _check_rates(values, names, what) -> tuple[float, ...]:
     try:
         values = tuple(float(v) for v in values)
-    except (TypeError, ValueError):
-        raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {values!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        shown = " ".join(repr(values).split())  # an array's repr spans lines: one line
+        shown = shown if len(shown) <= 60 else shown[:60] + "…"
+        raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {shown}") from None
     if len(values) != len(names):
         raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {len(values)}")
     for name, v in zip(names, values):

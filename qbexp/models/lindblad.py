@@ -100,13 +100,15 @@ def check_register_size(num_qubits: int) -> None:
     """Refuse registers whose vectorised Liouvillian would not fit in memory, saying how much it needs."""
     if num_qubits < 1:
         raise QbexpError(f"number of qubits is {num_qubits}; it must be at least 1")
-    d2 = 4**num_qubits
+    m = min(num_qubits, MAX_EXACT_QUBITS + 1)  # beyond, the need is larger still (and 4**(10**100) is never done)
+    d2 = 4**m
     # state + generator (≈ (N+1)^2 non-zeros per row for collective jumps, 16 B value + 4 B index)
-    need = d2 * 16 * 8 + d2 * (num_qubits + 1) ** 2 * 20
+    need = d2 * 16 * 8 + d2 * (m + 1) ** 2 * 20
     available = _physical_memory()
     if num_qubits > MAX_EXACT_QUBITS or (available and need > 0.8 * available):
         raise QbexpError(
-            f"N = {num_qubits} qubits needs about {need / 2**30:.1f} GiB for the exact Lindblad solver"
+            f"N = {num_qubits} qubits needs {'about' if m == num_qubits else 'more than'} {need / 2**30:.1f} GiB"
+            " for the exact Lindblad solver"
             f" (this machine has {available / 2**30:.1f} GiB); use fewer qubits"
         )
 

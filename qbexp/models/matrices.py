@@ -63,7 +63,11 @@ def check_real(value, name: str) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise QbexpError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond the floats: its digits would make no one-line message
+        raise QbexpError(f"{name} is out of range: an integer of {int(value).bit_length()} bits; "
+                         "it must be a finite number") from None
     if not np.isfinite(v):
         raise QbexpError(f"{name} must be finite, got {v}")
     return v
@@ -150,6 +154,8 @@ def as_complex_array(obj, name: str) -> np.ndarray:
         return arr.astype(np.complex128)
     except (TypeError, ValueError):
         raise QbexpError(f"{name} is not a numeric array (dtype {arr.dtype})") from None
+    except OverflowError:  # a Python int such as 10**400
+        raise QbexpError(f"{name} has an entry beyond the floating-point range") from None
 
 
 def _hermitian_part(arr: np.ndarray, name: str, symbol: str, tol: float) -> np.ndarray:
@@ -160,7 +166,7 @@ def _hermitian_part(arr: np.ndarray, name: str, symbol: str, tol: float) -> np.n
     dev = np.max(np.abs(arr - adjoint), axis=(-2, -1))
     if np.any(dev > tol * scale):
         raise QbexpError(f"{name} is not Hermitian (max |{symbol} - {symbol}^dag| = {_fmt(float(np.max(dev)))})")
-    return 0.5 * (arr + adjoint)
+    return 0.5 * arr + 0.5 * adjoint  # not (arr + adjoint) / 2: entries near 1e308 would overflow
 
 
 def validate_density_matrix(
@@ -208,6 +214,8 @@ def validate_density_matrix(
         if arr.shape[-1] != arr.shape[-2]:
             raise QbexpError(f"{name} has shape {arr.shape}; a density matrix must be square")
         kind, size = "rows", arr.shape[-1]
+        if arr.ndim > 2 and arr.size == 0:
+            raise QbexpError(f"{name} has shape {arr.shape}: an empty stack (no density matrix)")
     else:
         expected = "a state vector (2^N,) or a density matrix (2^N, 2^N)"
         raise QbexpError(f"{name} has shape {arr.shape}; expected {expected}"
@@ -237,10 +245,15 @@ def validate_density_matrix(
             raise QbexpError(f"{name} is not positive semidefinite (smallest eigenvalue {_fmt(min_eig)})")
     traces = np.real(np.trace(rho_h, axis1=-2, axis2=-1))
     worst = np.max(np.abs(traces - 1.0))
-    if worst > trace_atol:
+    if not worst <= trace_atol:  # NaN too (inf - inf of entries near the float limit)
         trace = float(np.ravel(traces)[np.argmax(np.abs(np.ravel(traces) - 1.0))])
         raise QbexpError(f"{name} has trace {_fmt_one(trace)}, expected 1")
     return rho_h
+
+
+#: Largest |H_ij| of a Hamiltonian: eigensolvers and norms square the entries, and the energies
+#: sum d of them, so far below the float limit (1.8e308) they would overflow to inf or NaN.
+HAMILTONIAN_MAX = 1e150
 
 
 def as_hamiltonian(H, dim: int | None = None, what: str = "Hamiltonian") -> np.ndarray:
@@ -261,6 +274,10 @@ def as_hamiltonian(H, dim: int | None = None, what: str = "Hamiltonian") -> np.n
         raise QbexpError(f"{what} has shape {tuple(arr.shape)} but the density matrix is {dim} x {dim}")
     if not np.all(np.isfinite(arr)):
         raise QbexpError(f"{what} contains NaN or infinite entries")
+    largest = float(np.max(np.abs(arr)))
+    if largest > HAMILTONIAN_MAX:
+        raise QbexpError(f"{what} has an entry of magnitude {_fmt(largest)}; at most {HAMILTONIAN_MAX:g} "
+                         "(beyond, its energies and tr(rho H) overflow)")
     return _hermitian_part(arr, what, "H", 1e-8)
 
 

@@ -69,9 +69,12 @@ INITIAL_STATE_FORMS = (
 # ----------------------------------------------------------------------------
 # small argument checkers
 # ----------------------------------------------------------------------------
-def _check_num_qubits(num_qubits, name: str = "num_qubits") -> int:
-    """Return ``num_qubits`` as an int >= 1, or raise QbexpError."""
-    return check_integer(num_qubits, name, 1, "positive")
+def _check_num_qubits(num_qubits, name: str = "num_qubits", what: str = "the state") -> int:
+    """Return ``num_qubits`` as an int from 1 to :data:`DENSE_MAX_QUBITS` (the states here are
+    dense matrices), or raise QbexpError."""
+    n = check_integer(num_qubits, name, 1, "positive")
+    check_dense_size(n, what)
+    return n
 
 
 def _check_seed(seed) -> int:
@@ -80,6 +83,22 @@ def _check_seed(seed) -> int:
 
 
 _check_real = check_real
+
+#: Largest N of a dense 2^N x 2^N state (4^N entries: 268 MB at N = 12, the limit of the general
+#: solver as well).  The one bound of :func:`initial_state`, the Schur basis and the symmetric
+#: solver's dense states (``qbexp.dynamics.schur.SCHUR_MAX_QUBITS`` is this number).
+DENSE_MAX_QUBITS = 12
+
+
+def check_dense_size(n: int, what: str = "a general (not permutation-invariant) state") -> None:
+    """Refuse a dense state of ``n`` qubits beyond :data:`DENSE_MAX_QUBITS` in one line naming ``what``
+    (numpy would fail on its size, or the random states would take practically forever)."""
+    if n > DENSE_MAX_QUBITS:
+        raise QbexpError(
+            f"N = {n}: {what} is held as a dense 2^N x 2^N matrix only up to N = {DENSE_MAX_QUBITS}"
+            " (its 4^N matrix elements); permutation-invariant states (ground, thermal, dicke:K,"
+            " coherent:THETA,PHI) go to any N in the symmetric solver"
+        )
 
 
 # ----------------------------------------------------------------------------
@@ -284,10 +303,10 @@ def initial_state(spec: str, num_qubits: int, hamiltonian=None, beta=None) -> np
     The result is always checked with :func:`validate_density_matrix` against
     ``2**num_qubits``.
     """
-    n = _check_num_qubits(num_qubits)
     if not isinstance(spec, str):
         raise QbexpError(f"initial state spec must be a string, got {spec!r}; valid forms: {_VALID_FORMS_TEXT}")
     spec = spec.strip()
+    n = _check_num_qubits(num_qubits, what=f"initial state {spec[:40]!r}")
     kind, sep, value = spec.partition(":")
     kind = kind.strip().lower()
 
@@ -308,10 +327,14 @@ def initial_state(spec: str, num_qubits: int, hamiltonian=None, beta=None) -> np
     elif kind == "c":
         if n != 2:
             raise QbexpError(f"c:VALUE states are defined for N = 2 only (got N = {n})")
+        text = value.strip()
         try:
-            c = float(value.strip())
+            c = float(text)
         except ValueError:
             raise QbexpError(f"initial state '{spec}': '{value}' is not a number") from None
+        if np.isinf(c):  # "inf", or more digits than the floats hold (float() reads them as inf)
+            shown = text if len(text) <= 30 else f"a number of {len(text):,} characters"
+            raise QbexpError(f"initial state c:VALUE: c must lie in [0, 1], got {shown}")
         rho = c_family_state(c)
         name = "c-family state"
     elif kind in ("haar", "hs", "bures"):

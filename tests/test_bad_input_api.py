@@ -1,0 +1,269 @@
+"""Bad arguments to the public Python API (models, dynamics, thermo, experiments, results), and the
+command-line rows that reach the same checks: each refused in one :class:`qbexp.QbexpError` line
+naming the problem, before anything is written (the style of ``test_bad_input.py``).
+
+API rows: ``(call, fragment)``; CLI rows: ``(argv, fragment)``, all exit status 2 with the case's
+folder (a finished run, a plain file, an empty folder) left byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import qbexp
+from qbexp.cli.main import main
+from qbexp.dynamics import symmetric
+from qbexp.dynamics.cycle import cycle_trajectory, run_engine
+from qbexp.dynamics.evolution import MAX_TIMES
+from qbexp.experiments.results import Estimate, RunResult
+from qbexp.models.states import DENSE_MAX_QUBITS
+
+#: seconds a case may take: anything longer is a hang (haar:1 at N = 30, 10^7 evolution times)
+CASE_TIMEOUT = 30
+
+
+# -- fixtures --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """One finished run (one qubit, exact channel, few shots)."""
+    root = tmp_path_factory.mktemp("made")
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+    qbexp.run(exp, shots=64, seed=1, out=root / "run", progress=False, resamples=20)
+    return root
+
+
+@pytest.fixture
+def ctx(made, tmp_path):
+    shutil.copytree(made / "run", tmp_path / "run")
+    (tmp_path / "file").write_text("not a directory\n")
+    (tmp_path / "dir").mkdir()
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _timeout():
+    def hang(signum, frame):
+        raise TimeoutError(f"case took more than {CASE_TIMEOUT} s")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(CASE_TIMEOUT)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def snapshot(root: Path) -> dict:
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_symlink():
+            out[str(p.relative_to(root))] = "link:" + os.readlink(p)
+        elif p.is_file():
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+        else:
+            out[str(p.relative_to(root))] = "dir"
+    return out
+
+
+def _fill(arg: str, root: Path) -> str:
+    out = arg
+    while "{" in out and "}" in out:
+        start = out.index("{")
+        end = out.index("}", start)
+        out = out[:start] + str(root / out[start + 1:end]) + out[end + 1:]
+    return out
+
+
+# -- the command line ------------------------------------------------------------------------
+SC = ["simulate", "collective", "--n", "2", "--beta", "1", "--steady"]
+SE = ["simulate", "engine", "--tau", "1"]
+RC2 = ["run", "collective", "--n", "2", "--beta", "1", "--charging", "kraus", "--shots", "16", "--out", "{new}"]
+RE = ["run", "engine", "--tau", "1", "--charging", "kraus", "--shots", "16", "--out", "{new}"]
+LONG_C = "c:" + "1" * 100_000  # float() reads it as inf
+
+# (argv, fragment): exit status 2, one line
+CLI = [
+    # 15: zero coupling: the cycle has no unique fixed point; the option is named
+    ([*SE, "--gamma0", "0"], "--gamma0 0 uncouples both baths"),
+    # 22: a subnormal tau is refused as a subnormal beta is (check_scale)
+    ([*SE, "--tau", "1e-320"], "--tau = 9.99989e-321 is outside what the solvers handle"),
+    ([*RE, "--tau", "1e-320"], "tau = 9.99989e-321 is outside what the solvers handle"),
+    ([*SE, "--tau", "1e12"], "tau = 1e+12 is 2.54e+09 relaxation times"),  # the relaxation bound still first
+    # 17: 100,000 digits: out of range, not "must be finite, got inf"
+    ([*SC, "--init", LONG_C], "c must lie in [0, 1], got a number of 100,000 characters"),
+    ([*RC2, "--init", LONG_C], "c must lie in [0, 1], got a number of 100,000 characters"),
+    ([*SC, "--init", "c:1e999"], "c must lie in [0, 1], got 1e999"),
+    # 8: the CLI's dense-state bound (one definition with the API's, qbexp.models.states)
+    (["simulate", "collective", "--n", "30", "--beta", "1", "--steady", "--init", "haar:1"],
+     f"only up to N = {DENSE_MAX_QUBITS}"),
+    # smaller: collision steps with an exact channel
+    ([*RC2, "--steps", "3"], "steps = 3 applies to the collision charging only"),
+]
+
+
+@pytest.mark.parametrize("argv, fragment", CLI, ids=[f"{k}:{' '.join(r[0][:2])}:{r[1][:30]}" for k, r in enumerate(CLI)])
+def test_cli(argv, fragment, ctx, capsys, monkeypatch):
+    monkeypatch.chdir(ctx)
+    argv = [_fill(a, ctx) for a in argv]
+    before = snapshot(ctx)
+    try:
+        got = main(argv)
+    except SystemExit as exit:  # argparse
+        got = exit.code
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip() and "it/s]" not in line]
+    assert got == 2, err[:2000]
+    assert "Traceback" not in err
+    assert fragment in err, err[:2000]
+    assert len(lines) == 1 and lines[0].startswith("qbexp: error: "), err[:2000]
+    assert snapshot(ctx) == before, "a refused command changed the files"
+
+
+# -- the Python API --------------------------------------------------------------------------
+GROUND = np.diag([1.0, 0, 0, 0]).astype(complex)
+H2 = np.diag([0.0, 1.0, 1.0, 2.0])
+EXP = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+HUGE = 10**400  # beyond the floats: OverflowError where float() is called unguarded
+
+
+def _model():
+    return qbexp.collective_battery(2, 1.0)
+
+
+def _evolve(times, model=None):
+    return lambda c: qbexp.evolve(model or _model(), GROUND, times)
+
+
+def _estimate(**data):
+    return lambda c: Estimate.from_dict(data)
+
+
+def _results(**changes):
+    return lambda c: RunResult.from_dict({"estimates": {}, "exact": {}, **changes})
+
+
+API = [
+    # 8: initial_state builds dense 2^N x 2^N matrices: the CLI's bound (numpy's ValueError; a hang)
+    (lambda c: qbexp.initial_state("ground", 100), "N = 100: initial state 'ground' is held as a dense"),
+    (lambda c: qbexp.initial_state("haar:1", 30), f"N = 30: initial state 'haar:1' is held as a dense 2^N x 2^N "
+                                                  f"matrix only up to N = {DENSE_MAX_QUBITS}"),
+    (lambda c: qbexp.initial_state("dicke:1", DENSE_MAX_QUBITS + 1), "only up to N = 12"),
+    (lambda c: qbexp.models.states.ground_state(40), "only up to N = 12"),
+    (lambda c: qbexp.models.states.hilbert_schmidt_state(20, 1), "only up to N = 12"),
+    (lambda c: qbexp.initial_state("ground", 10**100), "only up to N = 12"),
+    # 17: digits beyond the floats in c:VALUE
+    (lambda c: qbexp.initial_state("c:" + "1" * 100_000, 2), "c must lie in [0, 1], got a number of 100,000 characters"),
+    (lambda c: qbexp.initial_state("c:-1e999", 2), "c must lie in [0, 1], got -1e999"),
+    (lambda c: qbexp.models.states.c_family_state(HUGE), "c is out of range: an integer of 1329 bits"),
+    # 16: an array for rates: one line (its repr spans two)
+    (lambda c: qbexp.two_bath_engine(rates=np.ones((2, 2)) * 1e-3),
+     "rates must be 4 numbers (GAp, GAm, GSp, GSm), got array([[0.001, 0.001], [0.001, 0.001]])"),
+    (lambda c: qbexp.two_bath_engine(rates=np.ones((40, 40))), "rates must be 4 numbers"),
+    (lambda c: qbexp.two_bath_engine(rates=(HUGE, 1, 1, 1)), "rates must be 4 numbers"),
+    (lambda c: qbexp.two_bath_engine(omega0=HUGE), "omega0 is out of range"),
+    (lambda c: qbexp.two_bath_engine(gamma0=HUGE), "gamma0 is out of range"),
+    (lambda c: qbexp.collective_battery(2, HUGE), "beta is out of range"),
+    (lambda c: qbexp.collective_battery(10**100, 1.0), "qubits needs more than"),  # was 4**(10**100): a hang
+    # 15: zero rates: the fixed-point error says which
+    (lambda c: run_engine(qbexp.two_bath_engine(gamma0=0), 1.0),
+     "no unique fixed point (eigenvalues at distances 0.00e+00, 0.00e+00 from 1): the rates GAp, GAm, GSp, GSm "
+     "are 0 (gamma0 = 0)"),
+    (lambda c: run_engine(qbexp.two_bath_engine(rates=(0, 0, 1e-3, 0)), 1.0, discharge="optimal"),
+     "the rates GAp, GAm, GSm are 0"),
+    # 22: tau at the solvers' scale, as beta
+    (lambda c: run_engine(qbexp.two_bath_engine(), 1e-320), "charging time tau = 9.99989e-321 is outside"),
+    (lambda c: run_engine(qbexp.two_bath_engine(), 1e7), "charging time tau = 1e+07 is outside"),
+    (lambda c: run_engine(qbexp.two_bath_engine(), HUGE), "charging time tau is out of range"),
+    (lambda c: run_engine(qbexp.two_bath_engine(), "1"), "charging time tau must be a real number, got '1'"),
+    (lambda c: cycle_trajectory(qbexp.two_bath_engine(), 1e-320, 2), "charging time tau = 9.99989e-321"),
+    (lambda c: qbexp.EngineCycles(tau=1e-320), "EngineCycles: tau = 9.99989e-321 is outside what the solvers handle"),
+    (lambda c: qbexp.propagator(qbexp.two_bath_engine(), HUGE), "charging time tau is out of range"),
+    # 19: evolution times: real numbers, at most MAX_TIMES of them
+    (_evolve([0.0, 1j]), "got values of type complex128, not real numbers"),
+    (_evolve([0.0, 1 + 0j]), "got values of type complex128, not real numbers"),
+    (_evolve(["0", "1"]), "got values of type str32, not real numbers"),
+    (_evolve([False, True]), "got values of type bool, not real numbers"),
+    (_evolve([0, None]), "got values of type mixed objects, not real numbers"),
+    (_evolve([0, HUGE]), "evolution times must be a non-empty, sorted list of finite values >= 0"),
+    (_evolve([[0.0, 1.0]]), "got an array of shape (1, 2)"),
+    (_evolve(np.linspace(0.0, 1.0, 10**7)), f"got 10,000,000 times, at most {MAX_TIMES:,} in one call"),
+    (_evolve(range(10**8)), f"got 100,000,000 times, at most {MAX_TIMES:,} in one call"),
+    (_evolve(np.linspace(0.0, 1.0, MAX_TIMES + 1), qbexp.two_bath_engine()), "at most 10,000"),
+    (lambda c: symmetric.evolve(_model(), GROUND, ["0", "1"]), "not real numbers"),
+    (lambda c: symmetric.evolve(_model(), GROUND, np.linspace(0.0, 1.0, 10**7)), "at most 10,000"),
+    # 23: results.json read back
+    (_estimate(value=HUGE, stderr=0.0), "estimate = {'value': 1000"),
+    (_estimate(value=10**5000, stderr=0.0), "estimate = <dict holding an integer too long to print>"),  # repr itself refuses
+    (_estimate(value=1.0, stderr=-1.0), "stderr >= 0"),
+    (_estimate(value=1.0, stderr=0.1, ci95=[2.0, 0.0]), "ci95 finite with lo <= hi"),
+    (_estimate(value=1.0, stderr=0.1, ci95=[0.0, float("inf")]), "ci95 finite with lo <= hi"),
+    (_estimate(value=float("nan"), stderr=0.1), "value and stderr finite"),
+    (_estimate(value=1.0, stderr=float("inf")), "value and stderr finite"),
+    (_estimate(value=1.0, stderr=0.1, note=5), "its note must be a text"),
+    (_results(exact={"ergotropy": "x"}), "results['exact']['ergotropy'] = 'x': expected a finite number"),
+    (_results(exact={"ergotropy": float("nan")}), "results['exact']['ergotropy'] = nan"),
+    (_results(exact={"ergotropy": HUGE}), "results['exact']['ergotropy'] = 1000"),
+    (_results(device={"fidelity": None}), "results['device']['fidelity'] = None"),
+    (_results(estimates={"ergotropy": {"value": 1.0, "stderr": -1.0}}), "estimates['ergotropy']"),
+    # 24: ergotropy's state and Hamiltonian
+    (lambda c: qbexp.ergotropy(np.zeros((0, 4, 4)), H2), "density matrix has shape (0, 4, 4): an empty stack"),
+    (lambda c: qbexp.ergotropy(np.zeros((3, 0, 4, 4)), H2), "an empty stack"),
+    (lambda c: qbexp.ergotropy(np.diag([1e308, -1e308 + 1, 0, 0]), H2), "density matrix has trace"),
+    (lambda c: qbexp.ergotropy(GROUND, np.diag([1e308, 0, 0, 1e308])), "Hamiltonian has an entry of magnitude 1e+308"),
+    (lambda c: qbexp.ergotropy(GROUND, [[HUGE, 0, 0, 0]] + [[0] * 4] * 3), "Hamiltonian has an entry beyond"),
+    (lambda c: qbexp.energy(GROUND, np.diag([1e300, 0, 0, 0])), "Hamiltonian has an entry of magnitude 1e+300"),
+    (lambda c: qbexp.figures_of_merit(GROUND, np.diag([1e300, 0, 0, 0])), "Hamiltonian has an entry"),
+    # smaller: steps with an exact channel, strings and non-integers in a sweep
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, charging="kraus", steps=3),
+     "steps = 3 applies to the collision charging only"),
+    (lambda c: qbexp.EngineCycles(tau=1.0, charging="dilation", steps=3), "applies to the collision charging only"),
+    (lambda c: qbexp.sweep(EXP, "beta", ["1.0"], shots=16, progress=False), "sweep of beta: '1.0' is not a number"),
+    (lambda c: qbexp.sweep(EXP, "beta", [1.0, "2"], shots=16, progress=False), "'2' is not a number"),
+    (lambda c: qbexp.sweep(EXP, "n", [2.0], shots=16, progress=False), "sweep of n: 2.0 is not an integer"),
+    (lambda c: qbexp.sweep(EXP, "n", [1, np.float64(2.0)], shots=16, progress=False), "np.float64(2.0) is not an integer"),
+    (lambda c: qbexp.sweep(EXP, "n", ["2"], shots=16, progress=False), "'2' is not a number"),
+]
+
+
+@pytest.mark.parametrize("call, fragment", API, ids=[f"{k}:{row[1][:30]}" for k, row in enumerate(API)])
+def test_api(call, fragment, ctx, monkeypatch):
+    monkeypatch.chdir(ctx)
+    before = snapshot(ctx)
+    with pytest.raises(qbexp.QbexpError) as info:
+        call(ctx)
+    message = str(info.value)
+    assert fragment in message
+    assert "\n" not in message
+    assert len(message) < 1000, message[:300]
+    assert snapshot(ctx) == before, "a refused call changed the files"
+
+
+# -- what stays accepted ----------------------------------------------------------------------
+def test_unknown_keyword_is_pythons_type_error():
+    """A misspelt keyword of a function without **kwargs is Python's own TypeError (16)."""
+    with pytest.raises(TypeError, match="colour"):
+        qbexp.two_bath_engine(colour=1)
+
+
+def test_good_values_stay_accepted():
+    assert qbexp.initial_state("ground", 4).shape == (16, 16)  # (N = 12 takes a minute: the PSD check)
+    assert np.allclose(qbexp.initial_state("c:0.25", 2)[0, 0], 0.25)
+    engine = qbexp.two_bath_engine(rates=np.full(4, 1e-3))  # any sequence of four numbers
+    assert engine.parameters["rates"]["GAp"] == 1e-3
+    assert qbexp.evolve(engine, GROUND, np.linspace(0.0, 1.0, MAX_TIMES)).shape == (MAX_TIMES, 4, 4)
+    assert qbexp.evolve(_model(), GROUND, [0, np.float32(0.5), 1]).shape == (3, 4, 4)  # ints and numpy floats
+    assert run_engine(qbexp.two_bath_engine(), 1e-6, cycles=2).tau == 1e-6
+    est = Estimate.from_dict({"value": 0.5, "stderr": 0.0, "ci95": [0.5, 0.5]})
+    assert est.ci95 == (0.5, 0.5)
+    assert not Estimate.from_dict({"value": 0.5, "stderr": 0.1, "ci95": None, "note": "why"}).has_interval
+    result = RunResult.from_dict({"estimates": {"ergotropy": est.to_dict()}, "exact": {"ergotropy": 1},
+                                  "device": {"ergotropy": 0.9}})
+    assert result.exact == {"ergotropy": 1}
+    assert qbexp.ergotropy(np.diag([0.0, 0, 0, 1]), 1e149 * H2) == pytest.approx(2e149)
+    assert qbexp.CollectiveCharging(n=2, beta=1.0, charging="collision", steps=3).steps == 3
