@@ -406,7 +406,7 @@ CLI = [
     (symlink("link", "link"), [*RC, "--out", "{link}"], 2, "symbolic link to nothing"),
     (symlink("link", "nothing"), [*RC, "--out", "{link}", "--sweep", "beta=1,2"], 2, "symbolic link to nothing"),
     (symlink("link", "file"), [*RC, "--out", "{link}"], 2, "not a directory"),
-    (None, [*RC, "--out", "{new}", "--seed", "-1"], 2, "seed = -1"),
+    (None, [*RC, "--out", "{new}", "--seed", "-1"], 2, "--seed -1"),
     (None, [*RC, "--out", "{new}", "--seed", "x"], 2, "invalid int value"),
     (None, [*RC, "--out", "{new}", "--f", "nan"], 2, "f = nan"),
     (None, [*RC, "--out", "{new}", "--coupling", "none"], 2, "invalid choice"),

@@ -15,6 +15,7 @@ import os
 import sys
 
 from qbexp.cli import analyze, circuits, fetch, run, simulate, status
+from qbexp.cli.options import quiet_matplotlib
 from qbexp.dynamics.engines import using_engine
 from qbexp.errors import IncompleteRun, QbexpError
 from qbexp.progress import status_stream
@@ -22,8 +23,30 @@ from qbexp.progress import status_stream
 SUBCOMMANDS = (simulate, run, analyze, status, fetch, circuits)
 
 
+#: longest message printed; a longer one keeps its start and end (a 100,000-character option value)
+MAX_MESSAGE = 1000
+
+
+def one_line(message: str) -> str:
+    """``message`` as one line of reasonable length: every message of the command line passes
+    here.  Control characters (a newline in an option value, an escape sequence) are written as
+    Python escapes (``\\n``, ``\\x1b``), and the middle of an overlong message is elided."""
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(message))
+    if len(text) > MAX_MESSAGE:
+        head, tail = MAX_MESSAGE * 2 // 3, MAX_MESSAGE // 3
+        text = f"{text[:head]} …[{len(text) - head - tail:,} characters]… {text[-tail:]}"
+    return text
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's usage errors (invalid choices, values) in one line too; sub-parsers inherit it."""
+
+    def error(self, message):
+        super().error(one_line(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qbexp", description="Quantum-battery experiments.")
+    parser = _Parser(prog="qbexp", description="Quantum-battery experiments.")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in SUBCOMMANDS:
         module.register(sub)
@@ -31,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_matplotlib()  # before a sub-command imports matplotlib
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
@@ -45,10 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # a reader that went away is an error now, not a message at exit
         return code
     except IncompleteRun as err:
-        print(f"qbexp: {err}", file=status_stream())
+        print(f"qbexp: {one_line(err)}", file=status_stream())
         return 1
     except QbexpError as err:
-        print(f"qbexp: error: {err}", file=status_stream())
+        print(f"qbexp: error: {one_line(err)}", file=status_stream())
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`, which exited before reading it all
         _discard_stdout()
@@ -57,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as err:  # a file qbexp could not read or write: name it, no traceback
         where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
-        print(f"qbexp: error: {where or 'file system'}: {err.strerror or err}", file=status_stream())
+        print(one_line(f"qbexp: error: {where or 'file system'}: {err.strerror or err}"), file=status_stream())
         return 2
     except KeyboardInterrupt:
         print("qbexp: interrupted", file=status_stream())

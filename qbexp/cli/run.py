@@ -12,7 +12,8 @@ import dataclasses
 import shlex
 from pathlib import Path
 
-from qbexp.cli.options import path_option
+from qbexp.backends.profiles import load_profile
+from qbexp.cli.options import as_options, path_option
 from qbexp.cli.output import emit
 from qbexp.cli.sweep import print_sweep
 from qbexp.errors import QbexpError
@@ -39,9 +40,14 @@ def register(subparsers) -> None:
         p.set_defaults(func=run, _parser=p, _cls=cls)
 
 
+def _flag(f) -> str:
+    """The option of the experiment's field ``f``."""
+    return f.metadata.get("cli") or "--" + f.name.replace("_", "-")
+
+
 def _add_field(p, kind: str, f) -> None:
     meta = f.metadata
-    flags = [meta.get("cli") or "--" + f.name.replace("_", "-"), *ALIASES.get((kind, f.name), [])]
+    flags = [_flag(f), *ALIASES.get((kind, f.name), [])]
     required = f.default is dataclasses.MISSING
     help_text = meta.get("help", "") + ("" if required or f.default in (None, False) else f" (default {f.default})")
     if required:
@@ -52,8 +58,9 @@ def _add_field(p, kind: str, f) -> None:
     kind_of = {"int": int, "float": float}.get(str(f.type).split(" ")[0].replace("int | None", "int"), None)
     if f.name == "steps":
         kind_of = int
-    p.add_argument(*flags, dest=f.name, type=kind_of or str, choices=meta.get("choices"),
-                   default=None if required else f.default, help=help_text)
+    # default None, the field's default applying: an option given is told from one left out (--sweep)
+    p.add_argument(*flags, dest=f.name, type=kind_of or str, choices=meta.get("choices"), default=None,
+                   help=help_text)
 
 
 def _common(p, kind: str) -> None:
@@ -64,7 +71,7 @@ def _common(p, kind: str) -> None:
                    "(default aer)")
     p.add_argument("--out", required=True, help="run directory (new, or this same run to resume)")
     p.add_argument("--retry-failed", action="store_true", help="resubmit circuits whose job failed or was cancelled")
-    p.add_argument("--sweep", metavar="NAME=GRID",
+    p.add_argument("--sweep", metavar="NAME=GRID", action="append",
                    help="run a grid of points as one batch, each in OUT/NAME=VALUE/, with OUT/sweep.csv and "
                         f"sweep.png: GRID is START:STOP:COUNT (inclusive) or V1,V2,...; NAME one of {sweepable}")
     p.add_argument("--json", action="store_true", help="print results.json instead of a table")
@@ -78,28 +85,65 @@ def run(args) -> int:
     out = path_option(args.out, "--out")
     check_shots(args.shots, "--shots")
     cls = args._cls
-    fields = {f.name: getattr(args, f.name) for f in dataclasses.fields(cls) if f.init}
+    given = {f.name: f for f in dataclasses.fields(cls) if f.init and getattr(args, f.name) is not None}
+    fields = {name: getattr(args, name) for name in given}  # the others keep the experiment's defaults
     swept = values = None
     if args.sweep is not None:
-        swept, values = parse_sweep(args.sweep, args.kind)
-        if swept == "c" and fields.get("init", "ground") != "ground":
-            raise QbexpError(f"--init {fields['init']} and --sweep c=... both set the initial state; drop --init")
-        fields[swept if swept != "c" else "init"] = values[0] if swept != "c" else "ground"
-    required = {f.name for f in dataclasses.fields(cls) if f.init and f.default is dataclasses.MISSING}
-    missing = [f"--{n.replace('_', '-')}" for n, v in fields.items() if v is None and n in required]
+        if len(args.sweep) > 1:  # qbexp.sweep varies one parameter
+            raise QbexpError(f"--sweep is given {len(args.sweep)} times ({', '.join(args.sweep)}); "
+                             "a sweep varies one parameter: give --sweep once")
+        swept, values = parse_sweep(args.sweep[0], args.kind)
+        target = swept if swept != "c" else "init"
+        # an option the sweep would silently replace (a value it visits anyway is no loss)
+        if target in given and (fields[target] != "ground" if swept == "c" else fields[target] not in values):
+            what = "the initial state" if swept == "c" else f"{swept}, and the sweep does not visit {fields[target]}"
+            raise QbexpError(f"{_flag(given[target])} {fields[target]} and --sweep {swept}=... both set {what}; "
+                             f"drop {_flag(given[target])}")
+        fields[target] = values[0] if swept != "c" else "ground"
+    missing = [_flag(f) for f in dataclasses.fields(cls)
+               if f.init and f.default is dataclasses.MISSING and fields.get(f.name) is None]
     if missing:
         args._parser.error("the following arguments are required: " + ", ".join(missing))
-    experiment = cls(**fields)
-    command = "qbexp " + shlex.join(args.argv)
+    experiment = _experiment(cls, fields)
+    command = "qbexp " + " ".join(map(_shell_word, args.argv))
+    with as_options(prefix="--backend"):
+        load_profile(args.backend)  # a profile that does not load is --backend's error, before any work
     if swept is not None:
-        summary = qbexp.sweep(experiment, swept, values, backend=args.backend, shots=args.shots, seed=args.seed,
-                              out=out, command=command, retry_failed=args.retry_failed)
+        with as_options():
+            summary = qbexp.sweep(experiment, swept, values, backend=args.backend, shots=args.shots,
+                                  seed=args.seed, out=out, command=command, retry_failed=args.retry_failed)
         print_sweep(summary.to_dict(), args.json)
         return 0
-    result = qbexp.run(experiment, backend=args.backend, shots=args.shots, seed=args.seed, out=out,
-                       retry_failed=args.retry_failed, command=command)
+    with as_options():
+        result = qbexp.run(experiment, backend=args.backend, shots=args.shots, seed=args.seed, out=out,
+                           retry_failed=args.retry_failed, command=command)
     print_results(result.to_dict(), args.json, out)
     return 0
+
+
+def _experiment(cls, fields: dict):
+    """``cls(**fields)``; a refused initial state is --init's error (its messages name the state
+    only): told apart by the same fields with the default state being accepted."""
+    try:
+        return cls(**fields)
+    except QbexpError as err:
+        if "init" not in fields:
+            raise
+        try:
+            cls(**{k: v for k, v in fields.items() if k != "init"})
+        except QbexpError:
+            raise err from None
+        text = str(err).replace(f"{cls.__name__}: init file:", "--init file:")
+        raise QbexpError(text if "--init" in text else f"--init: {text}") from None
+
+
+def _shell_word(arg: str) -> str:
+    """``arg`` quoted for a POSIX shell, in one line: control characters (a newline) in bash's
+    ``$'...'`` quoting, so the command recorded in the manifest is one line that runs as typed."""
+    if arg.isprintable():
+        return shlex.quote(arg)
+    escaped = "".join("\\" + ch if ch in "\\'" else ch if ch.isprintable() else repr(ch)[1:-1] for ch in arg)
+    return f"$'{escaped}'"
 
 
 def print_results(results: dict, as_json: bool, out: Path) -> None:
