@@ -114,7 +114,7 @@ class AerExecutor(Executor):
                              "pip install 'qbexp[dask]'") from None
         try:
             self._client = Client(self.scheduler, timeout=30)
-        except (OSError, TimeoutError) as err:
+        except (OSError, TimeoutError, ValueError) as err:  # ValueError: an address Dask cannot parse
             raise QbexpError(f"cannot reach the Dask scheduler at {self.scheduler} ({err})") from None
         return self._client.get_executor()
 

@@ -125,8 +125,8 @@ def executor_from_manifest(manifest: dict, service=None) -> Executor:
     name or path with the seed in ``manifest["seed"]``.
     """
     recorded = manifest.get("backend")
-    if isinstance(recorded, dict) and str(recorded.get("kind", "")).endswith("-object"):
-        what = str(recorded["kind"]).removesuffix("-object")
+    what = object_backend(manifest)
+    if what is not None:
         raise QbexpError(f"this run was made with a Python {what} object ({recorded.get('name')}) whose jobs lived "
                          "in that process only: it can be analysed (qbexp analyze), not resumed or fetched")
     if isinstance(recorded, dict):
@@ -134,6 +134,15 @@ def executor_from_manifest(manifest: dict, service=None) -> Executor:
     if isinstance(recorded, str):
         return executor_for(load_profile(recorded), manifest.get("seed"), service=service)
     raise QbexpError("the manifest records no backend (key 'backend'); this run directory was not run by qbexp run")
+
+
+def object_backend(manifest: dict) -> str | None:
+    """``"backend"`` or ``"sampler"`` for a run made with a Python object (``kind`` backend-object,
+    sampler-object), whose jobs lived in that process only: no other process reconnects to them."""
+    recorded = manifest.get("backend")
+    if isinstance(recorded, dict) and str(recorded.get("kind", "")).endswith("-object"):
+        return str(recorded["kind"]).removesuffix("-object")
+    return None
 
 
 def derived_seed(seed: int | None, *parts: str) -> int | None:

@@ -109,10 +109,18 @@ def connect(profile):
     from qiskit_ibm_runtime.accounts import AccountNotFoundError
 
     kwargs = {key: profile.options[key] for key in ("channel", "instance") if key in profile.options}
-    accounts = Path.home() / ".qiskit" / "qiskit-ibm.json"  # where save_account keeps them
+    try:
+        accounts = Path.home() / ".qiskit" / "qiskit-ibm.json"  # where save_account keeps them
+    except (RuntimeError, KeyError):  # no home folder (HOME unset, a uid without a passwd entry)
+        if not os.environ.get("QISKIT_IBM_TOKEN"):
+            raise QbexpError(NO_CREDENTIALS + " (there is no home folder for a saved account: "
+                             "HOME is not set)") from None
+        accounts = None
     if not os.environ.get("QISKIT_IBM_TOKEN") and not accounts.is_file():
         raise QbexpError(NO_CREDENTIALS)  # the client would create the file, empty, to look in it
     try:
+        if accounts is None:
+            return QiskitRuntimeService(**kwargs)
         return QiskitRuntimeService(**kwargs, filename=str(accounts))
     except AccountNotFoundError:
         raise QbexpError(NO_CREDENTIALS) from None

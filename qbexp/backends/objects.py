@@ -58,6 +58,20 @@ def _is_aer(backend) -> bool:
     return type(backend).__module__.startswith("qiskit_aer")
 
 
+def _check_channels(circuits, name: str, on_aer: bool) -> None:
+    """Before anything is submitted: Kraus/SuperOp instructions run on Aer only (a density-matrix
+    simulator); any other backend or sampler (qiskit's StatevectorSampler, a device) fails on
+    them only after submission, leaving a failed run."""
+    if on_aer:
+        return
+    for circuit in circuits:
+        if has_channels(circuit):
+            raise QbexpError(f"circuit {circuit.name!r} holds a Kraus/SuperOp channel, which {name} cannot run "
+                             "(only Aer simulates channels): use a hardware-executable charging (charging='collision' "
+                             "or 'dilation') or an Aer backend (backend='aer', AerSimulator(), "
+                             "qiskit_aer.primitives.SamplerV2())")
+
+
 def _transpile(circuits, backend, seed):
     """Circuits for ``backend``'s target; on Aer without optimisation, so that channels stay."""
     from qiskit import transpile
@@ -141,11 +155,7 @@ class BackendExecutor(_ObjectExecutor):
 
     def prepare(self, circuits) -> list:
         circuits = list(circuits)
-        if not _is_aer(self.obj):
-            for circuit in circuits:
-                if has_channels(circuit):
-                    raise QbexpError(f"circuit {circuit.name!r} holds a Kraus/SuperOp channel, which "
-                                     f"{self.profile.name} cannot run; use --charging collision or dilation")
+        _check_channels(circuits, self.profile.name, _is_aer(self.obj))
         try:
             return _transpile(circuits, self.obj, self.seed)
         except Exception as err:
@@ -190,8 +200,11 @@ class SamplerExecutor(_ObjectExecutor):
         return backend
 
     def prepare(self, circuits) -> list:
+        circuits = list(circuits)
+        backend = self._backend()
+        _check_channels(circuits, self.profile.name, backend is not None and _is_aer(backend))
         try:
-            return _transpile(circuits, self._backend(), self.seed)
+            return _transpile(circuits, backend, self.seed)
         except Exception as err:
             raise QbexpError(f"transpiling for the sampler's backend failed: {type(err).__name__}: {err}") from None
 

@@ -34,6 +34,8 @@ KINDS = ("aer", "aer-noisy", "ibm")
 AER_METHODS = ("automatic", "statevector", "density_matrix", "matrix_product_state")
 #: IBM Quantum Platform channels (instance = the CRN); ``ibm_cloud`` is the client's older name for it.
 IBM_CHANNELS = ("ibm_quantum_platform", "ibm_cloud")
+#: Dask address schemes that reach a scheduler in another process (not ``inproc``, nor ``ucx``: an extra package)
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss")
 SAMPLER_OPTIONS = ("dynamical_decoupling", "twirling", "execution", "max_execution_time")
 #: seconds between status checks of IBM jobs, at most (``poll_interval``)
 MAX_POLL_INTERVAL = 86_400
@@ -53,6 +55,17 @@ FIELDS = {
             "sampler": "table of SamplerV2 options: " + ", ".join(SAMPLER_OPTIONS)},
 }
 REQUIRED = {"aer": (), "aer-noisy": ("device",), "ibm": ("device",)}
+#: Fields that say how jobs are sent, not what they compute: a run may resume with them changed.
+TRANSPORT_FIELDS = ("description", "max_circuits_per_job", "scheduler", "chunk_size", "poll_interval")
+
+
+def result_settings(recorded) -> dict | None:
+    """What of a profile recorded with :meth:`Profile.to_dict` shapes a run's counts: its kind and
+    every option but :data:`TRANSPORT_FIELDS`; None for a profile recorded by name only."""
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("options"), dict):
+        return None
+    return {"kind": recorded.get("kind"),
+            **{k: v for k, v in recorded["options"].items() if k not in TRANSPORT_FIELDS}}
 
 
 @dataclass(frozen=True)
@@ -76,11 +89,18 @@ class Profile:
         return validate(data["name"], {"kind": data["kind"], **data["options"]}, where, data.get("source"))
 
 
-def user_dir() -> Path:
-    """The user config folder of profiles (module docstring)."""
+def user_dir() -> Path | None:
+    """The user config folder of profiles (module docstring); None where there is no home folder
+    (HOME unset and a user id without a passwd entry, as in ``docker run --user 12345``): then
+    only the project's and the shipped profiles are found."""
     if os.environ.get("QBEXP_CONFIG_DIR"):
         return Path(os.environ["QBEXP_CONFIG_DIR"])
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    base = os.environ.get("XDG_CONFIG_HOME")
+    if not base:
+        try:
+            base = Path.home() / ".config"
+        except (RuntimeError, KeyError):  # "Could not determine home directory" (KeyError: pwd, old Pythons)
+            return None
     return Path(base) / "qbexp" / "backends"
 
 
@@ -101,7 +121,7 @@ def shipped_dir() -> Path:
 
 def search_dirs() -> list[Path]:
     """Folders searched for ``NAME.toml``, in order."""
-    return [Path.cwd() / "backends", user_dir(), shipped_dir()]
+    return [folder for folder in (Path.cwd() / "backends", user_dir(), shipped_dir()) if folder is not None]
 
 
 def available() -> list[str]:
@@ -200,8 +220,9 @@ def _check_field(where: str, kind: str, key: str, value) -> None:
                   "or the circuits' rotations)")
     if key == "channel" and value not in IBM_CHANNELS:
         raise bad("one of " + ", ".join(IBM_CHANNELS))
-    if key == "scheduler" and not (isinstance(value, str) and "://" in value):
-        raise bad("a Dask scheduler address such as tcp://127.0.0.1:8786")
+    if key == "scheduler" and not _is_scheduler_address(value):
+        raise bad(f"a Dask scheduler address SCHEME://HOST:PORT (SCHEME {', '.join(SCHEDULER_SCHEMES)}), "
+                  "such as tcp://127.0.0.1:8786")
     if key == "initial_layout" and not (
         isinstance(value, list) and value and all(_is_int(q) and q >= 0 for q in value) and len(set(value)) == len(value)
     ):
@@ -255,6 +276,23 @@ def fake_devices() -> list[str]:
         and issubclass(getattr(fake_provider, name), FakeBackendV2)
         and getattr(fake_provider, name) is not FakeBackendV2
     )
+
+
+def _is_scheduler_address(value) -> bool:
+    """``value`` is ``SCHEME://HOST:PORT`` of a scheduler another process can reach: Dask raises a
+    ValueError for an unknown scheme, a port that is not a number or missing, and ``inproc://``
+    (a scheduler inside one process)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str):
+        return False
+    try:
+        address = urlsplit(value)
+        port = address.port  # a ValueError when not a number or out of range
+    except ValueError:
+        return False
+    return (address.scheme in SCHEDULER_SCHEMES and bool(address.hostname) and port is not None and port > 0
+            and f"{address.scheme}://{address.netloc}" == value and "@" not in address.netloc)
 
 
 def _is_int(value) -> bool:

@@ -20,7 +20,8 @@ Layout of DIR::
     results.png         estimates vs exact values
 
 Nothing in a directory that holds another run is ever overwritten: opening it for a different
-command or different parameters is an error, and counts files are never replaced.
+command or different parameters (an initial state file with other contents, a backend profile
+edited to compute differently) is an error, and counts files are never replaced.
 
 :class:`MemoryStore` is the same interface held in memory: ``qbexp.run(..., out=None)`` drives
 the same submission and analysis code through it and writes nothing.
@@ -31,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import warnings
@@ -63,19 +65,45 @@ def package_versions() -> dict[str, str]:
 def read_json(path: Path, what: str) -> dict:
     """The JSON object in ``path``; a missing, unreadable or corrupt file (or valid JSON that is
     not an object) is a one-line :class:`QbexpError` naming it."""
-    if not path.exists():
+    try:
+        found, regular = path.exists(), path.is_file()
+    except OSError as err:  # a folder on the way that cannot be searched (chmod 000)
+        raise unreadable(path, err) from None
+    if not found:
         raise QbexpError(f"{what} file {path} is missing")
-    if not path.is_file():
+    if not regular:
         raise QbexpError(f"{what} file {path} is not a regular file")
     try:
         data = json.loads(path.read_text())
     except OSError as err:
-        raise QbexpError(f"{what} file {path} cannot be read ({err.strerror or err})") from None
+        raise unreadable(path, err) from None
     except (ValueError, RecursionError) as err:  # bad JSON or encoding, an integer of > 4300 digits, deep nesting
         raise QbexpError(f"{what} file {path} is corrupt ({_first_line(err)[:200]})") from None
     if not isinstance(data, dict):
         raise QbexpError(f"{what} file {path} is corrupt (a JSON {type(data).__name__}, not an object)")
     return data
+
+
+class Unreadable(QbexpError):
+    """A file or folder of a run that cannot be read (permissions, I/O): its content may be
+    fine, so it is never called corrupt nor is its removal advised (that loses data)."""
+
+
+def unreadable(path: Path, err: OSError) -> Unreadable:
+    """The one-line error for ``path``, which ``err`` kept from being read."""
+    why = "permission denied" if isinstance(err, PermissionError) else (err.strerror or str(err))
+    return Unreadable(f"cannot read {path}: {why}")
+
+
+def json_files(folder: Path) -> list[Path]:
+    """The ``*.json`` files of ``folder`` (none where it does not exist), sorted; an unreadable
+    folder is an error (``Path.glob`` would find nothing in it, and a run would look unsaved)."""
+    try:
+        return sorted(folder / name for name in os.listdir(folder) if name.endswith(".json"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except OSError as err:
+        raise unreadable(folder, err) from None
 
 
 def _first_line(err: Exception) -> str:
@@ -244,6 +272,8 @@ def _restore_arrays(circuits, path: Path, qpy_name: str, replace: bool = True) -
 
 #: Battery qubits a run can have: its arrays are dense 2^N x 2^N matrices.
 MAX_RUN_QUBITS = 30
+#: Most shots per circuit: Aer allocates per shot, hardware providers cap far lower.
+MAX_SHOTS = 10_000_000
 
 
 def npy_digest(array) -> str:
@@ -261,15 +291,35 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _is_finite(value) -> bool:
+    """A number that is neither NaN nor infinite, nor an integer beyond the floats (JSON's 10**400)."""
+    try:
+        return _is_number(value) and math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _non_finite(value, where: str):
+    """``(key, number)`` of the first number in ``value`` (nested objects and lists) that is not
+    :func:`_is_finite`, named from ``where`` (``parameters.beta``); None where there is none."""
+    if isinstance(value, dict):
+        items = [(f"{where}.{k}", v) for k, v in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{where}[{k}]", v) for k, v in enumerate(value)]
+    else:
+        return (where, value) if _is_number(value) and not _is_finite(value) else None
+    return next(filter(None, (_non_finite(v, key) for key, v in items)), None)
+
+
 #: What a manifest must hold for status, fetch and analyze: key -> (check, what it should be)
 MANIFEST_FIELDS = {
     "identity": (lambda v: v is not None, "what identifies the run"),
     "circuit_names": (_names, "a list of circuit names (letters, digits and _ . , = + -)"),
     "num_qubits": (lambda v: _is_int(v) and 1 <= v <= MAX_RUN_QUBITS, f"an integer from 1 to {MAX_RUN_QUBITS}"),
     "kind": (lambda v: isinstance(v, str), "a string"),
-    "shots": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "shots": (lambda v: _is_int(v) and 1 <= v <= MAX_SHOTS, f"an integer from 1 to {MAX_SHOTS:,}"),
     "parameters": (lambda v: isinstance(v, dict), "an object"),
-    "energies": (lambda v: isinstance(v, list) and all(_is_number(e) for e in v), "a list of numbers"),
+    "energies": (lambda v: isinstance(v, list) and all(_is_finite(e) for e in v), "a list of finite numbers"),
     "seed": (lambda v: v is None or (_is_int(v) and v >= 0), "an integer >= 0 or null"),
     "backend": (lambda v: isinstance(v, (dict, str)), "a profile (object) or a profile name"),
     "arrays": (lambda v: isinstance(v, dict) and all(isinstance(h, str) for h in v.values()),
@@ -281,17 +331,51 @@ JOB_STATUSES = ("SUBMITTING", "ABANDONED", "QUEUED", "RUNNING", "DONE", "ERROR",
 JOB_FIELDS = {
     "names": (lambda v: _names(v, empty=False), "a non-empty list of circuit names (letters, digits and _ . , = + -)"),
     "status": (lambda v: v in JOB_STATUSES, "one of " + ", ".join(JOB_STATUSES)),
-    "shots": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "shots": (lambda v: _is_int(v) and 1 <= v <= MAX_SHOTS, f"an integer from 1 to {MAX_SHOTS:,}"),
     "seq": (lambda v: _is_int(v), "an integer"),
     "tag": (lambda v: isinstance(v, str) and JOB_ID.fullmatch(v) is not None, "letters, digits, '.', '_', '-'"),
     "job_id": (lambda v: v is None or (isinstance(v, str) and JOB_ID.fullmatch(v) is not None), "a job id or null"),
     "backend": (lambda v: isinstance(v, str), "a string"),
-    "measured_qubits": (lambda v: isinstance(v, dict) and all(isinstance(q, list) for q in v.values()),
-                        "an object of name -> list of qubits"),
+    "measured_qubits": (lambda v: isinstance(v, dict) and all(_qubit_list(q) for q in v.values()),
+                        "an object of name -> list of distinct qubits (integers >= 0)"),
     "layout": (lambda v: isinstance(v, dict), "an object"),
     "error": (lambda v: v is None or isinstance(v, str), "a message or null"),
     "run": (lambda v: isinstance(v, str), "the SHA-256 of the run's identity"),
 }
+
+
+def _qubit_list(value) -> bool:
+    """The qubits read into a result's bits: distinct integers >= 0 (null: a bit nothing measured)."""
+    qubits = [q for q in value if q is not None] if isinstance(value, list) else None
+    return qubits is not None and all(_is_int(q) and q >= 0 for q in qubits) and len(set(qubits)) == len(qubits)
+
+
+def check_job_records(paths: list[Path], records: list[dict], manifest: dict, manifest_path: Path) -> None:
+    """Job records that agree with their files and their run: each job recorded once, in the
+    file named after it (``job_id: null`` in JOBID.json made its counts look foreign), for the
+    run's circuits (``manifest``'s ``circuit_names``) and shots."""
+    seen = {}
+    names, shots = manifest.get("circuit_names"), manifest.get("shots")
+    # (none listed: a store opened by hand for run_durably, whose circuits are the caller's)
+    names = set(names) if isinstance(names, list) and names and all(isinstance(n, str) for n in names) else None
+    for path, record in zip(paths, records):
+        label = record.get("job_id") or f"submitting-{record['tag']}"
+        if label in seen:
+            raise QbexpError(f"job record files {seen[label]} and {path} record the same job {label}; "
+                             "move the copy aside")
+        seen[label] = path
+        corrupt = f"job record file {path} is corrupt:"
+        if path.stem != label:
+            raise QbexpError(f"{corrupt} it records job {label}, not {path.stem} (job_id = {record.get('job_id')!r})")
+        if names is not None:
+            extra = next((n for n in record["names"] if n not in names), None)
+            if extra is not None:
+                raise QbexpError(f"{corrupt} it names circuit {extra!r}, which {manifest_path.name} does not list")
+        if _is_int(shots) and record["shots"] != shots:
+            raise QbexpError(f"{corrupt} shots = {record['shots']!r}; the run asks for {shots} per circuit")
+        other = sorted(set(record.get("measured_qubits", {})) - set(record["names"]))
+        if other:
+            raise QbexpError(f"{corrupt} measured_qubits names circuit {other[0]!r}, which the job did not run")
 
 
 def identity_digest(identity) -> str:
@@ -299,6 +383,12 @@ def identity_digest(identity) -> str:
     (``run``), so that job records and counts copied in from another run are refused, not
     analysed as this run's (job records written before it have none)."""
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+def _shown(value) -> str:
+    """``repr(value)`` cut to a length an error line can hold (energies: [10**400, ...])."""
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def check_fields(record: dict, fields: dict, path: Path, what: str, optional=()) -> dict:
@@ -309,7 +399,7 @@ def check_fields(record: dict, fields: dict, path: Path, what: str, optional=())
                 continue
             raise QbexpError(f"{what} file {path} is corrupt: it has no {key!r}")
         if not ok(record[key]):
-            raise QbexpError(f"{what} file {path} is corrupt: {key} = {record[key]!r}; expected {should}")
+            raise QbexpError(f"{what} file {path} is corrupt: {key} = {_shown(record[key])}; expected {should}")
     return record
 
 
@@ -329,6 +419,9 @@ def check_counts_record(record: dict, path: Path, name: str | None = None, shots
     if name is not None and record.get("name", name) != name:
         raise QbexpError(f"{path} is corrupt: it holds the counts of {record['name']!r}, not of {name!r}")
     job_id, job = record.get("job_id"), None
+    if jobs and job_id is None:  # qbexp saves every count with its job's id: these came from elsewhere
+        raise QbexpError(f"{path} is corrupt: it names no job (job_id), yet the run's counts come from its jobs "
+                         "in jobs/ (counts of another run?)")
     if jobs is not None and job_id is not None:
         job = jobs.get(job_id) if isinstance(job_id, str) else None
         if job is None or name not in job["names"]:
@@ -385,17 +478,22 @@ def check_work_circuits(manifest: dict, path: Path) -> None:
 
 
 def check_agreement(manifest: dict, path: Path) -> None:
-    """The manifest agrees with the run it records: every circuit listed once, the kind its
-    identity records, and N (``parameters.n``, the tomography settings) = ``num_qubits``, the
-    qubits of the arrays and circuits."""
+    """The manifest agrees with the run it records: every circuit listed once, the kind, shots
+    and seed its identity records, finite parameters, N (``parameters.n``, the tomography
+    settings) = ``num_qubits``, the qubits of the arrays and circuits, and one energy per
+    eigenvalue of the battery (``energies``, 2^N)."""
     names = manifest["circuit_names"]
     twice = next((name for k, name in enumerate(names) if name in names[:k]), None)
     if twice is not None:
         raise QbexpError(f"manifest file {path} is corrupt: circuit_names lists {twice} twice")
     identity = manifest["identity"]
-    if isinstance(identity, dict) and "kind" in manifest and manifest["kind"] != identity.get("kind", manifest["kind"]):
-        raise QbexpError(f"manifest file {path} is corrupt: kind = {manifest['kind']!r}, yet the run's identity "
-                         f"records kind {identity['kind']!r}")
+    for key in ("kind", "shots", "seed"):  # hand-edited: the analysis would read a number the run never had
+        if isinstance(identity, dict) and key in manifest and key in identity and manifest[key] != identity[key]:
+            raise QbexpError(f"manifest file {path} is corrupt: {key} = {_shown(manifest[key])}, yet the run's "
+                             f"identity records {key} {_shown(identity[key])}")
+    bad = _non_finite(manifest.get("parameters"), "parameters")
+    if bad is not None:  # NaN would go into results.json, which is then no valid JSON
+        raise QbexpError(f"manifest file {path} is corrupt: {bad[0]} = {_shown(bad[1])}; expected a finite number")
     n = manifest.get("num_qubits")
     if n is None:
         return
@@ -408,6 +506,58 @@ def check_agreement(manifest: dict, path: Path) -> None:
         if name.startswith("tomo_") and len(setting) != n:
             raise QbexpError(f"manifest file {path} is corrupt: num_qubits = {n}, yet circuit {name} measures "
                              f"{len(setting)} qubit(s)")
+    energies = manifest.get("energies")
+    if isinstance(energies, list) and len(energies) != 2**n:
+        raise QbexpError(f"manifest file {path} is corrupt: energies lists {len(energies)} value(s), yet the "
+                         f"battery of num_qubits = {n} has {2**n} (its eigenvalues)")
+
+
+def check_parameters(manifest: dict, path: Path) -> None:
+    """The ``parameters`` that the analysis reports (results.json) are the ones the run's identity
+    records (a hand-edited value was reported as the run's).  Not part of every read: ``fetch
+    --retry-failed`` rebuilds circuits.qpy from them and checks the rebuilt plan against the run."""
+    identity, params = manifest["identity"], manifest.get("parameters", {})
+    recorded = identity.get("parameters") if isinstance(identity, dict) else None
+    if isinstance(recorded, dict) and params != recorded:
+        key = next(k for k in [*params, *recorded]
+                   if k not in params or k not in recorded or params[k] != recorded[k])
+        held = _shown(params[key]) if key in params else "absent"
+        raise QbexpError(f"manifest file {path} is corrupt: parameters.{key} = {held}, yet the run's identity "
+                         f"records {_shown(recorded[key]) if key in recorded else 'none'}")
+
+
+#: what a run directory holds beside its manifest, once anything of it was written
+RUN_PARTS = ("jobs", "counts", "circuits.qpy")
+
+
+def enclosing_run(path, records=("manifest.json",)) -> Path | None:
+    """The qbexp run directory that ``path`` lies inside (strictly, through links and ``..``),
+    or None; ``records``: the files that mark one (a sweep's sweep.json too).  A run's folders
+    hold only what qbexp writes there (a stray file or folder in jobs/ or counts/ breaks
+    ``status`` and ``analyze``).  Another tool's manifest.json is no run: the file must record
+    a run's identity, or be unreadable beside parts of a run (a corrupt manifest)."""
+    for folder in Path(os.path.realpath(path)).parents:
+        for name in records:
+            record = folder / name
+            try:
+                if not record.is_file():  # never a read of a pipe
+                    continue
+                data = json.loads(record.read_text())
+            except (OSError, ValueError, RecursionError):  # unreadable or corrupt: a run if it has parts
+                data = None
+            if (isinstance(data, dict) and "identity" in data) or (
+                    data is None and any((folder / part).exists() for part in RUN_PARTS)):
+                return folder
+    return None
+
+
+def check_outside_runs(path, name: str, records=("manifest.json",)) -> None:
+    """``path``, an output folder the option ``name`` gives, is not inside a run (see :func:`enclosing_run`)."""
+    holder = enclosing_run(path, records)
+    if holder is not None:
+        what = "run" if (holder / "manifest.json").is_file() else "sweep"
+        raise QbexpError(f"{name} {path} lies inside the qbexp {what} directory {holder}, whose folders hold only "
+                         "what qbexp writes there; choose a folder outside it")
 
 
 class RunStore:
@@ -429,13 +579,9 @@ class RunStore:
         if self.dir.exists() and not self.dir.is_dir():
             raise QbexpError(f"{self.dir} exists and is not a directory")
         if self.manifest_path.exists() or self.manifest_path.is_symlink():
-            old = self.manifest()
-            if old.get("identity") != manifest.get("identity"):
-                raise QbexpError(
-                    f"{self.dir} holds another run ({old.get('command', '?')}); choose a new --out directory"
-                )
+            self._check_same_run(self.manifest(), manifest)
             return self
-        parts = [p.name for p in (self.dir / "jobs", self.dir / "counts", self.dir / "circuits.qpy") if p.exists()]
+        parts = [p for p in RUN_PARTS if (self.dir / p).exists()]
         if parts:
             raise QbexpError(f"{self.manifest_path} is missing, yet {self.dir} holds parts of a qbexp run "
                              f"({', '.join(parts)}); restore the manifest or choose a new --out directory")
@@ -443,6 +589,31 @@ class RunStore:
             raise QbexpError(f"{self.dir} is not empty and holds no qbexp run; choose a new --out directory")
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
         return self
+
+    def _check_same_run(self, old: dict, new: dict) -> None:
+        """Resuming is for the run that ``old`` (the manifest) records: the same identity (a run
+        made before qbexp recorded the SHA-256 of an initial state file is compared without it) on
+        a backend profile that computes the same (a profile edited since would mix two backends)."""
+        from qbexp.backends.profiles import result_settings
+
+        held, wanted = old.get("identity"), new.get("identity")
+        if isinstance(held, dict) and isinstance(wanted, dict):
+            if "init_sha256" not in held:
+                wanted = {k: v for k, v in wanted.items() if k != "init_sha256"}
+            elif held != wanted and {**held, "init_sha256": None} == {**wanted, "init_sha256": None}:
+                init = str(wanted.get("parameters", {}).get("init")).removeprefix("file:")  # the same in both
+                raise QbexpError(f"{self.dir} holds another run: the initial state file {init} changed since the "
+                                 f"run began (its SHA-256 is not the one {self.manifest_path.name} records); "
+                                 "restore the file or choose a new --out directory")
+        if held != wanted:
+            raise QbexpError(f"{self.dir} holds another run ({old.get('command', '?')}); choose a new --out directory")
+        before, now = result_settings(old.get("backend")), result_settings(new.get("backend"))
+        if before is not None and now is not None and before != now:
+            key = next(k for k in [*now, *before] if k not in now or k not in before or now[k] != before[k])
+            profile = new["backend"].get("source") or new["backend"].get("name")
+            raise QbexpError(f"{self.dir} holds a run made with {key} = {_shown(before.get(key))}; backend profile "
+                             f"{profile} now sets {key} = {_shown(now.get(key))} (edited since?): one run uses one "
+                             "backend; restore the profile or choose a new --out directory")
 
     def manifest(self, for_analysis: bool = False) -> dict:
         """The run's manifest, checked: a missing, corrupt or ill-formed one is a one-line error
@@ -568,6 +739,8 @@ class RunStore:
                 # written at PORTABLE_QPY_VERSION on purpose: Qiskit 1.3 reading Qiskit 2's file is fine
                 warnings.filterwarnings("ignore", message="The qiskit version used to generate", category=UserWarning)
                 circuits = qpy.load(handle)
+        except PermissionError as err:
+            raise unreadable(path, err) from None
         except Exception as err:  # qpy raises many types on corrupt input
             raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {_first_line(err)})") from None
         return _restore_arrays(circuits, channels_path(path), path.name)
@@ -603,6 +776,8 @@ class RunStore:
             array = np.load(path, allow_pickle=False)
         except FileNotFoundError:
             raise QbexpError(f"{path} is missing") from None
+        except PermissionError as err:
+            raise unreadable(path, err) from None
         except (ValueError, OSError, EOFError) as err:
             raise QbexpError(f"{path} is corrupt ({err})") from None
         # every array of a run is a 2^N x 2^N matrix (state or Hamiltonian) of its N qubits
@@ -653,7 +828,7 @@ class RunStore:
 
     def counted(self) -> set[str]:
         """Names of the circuits whose counts are saved."""
-        return {p.stem for p in self._folder("counts").glob("*.json")}
+        return {p.stem for p in json_files(self._folder("counts"))}
 
     def counts_path(self, name: str) -> Path:
         from qbexp.backends.submit import NAME
@@ -674,7 +849,7 @@ class RunStore:
 
     def load_counts(self, names) -> dict[str, dict[str, int]]:
         """Counts of every named circuit; a missing or corrupt file is a one-line error naming it."""
-        self._folder("counts")
+        self.counted()  # an unreadable counts/ is said as such, not as missing counts
         missing = [n for n in names if not self.has_counts(n)]
         if missing:
             shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
@@ -686,9 +861,11 @@ class RunStore:
         """The checked counts of one circuit (a corrupt file is a one-line error naming it);
         ``run``: :meth:`counts_context`, when reading many."""
         path = self.counts_path(name)
+        run = self.counts_context() if run is None else run  # a bad job record is not the counts file's fault
         try:
-            return check_counts_record(read_json(path, f"counts of {name!r}"), path, name,
-                                       **(self.counts_context() if run is None else run))
+            return check_counts_record(read_json(path, f"counts of {name!r}"), path, name, **run)
+        except Unreadable:
+            raise  # not corrupt: removing it would lose the counts
         except QbexpError as err:
             raise QbexpError(f"{err}; remove it and run `qbexp fetch {self.dir}` to save it again") from None
 
@@ -737,18 +914,19 @@ class RunStore:
 
     def job_records(self) -> list[dict]:
         """Every job record, oldest submission first."""
-        folder = self._folder("jobs")
-        paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        paths = json_files(self._folder("jobs"))
         optional = ("seq", "job_id", "measured_qubits", "layout", "error", "run")
         records = [check_fields(read_json(p, "job record"), JOB_FIELDS, p, "job record", optional=optional)
                    for p in paths]
         if records and self.manifest_path.is_file():
-            own = identity_digest(read_json(self.manifest_path, "manifest").get("identity"))
+            manifest = read_json(self.manifest_path, "manifest")
+            own = identity_digest(manifest.get("identity"))
             for path, record in zip(paths, records):
                 if record.get("run", own) != own:
                     raise QbexpError(f"job record file {path} is corrupt: it records a job of another run (its run "
                                      f"digest is not the one of {self.manifest_path.name}'s identity); move it and "
                                      "the counts of its job aside")
+            check_job_records(paths, records, manifest, self.manifest_path)
         return sorted(records, key=lambda r: r.get("seq", 0))
 
     def remove_stray_files(self) -> None:

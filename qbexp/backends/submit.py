@@ -49,7 +49,11 @@ def run_durably(store, named_circuits: dict, executor, shots: int, retry_failed:
     """
     check_circuits(named_circuits, shots)
     with store.lock():
+        store.check_counts()  # an unreadable or corrupt counts file: said before anything is submitted
         records = _recover(store, executor)
+        if retry_failed:  # jobs that ended (or were lost) since count as failed now: resubmitted in this call
+            _collect(store, executor, set(named_circuits), False, None, False)
+            records = store.job_records()
         latest = _latest(records)
         todo = {}
         for name, circuit in named_circuits.items():

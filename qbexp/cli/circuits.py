@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from qbexp.backends.store import check_outside_runs
 from qbexp.circuits.catalogue import CASES, export_catalogue
 from qbexp.cli.options import path_option
 from qbexp.cli.output import check_out_dir
@@ -29,6 +30,7 @@ def register(subparsers) -> None:
 def run_export(args) -> int:
     args.out = path_option(args.out, "--out")
     check_out_dir(args.out)
+    check_outside_runs(args.out, "--out", ("manifest.json", SWEEP_FILE))
     check_not_overwriting(args.out)
     for path in export_catalogue(args.out):
         print(path)
@@ -37,18 +39,20 @@ def run_export(args) -> int:
 
 def check_not_overwriting(out: Path) -> None:
     """The catalogue replaces its own files (README.md, index.json, NAME.qasm), never someone
-    else's: a folder that holds one of those names but no catalogue (its index.json lists the
-    QASM files), or that holds a run or a sweep, is refused before anything is written; so is one
+    else's: a folder that holds anything but is no catalogue (its index.json lists the QASM
+    files), or that holds a run or a sweep, is refused before anything is written; so is one
     where any of those names cannot take its file (a folder, a pipe, a folder that is not writable)."""
     if not out.is_dir():
         return
     names = [f"{case.name}.qasm" for case in CASES] + ["index.json", "README.md"]
     if (out / "manifest.json").exists() or (out / SWEEP_FILE).exists():
         raise QbexpError(f"--out {out} holds a qbexp run or sweep; write the catalogue into a folder of its own")
-    taken = [name for name in names if (out / name).exists() or (out / name).is_symlink()]
-    if taken and not _is_catalogue(out):
-        raise QbexpError(f"--out {out} already holds {', '.join(taken[:3])}{' ...' if len(taken) > 3 else ''} and is "
-                         "not a catalogue (no index.json of one); refusing to overwrite: choose a new or empty folder")
+    held = sorted(p.name for p in out.iterdir())
+    if held and not _is_catalogue(out):  # its own names first: what would be overwritten
+        shown = [name for name in names if name in held] or held
+        raise QbexpError(f"--out {out} already holds {', '.join(shown[:3])}{' ...' if len(shown) > 3 else ''} and is "
+                         "not a catalogue (no index.json of one); refusing to overwrite or mix with its files: "
+                         "choose a new or empty folder")
     for name in names:  # each can take its file (not a folder, a pipe): none is written otherwise
         check_output_file(out / name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qbexp.backends.executors import object_backend
 from qbexp.backends.store import RunStore
 from qbexp.backends.submit import run_status
 from qbexp.cli.options import path_option
@@ -25,12 +26,15 @@ def run(args) -> int:
     for k, folder in enumerate(run_dirs(args.dir)):
         if k:
             print()
-        print_status(run_status(RunStore(folder)))
+        store = RunStore(folder)
+        print_status(run_status(store), object_backend(store.manifest()))
     return 0
 
 
-def print_status(summary: dict) -> None:
-    """Print a :func:`~qbexp.backends.submit.run_status` summary as tables."""
+def print_status(summary: dict, made_with: str | None = None) -> None:
+    """Print a :func:`~qbexp.backends.submit.run_status` summary as tables; ``made_with``: the
+    run's Python object (``"backend"``, ``"sampler"``; None for a profile), whose jobs ``qbexp
+    fetch`` cannot reach: its pending and failed circuits are resubmitted by qbexp.run."""
     totals = summary["totals"]
     shown = ", ".join(f"{totals[s]} {s}" for s in STATES if totals.get(s))
     print(f"{summary['dir']}: {sum(totals.values())} circuits: {shown or 'none'}")
@@ -46,10 +50,12 @@ def print_status(summary: dict) -> None:
         print(f"\n{'circuit':<{width}}  {'state':<13} job")
         for name, info in summary["circuits"].items():
             print(f"{name:<{width}}  {info['state']:<13} {info['job'] or '-'}")
+    again = (f"its jobs lived in the process that ran them (a Python {made_with} object): call qbexp.run again "
+             f"with the same backend, out={summary['dir']!r}, retry_failed=True") if made_with else None
     if totals.get("pending"):
-        print(f"\n{totals['pending']} circuit(s) pending: qbexp fetch {summary['dir']}")
+        print(f"\n{totals['pending']} circuit(s) pending: {again or 'qbexp fetch ' + summary['dir']}")
     if totals.get("failed") or totals.get("unconfirmed"):
         n = totals.get("failed", 0) + totals.get("unconfirmed", 0)
-        print(f"{n} circuit(s) failed or unconfirmed: qbexp fetch {summary['dir']} --retry-failed")
+        print(f"{n} circuit(s) failed or unconfirmed: {again or 'qbexp fetch ' + summary['dir'] + ' --retry-failed'}")
     if totals.get("not submitted"):
         print(f"{totals['not submitted']} circuit(s) not submitted: run the command that made {summary['dir']} again")

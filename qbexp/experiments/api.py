@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES
+from qbexp.backends.objects import OBJECT_KINDS
 from qbexp.backends.resolve import resolve_executor
-from qbexp.backends.store import MemoryStore, RunStore
+from qbexp.backends.store import MemoryStore, RunStore, check_outside_runs
 from qbexp.errors import IncompleteRun, QbexpError
 from qbexp.experiments.experiment import Experiment
 from qbexp.experiments.results import RunResult, SweepResult
@@ -137,13 +138,26 @@ def run(experiment, backend="aer", shots: int = 4000, seed: int | None = None, o
                               progress=progress)
     if not complete:
         failed = [r for r in store.job_records() if r.get("status") in ("ERROR", "CANCELLED")]
-        if failed:
-            raise IncompleteRun(f"{len(failed)} job(s) failed on {executor.profile.name}: "
-                                f"{failed[0].get('error') or '?'}; see `qbexp status {store.dir}`, then "
-                                f"`qbexp fetch {store.dir} --retry-failed`")
-        raise IncompleteRun(f"not all counts are in yet; see `qbexp status {store.dir}` and `qbexp fetch {store.dir}`")
+        what = (f"{len(failed)} job(s) failed on {executor.profile.name}: {failed[0].get('error') or '?'}" if failed
+                else "not all counts are in yet")
+        raise IncompleteRun(f"{what}; {_carry_on(store, executor, bool(failed))}")
     with _writing(out):
         return analyze_store(store, estimator, resamples)
+
+
+def _carry_on(store, executor, failed: bool) -> str:
+    """How to finish an incomplete run.  ``qbexp fetch`` reconnects to a profile's backend only:
+    the jobs of a Python backend or sampler object lived in this process, and an in-memory run
+    left nothing behind, so those are finished by calling :func:`run` again."""
+    if not store.persistent:
+        return "the run was kept in memory: call qbexp.run again (with out=DIR for a run that can be resumed)"
+    if executor.profile.kind in OBJECT_KINDS:  # its unfinished jobs are lost with the executor: resubmit them
+        what = executor.profile.kind.removesuffix("-object")
+        return (f"see `qbexp status {store.dir}`; its jobs lived in this process (a Python {what} object): call "
+                f"qbexp.run again with the same backend, out={str(store.dir)!r}, retry_failed=True")
+    if failed:
+        return f"see `qbexp status {store.dir}`, then `qbexp fetch {store.dir} --retry-failed`"
+    return f"see `qbexp status {store.dir}` and `qbexp fetch {store.dir}`"
 
 
 @_verb
@@ -239,7 +253,8 @@ def _short(value, keep: int = 60) -> str:
 
 def _directory(out) -> RunStore:
     """The run (or sweep) directory ``out``, checked before anything is written: a usable path
-    (:func:`qbexp.files.check_path`, as on the command line), not a file, inside a writable folder."""
+    (:func:`qbexp.files.check_path`, as on the command line), not a file, inside a writable folder
+    and not inside another run (:func:`qbexp.backends.store.enclosing_run`)."""
     path = check_path(out, "out", "directory", hint=" (or None to keep the run in memory)")
     try:
         if path.is_symlink() and not path.exists():
@@ -255,6 +270,7 @@ def _directory(out) -> RunStore:
                 if not os.access(parent, os.W_OK | os.X_OK):
                     raise QbexpError(f"out = {path}: {parent} is not writable")
                 break
+        check_outside_runs(path, "out =")  # run/jobs/x: a stray folder breaks that run's status and analysis
     except OSError as err:  # a folder on the way that cannot be searched
         raise QbexpError(f"out = {path}: cannot be inspected ({err.strerror or err})") from None
     return RunStore(path)

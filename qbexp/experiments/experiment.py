@@ -346,9 +346,17 @@ class CollectiveCharging(CircuitOptions):
     def _plan(self):
         from qbexp.experiments.run import plan_collective
 
-        return plan_collective(self.model(), self.initial_state(), charging=self.charging,
+        plan = plan_collective(self.model(), self.initial_state(), charging=self.charging,
                                discharge=self.measure_work, steps=self.steps, parameters=self.parameters(),
                                readout_calibration=self.readout_mitigation, noise_scales=self._noise_scales())
+        if isinstance(self.init, str) and self.init.startswith("file:"):
+            # its path does not identify the state: the run records the file's SHA-256, and resuming
+            # it with another file there is refused (RunStore.open_for)
+            try:
+                plan.inputs["init_sha256"] = hashlib.sha256(Path(self.init[5:]).read_bytes()).hexdigest()
+            except OSError as err:
+                raise QbexpError(f"state file '{self.init[5:]}' cannot be read ({err.strerror or err})") from None
+        return plan
 
 
 # -- the two-bath engine -------------------------------------------------------------------------

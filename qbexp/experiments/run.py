@@ -42,7 +42,7 @@ from qbexp.analysis import ReadoutCalibration, ReadoutModel, estimate_figures, t
 from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES, Z95
 from qbexp.backends.executors import executor_for
 from qbexp.backends.profiles import load_profile
-from qbexp.backends.store import RunStore, npy_digest, package_versions
+from qbexp.backends.store import MAX_SHOTS, RunStore, check_parameters, npy_digest, package_versions
 from qbexp.backends.submit import measured_qubits, run_durably
 from qbexp.circuits.discharge import ergotropy_discharge
 from qbexp.circuits.measure import energy_basis_circuit, readout_calibration_circuits, tomography_circuits
@@ -58,8 +58,6 @@ UNMITIGATED_DEVICE_NOTE = (
     "no readout mitigation: the intervals are about the prepared state as seen through the readout errors, "
     "not about the device column (aer-noisy, 4000 shots: ergotropy coverage of the device value 0.86-0.985, "
     "fidelity 0.715-0.965); add readout_mitigation (--readout-mitigation) for intervals about the prepared state")
-#: Most shots per circuit: Aer allocates per shot, hardware providers cap far lower.
-MAX_SHOTS = 10_000_000
 #: Most bootstrap replicates (each is a state fit).
 MAX_RESAMPLES = 100_000
 #: Fewest bootstrap replicates that give a 95 % interval (as qbexp.analysis.bootstrap requires).
@@ -79,6 +77,9 @@ class RunPlan:
     exact_state: np.ndarray
     battery: np.ndarray
     energies: list[float] = field(default_factory=list)  # eigenbasis of the work measurement
+    #: what identifies the run beside its parameters: ``init_sha256``, the SHA-256 of the initial
+    #: state's file (``init = "file:PATH"`` names it only by its path)
+    inputs: dict = field(default_factory=dict)
 
 
 def plan_collective(model, rho0, charging: str = "collision", discharge: bool = False,
@@ -133,7 +134,7 @@ def manifest_for(plan: RunPlan, executor, shots: int, seed: int | None, command:
     plus what was run, where, with which packages and which exact-evolution engine."""
     check_shots(shots)
     identity = {"kind": plan.kind, "parameters": plan.parameters, "shots": shots, "seed": seed,
-                "backend": executor.profile.name}
+                "backend": executor.profile.name, **plan.inputs}
     return {
         "identity": identity,
         "command": command,
@@ -276,6 +277,10 @@ def restore_circuits(store) -> bool:
             recorded = json.loads(json.dumps(plan.parameters))
             if recorded != manifest["parameters"]:
                 raise QbexpError(f"the rebuilt parameters {recorded} differ from the recorded ones")
+            digest = manifest["identity"].get("init_sha256") if isinstance(manifest["identity"], dict) else None
+            if digest is not None and plan.inputs.get("init_sha256") != digest:
+                raise QbexpError(f"the initial state file {recorded['init'].removeprefix('file:')} changed since "
+                                 "the run began (its SHA-256 is not the one recorded)")
             if list(plan.circuits) != names or plan.num_qubits != manifest["num_qubits"]:
                 raise QbexpError("the rebuilt plan has other circuits than circuit_names")
             exact = store.load_array("exact")
@@ -308,6 +313,7 @@ def analyze_store(store, estimator: str = "linear", resamples: int = DEFAULT_RES
 
     check_resamples(resamples)
     manifest = store.manifest(for_analysis=True)
+    check_parameters(manifest, store.manifest_path)  # what results.json reports as the run's
     if manifest["kind"] not in EXPERIMENTS:  # the label of every result
         raise QbexpError(f"manifest file {store.manifest_path} is corrupt: kind = {manifest['kind']!r}; "
                          f"expected one of {', '.join(EXPERIMENTS)}")

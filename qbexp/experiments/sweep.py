@@ -281,6 +281,16 @@ def _check_points(path: Path, sweep: dict) -> None:
             raise QbexpError(f"{corrupt} point directory {p['dir']!r} does not match its value {p['value']!r} "
                              f"(qbexp names it {point_dir(name, value)!r})")
         p["value"] = value
+    # the grid it records (sweep.json of an older qbexp: none): a point removed or edited gave a shorter sweep.csv
+    held = [p["value"] for p in points]
+    identity = sweep.get("identity") if isinstance(sweep.get("identity"), dict) else {}
+    for key, recorded in (("values", sweep.get("values")), ("identity.values", identity.get("values"))):
+        if recorded is not None and recorded != held:
+            raise QbexpError(f"{corrupt} {key} = {_short(recorded)}, yet its points have the values {_short(held)} "
+                             "(a point removed or edited?)")
+    if isinstance(identity.get("points"), list) and len(identity["points"]) != len(points):
+        raise QbexpError(f"{corrupt} identity.points holds {len(identity['points'])} points, yet it lists "
+                         f"{len(points)} (a point removed or added?)")
 
 
 def _finite(value) -> bool:

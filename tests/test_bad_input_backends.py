@@ -1,0 +1,233 @@
+"""Bad input about where circuits run and where runs are written: profiles, backends given as
+Python objects, output folders.  Each case ends in one line naming the problem, before anything
+is written or submitted (the folders are left as they were found)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import qbexp
+from qbexp.backends import profiles
+from qbexp.backends.objects import executor_for_object
+from qbexp.backends.store import enclosing_run
+from qbexp.cli.circuits import check_not_overwriting
+from qbexp.cli.main import main
+from qbexp.errors import IncompleteRun, QbexpError
+
+RC = ["run", "collective", "--n", "1", "--beta", "1", "--charging", "kraus", "--shots", "16", "--seed", "1"]
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    """One finished run and one finished sweep (one qubit, exact channel, few shots)."""
+    root = tmp_path_factory.mktemp("made")
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+    qbexp.run(exp, shots=64, seed=1, out=root / "run", progress=False, resamples=20)
+    qbexp.sweep(exp, "beta", [1.0, 2.0], shots=64, seed=1, out=root / "sweep", progress=False, resamples=20)
+    return root
+
+
+@pytest.fixture
+def ctx(made, tmp_path, monkeypatch):
+    shutil.copytree(made / "run", tmp_path / "run")
+    shutil.copytree(made / "sweep", tmp_path / "sweep")
+    (tmp_path / "dir").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def snapshot(root: Path) -> dict:
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_symlink():
+            out[str(p.relative_to(root))] = "link:" + os.readlink(p)
+        elif p.is_file():
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+        else:
+            out[str(p.relative_to(root))] = "dir"
+    return out
+
+
+def refused(argv: list[str], root: Path, capsys) -> str:
+    """``qbexp ARGV`` exits 2 with one line ``qbexp: error: ...`` and leaves ``root`` as it was; the line."""
+    before = snapshot(root)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("qbexp: error: "), err
+    assert snapshot(root) == before, "a refused command changed the files"
+    return lines[0]
+
+
+# -- 4: no home folder (HOME unset, a uid without a passwd entry: docker --user 12345) ----------
+@pytest.fixture
+def homeless(tmp_path, monkeypatch):
+    def no_home(*args, **kwargs):
+        raise RuntimeError("Could not determine home directory.")
+
+    for name in ("HOME", "QBEXP_CONFIG_DIR", "XDG_CONFIG_HOME", "QISKIT_IBM_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(Path, "home", classmethod(no_home))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_no_home_folder_skips_the_user_profiles(homeless):
+    assert profiles.user_dir() is None
+    assert profiles.load_profile("aer").kind == "aer"
+    assert "aer-noisy" in profiles.available()
+    with pytest.raises(QbexpError, match="unknown backend 'mine'; available: aer"):
+        profiles.load_profile("mine")
+
+
+def test_no_home_folder_runs_on_the_default_backend(homeless, capsys):
+    assert main([*RC, "--out", str(homeless / "run")]) == 0
+    assert (homeless / "run" / "results.json").is_file()
+    capsys.readouterr()
+
+
+def test_no_home_folder_and_no_token_is_one_line_for_ibm(homeless, capsys):
+    line = refused([*RC[:7], "collision", *RC[8:], "--backend", "ibm", "--out", "x"], homeless, capsys)
+    assert "no IBM Quantum credentials" in line and "no home folder" in line
+
+
+# -- 7: scheduler addresses Dask cannot parse (were a ValueError traceback in aer.py) ------------
+@pytest.mark.parametrize("address", ["foo://bar", "tcp://localhost:abc", "inproc://x", "tcp://localhost",
+                                     "tcp://:8786", "tcp://host:8786/path", "tcp://host:99999", ""])
+def test_bad_scheduler_address(address, ctx, capsys):
+    toml = ctx / "dask.toml"
+    toml.write_text(f'kind = "aer"\nscheduler = "{address}"\n')
+    line = refused([*RC, "--backend", str(toml), "--out", str(ctx / "new")], ctx, capsys)
+    assert f"{toml}: scheduler = {address!r}; it must be a Dask scheduler address SCHEME://HOST:PORT" in line
+    with pytest.raises(QbexpError, match="scheduler"):
+        profiles.load_profile(str(toml))
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "tcp://[::1]:8786", "tls://scheduler.example:8786"])
+def test_good_scheduler_address(address):
+    assert profiles.validate("dask", {"kind": "aer", "scheduler": address}, "dask.toml", None).options["scheduler"] == address
+
+
+# -- 9: output folders inside a run or a sweep, and folders that are no catalogue -------------
+@pytest.mark.parametrize("out, fragment", [
+    ("run/counts", "--out run/counts lies inside the qbexp run directory"),
+    ("run/jobs", "--out run/jobs lies inside the qbexp run directory"),
+    ("run/jobs/new", "lies inside the qbexp run directory"),
+    ("run/new", "lies inside the qbexp run directory"),
+    ("sweep/new", "lies inside the qbexp sweep directory"),
+    ("sweep/beta=1.0/counts", "lies inside the qbexp run directory"),
+    ("dir/../run/counts", "lies inside the qbexp run directory"),
+    ("link/new", "lies inside the qbexp run directory"),  # through a link to the run's jobs/
+])
+def test_circuits_export_inside_a_run_or_sweep(out, fragment, ctx, capsys):
+    (ctx / "link").symlink_to(ctx / "run" / "jobs")
+    assert fragment in refused(["circuits", "export", "--out", out], ctx, capsys)
+
+
+def test_circuits_export_into_a_folder_of_other_files(ctx, capsys):
+    (ctx / "dir" / "notes.txt").write_text("mine\n")
+    line = refused(["circuits", "export", "--out", "dir"], ctx, capsys)
+    assert "--out dir already holds notes.txt and is not a catalogue" in line
+
+
+def test_circuits_export_replaces_a_catalogue_of_its_own(ctx):
+    """A previous export (its index.json lists the QASM files), with a file beside them, is its own."""
+    (ctx / "dir" / "index.json").write_text(json.dumps([{"file": "a.qasm", "protocol": "x"}]))
+    (ctx / "dir" / "a.qasm").write_text("OPENQASM 3.0;\n")
+    (ctx / "dir" / "notes.txt").write_text("mine\n")
+    check_not_overwriting(ctx / "dir")
+
+
+@pytest.mark.parametrize("out", ["run/jobs/x.json", "run/counts/new", "run/new", "sweep/beta=1.0/jobs/x"])
+def test_run_out_inside_a_run(out, ctx, capsys):
+    line = refused([*RC, "--out", out], ctx, capsys)
+    assert f"--out {out} lies inside the qbexp run directory" in line
+    line = refused([*RC, "--sweep", "beta=1,2", "--out", out], ctx, capsys)
+    assert "lies inside the qbexp run directory" in line
+    with pytest.raises(QbexpError, match="lies inside the qbexp run directory"):
+        qbexp.run(qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus"), shots=16, out=out, progress=False)
+    assert not (ctx / out).exists()
+
+
+def test_another_tools_manifest_is_no_run(tmp_path):
+    (tmp_path / "manifest.json").write_text('{"name": "a web app"}')
+    assert enclosing_run(tmp_path / "runs" / "r1") is None
+    (tmp_path / "manifest.json").write_text("{not json")  # a corrupt manifest beside a run's parts is a run
+    (tmp_path / "counts").mkdir()
+    assert enclosing_run(tmp_path / "runs" / "r1") == tmp_path.resolve()
+
+
+# -- 13: backends given as Python objects ----------------------------------------------------
+def test_sampler_that_cannot_run_channels_is_refused_before_submission(tmp_path):
+    from qiskit.primitives import StatevectorSampler
+
+    exp = qbexp.CollectiveCharging(n=2, beta=1.0, charging="kraus")
+    for out in (tmp_path / "svs", None):
+        with pytest.raises(QbexpError) as info:
+            qbexp.run(exp, backend=StatevectorSampler(), shots=64, out=out, progress=False)
+        message = str(info.value)
+        assert "\n" not in message
+        assert "StatevectorSampler cannot run (only Aer simulates channels)" in message
+        assert "charging='collision'" in message and "an Aer backend" in message
+    assert not (tmp_path / "svs").exists()
+
+
+def test_backend_object_that_cannot_run_channels():
+    from qiskit.providers.fake_provider import GenericBackendV2
+
+    circuits = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus").plan().circuits
+    with pytest.raises(QbexpError, match="cannot run \\(only Aer simulates channels\\)"):
+        executor_for_object(GenericBackendV2(2)).prepare(circuits.values())
+
+
+def test_aer_samplers_run_channels():
+    from qiskit_aer.primitives import SamplerV2
+
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+    result = qbexp.run(exp, backend=SamplerV2(), shots=64, seed=1, progress=False, resamples=20)
+    assert 0 <= result.to_dict()["estimates"]["energy"]["value"] <= 1
+
+
+def _flaky_sampler():
+    from qiskit.primitives import StatevectorSampler
+
+    class Flaky(StatevectorSampler):
+        broken = True
+
+        def _run(self, pubs):
+            if Flaky.broken:
+                raise RuntimeError("the sampler broke")
+            return super()._run(pubs)
+
+    return Flaky
+
+
+def test_advice_for_a_failed_sampler_run_works(tmp_path, capsys, monkeypatch):
+    """No advice that cannot work: ``qbexp fetch`` cannot reach a Python object's jobs, and an
+    in-memory run has no folder for ``qbexp status``."""
+    monkeypatch.chdir(tmp_path)
+    flaky = _flaky_sampler()
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="collision")
+    with pytest.raises(IncompleteRun) as info:
+        qbexp.run(exp, backend=flaky(), shots=64, seed=1, progress=False, resamples=20)
+    message = str(info.value)
+    assert "the sampler broke" in message and "kept in memory: call qbexp.run again" in message
+    assert "qbexp status" not in message and "qbexp fetch" not in message
+    with pytest.raises(IncompleteRun) as info:
+        qbexp.run(exp, backend=flaky(), shots=64, seed=1, out="flaky", progress=False, resamples=20)
+    message = str(info.value)
+    assert "qbexp fetch" not in message
+    assert "call qbexp.run again with the same backend, out='flaky', retry_failed=True" in message
+    assert main(["status", "flaky"]) == 0
+    shown = capsys.readouterr().out
+    assert "qbexp fetch" not in shown and "out='flaky', retry_failed=True" in shown
+    flaky.broken = False  # the advice, followed, finishes the run
+    result = qbexp.run(exp, backend=flaky(), shots=64, seed=1, out="flaky", progress=False, resamples=20,
+                       retry_failed=True)
+    assert 0 <= result.to_dict()["estimates"]["energy"]["value"] <= 1
