@@ -18,7 +18,6 @@ import json
 import math
 import os
 import shutil
-import signal
 from pathlib import Path
 
 import numpy as np
@@ -30,26 +29,17 @@ from qbexp.cli.main import main
 from qbexp.dynamics.cycle import run_engine
 
 from _runfiles import fail_circuit
+import _bad_input
+from _bad_input import (CASE_TIMEOUT, copy_made, refused_call, run_cli, snapshot, subject_to_permissions,
+                        sweep_record, time_limit)
 
-#: seconds a case may take: anything longer is a hang
-CASE_TIMEOUT = 30
+made = _bad_input.made  # the fixture: a finished run and sweep to break
 
 
 # -- fixtures --------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    """One finished run and one finished sweep (one qubit, exact channel, few shots)."""
-    root = tmp_path_factory.mktemp("made")
-    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
-    qbexp.run(exp, shots=64, seed=1, out=root / "run", progress=False, resamples=20)
-    qbexp.sweep(exp, "beta", [1.0, 2.0], shots=64, seed=1, out=root / "sweep", progress=False, resamples=20)
-    return root
-
-
 @pytest.fixture
 def ctx(made, tmp_path):
-    shutil.copytree(made / "run", tmp_path / "run")
-    shutil.copytree(made / "sweep", tmp_path / "sweep")
+    copy_made(made, tmp_path)
     (tmp_path / "file").write_text("not a directory\n")
     (tmp_path / "dir").mkdir()
     (tmp_path / "dangling").symlink_to(tmp_path / "nothing")
@@ -58,26 +48,8 @@ def ctx(made, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _timeout():
-    def hang(signum, frame):
-        raise TimeoutError(f"case took more than {CASE_TIMEOUT} s")
-
-    old = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(CASE_TIMEOUT)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
-
-
-def snapshot(root: Path) -> dict:
-    out = {}
-    for p in sorted(root.rglob("*")):
-        if p.is_symlink():
-            out[str(p.relative_to(root))] = "link:" + os.readlink(p)
-        elif p.is_file():
-            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
-        else:
-            out[str(p.relative_to(root))] = "dir"
-    return out
+    with time_limit():
+        yield
 
 
 # -- ways to break a run directory -----------------------------------------------------------
@@ -229,16 +201,6 @@ def npy_bytes(array) -> bytes:
 def sweep_json(text: str):
     def setup(root: Path):
         (root / "sweep" / "sweep.json").write_text(text)
-    return setup
-
-
-def sweep_record(edit):
-    """Hand-edit the sweep's sweep.json: ``edit(record)`` changes the parsed JSON in place."""
-    def setup(root: Path):
-        path = root / "sweep" / "sweep.json"
-        record = json.loads(path.read_text())
-        edit(record)
-        path.write_text(json.dumps(record))
     return setup
 
 
@@ -783,29 +745,14 @@ CLI = [
 ]
 
 
-def _fill(arg: str, root: Path) -> str:
-    out = arg
-    while "{" in out and "}" in out:
-        start = out.index("{")
-        end = out.index("}", start)
-        out = out[:start] + str(root / out[start + 1:end]) + out[end + 1:]
-    return out
-
-
 @pytest.mark.parametrize("setup, argv, code, fragment", CLI, ids=[
     f"{k}:{' '.join(row[1][:2])}:{row[3][:30]}" for k, row in enumerate(CLI)])
 def test_cli(setup, argv, code, fragment, ctx, capsys, monkeypatch):
     monkeypatch.chdir(ctx)  # a path taken for "." (the current folder) writes into the snapshot
     if setup is not None:
         setup(ctx)
-    argv = [_fill(a, ctx) for a in argv]
     before = snapshot(ctx)
-    try:
-        got = main(argv)
-    except SystemExit as exit:  # argparse
-        got = exit.code
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip() and "it/s]" not in line]
+    got, err, lines = run_cli(argv, ctx, capsys)
     assert got == code, err
     assert "Traceback" not in err
     assert fragment in err, err
@@ -968,18 +915,19 @@ def test_stray_tmp_is_ignored_and_removed(ctx, capsys):
     assert not list(run.rglob("*.tmp"))
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes into read-only folders")
-def test_read_only_folder(ctx, capsys):
+@pytest.mark.skipif(subject_to_permissions() is None, reason="no way to run subject to file permissions")
+def test_read_only_folder(ctx):
+    """Outputs into a read-only folder: refused in one line, nothing written (as root too: the
+    command runs without the capabilities that override file permissions)."""
     ro = ctx / "ro"
     ro.mkdir()
     ro.chmod(0o555)
     try:
-        assert main(["run", "collective", "--n", "1", "--beta", "1", "--charging", "kraus", "--shots", "16",
-                     "--out", str(ro / "x")]) == 2
-        assert "not writable" in capsys.readouterr().err
-        assert main(["simulate", "collective", "--n", "2", "--beta", "1", "--steady",
-                     "--save-state", str(ro / "x.npy")]) == 2
-        assert "not writable" in capsys.readouterr().err
+        for argv in (["run", "collective", "--n", "1", "--beta", "1", "--charging", "kraus", "--shots", "16",
+                      "--out", str(ro / "x")],
+                     ["simulate", "collective", "--n", "2", "--beta", "1", "--steady", "--save-state", str(ro / "x.npy")]):
+            done = _qbexp(argv, prefix=subject_to_permissions())
+            assert done.returncode == 2 and "not writable" in done.stderr and done.stderr.count("\n") == 1, done.stderr
         assert list(ro.iterdir()) == []
     finally:
         ro.chmod(0o755)
@@ -1234,13 +1182,7 @@ API = [
 @pytest.mark.parametrize("call, fragment", API, ids=[f"{k}:{row[1][:30]}" for k, row in enumerate(API)])
 def test_api(call, fragment, ctx, monkeypatch):
     monkeypatch.chdir(ctx)
-    before = snapshot(ctx)
-    with pytest.raises(qbexp.QbexpError) as info:
-        call(ctx)
-    message = str(info.value)
-    assert fragment in message
-    assert "\n" not in message
-    assert snapshot(ctx) == before, "a refused call changed the files"
+    refused_call(call, ctx, fragment)
 
 
 def test_bad_ibm_instance_in_the_environment(tmp_path, capsys, monkeypatch):
@@ -1277,11 +1219,11 @@ def test_sweep_command_is_the_sweep_call(tmp_path):
     assert command.startswith("python: qbexp.sweep(CollectiveCharging(") and "'beta', [1.0, 2.0]" in command
 
 
-def _qbexp(argv, **kw):
+def _qbexp(argv, prefix=(), **kw):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "qbexp.cli.main", *argv], stderr=subprocess.PIPE, text=True,
+    return subprocess.run([*prefix, sys.executable, "-m", "qbexp.cli.main", *argv], stderr=subprocess.PIPE, text=True,
                           timeout=CASE_TIMEOUT, **kw)
 
 

@@ -8,20 +8,17 @@ warnings under a read-only HOME.  Rows as in test_bad_input.py: ``(argv, exit st
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from qbexp.cli.main import main
+from _bad_input import fill, run_cli, snapshot, time_limit
 
 #: seconds a case may take: anything longer is a hang
-CASE_TIMEOUT = 60
 
 RC = ["run", "collective", "--n", "1", "--beta", "1", "--charging", "kraus", "--shots", "16", "--seed", "1"]
 RC2 = [*RC[:3], "2", *RC[4:]]  # two qubits: c:VALUE states and c sweeps
@@ -37,37 +34,14 @@ def ctx(tmp_path):
     return tmp_path
 
 
+#: seconds a case may take here (each runs a command or two)
+CASE_TIMEOUT = 60
+
+
 @pytest.fixture(autouse=True)
 def _timeout():
-    def hang(signum, frame):
-        raise TimeoutError(f"case took more than {CASE_TIMEOUT} s")
-
-    old = signal.signal(signal.SIGALRM, hang)
-    signal.alarm(CASE_TIMEOUT)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
-
-
-def snapshot(root: Path) -> dict:
-    out = {}
-    for p in sorted(root.rglob("*")):
-        if p.is_symlink():
-            out[str(p.relative_to(root))] = "link:" + os.readlink(p)
-        elif p.is_file():
-            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
-        else:
-            out[str(p.relative_to(root))] = "dir"
-    return out
-
-
-def _fill(arg: str, root: Path) -> str:
-    out = arg
-    while "{" in out and "}" in out:
-        start = out.index("{")
-        end = out.index("}", start)
-        out = out[:start] + str(root / out[start + 1:end]) + out[end + 1:]
-    return out
+    with time_limit(CASE_TIMEOUT):
+        yield
 
 
 CLI = [
@@ -102,17 +76,11 @@ CLI = [
     f"{k}:{' '.join(row[0][-2:])[:30]!r}" for k, row in enumerate(CLI)])
 def test_cli(argv, code, fragment, ctx, capsys, monkeypatch):
     monkeypatch.chdir(ctx)
-    argv = [_fill(a, ctx) for a in argv]
     before = snapshot(ctx)
-    try:
-        got = main(argv)
-    except SystemExit as exit:  # argparse
-        got = exit.code
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip() and "it/s]" not in line]
+    got, err, lines = run_cli(argv, ctx, capsys)
     assert got == code, err[:2000]
     assert "Traceback" not in err
-    assert _fill(fragment, ctx) in err, err[:2000]
+    assert fill(fragment, ctx) in err, err[:2000]
     assert "command = " not in err and " = " not in lines[-1].split(":", 2)[-1][:12], err[:2000]
     if err.startswith("usage:"):  # argparse: the usage, then one line
         assert lines[-1].startswith("qbexp run collective: error: "), err[:2000]

@@ -6,51 +6,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import qbexp
 from qbexp.backends.store import identity_digest
 from qbexp.cli.main import main
 
 from _runfiles import fail_circuit
+import _bad_input
+from _bad_input import copy_made, snapshot
+
+made = _bad_input.made  # the fixture: a finished run and sweep to break
 
 RUN = ["run", "collective", "--n", "1", "--beta", "1", "--charging", "kraus", "--shots", "64", "--seed", "1"]
 
 
 # -- fixtures and helpers (as in test_bad_input) ------------------------------------------------
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    """One finished run and one finished sweep (one qubit, exact channel, few shots)."""
-    root = tmp_path_factory.mktemp("made")
-    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
-    qbexp.run(exp, shots=64, seed=1, out=root / "run", progress=False, resamples=20)
-    qbexp.sweep(exp, "beta", [1.0, 2.0], shots=64, seed=1, out=root / "sweep", progress=False, resamples=20)
-    return root
-
-
 @pytest.fixture
 def ctx(made, tmp_path, monkeypatch):
-    shutil.copytree(made / "run", tmp_path / "run")
-    shutil.copytree(made / "sweep", tmp_path / "sweep")
+    copy_made(made, tmp_path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def snapshot(root: Path) -> dict:
-    out = {}
-    for p in sorted(root.rglob("*")):
-        if p.is_symlink():
-            out[str(p.relative_to(root))] = "link:" + os.readlink(p)
-        elif p.is_file():
-            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
-        else:
-            out[str(p.relative_to(root))] = "dir"
-    return out
 
 
 def refused(argv, fragment: str, folder: Path, capsys) -> str:

@@ -8,7 +8,6 @@ making its read raise :class:`PermissionError` (as ``chmod 000`` does for anyone
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,31 +18,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import qbexp
 from qbexp.cli.main import main
+import _bad_input
+from _bad_input import copy_made, snapshot, subject_to_permissions, sweep_record
 
-
-@pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    """One finished run and one finished sweep (one qubit, exact channel, few shots)."""
-    root = tmp_path_factory.mktemp("made")
-    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
-    qbexp.run(exp, shots=64, seed=1, out=root / "run", progress=False, resamples=20)
-    qbexp.sweep(exp, "beta", [1.0, 2.0], shots=64, seed=1, out=root / "sweep", progress=False, resamples=20)
-    return root
+made = _bad_input.made  # the fixture: a finished run and sweep to break
 
 
 @pytest.fixture
 def ctx(made, tmp_path, monkeypatch):
-    shutil.copytree(made / "run", tmp_path / "run")
-    shutil.copytree(made / "sweep", tmp_path / "sweep")
+    copy_made(made, tmp_path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def snapshot(root: Path) -> dict:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
-            for p in sorted(root.rglob("*"))}
 
 
 def _job(run: Path) -> Path:
@@ -70,15 +56,6 @@ def names_plus(extra: str):
         path = _job(root / "run")
         record = json.loads(path.read_text())
         record["names"].append(extra)
-        path.write_text(json.dumps(record))
-    return setup
-
-
-def sweep_record(edit):
-    def setup(root: Path):
-        path = root / "sweep" / "sweep.json"
-        record = json.loads(path.read_text())
-        edit(record)
         path.write_text(json.dumps(record))
     return setup
 
@@ -200,19 +177,7 @@ def test_unreadable(target, argv, where, ctx, capsys, monkeypatch):
     assert snapshot(ctx) == before
 
 
-def _subject_to_permissions() -> list[str] | None:
-    """A command prefix under which chmod 000 denies reads: none for other users; for root,
-    ``setpriv`` without the capabilities that override file permissions (None: not available)."""
-    if not hasattr(os, "geteuid"):
-        return None
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    drop = "-dac_override,-dac_read_search"
-    return [setpriv, f"--inh-caps={drop}", f"--bounding-set={drop}"] if setpriv else None
-
-
-@pytest.mark.skipif(_subject_to_permissions() is None, reason="no way to run subject to file permissions")
+@pytest.mark.skipif(subject_to_permissions() is None, reason="no way to run subject to file permissions")
 @pytest.mark.parametrize("rel, command", [("counts", "status"), ("jobs", "status"), ("counts/tomo_X.json", "status"),
                                           ("counts/tomo_X.json", "analyze"), ("exact.npy", "analyze")])
 def test_chmod_000(rel, command, ctx):
@@ -222,7 +187,7 @@ def test_chmod_000(rel, command, ctx):
     mode = (run / rel).stat().st_mode
     (run / rel).chmod(0)
     try:
-        done = subprocess.run([*_subject_to_permissions(), sys.executable, "-m", "qbexp.cli.main", command, str(run)],
+        done = subprocess.run([*subject_to_permissions(), sys.executable, "-m", "qbexp.cli.main", command, str(run)],
                               capture_output=True, text=True, timeout=120)
     finally:
         (run / rel).chmod(mode)
