@@ -156,6 +156,25 @@ def test_sampler_that_cannot_run_channels_is_refused_before_submission(tmp_path)
     assert not (tmp_path / "svs").exists()
 
 
+def test_refused_sweep_leaves_out_as_found(tmp_path, capsys):
+    """A sweep refused before any submission (a channel on a backend that cannot run it) leaves
+    --out as it found it (sweep.json stayed behind, and the corrected sweep was then refused as
+    another sweep); the corrected sweep then runs there."""
+    from qiskit.primitives import StatevectorSampler
+
+    out = tmp_path / "sw"
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+    with pytest.raises(QbexpError, match="only Aer simulates channels"):
+        qbexp.sweep(exp, "beta", [1.0, 2.0], backend=StatevectorSampler(), shots=16, out=out, progress=False)
+    assert not out.exists()
+    (tmp_path / "kept").mkdir()
+    argv = [*RC[:-2], "--sweep", "beta=1,2", "--out", str(tmp_path / "kept")]
+    assert main([*argv, "--backend", "aer-noisy"]) == 2
+    assert list((tmp_path / "kept").iterdir()) == []
+    assert main([*argv, "--backend", "aer"]) == 0, capsys.readouterr().err
+    assert (tmp_path / "kept" / "sweep.json").is_file() and (tmp_path / "kept" / "sweep.csv").is_file()
+
+
 def test_backend_object_that_cannot_run_channels():
     from qiskit.providers.fake_provider import GenericBackendV2
 

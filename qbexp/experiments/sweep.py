@@ -181,19 +181,26 @@ def run_sweep(name: str, values, plan_for, out: Path | None, backend="aer", shot
             "backend": base.describe(),
             "versions": package_versions(),
         }
+        created = existed = False
         if out is not None:
             out = Path(out)
+            existed, created = out.exists(), not (out / SWEEP_FILE).exists()
             _open_sweep(out, sweep)
             stores = [RunStore(out / label) for label in labels]
         else:
             stores = [MemoryStore(f"<sweep point {label}>") for label in labels]
         executors = [_reseeded(base, s) for s in seeds]
-        with tqdm(total=len(plans), desc=f"sweep {name}: submitting", unit="point", disable=not progress,
-                  file=status_stream(), leave=False, delay=0.5) as bar:
-            for plan, store, s, ex in zip(plans, stores, seeds, executors):
-                execute_in(store, plan, ex, shots, s, command, retry_failed=retry_failed, wait=False,
-                           progress=False)
-                bar.update()
+        try:
+            with tqdm(total=len(plans), desc=f"sweep {name}: submitting", unit="point", disable=not progress,
+                      file=status_stream(), leave=False, delay=0.5) as bar:
+                for plan, store, s, ex in zip(plans, stores, seeds, executors):
+                    execute_in(store, plan, ex, shots, s, command, retry_failed=retry_failed, wait=False,
+                               progress=False)
+                    bar.update()
+        except QbexpError:
+            if created:  # refused before any submission (each point undid itself): leave --out as it was found
+                _discard_sweep(out, remove_dir=not existed)
+            raise
         stuck = _collect(stores, labels, executors, [len(p.circuits) for p in plans], name, progress)
     if stuck and out is None:
         raise QbexpError(f"{len(stuck)} of {len(labels)} sweep points got no counts ({', '.join(stuck[:5])})")
@@ -223,6 +230,16 @@ def _open_sweep(out: Path, sweep: dict) -> None:
     if out.exists() and any(out.iterdir()):
         raise QbexpError(f"{out} is not empty and holds no qbexp sweep; choose a new --out directory")
     atomic_write_text(path, json.dumps(sweep, indent=2, sort_keys=True))
+
+
+def _discard_sweep(out: Path, remove_dir: bool) -> None:
+    """Remove a new sweep's sweep.json where none of its points holds anything (every point
+    refused before submission removed what it wrote): the corrected command can then use ``out``."""
+    if any(p.is_dir() for p in out.iterdir()):
+        return
+    (out / SWEEP_FILE).unlink(missing_ok=True)
+    if remove_dir and not any(out.iterdir()):
+        out.rmdir()
 
 
 def _read_sweep(out: Path) -> dict:
