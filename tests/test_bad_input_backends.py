@@ -71,8 +71,19 @@ def test_no_home_folder_runs_on_the_default_backend(homeless, capsys):
 
 
 def test_no_home_folder_and_no_token_is_one_line_for_ibm(homeless, capsys):
+    from qbexp.backends.ibm import check_channel, client_channels, connect
+
+    profile = profiles.load_profile("ibm")
+    with pytest.raises(QbexpError) as info:
+        connect(profile)
+    assert "no IBM Quantum credentials" in str(info.value) and "no home folder" in str(info.value)
     line = refused([*RC[:7], "collision", *RC[8:], "--backend", "ibm", "--out", "x"], homeless, capsys)
-    assert "no IBM Quantum credentials" in line and "no home folder" in line
+    if profile.options.get("channel") in client_channels():
+        assert "no IBM Quantum credentials" in line and "no home folder" in line
+    else:  # the [dynamics] stack's client cannot reach the platform: that is said first
+        with pytest.raises(QbexpError) as info:
+            check_channel(profile.options.get("channel"))
+        assert line == f"qbexp: error: {info.value}"
 
 
 # -- 7: scheduler addresses Dask cannot parse (were a ValueError traceback in aer.py) ------------
