@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
-from qbexp.errors import QbexpError
+from qbexp.errors import QbexpError, shown
 from qbexp.files import atomic_write_text, check_output_file  # noqa: F401  (re-exported: store.atomic_write_text)
 
 #: job ids become file names
@@ -291,7 +291,7 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _is_finite(value) -> bool:
+def is_finite_number(value) -> bool:
     """A number that is neither NaN nor infinite, nor an integer beyond the floats (JSON's 10**400)."""
     try:
         return _is_number(value) and math.isfinite(value)
@@ -301,13 +301,13 @@ def _is_finite(value) -> bool:
 
 def _non_finite(value, where: str):
     """``(key, number)`` of the first number in ``value`` (nested objects and lists) that is not
-    :func:`_is_finite`, named from ``where`` (``parameters.beta``); None where there is none."""
+    :func:`is_finite_number`, named from ``where`` (``parameters.beta``); None where there is none."""
     if isinstance(value, dict):
         items = [(f"{where}.{k}", v) for k, v in value.items()]
     elif isinstance(value, list):
         items = [(f"{where}[{k}]", v) for k, v in enumerate(value)]
     else:
-        return (where, value) if _is_number(value) and not _is_finite(value) else None
+        return (where, value) if _is_number(value) and not is_finite_number(value) else None
     return next(filter(None, (_non_finite(v, key) for key, v in items)), None)
 
 
@@ -319,7 +319,7 @@ MANIFEST_FIELDS = {
     "kind": (lambda v: isinstance(v, str), "a string"),
     "shots": (lambda v: _is_int(v) and 1 <= v <= MAX_SHOTS, f"an integer from 1 to {MAX_SHOTS:,}"),
     "parameters": (lambda v: isinstance(v, dict), "an object"),
-    "energies": (lambda v: isinstance(v, list) and all(_is_finite(e) for e in v), "a list of finite numbers"),
+    "energies": (lambda v: isinstance(v, list) and all(is_finite_number(e) for e in v), "a list of finite numbers"),
     "seed": (lambda v: v is None or (_is_int(v) and v >= 0), "an integer >= 0 or null"),
     "backend": (lambda v: isinstance(v, (dict, str)), "a profile (object) or a profile name"),
     "arrays": (lambda v: isinstance(v, dict) and all(isinstance(h, str) for h in v.values()),
@@ -385,12 +385,6 @@ def identity_digest(identity) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
-def _shown(value) -> str:
-    """``repr(value)`` cut to a length an error line can hold (energies: [10**400, ...])."""
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
 def check_fields(record: dict, fields: dict, path: Path, what: str, optional=()) -> dict:
     """``record`` if every field of ``fields`` is present (or ``optional``) and well formed."""
     for key, (ok, should) in fields.items():
@@ -399,7 +393,7 @@ def check_fields(record: dict, fields: dict, path: Path, what: str, optional=())
                 continue
             raise QbexpError(f"{what} file {path} is corrupt: it has no {key!r}")
         if not ok(record[key]):
-            raise QbexpError(f"{what} file {path} is corrupt: {key} = {_shown(record[key])}; expected {should}")
+            raise QbexpError(f"{what} file {path} is corrupt: {key} = {shown(record[key])}; expected {should}")
     return record
 
 
@@ -489,11 +483,11 @@ def check_agreement(manifest: dict, path: Path) -> None:
     identity = manifest["identity"]
     for key in ("kind", "shots", "seed"):  # hand-edited: the analysis would read a number the run never had
         if isinstance(identity, dict) and key in manifest and key in identity and manifest[key] != identity[key]:
-            raise QbexpError(f"manifest file {path} is corrupt: {key} = {_shown(manifest[key])}, yet the run's "
-                             f"identity records {key} {_shown(identity[key])}")
+            raise QbexpError(f"manifest file {path} is corrupt: {key} = {shown(manifest[key])}, yet the run's "
+                             f"identity records {key} {shown(identity[key])}")
     bad = _non_finite(manifest.get("parameters"), "parameters")
     if bad is not None:  # NaN would go into results.json, which is then no valid JSON
-        raise QbexpError(f"manifest file {path} is corrupt: {bad[0]} = {_shown(bad[1])}; expected a finite number")
+        raise QbexpError(f"manifest file {path} is corrupt: {bad[0]} = {shown(bad[1])}; expected a finite number")
     n = manifest.get("num_qubits")
     if n is None:
         return
@@ -521,9 +515,9 @@ def check_parameters(manifest: dict, path: Path) -> None:
     if isinstance(recorded, dict) and params != recorded:
         key = next(k for k in [*params, *recorded]
                    if k not in params or k not in recorded or params[k] != recorded[k])
-        held = _shown(params[key]) if key in params else "absent"
+        held = shown(params[key]) if key in params else "absent"
         raise QbexpError(f"manifest file {path} is corrupt: parameters.{key} = {held}, yet the run's identity "
-                         f"records {_shown(recorded[key]) if key in recorded else 'none'}")
+                         f"records {shown(recorded[key]) if key in recorded else 'none'}")
 
 
 #: what a run directory holds beside its manifest, once anything of it was written
@@ -611,8 +605,8 @@ class RunStore:
         if before is not None and now is not None and before != now:
             key = next(k for k in [*now, *before] if k not in now or k not in before or now[k] != before[k])
             profile = new["backend"].get("source") or new["backend"].get("name")
-            raise QbexpError(f"{self.dir} holds a run made with {key} = {_shown(before.get(key))}; backend profile "
-                             f"{profile} now sets {key} = {_shown(now.get(key))} (edited since?): one run uses one "
+            raise QbexpError(f"{self.dir} holds a run made with {key} = {shown(before.get(key))}; backend profile "
+                             f"{profile} now sets {key} = {shown(now.get(key))} (edited since?): one run uses one "
                              "backend; restore the profile or choose a new --out directory")
 
     def manifest(self, for_analysis: bool = False) -> dict:

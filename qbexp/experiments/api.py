@@ -20,7 +20,7 @@ from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES
 from qbexp.backends.objects import OBJECT_KINDS
 from qbexp.backends.resolve import resolve_executor
 from qbexp.backends.store import MemoryStore, RunStore, check_outside_runs
-from qbexp.errors import IncompleteRun, QbexpError
+from qbexp.errors import IncompleteRun, QbexpError, shown
 from qbexp.experiments.experiment import Experiment
 from qbexp.experiments.results import RunResult, SweepResult
 from qbexp.experiments.run import analyze_store, check_resamples, check_shots, execute_in
@@ -201,7 +201,7 @@ def sweep(experiment, parameter: str, values, backend="aer", shots: int = 4000, 
     from itertools import islice
 
     if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__") or getattr(values, "ndim", 1) != 1:
-        raise QbexpError(f"values = {_short(values)}; expected a list of {parameter} values")
+        raise QbexpError(f"values = {shown(values)}; expected a list of {parameter} values")
     values = list(islice(values, MAX_POINTS + 1))  # a huge range is refused without being listed
     if len(values) > MAX_POINTS:
         raise QbexpError(f"the sweep has more than {MAX_POINTS:,} points; at most {MAX_POINTS:,}")
@@ -231,24 +231,16 @@ def _grid_value(value, where: str, kind=float) -> str:
     from qbexp.experiments.sweep import value_label
 
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise QbexpError(f"{where}: {_short(value)} is not a number")
+        raise QbexpError(f"{where}: {shown(value)} is not a number")
     if isinstance(value, (int, np.integer)):
         try:
             float(value)
         except OverflowError:
-            raise QbexpError(f"{where}: {_short(value)} is not a finite number") from None
+            raise QbexpError(f"{where}: {shown(value)} is not a finite number") from None
         return str(int(value))
     if kind is int:  # n = 2.0 is refused by the experiment too
-        raise QbexpError(f"{where}: {_short(value)} is not an integer; this parameter takes integers")
+        raise QbexpError(f"{where}: {shown(value)} is not an integer; this parameter takes integers")
     return value_label(float(value))
-
-
-def _short(value, keep: int = 60) -> str:
-    try:
-        text = repr(value)
-    except ValueError:  # an int of more digits than Python prints
-        text = f"<an integer of {value.bit_length()} bits>"
-    return text if len(text) <= keep else text[:keep] + "…"
 
 
 def _directory(out) -> RunStore:

@@ -36,7 +36,7 @@ from qbexp.circuits.folding import DEFAULT_SCALES
 from qbexp.circuits.protocols import CHARGINGS, check_steps_charging
 from qbexp.dynamics.cycle import DISCHARGES as ENGINE_DISCHARGES
 from qbexp.dynamics.engines import ENGINE_CHOICES
-from qbexp.errors import QbexpError
+from qbexp.errors import QbexpError, shown
 from qbexp.models.engine import FIG4_PARAMETERS, check_coupling
 
 
@@ -129,7 +129,7 @@ def _number(cls, name, value, *, positive=False, nonnegative=False):
     except OverflowError:  # an int beyond the floats
         finite = False
     if not finite:
-        raise QbexpError(f"{cls}: {name} = {_shown(value)}; it must be finite")
+        raise QbexpError(f"{cls}: {name} = {shown(value)}; it must be finite")
     if positive and value <= 0:
         raise QbexpError(f"{cls}: {name} = {value!r}; it must be > 0")
     if nonnegative and value < 0:
@@ -142,17 +142,8 @@ def _integer(cls, name, value, minimum=1, maximum=None):
         raise QbexpError(f"{cls}: {name} = {value!r}; it must be an integer")
     if value < minimum or (maximum is not None and value > maximum):
         bound = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
-        raise QbexpError(f"{cls}: {name} = {_shown(value)}; it must be an integer {bound}")
+        raise QbexpError(f"{cls}: {name} = {shown(value)}; it must be an integer {bound}")
     return int(value)
-
-
-def _shown(value, keep: int = 60) -> str:
-    """``repr(value)``, cut when long (an int of hundreds of digits in a one-line message)."""
-    try:
-        text = repr(value)
-    except ValueError:  # more digits than Python prints
-        return f"<an integer of {value.bit_length()} bits>"
-    return text if len(text) <= keep else text[:keep] + "…"
 
 
 def _choice(cls, name, value, choices):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qbexp.errors import QbexpError
+from qbexp.errors import QbexpError, shown
 
 #: Figures of merit of a state (qbexp.thermo.figures_of_merit); the last three for two qubits.
 FIGURES = ("energy", "ergotropy", "passive_energy", "coherence_l1", "coherence_rel_entropy", "purity",
@@ -221,12 +221,8 @@ def _real(value) -> float:
     return float(value)
 
 
-def _short(value, keep: int = 80) -> str:
-    try:
-        text = repr(value)
-    except ValueError:  # an int (in it) of more digits than Python prints
-        text = f"<{type(value).__name__} holding an integer too long to print>"
-    return text if len(text) <= keep else text[:keep] + "…"
+def _short(value) -> str:
+    return shown(value, 80)
 
 
 def state_to_json(rho) -> list:

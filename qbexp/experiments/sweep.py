@@ -41,9 +41,9 @@ import numpy as np
 
 from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES
 from qbexp.backends.executors import derived_seed
-from qbexp.backends.store import RunStore, atomic_write_text, package_versions, read_json
+from qbexp.backends.store import RunStore, atomic_write_text, is_finite_number, package_versions, read_json
 from qbexp.backends.submit import fetch_pending
-from qbexp.errors import IncompleteRun, QbexpError
+from qbexp.errors import IncompleteRun, QbexpError, shown
 from qbexp.experiments.run import analyze_store, save_result
 from qbexp.files import check_output_file
 from qbexp.progress import status_stream
@@ -283,8 +283,8 @@ def _check_points(path: Path, sweep: dict) -> None:
     seen = set()
     for p in points:
         value = p["value"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
-            raise QbexpError(f"{corrupt} point {p['dir']!r} has value {_short(value)}; expected a finite number")
+        if not is_finite_number(value):
+            raise QbexpError(f"{corrupt} point {p['dir']!r} has value {shown(value)}; expected a finite number")
         if sweepable[name] is int:
             if isinstance(value, float) and not value.is_integer():
                 raise QbexpError(f"{corrupt} point {p['dir']!r} has value {value!r}; {name} takes integers")
@@ -303,27 +303,12 @@ def _check_points(path: Path, sweep: dict) -> None:
     identity = sweep.get("identity") if isinstance(sweep.get("identity"), dict) else {}
     for key, recorded in (("values", sweep.get("values")), ("identity.values", identity.get("values"))):
         if recorded is not None and recorded != held:
-            raise QbexpError(f"{corrupt} {key} = {_short(recorded)}, yet its points have the values {_short(held)} "
+            raise QbexpError(f"{corrupt} {key} = {shown(recorded)}, yet its points have the values {shown(held)} "
                              "(a point removed or edited?)")
     if isinstance(identity.get("points"), list) and len(identity["points"]) != len(points):
         raise QbexpError(f"{corrupt} identity.points holds {len(identity['points'])} points, yet it lists "
                          f"{len(points)} (a point removed or added?)")
 
-
-def _finite(value) -> bool:
-    """A float that is not NaN or infinite, or an int a float can hold (JSON has ints of any size)."""
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
-def _short(value, keep: int = 60) -> str:
-    try:
-        text = repr(value)
-    except ValueError:  # an int of more digits than Python prints
-        return f"an integer of about {value.bit_length() * 0.30103:,.0f} digits"
-    return text if len(text) <= keep else text[:keep] + "…"
 
 
 def _point_dirs(out: Path, sweep: dict) -> list[Path]:

@@ -37,7 +37,7 @@ import warnings
 import numpy as np
 import scipy.linalg as la
 
-from qbexp.errors import QbexpError
+from qbexp.errors import QbexpError, shown
 from qbexp.models.matrices import check_real, check_scale
 from qbexp.models.lindblad import Dissipator, LindbladModel, number_op, sigma_minus, sigma_plus
 
@@ -234,9 +234,7 @@ def _check_rates(values, names, what) -> tuple[float, ...]:
     try:
         values = tuple(float(v) for v in values)
     except (TypeError, ValueError, OverflowError):
-        shown = " ".join(repr(values).split())  # an array's repr spans lines: one line
-        shown = shown if len(shown) <= 60 else shown[:60] + "…"
-        raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {shown}") from None
+        raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {shown(values)}") from None
     if len(values) != len(names):
         raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {len(values)}")
     for name, v in zip(names, values):
