@@ -278,9 +278,10 @@ def debiased_deviation(estimate: np.ndarray, exact_state: np.ndarray, around_est
     Why: the fidelity's sampling spread at a given F depends on the direction of the deviation
     (2-qubit battery, F = 0.994, 1000 shots: sd 0.0027 depolarised, 0.0082 turned by a coherent
     error), and the estimate's deviation is the true one plus noise in every entry, which
-    points the family to noisier directions than the truth's (studentized test, 1000
-    repetitions: the depolarised state covered 0.938 through the matched spectrum, 0.949
-    through this; the turned one 0.948 / 0.946).  The depolarised and the turned deviations
+    points the family to noisier directions than the truth's (studentized test, with the
+    unified ordering's distance then in the studentized spread, 1000 repetitions: the
+    depolarised state covered 0.938 through the matched spectrum, 0.949 through this; the
+    turned one 0.948 / 0.946; benchmarks/README.md).  The depolarised and the turned deviations
     are each a few entries in this basis."""
     _, vecs = np.linalg.eigh(exact_state)
     deviation = vecs.conj().T @ (estimate - exact_state) @ vecs
