@@ -9,7 +9,8 @@ statistic ``sum_sb w_sb n_sb``, ``w_sb = tr(G Omega_sb)``, over multinomial coun
     Var f_hat ~ sum_s S_s (sum_b w_sb^2 p_sb - (sum_b w_sb p_sb)^2)        (S_s shots of setting s)
 
 with ``p`` the Born probabilities of the state (seen through the readout assignment, and ``w``
-through its inverse, when the fit mitigates readout errors).  Exact for figures linear in the
+through its inverse, when the fit mitigates readout errors; the calibration's own noise is not
+in it).  Exact for figures linear in the
 state (the energy: ``G = H``); for the fidelity it is the first-order term, which is all a
 studentizing scale needs: the test's critical values are simulated, so any function of the
 fitted state gives a valid test, and this one makes the statistic nearly free of the direction
