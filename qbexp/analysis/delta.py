@@ -2,9 +2,10 @@
 test inversion (:mod:`qbexp.analysis.intervals`, "Studentized fidelity").
 
 The linear-inversion estimate is linear in the counts at fixed shots per setting,
-``rho_hat = sum_sb n_sb Omega_sb`` (:func:`linear_inversion_weights`), so a figure ``f`` with
-operator gradient ``G`` (``df = tr(G drho)``) has, to first order, the variance of the linear
-statistic ``sum_sb w_sb n_sb``, ``w_sb = tr(G Omega_sb)``, over multinomial counts:
+``rho_hat = sum_sb n_sb Omega_sb`` (:func:`qbexp.analysis.estimators.linear_inversion_weights`),
+so a figure ``f`` with operator gradient ``G`` (``df = tr(G drho)``) has, to first order, the
+variance of the linear statistic ``sum_sb w_sb n_sb``, ``w_sb = tr(G Omega_sb)``, over
+multinomial counts:
 
     Var f_hat ~ sum_s S_s (sum_b w_sb^2 p_sb - (sum_b w_sb p_sb)^2)        (S_s shots of setting s)
 
@@ -19,38 +20,15 @@ in which the state deviates from the exact one.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
-from qbexp.analysis import estimators as _est
+from qbexp.analysis.estimators import born_probabilities, linear_inversion_weights
 from qbexp.analysis.readout import apply_assignment
 
 #: Eigenvalues of ``sqrt(sigma) rho sqrt(sigma)`` below this are raised to it in the fidelity's
 #: gradient (:func:`fidelity_gradient`): the gradient of ``tr sqrt(.)`` diverges where a projected
 #: estimate has a zero eigenvalue; the scale then stays finite (a few times the noise there).
 GRADIENT_FLOOR = 1e-4
-
-
-def linear_inversion_weights(num_qubits: int, shots) -> np.ndarray:
-    """``Omega (3^N, 2^N, d, d)``: the linear-inversion estimate is ``sum_sb n_sb Omega_sb`` for
-    counts ``n`` with ``shots`` (``(3^N,)``) per setting (:func:`qbexp.analysis.linear_inversion`,
-    whose Pauli expectations divide by the pooled shots of the compatible settings).  Read-only,
-    computed once per shots (an interval evaluates it at every candidate state)."""
-    return _weights(int(num_qubits), tuple(float(x) for x in np.ravel(shots)))
-
-
-@lru_cache(maxsize=8)
-def _weights(n: int, shots: tuple) -> np.ndarray:
-    size = 3**n * 2**n
-    unit = np.eye(size).reshape(size, 3**n, 2**n)
-    sums = _est._apply_local(_est._OUTCOME_TO_PAULI, _est._interleave(unit, n, 3, 2), n)
-    pooled = _est._apply_local(_est._SETTING_TO_PAULI, np.asarray(shots, dtype=float)[None], n)
-    omega = _est._deinterleave(_est._apply_local(_est._PAULI_TO_STATE, (sums / pooled).astype(complex), n), n, 2, 2)
-    omega = 0.5 * (omega + omega.conj().transpose(0, 2, 1))
-    omega = omega.reshape(3**n, 2**n, 2**n, 2**n)
-    omega.flags.writeable = False
-    return omega
 
 
 def linear_stderr(states, gradients, shots, assignment=None) -> np.ndarray:
@@ -62,7 +40,7 @@ def linear_stderr(states, gradients, shots, assignment=None) -> np.ndarray:
     n = states.shape[-1].bit_length() - 1
     omega = linear_inversion_weights(n, shots)
     w = np.einsum("...ij,sbji->...sb", np.asarray(gradients), omega).real
-    p = _est.born_probabilities(states)
+    p = born_probabilities(states)
     if assignment is not None:
         matrices = np.asarray(assignment, dtype=float)
         p = apply_assignment(p, matrices)

@@ -28,6 +28,7 @@ the bootstrap uses to fit hundreds of resamples at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -129,13 +130,34 @@ def linear_inversion(data) -> np.ndarray:
     counts = _counts_array(data)
     n = _num_qubits(counts.shape[-1], "tomography outcome axis")
     flat = counts.reshape(-1, 3**n, 2**n).astype(float)
-    shots = flat.sum(axis=-1)
+    rho = _invert(flat, flat.sum(axis=-1), n)
+    return rho.reshape(counts.shape[:-2] + rho.shape[1:])
+
+
+def _invert(flat: np.ndarray, shots: np.ndarray, n: int) -> np.ndarray:
+    """Linear inversion of counts ``(B, 3^N, 2^N)`` with ``shots`` (``(B or 1, 3^N)``) per setting:
+    every Pauli expectation from the pooled shots of its compatible settings."""
     pauli_sums = _apply_local(_OUTCOME_TO_PAULI, _interleave(flat, n, 3, 2), n)
     pauli_shots = _apply_local(_SETTING_TO_PAULI, shots, n)
     expectations = pauli_sums / pauli_shots
     rho = _deinterleave(_apply_local(_PAULI_TO_STATE, expectations.astype(complex), n), n, 2, 2)
-    rho = 0.5 * (rho + rho.conj().transpose(0, 2, 1))
-    return rho.reshape(counts.shape[:-2] + rho.shape[1:])
+    return 0.5 * (rho + rho.conj().transpose(0, 2, 1))
+
+
+def linear_inversion_weights(num_qubits: int, shots) -> np.ndarray:
+    """``Omega (3^N, 2^N, d, d)``: at fixed ``shots`` (``(3^N,)``) per setting the linear inversion
+    is linear in the counts, :func:`linear_inversion` ``= sum_sb n_sb Omega_sb``.  Read-only,
+    computed once per shots (:mod:`qbexp.analysis.delta` evaluates it at every candidate state)."""
+    return _inversion_weights(int(num_qubits), tuple(float(x) for x in np.ravel(shots)))
+
+
+@lru_cache(maxsize=8)
+def _inversion_weights(n: int, shots: tuple) -> np.ndarray:
+    size = 3**n * 2**n
+    omega = _invert(np.eye(size).reshape(size, 3**n, 2**n), np.asarray(shots)[None], n)
+    omega = omega.reshape(3**n, 2**n, 2**n, 2**n)
+    omega.flags.writeable = False
+    return omega
 
 
 def _simplex_projection(values: np.ndarray) -> np.ndarray:

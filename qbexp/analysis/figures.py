@@ -419,10 +419,6 @@ def estimate_figures(
         if name in ENTRYWISE:  # the family through the debiased coherences (debiased_coherences)
             debiased = debiased_coherences(estimate, simulate(estimate), coherence_basis)
             toward = debiased if np.max(np.abs(debiased - reference)) > 1e-12 else None
-        if name in MATCHED:  # the family through the matched spectrum (intervals.matched_spectrum)
-            if matched is None:
-                matched = matched_spectrum(unprojected, simulate_unprojected)
-            toward = matched
         scale = None
         if name == "fidelity":  # the studentized test through the debiased deviation (intervals
             # module docstring, "Studentized fidelity")
@@ -431,6 +427,10 @@ def estimate_figures(
                 toward = deviation
             assignment = None if readout is None else readout.assignment()
             scale = functools.partial(fidelity_stderr, sigma=reference, shots=data.shots, assignment=assignment)
+        if name in MATCHED and toward is None:  # the family through the matched spectrum (intervals.matched_spectrum)
+            if matched is None:
+                matched = matched_spectrum(unprojected, simulate_unprojected)
+            toward = matched
         out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=toward, scale=scale)
         near_zero = near_boundary(out[name]["ci95"][0], bounds[0], out[name]["stderr"])
         if name == "ergotropy":  # the test at W = 0 from the least favourable passive state (nearest_passive_state)
