@@ -5,6 +5,8 @@ non-zero exit status; library users can catch it like any ``ValueError``.
 :func:`shown` is how a message quotes the value it refuses.
 """
 
+from contextlib import contextmanager
+
 
 class QbexpError(ValueError):
     """Bad input: unphysical parameters, wrong shapes, corrupt files, unknown names."""
@@ -14,6 +16,22 @@ class IncompleteRun(QbexpError):
     """A run or sweep whose counts are not all in (jobs pending, failed or lost): nothing is
     wrong with the input; ``qbexp status`` / ``qbexp fetch`` (``--retry-failed``) carry on.
     The command line reports it in one line with exit status 1."""
+
+
+class InitialStateError(QbexpError):
+    """A refused initial state (its spec, its file or its matrix): a command names the option
+    that gave it (``qbexp simulate collective``: ``--init``)."""
+
+
+@contextmanager
+def initial_state_errors():
+    """Every :class:`QbexpError` raised inside becomes an :class:`InitialStateError`, same message."""
+    try:
+        yield
+    except InitialStateError:
+        raise
+    except QbexpError as err:
+        raise InitialStateError(str(err)) from None
 
 
 def shown(value, keep: int = 60) -> str:

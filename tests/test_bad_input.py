@@ -256,16 +256,24 @@ CLI = [
     (None, SC, 2, "one of the arguments --steady --t is required"),
     (None, [*SC, "--steady", "--coupling", "weird"], 2, "invalid choice"),
     (None, [*SC, "--steady", "--engine", "magic"], 2, "invalid choice"),
-    (None, [*SC, "--steady", "--init", ""], 2, "initial state"),
-    (None, [*SC, "--steady", "--init", "bogus"], 2, "unknown initial state"),
-    (None, [*SC, "--steady", "--init", "c:2"], 2, "c must lie in [0, 1]"),
-    (None, [*SC, "--steady", "--init", "c:nan"], 2, "c"),
-    (None, [*SC, "--steady", "--init", "c:"], 2, "missing its value"),
-    (None, [*SC, "--steady", "--init", "haar:-1"], 2, "seed"),
-    (None, [*SC, "--steady", "--init", "haar:x"], 2, "not an integer"),
-    (None, [*SC, "--steady", "--init", "dicke:9"], 2, "dicke"),
-    (None, [*SC, "--steady", "--init", "file:{new}.npy"], 2, "does not exist"),
-    (None, [*SC, "--steady", "--init", "file:{file}"], 2, "not a .npy file"),
+    (None, [*SC, "--steady", "--init", ""], 2, "--init: unknown initial state ''"),
+    (None, [*SC, "--steady", "--init", "bogus"], 2, "--init: unknown initial state"),
+    (None, [*SC, "--steady", "--init", "c:2"], 2, "--init: c must lie in [0, 1]"),
+    (None, [*SC, "--steady", "--init", "c:nan"], 2, "--init: c must be finite"),
+    (None, [*SC, "--steady", "--init", "c:"], 2, "--init: initial state 'c:' is missing its value"),
+    (None, [*SC, "--steady", "--init", "haar:-1"], 2, "--init: initial state 'haar:-1': seed must be"),
+    (None, [*SC, "--steady", "--init", "haar:x"], 2, "--init: initial state 'haar:x': seed 'x' is not an integer"),
+    (None, [*SC, "--steady", "--init", "dicke:9"], 2, "--init: initial state 'dicke:9': K must lie in 0..N = 2"),
+    (None, ["simulate", "collective", "--n", "30", "--beta", "1", "--steady", "--init", "dicke:31"], 2,
+     "--init: initial state 'dicke:31': K must lie in 0..N = 30"),
+    (None, ["simulate", "collective", "--n", "30", "--beta", "1", "--steady", "--init", "coherent:1,x"], 2,
+     "--init: initial state 'coherent:1,x': THETA and PHI must be numbers"),
+    (None, ["simulate", "collective", "--n", "30", "--beta", "1", "--steady", "--init", "thermal:2"], 2,
+     "--init: initial state 'thermal:2': 'thermal' takes no value"),
+    (None, ["simulate", "collective", "--n", "0", "--beta", "1", "--steady", "--init", "haar:1"], 2,
+     "error: number of qubits N = 0"),  # N's error, not --init's
+    (None, [*SC, "--steady", "--init", "file:{new}.npy"], 2, "--init: state file"),
+    (None, [*SC, "--steady", "--init", "file:{file}"], 2, "--init: state file"),
     (write("../garbage.npy", b"\x93NUMPY\x00\xff garbage"), [*SC, "--steady", "--init", "file:{garbage.npy}"], 2,
      "could not be read"),
     (npy("wrong.npy", np.eye(3)), [*SC, "--steady", "--init", "file:{wrong.npy}"], 2, "wrong.npy"),
@@ -1322,3 +1330,22 @@ def test_device_state_has_its_digest(tmp_path, capsys):
 def test_case_count():
     assert len(CLI) + len(API) >= 100
     assert not math.isnan(len(CLI))
+
+
+@pytest.mark.parametrize("spec", ["bogus", "haar:x", "dicke:9", "thermal:1", "file:/nowhere/x.npy", 3])
+def test_refused_initial_states_are_initial_state_errors_in_both_solvers(spec):
+    """A refused spec is an InitialStateError (a QbexpError) from the dense and the compact
+    (symmetric solver) parser alike, which is how ``qbexp simulate collective`` names --init;
+    a refused number of qubits is not."""
+    from qbexp.dynamics.symmetric_state import compact_initial_state
+    from qbexp.errors import InitialStateError
+    from qbexp.models import initial_state
+
+    with pytest.raises(InitialStateError):
+        initial_state(spec, 2, beta=1.0)
+    if isinstance(spec, str) and spec.split(":")[0] in ("dicke", "thermal"):
+        with pytest.raises(InitialStateError):
+            compact_initial_state(spec, 2, 1.0)
+    with pytest.raises(qbexp.QbexpError) as refused:
+        initial_state("ground", 0)
+    assert not isinstance(refused.value, InitialStateError)

@@ -12,7 +12,7 @@ from qbexp.dynamics.evolution import MAX_RELAXATION_TIMES
 from qbexp.models.collective import bose_occupation, check_parameters
 from qbexp.dynamics.engines import resolve_engine
 from qbexp.dynamics.schur import SCHUR_MAX_QUBITS
-from qbexp.errors import QbexpError
+from qbexp.errors import InitialStateError, QbexpError
 from qbexp.experiments.collective import charge_collective
 from qbexp.models.collective import COUPLINGS
 from qbexp.models.states import INITIAL_STATE_FORMS
@@ -62,10 +62,13 @@ def run(args) -> int:
     if args.save_state is not None and args.n > SCHUR_MAX_QUBITS:
         raise QbexpError(f"--save-state writes the dense 2^N x 2^N matrix: N <= {SCHUR_MAX_QUBITS}")
     with showing_progress():
-        charged = charge_collective(
-            args.n, args.beta, init=args.init, t=args.t, omega=args.omega,
-            gamma=args.gamma, f=args.f, coupling=args.coupling,
-        )
+        try:
+            charged = charge_collective(
+                args.n, args.beta, init=args.init, t=args.t, omega=args.omega,
+                gamma=args.gamma, f=args.f, coupling=args.coupling,
+            )
+        except InitialStateError as err:
+            raise QbexpError(f"--init: {err}") from None
     results = {
         "n": args.n, "beta": args.beta, "omega": args.omega, "gamma": args.gamma, "f": args.f,
         "coupling": args.coupling, "init": args.init,

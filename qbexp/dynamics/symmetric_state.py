@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qbexp.dynamics.schur import log_binom, log_multiplicity, multiplicity, schur_basis
-from qbexp.errors import QbexpError
+from qbexp.errors import QbexpError, initial_state_errors
 
 
 @dataclass
@@ -120,12 +120,18 @@ def compact_initial_state(spec: str, n: int, beta: float, omega: float = 1.0) ->
     """The ``--init`` spec as a PermutationInvariantState, or None when it needs the dense form
     (``c:``, ``haar:``, ``hs:``, ``bures:``, ``file:``).  Same forms as
     :func:`qbexp.models.states.initial_state`."""
-    from qbexp.models.states import parse_coherent, parse_dicke
-
     kind, sep, value = str(spec).strip().partition(":")
     kind = kind.strip().lower()
     if kind not in COMPACT_KINDS:
         return None
+    with initial_state_errors():  # the spec's errors (InitialStateError)
+        return _compact(spec, kind, sep, value, n, beta, omega)
+
+
+def _compact(spec, kind, sep, value, n, beta, omega) -> PermutationInvariantState:
+    """:func:`compact_initial_state` of a spec whose kind has a compact form."""
+    from qbexp.models.states import parse_coherent, parse_dicke
+
     if kind in ("ground", "thermal") and sep:
         raise QbexpError(f"initial state '{spec}': '{kind}' takes no value")
     if kind in ("dicke", "coherent") and not value.strip():
