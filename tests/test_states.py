@@ -475,3 +475,30 @@ def test_initial_state_rejects_bad_num_qubits():
 def test_initial_state_rejects_non_string_spec():
     with pytest.raises(QbexpError, match="must be a string"):
         initial_state(3, 2)
+
+
+@pytest.mark.parametrize("factor", [0.0, 0.5, 0.9, 1.1, 2.0, 1e4])
+@pytest.mark.parametrize("stack", [False, True])
+def test_positivity_check_agrees_with_the_smallest_eigenvalue_at_its_tolerance(factor, stack):
+    """validate_density_matrix decides positivity by a Cholesky factor of rho + atol I first
+    (matrices._cholesky_passes): it must refuse exactly the states whose smallest eigenvalue
+    (eigvalsh, the brute-force rule) lies below -atol, on both sides of it."""
+    from qbexp.models.matrices import validate_density_matrix
+
+    rng = np.random.default_rng(int(factor * 10) + 7)
+    d, atol = 16, 1e-8
+    u, _ = np.linalg.qr(rng.normal(size=(d, d)) + 1j * rng.normal(size=(d, d)))
+    lam = rng.uniform(0.0, 1.0, d)
+    lam[0] = 0.0
+    lam /= lam.sum()
+    lam[0] = -factor * atol
+    lam[1] += factor * atol  # trace 1
+    rho = (u * lam) @ u.conj().T
+    smallest = np.linalg.eigvalsh(rho)[0]
+    rho = np.stack([np.eye(d) / d, rho]) if stack else rho
+    if smallest < -atol:
+        with pytest.raises(QbexpError, match="not positive semidefinite"):
+            validate_density_matrix(rho, atol=atol, stack=stack)
+    else:
+        validate_density_matrix(rho, atol=atol, stack=stack)
+    assert (smallest < -atol) == (factor > 1)
