@@ -16,7 +16,7 @@ from qbexp.backends.profiles import load_profile
 from qbexp.cli.options import as_options, path_option
 from qbexp.cli.output import emit
 from qbexp.cli.sweep import print_sweep
-from qbexp.errors import QbexpError
+from qbexp.errors import InitialStateError, QbexpError
 from qbexp.experiments.experiment import EXPERIMENTS
 from qbexp.experiments.sweep import parse_sweep
 
@@ -122,17 +122,11 @@ def run(args) -> int:
 
 
 def _experiment(cls, fields: dict):
-    """``cls(**fields)``; a refused initial state is --init's error (its messages name the state
-    only): told apart by the same fields with the default state being accepted."""
+    """``cls(**fields)``; a refused initial state (:class:`~qbexp.errors.InitialStateError`) is
+    --init's error (its messages name the state only)."""
     try:
         return cls(**fields)
-    except QbexpError as err:
-        if "init" not in fields:
-            raise
-        try:
-            cls(**{k: v for k, v in fields.items() if k != "init"})
-        except QbexpError:
-            raise err from None
+    except InitialStateError as err:
         text = str(err).replace(f"{cls.__name__}: init file:", "--init file:")
         raise QbexpError(text if "--init" in text else f"--init: {text}") from None
 

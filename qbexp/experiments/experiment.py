@@ -36,7 +36,7 @@ from qbexp.circuits.folding import DEFAULT_SCALES
 from qbexp.circuits.protocols import CHARGINGS, check_steps_charging
 from qbexp.dynamics.cycle import DISCHARGES as ENGINE_DISCHARGES
 from qbexp.dynamics.engines import ENGINE_CHOICES
-from qbexp.errors import QbexpError, shown
+from qbexp.errors import QbexpError, initial_state_errors, shown
 from qbexp.models.engine import FIG4_PARAMETERS, check_coupling
 
 
@@ -266,13 +266,15 @@ class CollectiveCharging(CircuitOptions):
             limit, what, why = MAX_CHARGING_QUBITS[self.charging]
             raise QbexpError(f"{cls}: n = {self.n} with charging {self.charging}: {what} built for N up to {limit} "
                              f"(beyond, {why}); use charging kraus")
-        if isinstance(self.init, str) and self.init.startswith("file:") and self.init[5:]:
-            from qbexp.files import check_path
+        with initial_state_errors():  # the initial state's errors (InitialStateError): --init's in the CLI
+            if isinstance(self.init, str) and self.init.startswith("file:") and self.init[5:]:
+                from qbexp.files import check_path
 
-            check_path(self.init[5:], f"{cls}: init file:", ".npy file")  # a NUL byte, a name too long
-        _set(self, "init_label", self._label_init())
+                check_path(self.init[5:], f"{cls}: init file:", ".npy file")  # a NUL byte, a name too long
+            _set(self, "init_label", self._label_init())
         self.model()
-        self.initial_state()  # checks the spec or the matrix now
+        with initial_state_errors():
+            self.initial_state()  # checks the spec or the matrix now
 
     def _label_init(self) -> str:
         if isinstance(self.init, str):
