@@ -378,3 +378,39 @@ def test_direct_work_agrees_with_tomographic_ergotropy(case):
     exact = ergotropy(rho, h)  # both also agree with the exact value (3 standard errors)
     assert abs(direct["value"] - exact) <= 3 * direct["stderr"]
     assert abs(tomo["value"] - exact) <= 3 * tomo["stderr"]
+
+
+def test_hull_families_without_the_median_have_the_same_ends():
+    """figures' hull families (the coherences' strict and lenient cuts, the ergotropy's projected
+    family) use only the interval: ``inversion_summary(..., median=False)`` skips the median root
+    and its simulations, and its ends are the full summary's (every state is simulated with its
+    own random numbers, so skipping some changes none of the others)."""
+    from qbexp.analysis.bootstrap import simulated_states
+    from qbexp.analysis.figures import reference_states
+    from qbexp.analysis.intervals import inversion_summary
+    model = collective_battery(2, beta=1.0)
+    h = model.battery_matrix()
+    rho = steady_state(model, c_family_state(0.25))
+    functions = figure_functions(h)
+    compared = 0
+    for seed in range(6):
+        estimate = fit_states(simulate_counts(born_probabilities(rho), 1000, seed=seed).counts)
+        cache = {}
+
+        def simulate(state):
+            key = state.tobytes()
+            if key not in cache:
+                cache[key] = simulated_states(state, np.full(9, 1000), "linear", 39, np.random.default_rng(seed))
+            return cache[key]
+
+        for name, (reference, sign) in reference_states(estimate, h).items():
+            f, bounds = functions[name]
+            full = inversion_summary(f, reference, estimate, simulate, bounds, sign)
+            evaluated = len(cache)
+            cache.clear()
+            ends = inversion_summary(f, reference, estimate, simulate, bounds, sign, median=False)
+            assert ends["ci95"] == pytest.approx(full["ci95"], abs=1e-12)
+            assert full["ci95"][0] < full["value"] < full["ci95"][1]
+            assert len(cache) < evaluated  # the median's states were not simulated
+            compared += 1
+    assert compared == 18

@@ -44,7 +44,7 @@ from qbexp.analysis.readout import apply_assignment, assignment_matrices
 from qbexp.analysis.tomography_data import TomographyData, histogram_counts
 from qbexp.errors import QbexpError
 from qbexp import thermo
-from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, as_unitary
+from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, as_unitary, trusted_stacks
 
 #: The figures of merit :func:`estimate_figures` reports (fidelity only with an exact state).
 FIGURES = ("ergotropy", "energy", "coherence_l1", "coherence_rel_entropy", "fidelity")
@@ -290,6 +290,7 @@ def debiased_deviation(estimate: np.ndarray, exact_state: np.ndarray, around_est
     return exact_state + vecs @ deviation @ vecs.conj().T
 
 
+@trusted_stacks()  # the fits' stacks are not checked again at every figure (thermo._validate.trusted_stacks)
 def estimate_figures(
     data: TomographyData,
     hamiltonian,
@@ -443,10 +444,12 @@ def estimate_figures(
             for cut in cuts:
                 other_state = debiased_coherences(estimate, simulate(estimate), coherence_basis, cut)
                 if min(np.max(np.abs(other_state - reference)), np.max(np.abs(other_state - debiased))) > 1e-12:  # an entry lies between the cuts
-                    other = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=other_state)
+                    other = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=other_state,
+                                              median=False)
                     out[name]["ci95"] = _hull(out[name]["ci95"], other["ci95"])
         if name == "ergotropy" and not near_zero and data.num_qubits >= NUISANCE_HULL_QUBITS:
-            projected = inversion_summary(f, reference, estimate, simulate, bounds, sign)  # (NUISANCE_HULL_QUBITS)
+            projected = inversion_summary(f, reference, estimate, simulate, bounds, sign,  # (NUISANCE_HULL_QUBITS)
+                                          median=False)
             out[name]["ci95"] = _hull(out[name]["ci95"], projected["ci95"])
         if name == "ergotropy" and near_zero:  # the family from the despread passive state
             despread = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate))
