@@ -27,6 +27,26 @@ def pytest_sessionstart(session):
             raise RuntimeError(f"QBEXP_EXPECT_INSTALLED is set but qbexp comes from {qbexp.__file__}")
 
 
+#: The files of the coverage tests (hundreds of repetitions; up to 4 minutes a test), run first,
+#: and the workers of ``-n 2`` steal tests from each other's queues (pytest-xdist's
+#: "worksteal"): the long tests start at once and the short ones fill in around them, instead
+#: of one worker running the last long one alone at the end.
+SLOW_FIRST = ("test_coherence_coverage.py", "test_tomography_coverage.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)  # stable: order kept within each part
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown without it
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") == "load":  # -n's default; an explicit --dist is kept
+        from xdist.scheduler import WorkStealingScheduling
+
+        return WorkStealingScheduling(config, log)
+    return None
+
+
 @pytest.fixture
 def measured(record_property):
     """``measured(text)``: a figure a statistical test measured (a coverage, a rejection rate),
