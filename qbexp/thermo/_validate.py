@@ -79,7 +79,18 @@ def trusted_stacks():
     Why: a test-inversion interval evaluates its figure on a few hundred stacks of refits, and
     the check (~0.18 ms a stack of 39 three-qubit states, mostly numpy's per-call cost) was a
     fifth of the time (estimate_figures, N = 3 coherences of the Gibbs state: 0.136 -> 0.108 s;
-    N = 2 ergotropy 0.087 -> 0.069 s)."""
+    N = 2 ergotropy 0.087 -> 0.069 s).
+
+    What it changes: the check returned the stack's Hermitian part ``(rho + rho^dag) / 2``; the
+    figures now see the fits as they are (Hermitian to ~1e-17).  The ergotropy's and the
+    coherences' interval ends moved by at most 3e-15 on the data sets compared; the fidelity's
+    by a median 0.0005 (max 0.003; 4 % of the interval's width; N = 2, p = 0.1, 60 data sets).
+    Its studentized test divides each simulated fidelity's deviation by that fit's delta-method
+    standard error, which vanishes at the exact state, so changes of 1e-9 in F* (a projected fit
+    with a zero eigenvalue, whose fidelity takes a square root of it) move its Monte Carlo
+    critical values.  The coverage tests measured within their Monte Carlo error (300
+    repetitions): N = 2 p = 0.1 0.957 -> 0.947, N = 3 0.947 -> 0.943, turned 0.960 -> 0.963,
+    p = 0.3 0.957 -> 0.963."""
     token = _TRUSTED.set(True)
     try:
         yield
