@@ -124,33 +124,3 @@ def test_validator_checks_every_matrix_of_a_stack():
         validate_density_matrix(rho)  # stacks only when asked
     with pytest.raises(QbexpError, match=r"shape \(2, 4, 4\); expected a state vector"):
         concurrence(states(2, (2,)))  # single-state functions refuse stacks
-
-
-def test_trusted_stacks_skip_only_the_stack_checks_and_only_inside():
-    """thermo._validate.trusted_stacks (estimate_figures' fits are not checked again at every
-    figure): inside, a complex128 stack is taken as it is; single matrices, other dtypes and
-    everything after the block are checked as before, estimate_figures included."""
-    from qbexp.analysis import born_probabilities, estimate_figures, simulate_counts
-    from qbexp.thermo._validate import trusted_stacks
-
-    bad = states(1, (3,)).astype(complex)
-    bad[2] *= 2  # trace 2
-    h = np.diag([0.0, 1.0])
-    with trusted_stacks():
-        assert coherence_l1(bad).shape == (3,)  # not checked: the caller vouches for it
-        with pytest.raises(QbexpError, match="trace 2"):
-            coherence_l1(bad[2])  # one matrix: checked
-        with pytest.raises(QbexpError, match="trace 2"):
-            ergotropy(bad.astype(np.complex64), h)  # not the trusted dtype: checked
-        with pytest.raises(QbexpError, match="contains NaN"):
-            fidelity(np.full((2, 2), np.nan), np.eye(2) / 2)
-    for figure in (lambda s: coherence_l1(s), lambda s: ergotropy(s, h), ergotropy_function(h)):
-        with pytest.raises(QbexpError, match="trace 2"):
-            figure(bad)  # after the block
-    data = simulate_counts(born_probabilities(np.eye(4) / 4), 100, seed=0)
-    h2 = np.diag([0.0, 1.0, 1.0, 2.0])
-    with pytest.raises(QbexpError, match="exact state has trace 2"):
-        estimate_figures(data, h2, exact_state=np.eye(4) / 2, n_resamples=20)  # its own input: checked
-    estimate_figures(data, h2, n_resamples=20, figures=["coherence_l1"])
-    with pytest.raises(QbexpError, match="trace 2"):
-        coherence_l1(bad)  # and nothing stays trusted after it

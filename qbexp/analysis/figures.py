@@ -44,7 +44,7 @@ from qbexp.analysis.readout import apply_assignment, assignment_matrices
 from qbexp.analysis.tomography_data import TomographyData, histogram_counts
 from qbexp.errors import QbexpError
 from qbexp import thermo
-from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, as_unitary, trusted_stacks
+from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, as_unitary
 
 #: The figures of merit :func:`estimate_figures` reports (fidelity only with an exact state).
 FIGURES = ("ergotropy", "energy", "coherence_l1", "coherence_rel_entropy", "fidelity")
@@ -290,7 +290,6 @@ def debiased_deviation(estimate: np.ndarray, exact_state: np.ndarray, around_est
     return exact_state + vecs @ deviation @ vecs.conj().T
 
 
-@trusted_stacks()  # the fits' stacks are not checked again at every figure (thermo._validate.trusted_stacks)
 def estimate_figures(
     data: TomographyData,
     hamiltonian,

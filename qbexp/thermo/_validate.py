@@ -12,9 +12,6 @@ eigenvalues, and the functions that need positivity say how they treat them.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-
 import numpy as np
 
 from qbexp.errors import QbexpError
@@ -30,7 +27,6 @@ __all__ = [
     "energy_eigenbasis",
     "num_qubits_of",
     "scalar_or_array",
-    "trusted_stacks",
 ]
 
 #: Largest allowed ``|tr(rho) - 1|``.  Lindblad integrators (Runge-Kutta methods
@@ -56,46 +52,11 @@ def as_density_matrix(rho, what: str = "density matrix", stack: bool = False) ->
         stack: accept stacks.
 
     Returns:
-        The Hermitian part of ``rho`` (of each matrix of a stack) as complex128; inside
-        :func:`trusted_stacks`, a complex128 stack as it is.
+        The Hermitian part of ``rho`` (of each matrix of a stack) as complex128.
     """
-    if stack and _TRUSTED.get() and isinstance(rho, np.ndarray) and rho.ndim > 2 and rho.dtype == np.complex128:
-        return rho
     return validate_density_matrix(
         rho, atol=HERMITIAN_TOL, name=what, positive=False, trace_atol=TRACE_TOL, stack=stack
     )
-
-
-_TRUSTED = contextvars.ContextVar("qbexp_trusted_stacks", default=False)
-
-
-@contextlib.contextmanager
-def trusted_stacks():
-    """Within this block (or the function it decorates) :func:`as_density_matrix` takes every
-    complex128 stack ``(..., d, d)`` as already checked: for code whose stacks are its own fits,
-    Hermitian unit-trace by construction (:func:`qbexp.analysis.estimate_figures`, whose single
-    states, the user's exact state among them, are still checked).
-
-    Why: a test-inversion interval evaluates its figure on a few hundred stacks of refits, and
-    the check (~0.18 ms a stack of 39 three-qubit states, mostly numpy's per-call cost) was a
-    fifth of the time (estimate_figures, N = 3 coherences of the Gibbs state: 0.136 -> 0.108 s;
-    N = 2 ergotropy 0.087 -> 0.069 s).
-
-    What it changes: the check returned the stack's Hermitian part ``(rho + rho^dag) / 2``; the
-    figures now see the fits as they are (Hermitian to ~1e-17).  The ergotropy's and the
-    coherences' interval ends moved by at most 3e-15 on the data sets compared; the fidelity's
-    by a median 0.0005 (max 0.003; 4 % of the interval's width; N = 2, p = 0.1, 60 data sets).
-    Its studentized test divides each simulated fidelity's deviation by that fit's delta-method
-    standard error, which vanishes at the exact state, so changes of 1e-9 in F* (a projected fit
-    with a zero eigenvalue, whose fidelity takes a square root of it) move its Monte Carlo
-    critical values.  The coverage tests measured within their Monte Carlo error (300
-    repetitions): N = 2 p = 0.1 0.957 -> 0.947, N = 3 0.947 -> 0.943, turned 0.960 -> 0.963,
-    p = 0.3 0.957 -> 0.963."""
-    token = _TRUSTED.set(True)
-    try:
-        yield
-    finally:
-        _TRUSTED.reset(token)
 
 
 def scalar_or_array(values, rho: np.ndarray):
