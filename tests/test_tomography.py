@@ -388,6 +388,7 @@ def test_hull_families_without_the_median_have_the_same_ends():
     from qbexp.analysis.bootstrap import simulated_states
     from qbexp.analysis.figures import reference_states
     from qbexp.analysis.intervals import inversion_summary
+
     model = collective_battery(2, beta=1.0)
     h = model.battery_matrix()
     rho = steady_state(model, c_family_state(0.25))

@@ -794,7 +794,7 @@ def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, t
     ends = _accepted(curve, observed, spread, which="all" if median else "ends")
     values = [curve.value(t) if t > 0 else boundary for t in ends]
     if not median:
-        values.insert(1, observed)
+        values.insert(1, observed)  # the plug-in in the median's place
     # Far side (module docstring): the union with the second family's test inversion, where the
     # interval comes within BOUNDARY_REACH sd of the boundary.
     if far_side is not None and near_boundary(values[0], boundary, spread):
@@ -806,7 +806,5 @@ def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, t
         lo, hi = hi, lo
     lo, value, hi = (float(np.clip(x, *bounds)) for x in (lo, value, hi))
     plug_in = sign * observed
-    if not median:
-        return {"value": value, "stderr": spread, "ci95": [lo, hi], "plug_in": plug_in, "bias": 0.0}
-    return {"value": value, "stderr": spread, "ci95": [min(lo, value), max(hi, value)],
-            "plug_in": plug_in, "bias": plug_in - value}
+    ci95 = [min(lo, value), max(hi, value)] if median else [lo, hi]
+    return {"value": value, "stderr": spread, "ci95": ci95, "plug_in": plug_in, "bias": plug_in - value}
