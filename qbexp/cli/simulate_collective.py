@@ -77,6 +77,8 @@ def run(args) -> int:
         "solver": charged.solver,
         **charged.figures,
     }
+    if charged.note is not None:
+        results["note"] = charged.note
     if args.save_state is not None:
         np.save(args.save_state, charged.state)
         results["saved_state"] = str(args.save_state)

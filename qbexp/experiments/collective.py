@@ -12,9 +12,16 @@ from qbexp.models.lindblad import LindbladModel
 from qbexp.thermo import figures_of_merit
 
 
+#: What a steady state without a bath is (``gamma = 0``): the kernel projection of a purely unitary
+#: evolution is its time average, which keeps only the blocks of equal energy.
+NO_BATH_NOTE = ("gamma = 0 (no bath): the steady state is the long-time average of the unitary evolution, "
+                "the initial state dephased in the eigenbasis of H")
+
+
 @dataclass
 class ChargedBattery:
-    """The charged state with its model and every figure of merit (ergotropy w.r.t. H0)."""
+    """The charged state with its model and every figure of merit (ergotropy w.r.t. H0);
+    ``note`` says what the state is where that is not the bath's steady state (:data:`NO_BATH_NOTE`)."""
 
     model: LindbladModel  # CollectiveSpinModel when the symmetric solver ran
     initial: np.ndarray
@@ -22,6 +29,7 @@ class ChargedBattery:
     time: float  # inf for the steady state
     figures: dict
     solver: str = "general"  # or "symmetric" (qbexp.dynamics.symmetric)
+    note: str | None = None
 
 
 def charge_collective(
@@ -39,12 +47,14 @@ def charge_collective(
     The steady state is the exact projection lim e^{𝓛t} ρ₀ (see ``qbexp.dynamics.steady``).
     Uniform collective coupling runs the symmetric solver (any N up to 1000 for permutation-
     invariant initial states; ``beta = 0`` is the limit β → 0 of the steady state), every
-    other coupling the general one.
+    other coupling the general one.  With ``gamma = 0`` and ``t = None`` the state is the time
+    average of the unitary evolution, and ``note`` says so (:data:`NO_BATH_NOTE`).
     """
+    note = NO_BATH_NOTE if t is None and gamma == 0 else None
     if coupling == "collective":
         from qbexp.dynamics.symmetric_charge import charge_symmetric
 
-        return ChargedBattery(**charge_symmetric(n, beta, init=init, t=t, omega=omega, gamma=gamma, f=f))
+        return ChargedBattery(**charge_symmetric(n, beta, init=init, t=t, omega=omega, gamma=gamma, f=f), note=note)
     from qbexp.dynamics.symmetric_charge import check_general_size
 
     check_general_size(n, coupling)
@@ -55,4 +65,4 @@ def charge_collective(
     else:
         rho, time = evolve(model, rho0, [0.0, t])[-1], float(t)
     figures = figures_of_merit(rho, model.battery_hamiltonian.to_matrix(), n)
-    return ChargedBattery(model=model, initial=rho0, state=rho, time=time, figures=figures)
+    return ChargedBattery(model=model, initial=rho0, state=rho, time=time, figures=figures, note=note)
