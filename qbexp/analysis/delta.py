@@ -24,6 +24,7 @@ import numpy as np
 
 from qbexp.analysis.estimators import born_probabilities, linear_inversion_weights
 from qbexp.analysis.readout import apply_assignment
+from qbexp.models.matrices import psd_sqrt
 
 #: Eigenvalues of ``sqrt(sigma) rho sqrt(sigma)`` below this are raised to it in the fidelity's
 #: gradient (:func:`fidelity_gradient`): the gradient of ``tr sqrt(.)`` diverges where a projected
@@ -56,8 +57,7 @@ def fidelity_gradient(states, sigma, floor=None) -> np.ndarray:
     ``G = sqrt(F) sqrt(sigma) A^{-1/2} sqrt(sigma)`` (eigenvalues of ``A`` raised to ``floor``,
     default :data:`GRADIENT_FLOOR`)."""
     floor = GRADIENT_FLOOR if floor is None else floor
-    lam, vecs = np.linalg.eigh(np.asarray(sigma))
-    root = (vecs * np.sqrt(np.clip(lam, 0.0, None))) @ vecs.conj().T
+    root = psd_sqrt(np.asarray(sigma))
     a, v = np.linalg.eigh(root @ np.asarray(states) @ root)
     a = np.clip(a, 0.0, None)
     f_root = np.sum(np.sqrt(a), axis=-1)

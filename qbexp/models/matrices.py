@@ -269,6 +269,14 @@ def validate_density_matrix(
 HAMILTONIAN_MAX = 1e150
 
 
+def psd_sqrt(matrix) -> np.ndarray:
+    """Square root of the positive part of Hermitian matrices ``(..., d, d)``, from the
+    eigendecomposition with negative eigenvalues clipped to 0 (the one definition: fidelities,
+    discord's square roots and the fidelity's gradient use it)."""
+    vals, vecs = np.linalg.eigh(matrix)
+    return (vecs * np.sqrt(np.clip(vals, 0.0, None))[..., None, :]) @ np.swapaxes(vecs, -1, -2).conj()
+
+
 def as_hamiltonian(H, dim: int | None = None, what: str = "Hamiltonian") -> np.ndarray:
     """``H`` as a Hermitian complex ndarray, optionally required to be ``dim x dim``.
 

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import psd_sqrt
 from qbexp.thermo._validate import as_density_matrix
 from qbexp.thermo.entropy import entropy_of_spectrum, partial_trace
 
@@ -43,12 +44,6 @@ def _two_qubit(rho, what: str) -> np.ndarray:
     return rho
 
 
-def _psd_sqrt(rho: np.ndarray) -> np.ndarray:
-    """Square root of the positive part of a Hermitian matrix."""
-    w, v = np.linalg.eigh(rho)
-    return (v * np.sqrt(np.clip(w, 0.0, None))) @ v.conj().T
-
-
 def concurrence(rho) -> float:
     """Wootters concurrence ``C = max(0, sqrt(l1) - sqrt(l2) - sqrt(l3) - sqrt(l4))`` (Eq. B1).
 
@@ -63,7 +58,7 @@ def concurrence(rho) -> float:
     Slightly non-positive estimated matrices are evaluated on their positive part.
     """
     rho = _two_qubit(rho, "concurrence")
-    s = _psd_sqrt(rho)
+    s = psd_sqrt(rho)
     s_tilde = _YY @ s.conj() @ _YY  # sqrt(rho~)
     sv = np.linalg.svd(s @ s_tilde, compute_uv=False)  # decreasing
     return float(max(0.0, sv[0] - sv[1] - sv[2] - sv[3]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import psd_sqrt
 from qbexp.thermo._validate import as_density_matrix, scalar_or_array
 
 __all__ = ["fidelity", "fidelity_function", "trace_distance"]
@@ -58,7 +59,7 @@ def fidelity(rho, sigma):
         A float for two single states, else an array of the broadcast shape ``(...)``.
     """
     rho, sigma = _pair(rho, sigma)
-    value = _fidelities(rho, _root(sigma))
+    value = _fidelities(rho, psd_sqrt(sigma))
     return scalar_or_array(value, rho if rho.ndim >= sigma.ndim else sigma)
 
 
@@ -77,7 +78,7 @@ def fidelity_function(sigma):
         :func:`fidelity`.
     """
     sigma = as_density_matrix(sigma, "second state")
-    root = _root(sigma)
+    root = psd_sqrt(sigma)
 
     def values(rho):
         rho = as_density_matrix(rho, "first state", stack=True)
@@ -85,12 +86,6 @@ def fidelity_function(sigma):
             raise QbexpError(f"states of different dimensions: {rho.shape[-1]} and {sigma.shape[-1]}")
         return scalar_or_array(_fidelities(rho, root), rho)
     return values
-
-
-def _root(sigma: np.ndarray) -> np.ndarray:
-    """√σ from the eigen-decomposition, negative eigenvalues clipped to 0."""
-    vals, vecs = np.linalg.eigh(sigma)
-    return (vecs * np.sqrt(np.clip(vals, 0.0, None))[..., None, :]) @ _dagger(vecs)
 
 
 def _fidelities(rho: np.ndarray, root: np.ndarray) -> np.ndarray:
