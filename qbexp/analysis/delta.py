@@ -24,7 +24,7 @@ import numpy as np
 
 from qbexp.analysis.estimators import born_probabilities, linear_inversion_weights
 from qbexp.analysis.readout import apply_assignment
-from qbexp.models.matrices import psd_sqrt
+from qbexp.models.matrices import dagger, psd_sqrt
 
 #: Eigenvalues of ``sqrt(sigma) rho sqrt(sigma)`` below this are raised to it in the fidelity's
 #: gradient (:func:`fidelity_gradient`): the gradient of ``tr sqrt(.)`` diverges where a projected
@@ -61,7 +61,7 @@ def fidelity_gradient(states, sigma, floor=None) -> np.ndarray:
     a, v = np.linalg.eigh(root @ np.asarray(states) @ root)
     a = np.clip(a, 0.0, None)
     f_root = np.sum(np.sqrt(a), axis=-1)
-    inverse_root = (v * (1.0 / np.sqrt(np.maximum(a, floor)))[..., None, :]) @ v.conj().swapaxes(-1, -2)
+    inverse_root = (v * (1.0 / np.sqrt(np.maximum(a, floor)))[..., None, :]) @ dagger(v)
     return f_root[..., None, None] * (root @ inverse_root @ root)
 
 

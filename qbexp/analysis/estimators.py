@@ -35,6 +35,7 @@ import numpy as np
 from qbexp.analysis.readout import apply_assignment, mitigate_counts
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import dagger
 
 #: Names accepted by :func:`fit_states`.
 ESTIMATORS = ("linear", "mle")
@@ -180,7 +181,7 @@ def project_to_states(rho) -> np.ndarray:
     rho = np.asarray(rho, dtype=complex)
     vals, vecs = np.linalg.eigh(rho)
     new = _simplex_projection(vals)
-    return (vecs * new[..., None, :]) @ vecs.conj().swapaxes(-1, -2)
+    return (vecs * new[..., None, :]) @ dagger(vecs)
 
 
 def projected_linear_inversion(data) -> np.ndarray:

@@ -158,10 +158,15 @@ def as_complex_array(obj, name: str) -> np.ndarray:
         raise QbexpError(f"{name} has an entry beyond the floating-point range") from None
 
 
+def dagger(a: np.ndarray) -> np.ndarray:
+    """The conjugate transpose of each matrix of a ``(..., d, d)`` stack."""
+    return np.swapaxes(a, -1, -2).conj()
+
+
 def _hermitian_part(arr: np.ndarray, name: str, symbol: str, tol: float) -> np.ndarray:
     """``(A + A†)/2`` of each matrix of a ``(..., d, d)`` stack, refusing any with
     ``max|A − A†| > tol · max(1, max|A|)``."""
-    adjoint = np.swapaxes(arr, -1, -2).conj()
+    adjoint = dagger(arr)
     scale = np.maximum(1.0, np.max(np.abs(arr), axis=(-2, -1)))
     dev = np.max(np.abs(arr - adjoint), axis=(-2, -1))
     if np.any(dev > tol * scale):
@@ -274,7 +279,7 @@ def psd_sqrt(matrix) -> np.ndarray:
     eigendecomposition with negative eigenvalues clipped to 0 (the one definition: fidelities,
     discord's square roots and the fidelity's gradient use it)."""
     vals, vecs = np.linalg.eigh(matrix)
-    return (vecs * np.sqrt(np.clip(vals, 0.0, None))[..., None, :]) @ np.swapaxes(vecs, -1, -2).conj()
+    return (vecs * np.sqrt(np.clip(vals, 0.0, None))[..., None, :]) @ dagger(vecs)
 
 
 def as_hamiltonian(H, dim: int | None = None, what: str = "Hamiltonian") -> np.ndarray:

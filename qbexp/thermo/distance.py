@@ -9,14 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from qbexp.errors import QbexpError
-from qbexp.models.matrices import psd_sqrt
+from qbexp.models.matrices import dagger, psd_sqrt
 from qbexp.thermo._validate import as_density_matrix, scalar_or_array
 
 __all__ = ["fidelity", "fidelity_function", "trace_distance"]
-
-
-def _dagger(a: np.ndarray) -> np.ndarray:
-    return np.swapaxes(a, -1, -2).conj()
 
 
 def _pair(rho, sigma) -> tuple[np.ndarray, np.ndarray]:
@@ -39,7 +35,7 @@ def trace_distance(rho, sigma):
     """
     rho, sigma = _pair(rho, sigma)
     diff = rho - sigma
-    value = 0.5 * np.abs(np.linalg.eigvalsh(0.5 * (diff + _dagger(diff)))).sum(axis=-1)
+    value = 0.5 * np.abs(np.linalg.eigvalsh(0.5 * (diff + dagger(diff)))).sum(axis=-1)
     return scalar_or_array(value, diff)
 
 

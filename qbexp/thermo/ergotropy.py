@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from qbexp.models.matrices import dagger
 from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, energy_eigenbasis, scalar_or_array
 
 __all__ = ["energy", "passive_state", "passive_energy", "ergotropy", "ergotropy_function", "ergotropy_unitary"]
@@ -37,10 +38,6 @@ def _prepare(rho, H) -> tuple[np.ndarray, np.ndarray]:
     rho = as_density_matrix(rho, stack=True)
     H = as_hamiltonian(H, dim=rho.shape[-1])
     return rho, H
-
-
-def _dagger(a: np.ndarray) -> np.ndarray:
-    return np.swapaxes(a, -1, -2).conj()
 
 
 def _energies(rho: np.ndarray, H: np.ndarray) -> np.ndarray:
@@ -168,4 +165,4 @@ def ergotropy_unitary(rho, H) -> np.ndarray:
     rho, H = _prepare(rho, H)
     _, vecs = np.linalg.eigh(rho)
     _, e_vecs, _ = energy_eigenbasis(H)
-    return e_vecs @ _dagger(vecs[..., ::-1])
+    return e_vecs @ dagger(vecs[..., ::-1])
