@@ -18,6 +18,8 @@ its Monte Carlo error is ~0.013 and the window [0.92, 0.98] fails an interval th
   (a noise-free family direction, which the depolarised state would prefer: 0.907);
 * fidelity of the depolarised state at that F (N = 2, p = 0.1): 0.983, and F = 1 excluded in
   only 0.12 of the data sets, with the plain statistic -> ~0.95 and 0.99 studentized;
+* the same state's data sets with a zero entry of the deviation past the two-standard-error cut
+  (13 %): 0.865 with that family alone (the oracle 0.895) -> 0.915 united with the strict cut's;
 * the far side of the ergotropy at N = 3 (a population inversion, W = 0.02): the truth lies
   above the interval in 0.060 of the data sets with the main family alone (0.929), in 0.000
   with the earlier guard W_obs + 1.96 sd (0.989), in 0.015 with the second family (0.974);
@@ -113,6 +115,57 @@ def test_fidelity_close_to_one_covers_and_tells_the_states_apart(measured):
     measured(f"N = 2, F(device, exact) = {f:.4f}: coverage {cov:.3f}, F = 1 excluded in {excludes_one:.3f}")
     assert 0.92 <= cov <= 0.98
     assert excludes_one > 0.9
+
+
+def test_fidelity_covers_where_a_zero_pair_of_the_deviation_passes_the_cut(measured, monkeypatch):
+    """The same state: data sets in which an off-diagonal entry of the deviation (in the exact
+    state's eigenbasis), zero in the truth, passes the two-standard-error cut of
+    figures.debiased_deviation (13 % of them).  That family counts the pair's noise as part of
+    the state's deviation, so the fidelity it attributes to the state is too low and the
+    interval lies below the truth; the union with the family through the strict cut
+    (figures.STRICT_SIGNIFICANT, as the l1 coherence's) covers.  Selected on a large noise
+    entry, the plug-in is itself low, so even the oracle interval (the exact sampling
+    distribution of the plug-in at the truth, ``[F - q97.5(D), F - q2.5(D)]``) covers only ~0.9
+    of them; the test compares with the oracle on the same data sets.  Measured, 200 data sets:
+    oracle 0.895, two-standard-error family alone 0.865, union 0.915 (10 gained, none lost).
+    The same mechanism undercovered the aer-noisy device state c:0.25 minimal (F = 0.9985):
+    four seeds pooled 0.940 +- 0.004 -> 0.953 +- 0.003 (benchmarks/README.md)."""
+    from qbexp.analysis import TomographyData, fit_states
+    from qbexp.analysis import figures
+
+    model, h = battery()
+    exact = steady_state(model, c_family_state(0.25))
+    device = 0.9 * exact + 0.1 * np.eye(4) / 4  # commutes with the exact state: a diagonal deviation
+    f = fidelity(device, exact)
+    _, vecs = np.linalg.eigh(exact)
+    p = born_probabilities(device)
+    rng = np.random.default_rng(80_000)
+    in_basis = lambda fits: vecs.conj().T @ fits @ vecs  # noqa: E731
+    variance = np.var(in_basis(fit_states(rng.multinomial(1000, p, size=(400, p.shape[0])), "linear")), axis=0)
+    counts = rng.multinomial(1000, p, size=(8000, p.shape[0]))
+    fits = fit_states(counts, "linear")
+    plug_ins = fidelity(fits, exact)
+    deviations = plug_ins - f
+    oracle = (plug_ins - np.percentile(deviations, 97.5) <= f) & (f <= plug_ins - np.percentile(deviations, 2.5))
+    off = ~np.eye(4, dtype=bool)
+    past = np.any(np.abs(in_basis(fits))[:, off] ** 2 > figures.SIGNIFICANT * variance[off], axis=1)
+    chosen = np.flatnonzero(past)[:200]
+
+    def hits():
+        found = [estimate_figures(TomographyData(counts[rep]), h, exact_state=exact, seed=int(rep), n_resamples=79,
+                                  figures=["fidelity"])["fidelity"]["ci95"] for rep in chosen]
+        return np.array([lo <= f <= hi for lo, hi in found])
+
+    union = hits()
+    monkeypatch.setattr(figures, "STRICT_SIGNIFICANT", figures.SIGNIFICANT)  # the two-standard-error family alone
+    alone = hits()
+    measured(f"F = {f:.4f}, {len(chosen)} data sets with a zero pair past the cut ({past.mean():.3f} of all): "
+             f"union {union.mean():.3f}, two-standard-error family alone {alone.mean():.3f}, "
+             f"oracle {oracle[chosen].mean():.3f} (all data sets {oracle.mean():.3f})")
+    assert len(chosen) == 200
+    assert abs(np.mean(oracle) - 0.95) < 0.01  # the oracle is exact over all data sets
+    assert union.mean() - oracle[chosen].mean() > -0.03
+    assert np.sum(union & ~alone) >= 5  # the strict family is what covers them
 
 
 def test_fidelity_close_to_one_is_not_overcovered(measured):
