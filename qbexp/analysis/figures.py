@@ -214,7 +214,9 @@ SIGNIFICANT = 4.0
 #: zero entry of the deviation that passes the two-standard-error cut makes the family count its
 #: noise as part of the state's deviation, so the states it tests have a lower fidelity than the
 #: data's and the interval lies below the truth (N = 2, p = 0.1, 1000 shots: the 13 % of data sets
-#: with such a pair covered 0.865 with that family alone, 0.915 with the union, the oracle 0.895).
+#: with such a pair covered 0.865 with that family alone, 0.915 with the union, the oracle 0.895;
+#: on the device state c:0.25 minimal most of the gain is in data sets with a diagonal entry
+#: between the cuts instead: benchmarks/README.md).
 #: Measured (1000 repetitions, B = 79, benchmarks/README.md), family alone -> union: the aer-noisy
 #: device state c:0.25 minimal (F = 0.9985) on four seeds 0.940 / 0.954 / 0.935 / 0.929 ->
 #: 0.954 / 0.964 / 0.949 / 0.945 (pooled 0.940 -> 0.953 +- 0.003); c:0.25 collision 0.953 ->
