@@ -140,15 +140,15 @@ def test_fidelity_covers_where_a_zero_pair_of_the_deviation_passes_the_cut(measu
     _, vecs = np.linalg.eigh(exact)
     p = born_probabilities(device)
     rng = np.random.default_rng(80_000)
-    in_basis = lambda fits: vecs.conj().T @ fits @ vecs  # noqa: E731
-    variance = np.var(in_basis(fit_states(rng.multinomial(1000, p, size=(400, p.shape[0])), "linear")), axis=0)
+    variance = np.var(vecs.conj().T @ fit_states(rng.multinomial(1000, p, size=(400, p.shape[0])), "linear") @ vecs,
+                      axis=0)  # of every entry in the exact state's eigenbasis
     counts = rng.multinomial(1000, p, size=(8000, p.shape[0]))
     fits = fit_states(counts, "linear")
     plug_ins = fidelity(fits, exact)
     deviations = plug_ins - f
     oracle = (plug_ins - np.percentile(deviations, 97.5) <= f) & (f <= plug_ins - np.percentile(deviations, 2.5))
     off = ~np.eye(4, dtype=bool)
-    past = np.any(np.abs(in_basis(fits))[:, off] ** 2 > figures.SIGNIFICANT * variance[off], axis=1)
+    past = np.any(np.abs(vecs.conj().T @ fits @ vecs)[:, off] ** 2 > figures.SIGNIFICANT * variance[off], axis=1)
     chosen = np.flatnonzero(past)[:200]
 
     def hits():

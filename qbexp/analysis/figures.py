@@ -217,14 +217,10 @@ SIGNIFICANT = 4.0
 #: with such a pair covered 0.865 with that family alone, 0.915 with the union, the oracle 0.895;
 #: on the device state c:0.25 minimal most of the gain is in data sets with a diagonal entry
 #: between the cuts instead: benchmarks/README.md).
-#: Measured (1000 repetitions, B = 79, benchmarks/README.md), family alone -> union: the aer-noisy
-#: device state c:0.25 minimal (F = 0.9985) on four seeds 0.940 / 0.954 / 0.935 / 0.929 ->
-#: 0.954 / 0.964 / 0.949 / 0.945 (pooled 0.940 -> 0.953 +- 0.003); c:0.25 collision 0.953 ->
-#: 0.955, c:0.58 collision 0.960 -> 0.967, c:0.58 minimal 0.954 / 0.960 -> 0.961 / 0.969;
-#: N = 2 exact / p = 0.1 / p = 0.3 / turned 0.940 / 0.953 / 0.959 / 0.974 -> 0.940 / 0.962 / 0.962
-#: / 0.984; N = 3 0.953 / 0.952 / 0.948 / 0.981 -> 0.953 / 0.960 / 0.954 / 0.990.  The price is
-#: the turned states (the least favourable direction), already conservative, and ~45 % more time
-#: per fidelity interval.
+#: Family alone -> union (1000 repetitions; every cell in benchmarks/README.md): the aer-noisy
+#: device state c:0.25 minimal (F = 0.9985), four seeds pooled, 0.940 -> 0.953 +- 0.003; the price
+#: is the turned states (the least favourable direction, already conservative: N = 2 / 3 0.974 /
+#: 0.981 -> 0.984 / 0.990), c:0.58 minimal 0.960 -> 0.967, and ~45 % more time per interval.
 STRICT_SIGNIFICANT = DENOISE_THRESHOLD**2
 
 #: From :data:`LENIENT_QUBITS` on, the l1 interval is also united with the family through a lenient
@@ -431,7 +427,18 @@ def estimate_figures(
         return two_reference
 
     simulate_unprojected = common_draws(UNPROJECTED, int(spectrum_rng.integers(2**63)))
-    matched = None
+    matched = []  # the matched spectrum (intervals.matched_spectrum), found when a family first needs it
+
+    def matched_state():
+        if not matched:
+            matched.append(matched_spectrum(unprojected, simulate_unprojected))
+        return matched[0]
+
+    def fidelity_direction(reference, cut):
+        """The fidelity family's direction: the deviation cut at ``cut`` (:func:`debiased_deviation`),
+        the matched spectrum where no entry passes the cut."""
+        deviation = debiased_deviation(estimate, reference, simulate(estimate), cut)
+        return deviation if np.max(np.abs(deviation - reference)) > 1e-12 else matched_state()
     for name, (f, bounds) in nonlinear.items():
         reference, sign = references[name]
         toward = None
@@ -441,22 +448,14 @@ def estimate_figures(
         scale = None
         if name == "fidelity":  # the studentized test through the debiased deviation (intervals
             # module docstring, "Studentized fidelity")
-            deviation = debiased_deviation(estimate, reference, simulate(estimate))
-            if np.max(np.abs(deviation - reference)) > 1e-12:
-                toward = deviation
+            toward = fidelity_direction(reference, SIGNIFICANT)
             assignment = None if readout is None else readout.assignment()
             scale = functools.partial(fidelity_stderr, sigma=reference, shots=data.shots, assignment=assignment)
         if name in MATCHED and toward is None:  # the family through the matched spectrum (intervals.matched_spectrum)
-            if matched is None:
-                matched = matched_spectrum(unprojected, simulate_unprojected)
-            toward = matched
+            toward = matched_state()
         out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=toward, scale=scale)
         if name == "fidelity":  # united with the family through the strict cut (STRICT_SIGNIFICANT)
-            strict = debiased_deviation(estimate, reference, simulate(estimate), STRICT_SIGNIFICANT)
-            if np.max(np.abs(strict - reference)) <= 1e-12:  # no entry past it: the matched spectrum
-                if matched is None:
-                    matched = matched_spectrum(unprojected, simulate_unprojected)
-                strict = matched
+            strict = fidelity_direction(reference, STRICT_SIGNIFICANT)
             if np.max(np.abs(strict - toward)) > 1e-12:
                 other = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=strict,
                                           scale=scale, median=False)
