@@ -64,22 +64,14 @@ ENTRYWISE = frozenset({"coherence_l1"})
 LINEAR = frozenset({"energy"})
 
 #: From this many qubits (up to :data:`~qbexp.analysis.intervals.MAX_INTERVAL_QUBITS`) the
-#: intervals of the coherences away from C = 0 are the union of the test-inversion and the
-#: two-reference intervals.  At N = 4 with 1000 shots per setting the test inversion alone
-#: undercovers strongly coherent states (relative entropy of the haar:2 steady state 0.923-0.930,
-#: every miss below: the projected estimate is of lower rank than the truth, so the states of its
-#: family are less biased by noise); the two-reference interval overcovers there but not near 0.
-#: At N = 3 the l1 coherence of the ground-state battery (C_l1 = 0.648, 2000 shots per setting)
-#: showed the same effect (test-inversion intervals [0.648, 0.857] and [0.681, 0.886] for seeds 5
-#: and 6).  Near C = 0 the union is not taken (since the fourth session of 2026-12-02): at the N = 3
-#: Gibbs state (no coherence, 1000 shots, 1000 repetitions) it lowered the lower ends, which
-#: excluded 0 in 0.026 / 0.022 of the data sets (l1 / relative entropy; coverage 0.974 / 0.978);
-#: the test inversion alone covers 0.956 / 0.959 there (N = 4 Gibbs, 300 repetitions: 0.953 /
-#: 0.953).  Away from 0, N = 3, 1000 repetitions, without / with the union: l1 0.937 / 0.972
-#: (W = 0.02 mix, C_l1 = 0.48) and 0.967 / 0.982 (haar:2, C_l1 = 1.44); relative entropy 0.970 /
-#: 0.972 (C_rel = 0.12) and 0.953 / 0.952 (haar:2).  The ergotropy used the same union until the
-#: sixth session of 2026-12-02 (see :data:`NUISANCE_HULL_QUBITS`), the l1 coherence until 2026-12-03
-#: (see :data:`LENIENT_SIGNIFICANT`): only the relative entropy takes it now.
+#: relative-entropy coherence's interval away from C = 0 is the union of the test-inversion and
+#: the two-reference intervals.  Why: the test inversion alone undercovers strongly coherent
+#: states (N = 4 haar:2 steady state, 1000 shots: 0.923-0.930, every miss below: the projected
+#: estimate is of lower rank than the truth, so its family's states are less biased by noise),
+#: and the two-reference interval overcovers there but not near 0.  Near C = 0 the union is not
+#: taken: at the N = 3 Gibbs state it excluded 0 in 0.022 of the data sets (coverage 0.978; the
+#: test inversion alone 0.959).  The ergotropy and the l1 coherence took this union too until
+#: :data:`NUISANCE_HULL_QUBITS` and :data:`LENIENT_SIGNIFICANT` replaced it.
 UNION_QUBITS = 3
 
 #: From this many qubits the ergotropy's interval away from W = 0 is the hull of the
@@ -87,37 +79,22 @@ UNION_QUBITS = 3
 #: (:func:`~qbexp.analysis.intervals.matched_spectrum`) and through the projected estimate.
 #: Why: both fix the nuisance (the spectrum, on which the ergotropy's bias depends) at a value
 #: estimated from the data, and the interval ignores that estimate's own variation.  On the
-#: strongly active N = 3 state (haar:2 steady state, W = 0.74, smallest eigenvalues 0.004-0.012,
-#: 1000 shots) the plug-in bias is +0.019 at the truth, +0.015 +- 0.007 (mean +- sd over 40 data
-#: sets) at the matched states and +0.009 +- 0.003 at the projected estimates: the matched
-#: family's bias correction varies between data sets (correlation -0.34 with the plug-in), so its
-#: median-unbiased value has sd 0.016 while the interval is built for the plug-in's 0.013, and it
-#: misses on both sides (0.910: 0.049 below, 0.041 above, 1000 repetitions); the family through
-#: the projected estimate carries too little bias and misses below (0.924).  Between the two
-#: values of the nuisance lies the truth's, and the hull of the two intervals (a union over a
-#: set of nuisance values, as in Berger and Boos 1994, J. Am. Stat. Assoc. 89, 1012, with two
-#: points) covers 0.948 (0.046 below, 0.006 above), readout-mitigated 0.942; N = 4 (W = 0.84,
-#: 300 repetitions, two seeds) 0.973 / 0.947, readout-mitigated 0.970.  Until then the ergotropy
-#: took the union with the two-reference interval: N = 3 0.943 / 0.940, N = 4 0.997 / 1.000.
-#: Near W = 0 the interval comes from the despread passive reference instead (``near_boundary``,
-#: ``intervals.boundary_accepted``; below), where the hull is not needed: N = 3 W = 0.02 mix
-#: 0.966 without, 0.964 with it.
+#: strongly active N = 3 state (haar:2 steady state, W = 0.74, 1000 shots) the plug-in bias is
+#: +0.019 at the truth, +0.015 +- 0.007 at the matched states and +0.009 +- 0.003 at the projected
+#: estimates: the matched family misses on both sides (0.910), the projected one below (0.924).
+#: The truth's nuisance lies between the two, and the hull (a union over a set of nuisance values,
+#: Berger and Boos 1994, J. Am. Stat. Assoc. 89, 1012, with two points) covers 0.948; N = 4
+#: (W = 0.84) 0.947-0.973.  Near W = 0 the interval comes from the despread passive reference
+#: instead (``near_boundary``), where the hull is not needed.
 NUISANCE_HULL_QUBITS = 3
 
 #: Figures whose test-inversion family runs to the estimate with its spectrum matched
 #: (:func:`~qbexp.analysis.intervals.matched_spectrum`), not to the projected estimate: the
-#: ergotropy (above) and the fidelity.  The fidelity's plug-in bias, like the ergotropy's, grows
-#: with the noise spread of the spectrum, so the states of the family through the projected
-#: estimate carried a bias unlike the truth's: depolarised N = 3 states (1000 shots, 300
-#: repetitions, without the far-side guard) covered 0.940 (p = 0.3) and 0.943 (p = 0.1, misses
-#: on the low-F side 0.047), with the guard (which the fidelity needed from N = 3) 0.940 and
-#: 0.990; through the matched spectrum and without the guard 0.947 / 0.953 / 0.950 (p = 0.3 /
-#: 0.1 / 0, 300 repetitions), and at 1000 repetitions 0.942 / 0.995 / 0.947 (before) -> 0.951 /
-#: 0.963 / 0.947.  At N = 2 (never guarded) and on the 2-qubit device states the cells moved
-#: within their Monte Carlo error (N = 2 p = 0.3 / 0.1 / 0: 0.961 / 0.987 / 0.948 -> 0.958 /
-#: 0.983 / 0.948, 1000 repetitions; benchmarks/README.md).  Since 2026-12-04 the fidelity's family
-#: runs through the debiased deviation from the exact state instead (:func:`debiased_deviation`,
-#: with the studentized test), and through the matched spectrum only where no entry of that
+#: ergotropy (above) and the fidelity, whose plug-in bias, like the ergotropy's, grows with the
+#: noise spread of the spectrum (depolarised N = 3 states, p = 0.1, 1000 repetitions: 0.995 with
+#: the projected estimate and the guard it then needed, 0.963 through the matched spectrum).  The
+#: fidelity's family runs through the debiased deviation from the exact state
+#: (:func:`debiased_deviation`), and through the matched spectrum only where no entry of that
 #: deviation is significant.
 MATCHED = frozenset({"ergotropy", "fidelity"})
 COHERENCES = frozenset({"coherence_l1", "coherence_rel_entropy"})
@@ -196,49 +173,27 @@ SIGNIFICANT = 4.0
 
 #: The strict cut: |rho_hat_ij|^2 > STRICT_SIGNIFICANT * Var (three standard errors, as
 #: :data:`~qbexp.analysis.bootstrap.DENOISE_THRESHOLD`; a zero entry passes with probability
-#: e^-9 ~ 1e-4).  Entries between the two cuts may be real coherences or noise, and the two
-#: readings bias the plug-in differently: the l1 interval is the union of the families through
-#: both (:func:`estimate_figures`).  Measured (2-qubit device state c:0.25 minimal, C_l1 = 0.648,
-#: one real pair and five zero pairs, 4000 shots, 800 repetitions): with the two-standard-error
-#: cut alone, the 10 % of data sets where a zero pair passed it covered 0.70 (every miss below:
-#: the family counted that pair's noise as coherence, so its bias was 0.048 instead of 0.058),
-#: the rest 0.951; in all 0.928; with the union 0.946 (four device states: 0.934-0.946 -> 0.944-0.956,
-#: 1000 repetitions).  From :data:`UNION_QUBITS` on, the union with the two-reference
-#: interval (whose lower end comes from the denoised estimate, the same three-standard-error cut)
-#: already covers this: N = 3 haar:2 steady state, C_l1 = 1.44, 1000 shots, 500 repetitions:
-#: 0.976 (0.982 with the strict family as well; without the two-reference union 0.950, and 0.966
-#: with the strict family).
-#:
-#: The fidelity's interval is the union of its families through the deviation cut at two and
-#: at three standard errors (:func:`debiased_deviation`; since 2026-12-05).  Same mechanism: a
-#: zero entry of the deviation that passes the two-standard-error cut makes the family count its
-#: noise as part of the state's deviation, so the states it tests have a lower fidelity than the
-#: data's and the interval lies below the truth (N = 2, p = 0.1, 1000 shots: the 13 % of data sets
-#: with such a pair covered 0.865 with that family alone, 0.915 with the union, the oracle 0.895;
-#: on the device state c:0.25 minimal most of the gain is in data sets with a diagonal entry
-#: between the cuts instead: benchmarks/README.md).
-#: Family alone -> union (1000 repetitions; every cell in benchmarks/README.md): the aer-noisy
-#: device state c:0.25 minimal (F = 0.9985), four seeds pooled, 0.940 -> 0.953 +- 0.003; the price
-#: is the turned states (the least favourable direction, already conservative: N = 2 / 3 0.974 /
-#: 0.981 -> 0.984 / 0.990), c:0.58 minimal 0.960 -> 0.967, and ~45 % more time per interval.
+#: e^-9 ~ 1e-4).  Entries between the two cuts may be real or noise, and the two readings bias
+#: the plug-in differently: a zero entry past the two-standard-error cut makes the family count
+#: its noise as part of the state (its coherence, or its distance from the exact state), so the
+#: interval lies below the truth.  The l1 coherence's and the fidelity's intervals are the union
+#: of the families through both cuts (:func:`estimate_figures`).  Measured, two-standard-error
+#: family alone -> union, 1000 repetitions: the l1 coherence of the 2-qubit device states
+#: 0.934-0.946 -> 0.944-0.956 (c:0.25 minimal, the 10 % of data sets where a zero pair passed the
+#: first cut: 0.70 alone); the fidelity of the device state c:0.25 minimal (F = 0.9985, four seeds
+#: pooled) 0.940 -> 0.953 +- 0.003, at the price of the turned states (the least favourable
+#: direction, already conservative: N = 2 / 3 0.974 / 0.981 -> 0.984 / 0.990) and ~45 % more time
+#: per fidelity interval.
 STRICT_SIGNIFICANT = DENOISE_THRESHOLD**2
 
 #: From :data:`LENIENT_QUBITS` on, the l1 interval is also united with the family through a lenient
 #: cut, |rho_hat_ij|^2 > LENIENT_SIGNIFICANT * Var (sqrt(2) standard errors; a zero entry passes
-#: with probability e^-2 ~ 0.14), instead of the union with the two-reference interval.  Why: which
-#: entries are zero is a nuisance the data estimate, and a state with many small coherences (the
-#: N = 4 W = 0.02 mix, C_l1 = 0.40, 1000 shots) has true entries of one to two standard errors that
-#: the two-standard-error cut sets to 0; the family's states then carry more noise bias than the
-#: truth and the interval sits below it: 0.897 with the 2 / 3 standard-error families (misses above
-#: 0.093, 300 repetitions).  The union with the two-reference interval did not help there, as it
-#: is not taken near C = 0 (0.903: 44 % of those intervals start within two standard errors of 0),
-#: and taken everywhere it covered 0.997 (and at C = 0 lifted the coverage to 0.965-0.975 from
-#: 0.950).  The hull over the three cuts (sqrt(2), 2, 3 standard errors; a union over three values
-#: of the nuisance): 0.977 on the same data sets (a 1-standard-error cut: 0.990); its lower end
-#: is the stricter cuts' (changed in 2 % of the data sets), so at C = 0 nothing moves.  Coverage,
-#: 1000 repetitions at N = 3 (300 at N = 4), Gibbs / W = 0.02 mix / haar:2: N = 3 0.956 / 0.964 /
-#: 0.974 (with the union before: 0.956 / 0.972 / 0.982), N = 4 0.957 / 0.977 / 0.987 (0.953 / 0.903
-#: / 0.997; benchmarks/README.md).
+#: with probability e^-2 ~ 0.14).  Why: a state with many small coherences (the N = 4 W = 0.02
+#: mix, C_l1 = 0.40, 1000 shots) has true entries of one to two standard errors that the
+#: two-standard-error cut sets to 0; the family's states then carry more noise bias than the
+#: truth and the interval sat below it (0.897 with the 2 / 3 standard-error families).  The hull
+#: over the three cuts covers 0.977 there; its lower end is the stricter cuts' in nearly every
+#: data set, so at C = 0 nothing moves (N = 3 / 4 Gibbs 0.956 / 0.957).
 LENIENT_SIGNIFICANT = 2.0
 #: From this many qubits the l1 interval takes the lenient family (at N = 2 the 2 / 3 standard-error
 #: families cover: coherence tests of the 2-qubit battery and device states).

@@ -1,223 +1,135 @@
 """Test-inversion bootstrap intervals along a segment from a reference state through the estimate.
 
-Why the two-reference calibration (:func:`qbexp.analysis.bootstrap.calibrated_summary`) fails
-just above a boundary
------------------------------------------------------------------------------------------
-Ergotropy, the coherences and the fidelity are not smooth where they reach their extreme
-value (``W = 0`` on the passive states, ``C = 0`` on the incoherent ones, ``F = 1`` at the
-target), and near there the sampling distribution of the plug-in value ``f(rho_hat)`` changes
-shape *with the true value*: at ``W = 0`` noise only adds (bias ~ +noise), at ``W`` a few
-standard errors above 0 it is nearly normal and unbiased.  A bootstrap calibrated at a fixed
-state borrows the shape of that state: the estimate (whose spectrum and coherences are noisier
-than the truth's) and the denoised estimate bracket the bias only at the two ends, ``W = 0``
-(exact zero entries) and ``W`` far from 0.  In between, e.g. ``W = 0.02`` on the 2-qubit
-battery at 4000 shots, the denoised reference still removes the true small coherences and
-the estimate's deviations carry the bias of a much more active state, so the lower bound is
-too high (coverage 0.83-0.90).  The fidelity's interval was calibrated at the exact state
-``sigma``, which is the right null distribution only when the data come from ``sigma``
-itself: data from a depolarised device state are calibrated on the answer, not measured.
+This docstring says what the construction is and why each piece is there, with the one figure
+that decided it.  The coverage it reaches is the README's table; every alternative tried, with
+its figures, is in benchmarks/README.md (sections of the issue-12 coverage, and "Design notes
+moved from the code" for the measurements these docstrings carried until 2026-12-05).
 
-Construction (test inversion, Carpenter 1999, J. R. Stat. Soc. B 61, 159; Garthwaite and
-Buckland 1992)
------------------------------------------------------------------------------------------
+The problem
+-----------
+Ergotropy, the coherences and the fidelity are not smooth where they reach their extreme value
+(``W = 0`` on the passive states, ``C = 0`` on the incoherent ones, ``F = 1`` at the target), and
+near there the sampling distribution of the plug-in ``f(rho_hat)`` changes shape *with the true
+value*: at ``W = 0`` noise only adds, a few standard errors above 0 it is nearly normal and
+unbiased.  A bootstrap calibrated at one fixed state borrows that state's shape.  The
+two-reference calibration (:func:`qbexp.analysis.bootstrap.calibrated_summary`: the estimate and
+the denoised estimate) brackets the bias only at ``W = 0`` and far from it (2-qubit battery,
+``W = 0.02``, 4000 shots: coverage 0.83-0.90), and a fidelity calibrated at the exact state
+``sigma`` is right only for data from ``sigma`` itself (a depolarised state, ``F = 0.959``: 0.49).
+
+Construction (test inversion; Carpenter 1999, J. R. Stat. Soc. B 61, 159; Garthwaite and Buckland 1992)
+------------------------------------------------------------------------------------------------------
 For every figure ``f`` the reference ``R`` is the state closest to the estimate where ``f`` is
-extreme: the nearest passive state for the ergotropy (:func:`nearest_passive_state`, which
-pools eigenvalues that noise has split across energy levels, so that it is the
-least-favourable ``W = 0`` state; the estimate's own passive state, its spectrum
-rearranged, keeps those pairs apart and gave 0.68 coverage at ``W = 0.001``), the dephased
-estimate for the coherences, and ``sigma`` itself for the fidelity to ``sigma`` (the one state
-with ``F = 1``).  The one-parameter family
+extreme: the nearest passive state for the ergotropy (:func:`nearest_passive_state`), the
+dephased estimate for the coherences, ``sigma`` for the fidelity to ``sigma``.  The family
 
-    rho(t) = Proj(R + t (rho_hat - R)),   t >= 0   (Proj: :func:`project_to_states`)
+    rho(t) = Proj(R + t (rho_toward - R)),   t >= 0   (Proj: :func:`project_to_states`)
 
-runs from the boundary (``t = 0``) through the estimate (``t = 1``).  Ergotropy and both
-coherences are convex and the fidelity concave in the state, extreme at ``R``, so ``f`` is
-monotone along the segment: the family orders the values of ``f``, and at each ``t`` it fixes
-the nuisance directions (the rest of the state) at those of the estimate.  (For the ergotropy and
-the fidelity the segment points to the estimate with its spectrum matched, :func:`matched_spectrum`, and for
-the l1 coherence to the estimate with debiased coherences,
-:func:`qbexp.analysis.figures.debiased_coherences`, united with the family through a stricter
-cut, :data:`qbexp.analysis.figures.STRICT_SIGNIFICANT`: the nuisance of the raw estimate is noisier
-than the truth's in the directions that bias those figures.)  For a candidate
-``t``, data are simulated from ``rho(t)`` with the experiment's shots (and readout model),
-refitted with the same estimator, and ``t`` is accepted if the observed ``f(rho_hat)`` lies
-between the ``a(t)`` and ``0.95 + a(t)`` points of the simulated ``f`` (an acceptance region of
-probability 0.95 at every ``t``).  The 95 % interval is ``f(rho(t))`` over the accepted ``t``:
-the endpoints are roots of ``q_{0.95 + a(t)}(t) = f_obs`` and ``q_{a(t)}(t) = f_obs``, found by
-regula falsi with common random numbers (every ``t`` is simulated with the same seed, meant to
-make the quantile curves smooth in ``t``; they are not: numpy's multinomial draws binomials by
-rejection, so one seed gives nearly independent data from two different states --
-benchmarks/README.md, sixth session of 2026-12-03).  The critical values are the order
-statistics of an exact Monte Carlo test (``ceil((0.95 + a) (B + 1))``-th and
-``floor(a (B + 1))``-th of ``B`` draws, the 0-th being the boundary value, with each tail's
-share rounded to the 1/80 grid of ``B = 79``, :data:`TAIL_GRID`): with ``B + 1`` a multiple of
-80 (79, 159, 319, 399) the test has exactly the grid's size (5 % for the central and the one-sided tests), otherwise slightly
-less; interpolated quantiles of a small ``B`` undercover (0.04 instead of 0.025 per side at
-``B = 100``).  If even the boundary state ``t = 0`` produces values above ``f_obs`` in 5 % of
-the data sets, the interval reaches the boundary.  The value reported is the median-unbiased one (``t`` where the simulated
-median equals ``f_obs``), which always lies inside the interval.
+runs from the boundary (``t = 0``) through the estimate.  Ergotropy and the coherences are convex
+and the fidelity concave in the state, extreme at ``R``, so ``f`` is monotone along it: the family
+orders the values of ``f`` and fixes the rest of the state (the nuisance) at the data's.  For a
+candidate ``t``, data are simulated from ``rho(t)`` with the experiment's shots (and readout
+model) and refitted with the same estimator; ``t`` is accepted where the observed ``f(rho_hat)``
+lies between the ``a(t)`` and ``0.95 + a(t)`` points of the simulated values.  The interval is
+``f(rho(t))`` over the accepted ``t``, its ends the roots of those two critical values (regula
+falsi, every ``t`` simulated with the same seed); the value reported is the median-unbiased one
+(``t`` where the simulated median equals the observation), always inside the interval.  The
+critical values are order statistics of an exact Monte Carlo test, each tail's share on the grid
+of ``1 / TAIL_GRID`` (:meth:`_Curve.quantile`); interpolated quantiles of a small ``B``
+undercover.  Where even ``t = 0`` accepts, the interval reaches the boundary.
 
-Ordering near the boundary (Feldman and Cousins 1998): the lower-tail share ``a(t)`` is that of
-the unified interval of a normal mean bounded below (:func:`unified_low_tail`) at the distance
-of ``f(rho(t))`` from the boundary in standard deviations of the simulated values: 0 at the
-boundary state (the test there is one-sided, it rejects only values that are too large), 2.5 %
-from 1.96 standard deviations on (equal tails, as before).  Equal tails at every ``t`` could not
-give 0.95 at the boundary: a ``W = 0`` truth can only be missed by a lower end above 0, which
-happens when the test rejects ``t = 0``, and equal tails reject there only through the upper
-2.5 % (coverage 0.979 at the 2-qubit Gibbs state, 1000 shots; 0.974 at ``W = 0.0009``, 4000
-shots; 1000 repetitions each).  With the unified ordering: 0.951 and 0.961; the fidelity at
-``F = 1`` (data from the exact state), N = 2 / 3: 0.970 / 0.965 -> 0.948 / 0.947.  Any ``a(t)``
-keeps the size 5 % at every ``t``; this one moves the share from one tail to the other
-smoothly, so the intervals are never empty and never flip between one- and two-sided at a
-chosen threshold.
+Where the segment points (``rho_toward``): not the projected estimate, whose nuisance is noisier
+than the truth's in the directions that bias the figure, so its states carry a bias unlike the
+truth's.  The ergotropy's family points to the estimate with its spectrum matched
+(:func:`matched_spectrum`), the l1 coherence's to the estimate with its coherences debiased
+(:func:`qbexp.analysis.figures.debiased_coherences`), the fidelity's to the debiased deviation
+from ``sigma`` (below).  Which entries are zero is itself estimated, so the l1 coherence's and
+the fidelity's intervals unite the families through two cuts of significance (the l1's from
+N = 3 through three: :data:`qbexp.analysis.figures.STRICT_SIGNIFICANT`,
+:data:`~qbexp.analysis.figures.LENIENT_SIGNIFICANT`).
 
-Far side (ergotropy): a second family.  The family varies only the directions in which the
-estimate differs from ``R``.  The ergotropy near ``W = 0`` has two mechanisms -- a population
-inversion of two nearly degenerate eigenvalues on adjacent levels, and coherences between
-levels -- and data from a state of the first kind often look like the second (the noisy pair
-in passive order, ``W_obs`` from noise coherences), whose family never inverts the pair: its
-upper bound came out too low (the truth above the interval in 0.11-0.14 of the data sets at
-``W = 0.018``, N = 2, 4000 shots; in 0.060 at N = 3, a pair 0.088 / 0.108 inverted across
-adjacent levels of the Gibbs state, ``W = 0.02``, 1000 shots, 1000 repetitions).  So where the
-interval's near end lies within ``BOUNDARY_REACH = 2`` standard deviations of ``W = 0``, its far
-end is united with that of a second family that inverts the pair (:func:`inversion_family`):
-from the despread reference with the pair of adjacent levels nearest to crossing pooled, to
-that pair inverted.  Its test is the main family's (the same statistic, ordering and simulated
-data), so for a truth of that kind the far end misses at most its share; the union only widens
-the interval.  Far from the boundary it is not needed: the two mechanisms differ only when a
-pair is within noise of a crossing, which changes ``W`` by a few standard deviations at most
-(with the earlier guard, below, applied everywhere instead of within reach: N = 2, W = 0.58,
-1000 shots, 500 repetitions, 0.968 against 0.956).
+Ordering near the boundary (Feldman and Cousins 1998, Phys. Rev. D 57, 3873)
+----------------------------------------------------------------------------
+The lower-tail share ``a(t)`` is that of the unified interval of a normal mean bounded below
+(:func:`unified_low_tail`) at the distance of ``f(rho(t))`` from the boundary in standard
+deviations of the simulated values: 0 at the boundary state (its test is one-sided), 2.5 % from
+1.96 standard deviations on.  Equal tails at every ``t`` cannot give 0.95 at the boundary, where
+only the lower end can miss (2-qubit Gibbs state: 0.979 equal-tailed, 0.951 unified).  Any
+``a(t)`` keeps the size 5 % at every ``t``; this one moves between the tails smoothly, so the
+intervals are never empty and never flip between one- and two-sided at a threshold.
 
-Until 2026-12-02 the far side was a guard, ``W_obs + 1.96 sd``: ergotropy is convex and the
-linear-inversion estimate unbiased, so ``W_obs`` is biased upwards (Jensen) and that bound
-holds whatever the nuisance, but it ignores the bias, which is large at N = 3, and was
-conservative there.  The family subtracts the bias of the inversion states, which carry less
-of it than a coherent state with the same ``W`` (so a coherent truth still gets a conservative
-far side, less so).  Measured, 1000 repetitions, linear inversion, guard -> family (truth above the
-interval):
+Ergotropy near ``W = 0``
+------------------------
+Near end.  ``W = 0`` is a composite null (every passive state), tested at the least favourable
+passive state the data allow: :func:`nearest_passive_state` with ``degenerate=True`` (levels from
+the unprojected inversion, each level's spread less the noise's, steps between eigenvalues
+within :data:`DEGENERATE_WITHIN` noise standard deviations made equal -- generalized moment
+selection, Andrews and Soares 2010, Econometrica 78, 119).  The interval holds 0 exactly where
+that test accepts (:func:`boundary_accepted`); where it rejects and the family from the despread
+reference (below) would reach 0, the near end is the root of the family from the least
+favourable state through the estimate (:func:`boundary_near_end`).  So the test has its
+size at the least favourable states (``I/d``, levels touching) and is conservative inside the
+null, where the levels' gaps are estimated (the N = 3 Gibbs state covers ~0.97): a test exact
+along the whole boundary would have poor power (Andrews 2012, "Similar-on-the-boundary tests for
+moment inequalities exist, but have poor power").
 
-* N = 2 (the steady state of ``c``), W = 0.018, 4000 shots: 0.950 (0.026) -> 0.957 (0.018);
-  readout-mitigated 0.957 -> 0.961 (0.014); W = 0.034, 1000 shots: 0.958 -> 0.957 (0.015),
-  readout-mitigated 0.972 (0.009) -> 0.968 (0.013); W = 0.0009: unchanged (0.961, 0.946);
-* N = 3, the population inversion above: 0.989 (0.000) -> 0.974 (0.015), readout-mitigated
-  0.985 (0.000) -> 0.974 (0.011); a mixture of the Gibbs state with a coherent state,
-  ``W = 0.02``: 0.973 (0.000) -> 0.967 (0.006), readout-mitigated 0.986 (0.000) -> 0.984 (0.002);
-* N = 4, that mixture at ``W = 0.02``, 300 repetitions: 0.980 (0.000) -> 0.970 (0.010),
-  readout-mitigated 0.993 (0.000) -> 0.967 (0.027, within its Monte Carlo error 0.009).
+Far side: a second family.  The ergotropy near 0 has two mechanisms, a population inversion of
+two nearly degenerate eigenvalues on adjacent levels and coherences between levels, and data of
+the first kind often look like the second, whose family never inverts the pair (the truth above
+the interval in 0.11-0.14 of the data sets at ``W = 0.018``, N = 2, 4000 shots).  Where the
+interval's near end lies within :data:`BOUNDARY_REACH` standard deviations of 0, its far end is
+united with that of the family that inverts the pair (:func:`inversion_family`), and the main
+family runs from the despread reference (:func:`nearest_passive_state` without
+``degenerate``).  Far from 0 the two mechanisms differ by a few standard deviations at most and
+the union is not taken.
 
-What is left near ``W = 0`` at N = 3 is the lower end (misses below 0.010-0.037: the reference
-of the test at ``W = 0`` is itself an estimate, :func:`nearest_passive_state`) and, for
-coherent truths, the bias the inversion states lack.  Cost: one more root (~8
-simulate-and-refit rounds) where the interval is near ``W = 0`` (N = 3: ~0.30 -> ~0.36 s per
-interval).  Since the later change of 2026-12-02 that reference is built from the unprojected
-inversion (:func:`nearest_passive_state`, one more unprojected simulate-and-refit round): the
-N = 4 Gibbs state covered 1.000 (the test at ``W = 0`` rejected 0.005 instead of 0.05) and
-covers 0.973, readout-mitigated 0.983 (300 repetitions); N = 3 Gibbs 0.971 -> 0.966, W = 0.02
-0.967 -> 0.963, N = 4 W = 0.02 0.970 -> 0.963, the rest within their Monte Carlo error.
-Since the fifth session of 2026-12-02 the test at ``W = 0`` itself is made at that reference with
-its steps within noise made degenerate (the least favourable ``W = 0`` state the data allow,
-``nearest_passive_state(..., degenerate=True)``), on every data set, not only where the main
-family's near end lies within ``BOUNDARY_REACH`` (:func:`boundary_accepted`; the main family
-starts from the nearest passive state with the noise's gaps, whose test rejects the maximally
-mixed state too often); where it accepts, the interval reaches 0.  The family near ``W = 0``
-still runs from the despread reference: run from the degenerate one, its states carried more
-bias than the truth and the upper end fell (N = 4, ``W = 0.02``: 0.963 -> 0.787, misses above
-0.206).  Coverage at ``I/d`` (1000 shots, 1000 repetitions; N = 4: 300) N = 2 0.876 -> 0.938, N = 3
-0.757 -> 0.941, N = 4 0.960; the Gibbs states N = 3 0.966 -> 0.970, N = 4 0.973 -> 0.987 (the
-price: its top two levels are within noise of each other).
+Studentized fidelity
+--------------------
+Near ``F = 1`` the spread of the estimated fidelity at a given ``F`` depends on the direction in
+which the state deviates from ``sigma`` (2-qubit battery, ``F = 0.994``, 1000 shots: sd 0.0027
+depolarised, 0.0082 turned by a coherent error), a nuisance the family takes from the noisy
+estimate.  The test is studentized (the bootstrap-t): at every ``t`` the simulated values are
+``f(rho(t)) + s_obs (f* - f(rho(t))) / s*``, with ``s`` the delta-method standard error at the
+fitted state (:func:`qbexp.analysis.delta.fidelity_stderr`; ``s*`` at each simulated fit,
+``s_obs`` at the estimate), so it compares ``(F_obs - F) / s_obs`` with ``(F* - F) / s*``, nearly
+free of the direction; the unified ordering's distance stays in standard deviations of the plain
+simulated fidelities.  The test at ``F = 1`` is still exact, and far more powerful: ``(F - 1) / s``
+grows like the distance from ``sigma``, ``F - 1`` like its square (depolarised ``F = 0.994``:
+coverage 0.983 -> 0.953, intervals excluding ``F = 1`` 0.12 -> 0.99).  The family runs through
+``sigma`` plus the estimate's deviation with its entries debiased
+(:func:`qbexp.analysis.figures.debiased_deviation`; the matched spectrum where no entry is
+significant), and the interval is the union of the families through the cuts at two and at three
+standard errors (:data:`qbexp.analysis.figures.STRICT_SIGNIFICANT`): a zero entry just past the
+first cut points the family to a state that owes part of its distance from ``sigma`` to noise
+(the device state ``c:0.25 minimal``: 0.940 -> 0.953).  The price: the least favourable
+direction, states turned by a coherent error, is conservative (N = 2 / 3: 0.984 / 0.990), from
+the grid's lost step near the boundary (:meth:`_Curve.quantile`) and the union.
 
-Near end: the interval holds ``W = 0`` exactly where the test at ``W = 0`` accepts.  Until the
-seventh session of 2026-12-03 its near end was otherwise the despread family's, whose own test
-at ``t = 0`` (a reference with the noise's gaps) could accept too: a ``W = 0`` truth was missed
-only where both tests rejected, and where the two references differ (Gibbs states, whose gaps
-are real) the coverage was above 0.95 by the share on which they disagree (N = 3 Gibbs 0.980
-while the test at ``W = 0`` alone rejected ~0.04).  Where the test at ``W = 0`` rejects and the
-despread family reaches 0, the near end is now the root of the family from the least favourable
-passive state through the estimate (:func:`boundary_near_end`, whose test at ``t = 0`` is the
-test at ``W = 0``; only the near end, only there: above), so that one test decides ``W = 0``.
-Measured (1000 repetitions, B = 79, raw / readout-mitigated): N = 3 Gibbs 0.980 / 0.971 -> 0.970
-/ 0.962, N = 4 Gibbs 0.990 -> 0.980 (300), N = 3 levels touching 0.956 -> 0.948
-(readout-mitigated 0.970 either way), N = 2 I/4 0.941 -> 0.939, touching 0.950 -> 0.948; every
-other cell the same.  What is left at the Gibbs states is the test at ``W = 0`` itself,
-conservative inside the null (it rejects 0.030 / 0.038 there at N = 3).
+The nuisance is estimated
+-------------------------
+Every family fixes the rest of the state at a value taken from the data, and where the figure's
+bias depends on it the interval ignores that value's own variation.  Where this showed, the
+interval is a hull over two values of the nuisance that bracket the truth's (Berger and Boos
+1994): the ergotropy away from 0 from N = 3, through the matched spectrum and the projected
+estimate (:data:`qbexp.analysis.figures.NUISANCE_HULL_QUBITS`), and the cuts of significance
+above; the relative-entropy coherence away from 0 from N = 3 is united with the two-reference
+interval (:data:`~qbexp.analysis.figures.UNION_QUBITS`).  Hulls are conservative where the
+nuisance is well estimated.
 
-The fidelity needed a guard from N = 3 while its family ran through the projected estimate
-(misses on the low-F side 0.065-0.08 without it, depolarised states p = 0.1, 0.3); through the
-matched spectrum it needs none (:data:`qbexp.analysis.figures.MATCHED`; with the guard the
-p = 0.1 cell covered 0.990-0.995).  The coherences have one mechanism each.
+Why this construction
+---------------------
+The null distribution is recomputed *at every candidate value*, so the changing shape near the
+boundary is what is used (no single calibration point); it needs nothing but simulate-and-refit,
+so it works unchanged for linear inversion, maximum likelihood and readout mitigation; it never
+uses the exact state except as the definition of the fidelity.  Alternatives considered: an
+interval for the spectrum (exact for the spectral part of ``W`` but not for the coherences, and
+conservative) and a bootstrap in the full parametrised family (the nuisance is ``4^N - 1``
+dimensional).  It costs ~10-15 simulate-and-refit rounds per figure.
 
-Studentized fidelity (2026-12-04).  Near ``F = 1`` the spread of the estimated fidelity at a
-given ``F`` depends on the direction in which the state deviates from the exact one (2-qubit
-battery, F = 0.994, 1000 shots: sd 0.0027 depolarised, 0.0082 turned by a coherent error), and
-the family takes that direction, a nuisance, from the estimate, whose deviation carries noise
-in every entry: the depolarised state covered 0.983 (its interval reached ``F = 1`` in 88 % of
-the data sets) and the turned one 0.946.  The test is now studentized (the bootstrap-t): at
-every ``t`` the simulated values are ``f(rho(t)) + s_obs (f* - f(rho(t))) / s*``, with ``s`` the
-delta-method standard error of the fidelity at the fitted state
-(:func:`qbexp.analysis.delta.fidelity_stderr`; ``s*`` at each simulated fit, ``s_obs`` at the
-estimate), so the test compares ``(F_obs - F) / s_obs`` with the simulated ``(F* - F) / s*``,
-nearly free of the direction; and the family runs through the exact state plus the estimate's
-deviation with its entries debiased (:func:`qbexp.analysis.figures.debiased_deviation`;
-through the matched spectrum where no entry is significant).  The test at ``F = 1`` is still
-an exact Monte Carlo test (any statistic is), and a far more powerful one: ``(F - 1) / s``
-grows like the distance from the exact state, where ``F - 1`` grows like its square.  The
-unified ordering's distance from the boundary stays in standard deviations of the plain
-simulated fidelities: measured in the studentized values' spread, which scales with
-``s_obs``, it moved with the data, and the device states closest to ``F = 1`` undercovered
-(``c:0.25 minimal``, F = 0.9985: 0.924; ``c:0.58 minimal``, F = 0.9998: 0.930; 1000 repetitions).
-Measured (``benchmarks/coverage.py``, 1000 repetitions, B = 79, plain -> studentized; in brackets
-the share of intervals that exclude ``F = 1``, the power):
-
-* N = 2 (1000 shots), depolarised p = 0.1 (F = 0.994): 0.983 (0.12) -> 0.953 (0.99); p = 0.3:
-  0.958 -> 0.959; turned to F = 0.994: 0.946 (0.39) -> 0.974 (0.35); the exact state: 0.948 ->
-  0.940 (the test at ``F = 1`` has its size either way); MLE (300 repetitions) p = 0.1: 0.988 ->
-  0.953, p = 0.3: 0.963 -> 0.970;
-* N = 3, p = 0.1 (F = 0.987): 0.963 (0.16) -> 0.952 (0.42); p = 0.3: 0.951 -> 0.948; turned to
-  F = 0.987: 0.964 -> 0.981 (0.23); the exact state: 0.947 -> 0.953;
-* the aer-noisy device states (readout-mitigated, 4000 shots): ``c:0.25`` collision (F = 0.981)
-  0.960 -> 0.953, minimal (F = 0.9985) 0.978 -> 0.940, ``c:0.58`` collision (F = 0.997) 0.959
-  -> 0.960, minimal (F = 0.9998) 0.975 -> 0.954.
-
-What it costs: the turned states (the plain statistic's least favourable direction; at N = 2
-0.76 plain standard deviations from ``F = 1``, so their test is nearly one-sided) are now
-conservative.  Two causes, measured on 2026-12-04 (benchmarks/README.md): the grid's lost step
-near the boundary (:meth:`_Curve.quantile`; with the true state's direction the turned states
-cover 0.971 / 0.961 at N = 2 / 3, with exact size 0.961 / 0.947), and at N = 3 the estimated
-direction (0.981 against the true direction's 0.961).  The step is kept: exact size took the
-device state ``c:0.25 minimal`` to 0.928, where the estimated direction errs the other way.
-
-That state still undercovered with the step (0.940 +- 0.004 over four seeds): entries of its
-deviation just past the two-standard-error cut (a zero off-diagonal pair in 13 % of its data
-sets; in most of the gain, a diagonal shift) point the family to a state that owes part of its
-distance from ``sigma`` to the data's noise.  Since 2026-12-05 the interval is the union of
-the families through the cuts at two and three standard errors (as the l1 coherence's,
-:data:`qbexp.analysis.figures.STRICT_SIGNIFICANT`, where the figures are): 0.953 +- 0.003 there,
-the depolarised cells 0.954-0.962, and the turned states more conservative (0.984 / 0.990).
-Tried on the same data sets and not kept: the union with exact size (0.945 / 0.948 / 0.932 on
-three seeds), and the strict cut on the diagonal alone (0.952 / 0.938 on two).
-
-The nuisance is estimated: every family fixes the rest of the state at a value taken from the
-data, and where the figure's bias depends on it the interval ignores that value's own
-variation.  For the ergotropy of strongly active states from N = 3 this shows (the matched
-spectrum's bias correction varies between data sets: coverage 0.910 at N = 3, W = 0.74, misses
-on both sides); there the interval is the hull of the families through the matched spectrum
-and through the projected estimate, whose biases bracket the truth's
-(:data:`qbexp.analysis.figures.NUISANCE_HULL_QUBITS`: 0.948; N = 4 0.947-0.973).
-
-Why this one: the null distribution is recomputed *at every candidate value*, so the
-changing shape near the boundary is what is used (no single calibration point); it needs
-nothing but simulate-and-refit, so it works unchanged for linear inversion, maximum
-likelihood and readout mitigation; it never uses the exact state except as the definition
-of the fidelity.  Alternatives considered: an interval for the spectrum (exact for the
-spectral part of ``W`` but not for the coherence part, and conservative), and a bootstrap in
-the full parametrised family (the nuisance is 4^N - 1 dimensional).  The test-inversion
-interval costs ~10-15 simulate-and-refit rounds per figure.
-
-Where it cannot hold: at N >= 5 with a few thousand shots per setting, most of the 4^N
-entries are noise and the estimate's nuisance directions are far from the truth's
-(coverage 0.80-0.85 for ergotropy and relative-entropy coherence at N = 5); there
-:func:`decline` returns the value with ``"ci95": None`` and a ``"note"``.
+Where it cannot hold: at N >= 5 with a few thousand shots per setting most of the ``4^N`` entries
+are noise and the estimate's nuisance is far from the truth's (ergotropy and relative-entropy
+coherence cover 0.80-0.85 at N = 5); there :func:`decline` returns the value with
+``"ci95": None`` and a ``"note"``.
 """
 
 from __future__ import annotations
@@ -237,9 +149,8 @@ MAX_INTERVAL_QUBITS = 4
 BOUNDARY_REACH = 2.0
 
 #: Consecutive eigenvalues of the despread passive reference closer than this many noise standard
-#: deviations are made equal (generalized moment selection's threshold; 1.645, one-sided 95 %,
-#: until the sixth session of 2026-12-03, when the maximally mixed states undercovered:
-#: :func:`nearest_passive_state`, where 1.645, 2.0 and 2.5 were measured).
+#: deviations are made equal (generalized moment selection's threshold, :func:`nearest_passive_state`;
+#: 1.645 left the maximally mixed states below 0.95, 2.5 made the N = 3 touching state conservative).
 DEGENERATE_WITHIN = 2.0
 
 #: Fixed-point iterations of :func:`matched_spectrum`.
@@ -251,15 +162,10 @@ _SIZE = 0.05
 #: The tails of every test are multiples of ``1 / TAIL_GRID`` (the ranks of ``B = 79`` draws, at
 #: which the intervals were calibrated), whatever the number of draws ``B``: near the boundary a
 #: tail rounds down by up to one step, a margin that makes up for the family's estimated nuisance
-#: (:meth:`_Curve.quantile`).  Until 2026-12-03 the tails were rounded on the ranks of the ``B``
-#: draws, so the margin shrank with ``B`` and the coverage tables (measured at ``B = 79``) were not
-#: those of the default ``B = 300`` (margin 1/301): there the fidelity of the turned state of
-#: ``benchmarks/coverage.py`` (the least favourable direction) covered 0.936 and 0.946 on two
-#: seeds; on this grid at ``B = 319`` 0.947 and 0.952 (at ``B = 79`` 0.951; 1000 repetitions each);
-#: the ergotropy just above 0 moved less (N = 2, W = 0.018 / 0.034 at ``B = 300``: 0.950 / 0.956,
-#: at ``B = 79`` 0.951 / 0.956).  With ``B + 1`` a multiple of ``TAIL_GRID`` (the default
-#: :data:`~qbexp.analysis.bootstrap.DEFAULT_RESAMPLES` = 319) the size is exactly the grid's,
-#: otherwise at most that, within ``1 / (B + 1)``.
+#: (:meth:`_Curve.quantile`), so the coverage tables measured at ``B = 79`` hold at the default
+#: ``B = 319`` (rounded on the ranks of ``B = 300`` draws, the fidelity of the turned state covered
+#: 0.936 / 0.946 on two seeds; on this grid 0.947 / 0.952).  With ``B + 1`` a multiple of
+#: ``TAIL_GRID`` the size is exactly the grid's, otherwise at most that, within ``1 / (B + 1)``.
 TAIL_GRID = 80
 
 #: Regula-falsi steps per root.
@@ -300,108 +206,40 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, unprojected=
     This is the least-favourable ``W = 0`` state for the test inversion: eigenvalues that
     noise has split across levels are pooled, so nearly degenerate pairs (the source of the
     non-smoothness of ``W``) stay nearly degenerate, unlike in the passive state of ``rho``
-    (its own spectrum rearranged), whose pairs are as far apart as noise made them.
+    (its own spectrum rearranged), whose pairs are as far apart as noise made them (coverage
+    0.68 at ``W = 0.001`` through that one).
 
-    Despread (the reference of the test at ``W = 0``): with ``unprojected`` (the linear-inversion
-    estimate before projection, of which ``rho`` is the fit) and ``around`` (*unprojected* refits
-    of data simulated from ``rho``, ``(B, d, d)``), the levels' blocks are those of
-    ``unprojected``, and the eigenvalues of each degenerate level are shrunk towards their mean
-    by the share of their spread that is noise.  The unprojected inversion is unbiased entry by
-    entry and the spread (the sum of squared deviations from the level mean, a quadratic form in
-    the block's entries) adds up with the noise's in expectation: ``s_obs^2 = s^2 + s_noise^2``,
-    and ``s_noise^2`` is the refits' mean spread less that of ``rho``, the state they come from;
-    so the deviations are scaled by ``sqrt(max(0, 1 - s_noise^2 / s_obs^2))``.  Without it the
-    reference carried the noise's spread, its levels overlapped more than the truth's and its
-    simulated data showed more ergotropy: the test at ``t = 0`` rejected the Gibbs state of
-    N = 3 (three-fold levels, 1000 shots) in 2.0 % of the data sets instead of 5 % (coverage
-    0.980; despread: 0.960, 500 repetitions, without the union with the two-reference interval
-    that the ergotropy then took from N = 3).
+    Despread (the reference near ``W = 0``): with ``unprojected`` (the linear-inversion estimate
+    before projection, of which ``rho`` is the fit) and ``around`` (*unprojected* refits of data
+    simulated from ``rho``, ``(B, d, d)``), the levels' blocks are those of ``unprojected``, and
+    the eigenvalues of each degenerate level are shrunk towards their mean by the share of their
+    spread that is noise.  The unprojected inversion is unbiased entry by entry and the spread
+    (the sum of squared deviations from the level mean, a quadratic form in the block's entries)
+    adds up with the noise's in expectation, ``s_obs^2 = s^2 + s_noise^2``, with ``s_noise^2`` the
+    refits' mean spread less that of ``rho``; so the deviations are scaled by
+    ``sqrt(max(0, 1 - s_noise^2 / s_obs^2))``.  Without it the reference's levels overlapped more
+    than the truth's and the test at ``t = 0`` rejected the N = 3 Gibbs state in 2.0 % of the data
+    sets instead of 5 %.  The unprojected blocks, not the projected ``rho``'s: the projection
+    clips the smallest eigenvalues at 0 and biases the level means (at N = 4 the test rejected
+    the Gibbs state in 0.005 of the data sets, now ~0.03).
 
-    Why the unprojected blocks (since 2026-12-02; before, the blocks of the projected ``rho``
-    with its own refits, ``sqrt(max(0, 2 - s_rep^2 / s_obs^2))``): the projection clips the
-    smallest eigenvalues at 0 and lowers the rest, which at N = 4 biases the level means (the
-    populations) and breaks the moment identity.  The test at ``t = 0``, data from the N = 4
-    Gibbs state (levels 1, 4, 6, 4, 1; 1000 shots, B = 79, 400 data sets, the same simulation
-    seeds for every reference) rejected 0.005 (its 95 % point 0.0818 against the truth's
-    0.0770), with the projected level means and no spread 0.020, with the unprojected ones 0.037,
-    despread from the unprojected blocks 0.028, from the truth itself 0.045; a passive N = 4
-    state with a real spread (each level's eigenvalues ``(1 -/+ 0.3)`` times its mean, turned
-    by a random unitary): 0.005 -> 0.033 (from the truth 0.060; with no spread 0.188, so the
-    spread must be kept).  At N = 2 and N = 3 nothing changed (N = 3 Gibbs 0.039 -> 0.037,
-    N = 3 spread 0.030 -> 0.030, N = 2 0.046 / 0.034 -> 0.045 / 0.034; 1000 data sets).
-
-    Steps within noise made degenerate (``degenerate``; since the fifth session of 2026-12-02),
-    for the test at ``W = 0`` alone: ``W = 0`` is a
-    composite null, and its least favourable states are those whose eigenvalues on different
-    levels coincide -- the maximally mixed state ``I/d`` (infinite temperature, or a fully
-    depolarised device) above all, whose data show the levels apart by noise.  The reference
-    above kept those noise gaps (the despread removes the noise's spread *within* a level, not
-    between levels), so its data showed less ergotropy than the truth's and the test at ``t = 0``
-    rejected ``I/d`` far more often than 5 %: coverage at ``I/d``, 1000 shots, N = 2 / 3
-    0.876 / 0.757 (the test alone rejected 0.146 / 0.227 / 0.34 at N = 2 / 3 / 4; from the truth
-    itself 0.06 / 0.07 / 0.06; 500 / 300 / 200 data sets).  Now every step of the passive
-    spectrum (in the order of the levels) smaller than ``DEGENERATE_WITHIN`` (1.645 then, 2.0
-    now) of its noise standard deviations (over the ``around`` refits' level-sorted spectra) is
-    removed: runs of such steps within a level are pooled to their mean (the level's population
-    kept, so the Gibbs state's flat levels come out flat), such steps across levels are set to 0
-    with the others kept (the rebuilt spectrum has the same mean).  The test then rejects ``I/d`` in 0.066 / 0.077 / 0.06 of the same data
-    sets (N = 2 / 3 on other seeds, 3000 / 1500 data sets: 0.055 / 0.051 against the truth's own
-    0.049 / 0.044), and the Gibbs states of N = 2, 3 as before (0.061 / 0.022 against 0.061 /
-    0.028, 1000 / 400).  The price: where a gap between levels is within ~2 noise sd, the
-    reference is more degenerate than the truth and the test conservative -- the N = 4 Gibbs state (its top
-    two levels, populations 0.014 and 0.005, are ~1 sd apart) rejects 0.010 instead of 0.020,
-    the N = 3 thermal state at beta = 0.1 (gaps 0.012) 0.000 instead of 0.025.  Pooling only runs
-    to their means, across levels too, was not enough (N = 4 ``I/16``: the reference's 95 % point
-    0.023 below the truth's, as without the step): pooling a run widens the gaps to its
-    neighbours by half its range.
-
-    What is left (why the Gibbs cells cover ~0.97, not 0.95): the spread estimate is positive
-    where the truth's is 0, and the levels' *means* are estimates too, and the 95 % point of
-    the ergotropy of data simulated from the reference grows as the gaps between levels
-    shrink.  Measured on the N = 3 Gibbs cell (400 data sets, B = 79, the same simulation seeds
-    for reference and truth, the earlier despread): the test at ``t = 0`` rejects 0.030 from the
-    reference and 0.048 from the true Gibbs state; the reference's 95 % point is 0.0269 on
-    average against the truth's 0.0260, and 0.0275 against 0.0257 on the data sets whose
-    observed ergotropy exceeds the truth's point.  A per-data-set double-bootstrap correction
-    (the mean shift of that point over 20 second-level references) estimates the average
-    shift (+0.00097 against +0.00093) but is so noisy (sd 0.0016) that the test then rejects
-    0.068 (600 data sets), and 0.066 at N = 2, where the reference needs no correction (0.044
-    against 0.045 from the truth, 1000 data sets): not used.
-
-    Where the test has its size and where not (third session of 2026-12-03; N = 3, 1000 shots,
-    B = 79, 600 data sets each, the same simulation seeds for every reference): it rejects, from
-    this reference / from the truth, a passive state whose levels 1 to 3 touch (eigenvalues
-    0.52 | 0.12, 0.08, 0.08 | 0.08, 0.04, 0.04 | 0.04, turned inside each level) 0.045 / 0.042
-    and ``I/8`` 0.063 / 0.050 -- the least favourable states, where the size is the nominal one
-    -- and, inside the null, the Gibbs state 0.037 / 0.043 (0.030 without the degenerate step:
-    the step is not what makes it conservative) and the Gibbs state with each level's
-    eigenvalues spread to (0.7, 1, 1.3) times its mean 0.027 / 0.060.  With the steps' noise
-    taken from the refits despread as the reference is (instead of their raw spectra) ``I/8``
-    went to 0.100 and the touching state to 0.058: not used.  This is generalized moment
+    Steps within noise made degenerate (``degenerate``, for the test at ``W = 0`` alone): ``W = 0``
+    is a composite null whose least favourable states have eigenvalues on different levels that
+    coincide -- ``I/d`` above all, whose data show the levels apart by noise.  The despread
+    reference keeps those noise gaps, so its data show less ergotropy than the truth's (the test
+    rejected ``I/d`` in 0.15 / 0.23 / 0.34 of the data sets at N = 2 / 3 / 4).  Every step of the
+    passive spectrum (in the order of the levels) smaller than :data:`DEGENERATE_WITHIN` of its
+    noise standard deviations (over the ``around`` refits' level-sorted spectra) is removed: runs
+    of such steps within a level are pooled to their mean (the level's population kept), such
+    steps across levels set to 0 (:func:`_degenerate_within_noise`).  This is generalized moment
     selection for the inequalities that make a state passive (Andrews and Soares 2010,
-    Econometrica 78, 119): slack within ``DEGENERATE_WITHIN`` standard deviations is treated as
-    binding, the test is exact where the inequalities bind and conservative where their slack
-    is estimated -- the price of a test whose size holds over the whole null (tests exact
-    everywhere on the boundary exist for moment inequalities but have poor power: Andrews,
-    "Similar-on-the-boundary tests for moment inequalities exist, but have poor power", 2012).
-    Their threshold grows with the sample (``sqrt(ln n)``, 2.6 at 1000 shots); measured here
-    (interval coverage, 1000 repetitions, raw / readout-mitigated): 1.645 / 2.0 / 2.5 give the
-    N = 2 least favourable cells (``I/4`` on two seeds and the touching state) 0.943 / 0.947 /
-    0.949 (+- 0.003), but the N = 3 touching state 0.948, 0.958 / 0.956, 0.970 / 0.966, 0.980,
-    the N = 3 Gibbs state 0.970 / 0.980 / 0.981 and the N = 4 Gibbs state 0.987 / 0.990 / 0.994.
-    1.645 was kept until the sixth session of 2026-12-03, 2.0 since: a 95 % interval may be
-    conservative but must not undercover anywhere, and at 1.645 every maximally mixed cell lay
-    below 0.95 (N = 2 / 3 / 4: 0.936 / 0.945 / 0.942) with the N = 2 cells pooled two Monte
-    Carlo errors below; the noise gap kept at full size where it exceeds the threshold is the
-    one step of this construction that can make the reference *less* degenerate than the truth
-    (a fixed threshold is not uniformly valid; the theory's grows).  At 2.0 (1000 repetitions,
-    raw / readout-mitigated): N = 2 ``I/4`` 0.941 / 0.945 (the N = 2 least favourable cells
-    pooled 0.947 +- 0.003), N = 3 ``I/8`` 0.948 / 0.945, N = 4 ``I/16`` 0.942 (as at 1.645: there
-    the reference is ``I/16`` itself in every data set); the cost: the N = 3 touching state
-    readout-mitigated 0.970 and the W = 0.02 states near ``I/d`` 0.965-0.976.  2.5 was not
-    taken: it buys N = 2 0.002 more and makes the N = 3 touching state conservative raw too.
-    The whole table and the test alone at ``I/d``: benchmarks/README.md (sixth session of
-    2026-12-03).
+    Econometrica 78, 119): slack within the threshold is treated as binding, so the test has its
+    size where the inequalities bind (``I/d``: rejects 0.055 / 0.051 at N = 2 / 3, the truth's
+    own test 0.049 / 0.044) and is conservative where their slack is estimated (the N = 3 Gibbs
+    state: 0.037, the truth's own 0.043; its interval covers ~0.97).  A fixed threshold is not
+    uniformly valid (the theory's grows like ``sqrt(ln n)``); the one kept is the smallest of
+    those measured at which no least favourable cell undercovers (benchmarks/README.md, sixth
+    session of 2026-12-03).
     """
     if (unprojected is None) != (around is None):
         raise QbexpError("nearest_passive_state: give both unprojected and around, or neither")
@@ -656,18 +494,12 @@ class _Curve:
 
         Each tail is rounded on its own, so where ``0 < low_tail < 0.025`` (within 1.96 standard
         deviations of the boundary) one step of the grid is lost: size 3/80 = 0.0375, not 0.05.
-        Tried on 2026-12-02: splitting ``floor(0.05 (B + 1))`` ranks between the tails (exact size
-        at every ``t``) moved the conservative cells little (fidelity N = 2, p = 0.1: 0.982 ->
-        0.979; ergotropy N = 3 W = 0.02 readout-mitigated 0.981 -> 0.978) and took the others
-        below 0.95 (ergotropy N = 2 W = 0.018 / 0.034: 0.951 / 0.956 -> 0.944 / 0.940; the
-        fidelity of the turned state of ``benchmarks/coverage.py``, the least favourable
-        direction: 0.946 -> 0.927; 1000 repetitions each, ``B = 79``): the lost step makes up for
-        what the family's estimated nuisance lacks near the boundary, so it is kept -- on the
-        grid of ``B = 79`` whatever ``B`` (:data:`TAIL_GRID`).  Tried again on 2026-12-04 for the
-        studentized fidelity alone (benchmarks/README.md): the turned state 0.974 -> 0.952, but
-        the device state ``c:0.25 minimal`` (F = 0.9985) 0.940 / 0.954 -> 0.928 / 0.939 (seeds 3
-        / 5); with the true state's direction exact size covered 0.944-0.961, so what the step
-        makes up for is the estimated direction (:func:`qbexp.analysis.figures.debiased_deviation`)."""
+        The lost step makes up for what the family's estimated nuisance lacks near the boundary,
+        so it is kept: splitting the ranks between the tails (exact size at every ``t``) took the
+        ergotropy at ``W = 0.018 / 0.034`` (N = 2) to 0.944 / 0.940 and the fidelity of the device
+        state ``c:0.25 minimal`` to 0.928 / 0.939 (1000 repetitions, ``B = 79``; with the true
+        state's direction exact size covered 0.944-0.961, so what the step makes up for is the
+        estimated direction, :func:`qbexp.analysis.figures.debiased_deviation`)."""
         sample = self.at(t)
         size = sample.size
         if level > 0.5:  # the upper tail's share rounded down to the grid: ceil(level * TAIL_GRID) steps kept
