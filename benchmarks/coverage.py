@@ -28,7 +28,10 @@ shots per qubit, applied to the simulated counts).  Table 2 (fidelity): the exac
 depolarised with p = 0.1 and 0.3 -- the state the device prepared -- whose data give fidelity
 intervals that must cover F(device, exact), and (``turn``) the exact state turned by a coherent
 error to the fidelity of p = 0.1 along the direction in which the fidelity's estimate is noisiest
-(:func:`turned_state`: the least favourable nuisance of the fidelity's interval).  Counts of
+(:func:`turned_state`: the least favourable nuisance of the fidelity's interval), and
+(``damp``, ``dephase``) every qubit amplitude-damped (T1) or dephased (T2) to that fidelity, and
+to F = 0.9985 (``damp F=0.9985``, ``dephase F=0.9985``: the fidelity of the device state
+``c:0.25 minimal``, about two standard deviations from F = 1; :func:`relaxed_state`).  Counts of
 tables 1 and 2: multinomial draws from the exact Born probabilities (fast, equivalent to an
 ideal simulator).
 
@@ -73,6 +76,7 @@ import re
 import time
 
 import numpy as np
+from qiskit.quantum_info import DensityMatrix, Kraus
 
 from qbexp.analysis import (
     ReadoutCalibration,
@@ -269,6 +273,7 @@ def device_check(init, charging, shots, runs, resamples):
 
 #: The cell labels of table 1's states (N = 2: the value of c, or these).
 STATE_NAMES = {0: "Gibbs", 0.02: "W=0.02", "inverted": "inverted", "large": "haar:2", "mixed": "mixed",
+               "damped": "damped", "damped W=0": "damped W=0",
                "depolarised": "depolarised", "touching": "touching"}
 
 
@@ -294,6 +299,9 @@ def battery_state(n, which):
     if which == "depolarised":
         active = steady_state(model, c_family_state(0.25) if n == 2 else initial_state("haar:2", n))
         return _mixture(mixed, active, h, 0.02)
+    if which in ("damped", "damped W=0"):
+        active = steady_state(model, c_family_state(0.25) if n == 2 else initial_state("haar:2", n))
+        return damped_state(active, h, 0.02 if which == "damped" else 0.0)
     if n == 2:
         return steady_state(model, c_family_state(which)), h, f"c={which}"
     gibbs = thermal_state(h, 1.0)
@@ -311,6 +319,20 @@ def battery_state(n, which):
     if which == "large":
         return active, h, "haar:2 ss"
     return _mixture(gibbs, active, h, which)
+
+
+def damped_state(active, h, target):
+    """``active`` with every qubit amplitude-damped (T1, :data:`RELAXATION`) by the smallest ``g``
+    (bisection) at which its ergotropy is ``target`` or less: a device's own way down to small
+    ``W`` (at N = 2 through a pair inverted across levels, and ``W = 0`` where that pair crosses;
+    ``W = 0`` within 1e-9, as ``W`` flattens there).
+    Returns (state, H, label)."""
+    n = active.shape[0].bit_length() - 1
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if ergotropy(_relaxed(active, "damp", mid, n), h) > max(target, 1e-9) else (lo, mid)
+    return _relaxed(active, "damp", hi, n), h, f"T1 g={hi:.4f}"
 
 
 def touching_state(h, ratio=0.4, seed=3):
@@ -368,6 +390,34 @@ def turned_state(exact, target):
     return turned((lo + hi) / 2)
 
 
+#: The fidelity table's relaxation cells: every qubit amplitude-damped (T1, towards |0>, the ground
+#: state) or dephased (T2) to a given fidelity.
+RELAXATION = {
+    "damp": lambda g: Kraus([np.array([[1, 0], [0, np.sqrt(1 - g)]]), np.array([[0, np.sqrt(g)], [0, 0]])]),
+    "dephase": lambda g: Kraus([np.sqrt(1 - g / 2) * np.eye(2), np.sqrt(g / 2) * np.diag([1.0, -1.0])]),
+}
+
+
+def relaxed_state(exact, kind, target):
+    """``exact`` with the channel ``RELAXATION[kind](g)`` on every qubit, ``g`` (bisection) such that
+    its fidelity to ``exact`` is ``target``: the device's own errors (T1, T2), other directions of
+    the fidelity's nuisance than depolarisation and :func:`turned_state`."""
+    n = exact.shape[0].bit_length() - 1
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if fidelity(_relaxed(exact, kind, mid, n), exact) > target else (lo, mid)
+    return _relaxed(exact, kind, (lo + hi) / 2, n)
+
+
+def _relaxed(rho, kind, g, n):
+    """``rho`` with the channel ``RELAXATION[kind](g)`` on each of its ``n`` qubits."""
+    state = DensityMatrix(rho)
+    for q in range(n):
+        state = state.evolve(RELAXATION[kind](g), qargs=[q])
+    return state.data
+
+
 def fmt(result, reps):
     if result is None:
         return "declined (ci95 null)"
@@ -419,7 +469,9 @@ def main():
         figure = ARGS.figure
         print(f"{figure.capitalize()} coverage (method {ARGS.method}, {ARGS.resamples} resamples)")
         cells = [(2, 0.6, 4000), (2, 0.59, 4000), (2, 0.58, 1000), (2, 0.25, 1000), (2, "mixed", 1000), (2, "touching", 1000), (2, "depolarised", 1000),
+                 (2, "damped", 1000), (2, "damped", 4000), (2, "damped W=0", 1000),
                  (3, 0, 1000), (3, 0.02, 1000), (3, "inverted", 1000), (3, "large", 1000), (3, "mixed", 1000), (3, "touching", 1000), (3, "depolarised", 1000),
+                 (3, "damped", 1000), (3, "damped W=0", 1000),
                  (4, 0, 1000), (4, 0.02, 1000), (4, "large", 1000), (4, "mixed", 1000)]
         for n, which, shots in cells:
             if n > ARGS.max_qubits:
@@ -447,26 +499,31 @@ def main():
                     print(f"{label:38s} ({desc}) {shown} reps={reps:<5} coverage {fmt(result, reps)}  "
                           f"[{time.time() - t:.0f} s]", flush=True)
     if ARGS.table in ("all", "fidelity"):
-        print(f"\nFidelity to the exact state, data from the device state: depolarised (p) or turned "
+        print(f"\nFidelity to the exact state, data from the device state: depolarised (p), turned or relaxed "
               f"(method {ARGS.method})")
         for n in (2, 3)[: max(ARGS.max_qubits - 1, 1)]:
             exact, h, _ = battery_state(n, 0.25 if n == 2 else "large")
-            for p_dep in (0.0, 0.1, 0.3, "turn"):
-                if p_dep == "turn":  # the same fidelity as p = 0.1, along the least favourable direction
-                    device = turned_state(exact, fidelity(0.9 * exact + 0.1 * np.eye(2**n) / 2**n, exact))
-                else:
-                    device = (1 - p_dep) * exact + p_dep * np.eye(2**n) / 2**n
-                f = 1.0 if p_dep == 0 else fidelity(device, exact)
+            f_depolarised = fidelity(0.9 * exact + 0.1 * np.eye(2**n) / 2**n, exact)  # p = 0.1
+            for which in (0.0, 0.1, 0.3, "turn", "damp", "dephase", "damp F=0.9985", "dephase F=0.9985"):
+                device = None
                 for estimator in ("linear",) if ARGS.no_mle else ("linear", "mle"):
-                    label = f"fid N={n} {'turn' if p_dep == 'turn' else f'p={p_dep}'} {estimator}"
+                    label = f"fid N={n} {which if isinstance(which, str) else f'p={which}'} {estimator}"
                     if not selected(label):
                         continue
+                    if device is None and which == "turn":  # the fidelity of p = 0.1, along the least favourable direction
+                        device = turned_state(exact, f_depolarised)
+                    elif device is None and isinstance(which, str):  # T1 / T2 on every qubit, to that fidelity or the one given
+                        kind, _, given = which.partition(" F=")
+                        device = relaxed_state(exact, kind, float(given) if given else f_depolarised)
+                    elif device is None:
+                        device = (1 - which) * exact + which * np.eye(2**n) / 2**n
+                    f = 1.0 if which == 0 else fidelity(device, exact)
                     reps = ARGS.reps or (reps_fast if estimator == "linear" else reps_mle)
                     resamples = ARGS.resamples_mle if estimator == "mle" else ARGS.resamples
                     t = time.time()
                     result = coverage_cell(device, h, "fidelity", f, 1000, reps, estimator, False, resamples,
                                            exact=exact, seed=ARGS.seed or 2)
-                    print(f"{label:24s} F={f:.4f} reps={reps:<5} coverage {fmt(result, reps)}  "
+                    print(f"{label:30s} F={f:.4f} reps={reps:<5} coverage {fmt(result, reps)}  "
                           f"[{time.time() - t:.0f} s]", flush=True)
     if ARGS.table in ("all", "device"):
         print(f"\nDevice figures (aer-noisy, FakeFez noise model), 2-qubit battery, beta = 1, 4000 shots "

@@ -38,9 +38,9 @@ critical values are order statistics of an exact Monte Carlo test, each tail's s
 of ``1 / TAIL_GRID`` (:meth:`_Curve.quantile`); interpolated quantiles of a small ``B``
 undercover.  Where even ``t = 0`` accepts, the interval reaches the boundary.
 
-Where the segment points (``rho_toward``): not the projected estimate, whose nuisance is noisier
-than the truth's in the directions that bias the figure, so its states carry a bias unlike the
-truth's.  The ergotropy's family points to the estimate with its spectrum matched
+Where the segment points (``rho_toward``): the projected estimate for the relative-entropy
+coherence; for the other figures not it, as its nuisance is noisier than the truth's in the
+directions that bias them, so its states carry a bias unlike the truth's.  The ergotropy's family points to the estimate with its spectrum matched
 (:func:`matched_spectrum`), the l1 coherence's to the estimate with its coherences debiased
 (:func:`qbexp.analysis.figures.debiased_coherences`), the fidelity's to the debiased deviation
 from ``sigma`` (below).  Which entries are zero is itself estimated, so the l1 coherence's and
