@@ -20,7 +20,9 @@ Table 1 (ergotropy): the collective battery at beta = 1, steady state of the ini
 (W = 0.74, 0.84) and its mixture with the Gibbs state at W = 0.02, and (N = 3) the Gibbs state
 with a pair inverted across adjacent levels (W = 0.02, the case of the far side's second family); for
 every N the maximally mixed state I/d (``mixed``, W = 0: the least favourable W = 0 state) and I/d
-mixed with the active state to W = 0.02 (``depolarised``); for N = 2, 3 a passive state whose
+mixed with the active state to W = 0.02 (``depolarised``); for N = 2, 3 the active state with
+every qubit amplitude-damped (T1) to W = 0.02 (``damped``, N = 2 also at 4000 shots) and to where W
+first reaches 0 (``damped W=0``; :func:`damped_state`), and a passive state whose
 adjacent levels touch (``touching``, W = 0: least favourable too, with a spread within each
 level, :func:`touching_state`); linear inversion and MLE; with and without
 readout mitigation (a tensored readout model with 2 % / 4 % error rates, calibrated with 4000
@@ -418,6 +420,18 @@ def _relaxed(rho, kind, g, n):
     return state.data
 
 
+def fidelity_cell_state(exact, which, f_depolarised):
+    """The device state of a fidelity cell: ``exact`` depolarised with ``p = which`` (a number),
+    turned (``"turn"``, the least favourable direction) or relaxed (``"damp"``, ``"dephase"``) to
+    the fidelity of p = 0.1 (``f_depolarised``), or to the one a relaxed cell names (``" F=..."``)."""
+    if which == "turn":
+        return turned_state(exact, f_depolarised)
+    if isinstance(which, str):
+        kind, _, given = which.partition(" F=")
+        return relaxed_state(exact, kind, float(given) if given else f_depolarised)
+    return (1 - which) * exact + which * np.eye(exact.shape[0]) / exact.shape[0]
+
+
 def fmt(result, reps):
     if result is None:
         return "declined (ci95 null)"
@@ -510,13 +524,8 @@ def main():
                     label = f"fid N={n} {which if isinstance(which, str) else f'p={which}'} {estimator}"
                     if not selected(label):
                         continue
-                    if device is None and which == "turn":  # the fidelity of p = 0.1, along the least favourable direction
-                        device = turned_state(exact, f_depolarised)
-                    elif device is None and isinstance(which, str):  # T1 / T2 on every qubit, to that fidelity or the one given
-                        kind, _, given = which.partition(" F=")
-                        device = relaxed_state(exact, kind, float(given) if given else f_depolarised)
-                    elif device is None:
-                        device = (1 - which) * exact + which * np.eye(2**n) / 2**n
+                    if device is None:
+                        device = fidelity_cell_state(exact, which, f_depolarised)
                     f = 1.0 if which == 0 else fidelity(device, exact)
                     reps = ARGS.reps or (reps_fast if estimator == "linear" else reps_mle)
                     resamples = ARGS.resamples_mle if estimator == "mle" else ARGS.resamples
