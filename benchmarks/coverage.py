@@ -298,11 +298,10 @@ def battery_state(n, which):
         return mixed, h, "I/d"
     if which == "touching":
         return touching_state(h), h, "levels touch"
-    if which == "depolarised":
+    if which in ("depolarised", "damped", "damped W=0"):  # from the active state
         active = steady_state(model, c_family_state(0.25) if n == 2 else initial_state("haar:2", n))
-        return _mixture(mixed, active, h, 0.02)
-    if which in ("damped", "damped W=0"):
-        active = steady_state(model, c_family_state(0.25) if n == 2 else initial_state("haar:2", n))
+        if which == "depolarised":
+            return _mixture(mixed, active, h, 0.02)
         return damped_state(active, h, 0.02 if which == "damped" else 0.0)
     if n == 2:
         return steady_state(model, c_family_state(which)), h, f"c={which}"
@@ -330,11 +329,8 @@ def damped_state(active, h, target):
     ``W = 0`` within 1e-9, as ``W`` flattens there).
     Returns (state, H, label)."""
     n = active.shape[0].bit_length() - 1
-    lo, hi = 0.0, 1.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if ergotropy(_relaxed(active, "damp", mid, n), h) > max(target, 1e-9) else (lo, mid)
-    return _relaxed(active, "damp", hi, n), h, f"T1 g={hi:.4f}"
+    _, g = _bisect(lambda x: ergotropy(_relaxed(active, "damp", x, n), h) > max(target, 1e-9))
+    return _relaxed(active, "damp", g, n), h, f"T1 g={g:.4f}"
 
 
 def touching_state(h, ratio=0.4, seed=3):
@@ -357,12 +353,18 @@ def touching_state(h, ratio=0.4, seed=3):
     return rho / np.trace(rho).real
 
 
+def _bisect(below, lo=0.0, hi=1.0, steps=60):
+    """The bracket ``(lo, hi)`` around the point where ``below(x)`` turns from true to false,
+    after ``steps`` halvings (the cells' states are found this way: a mixture, a turn, a channel)."""
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if below(mid) else (lo, mid)
+    return lo, hi
+
+
 def _mixture(passive, active, h, target):
     """``(1 - a) passive + a active`` with ergotropy ``target`` (bisection on ``a``)."""
-    lo, hi = 0.0, 1.0  # weight of the active state
-    for _ in range(50):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if ergotropy((1 - mid) * passive + mid * active, h) < target else (lo, mid)
+    lo, hi = _bisect(lambda a: ergotropy((1 - a) * passive + a * active, h) < target, steps=50)  # a: weight of the active state
     a = (lo + hi) / 2
     return (1 - a) * passive + a * active, h, f"mix a={a:.3f}"
 
@@ -385,10 +387,7 @@ def turned_state(exact, target):
         u = np.eye(lam.size) + (np.cos(theta) - 1) * (g @ g) - 1j * np.sin(theta) * g  # exp(-i theta G), G^3 = G
         return u @ exact @ u.conj().T
 
-    lo, hi = 0.0, np.pi / 2
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if fidelity(turned(mid), exact) > target else (lo, mid)
+    lo, hi = _bisect(lambda theta: fidelity(turned(theta), exact) > target, hi=np.pi / 2)
     return turned((lo + hi) / 2)
 
 
@@ -405,10 +404,7 @@ def relaxed_state(exact, kind, target):
     its fidelity to ``exact`` is ``target``: the device's own errors (T1, T2), other directions of
     the fidelity's nuisance than depolarisation and :func:`turned_state`."""
     n = exact.shape[0].bit_length() - 1
-    lo, hi = 0.0, 1.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if fidelity(_relaxed(exact, kind, mid, n), exact) > target else (lo, mid)
+    lo, hi = _bisect(lambda g: fidelity(_relaxed(exact, kind, g, n), exact) > target)
     return _relaxed(exact, kind, (lo + hi) / 2, n)
 
 

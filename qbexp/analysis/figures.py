@@ -408,13 +408,17 @@ def estimate_figures(
             scale = functools.partial(fidelity_stderr, sigma=reference, shots=data.shots, assignment=assignment)
         if name in MATCHED and toward is None:  # the family through the matched spectrum (intervals.matched_spectrum)
             toward = matched_state()
-        out[name] = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=toward, scale=scale)
+        family = functools.partial(inversion_summary, f, reference, estimate, simulate, bounds, sign, scale=scale)
+
+        def widen(other_toward=None):
+            """The interval united with the family through ``other_toward`` (another value of the
+            nuisance: a hull), whose median-unbiased value is not needed."""
+            out[name]["ci95"] = _hull(out[name]["ci95"], family(toward=other_toward, median=False)["ci95"])
+        out[name] = family(toward=toward)
         if name == "fidelity":  # united with the family through the strict cut (STRICT_SIGNIFICANT)
             strict = fidelity_direction(reference, STRICT_SIGNIFICANT)
             if np.max(np.abs(strict - toward)) > 1e-12:
-                other = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=strict,
-                                          scale=scale, median=False)
-                out[name]["ci95"] = _hull(out[name]["ci95"], other["ci95"])
+                widen(strict)
         near_zero = near_boundary(out[name]["ci95"][0], bounds[0], out[name]["stderr"])
         if name == "ergotropy":  # the test at W = 0 from the least favourable passive state (nearest_passive_state)
             least = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate), degenerate=True)
@@ -426,13 +430,9 @@ def estimate_figures(
             for cut in cuts:
                 other_state = debiased_coherences(estimate, simulate(estimate), coherence_basis, cut)
                 if min(np.max(np.abs(other_state - reference)), np.max(np.abs(other_state - debiased))) > 1e-12:  # an entry lies between the cuts
-                    other = inversion_summary(f, reference, estimate, simulate, bounds, sign, toward=other_state,
-                                              median=False)
-                    out[name]["ci95"] = _hull(out[name]["ci95"], other["ci95"])
+                    widen(other_state)
         if name == "ergotropy" and not near_zero and data.num_qubits >= NUISANCE_HULL_QUBITS:
-            projected = inversion_summary(f, reference, estimate, simulate, bounds, sign,  # (NUISANCE_HULL_QUBITS)
-                                          median=False)
-            out[name]["ci95"] = _hull(out[name]["ci95"], projected["ci95"])
+            widen()  # the family through the projected estimate (NUISANCE_HULL_QUBITS)
         if name == "ergotropy" and near_zero:  # the family from the despread passive state
             despread = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate))
             out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign,  # far side: intervals
