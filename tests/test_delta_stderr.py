@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from qbexp.analysis import apply_assignment, assignment_matrices, born_probabilities, fit_states
-from qbexp.analysis.delta import fidelity_gradient, fidelity_stderr, linear_stderr
+from qbexp.analysis.delta import (bures_angle, bures_angle_stderr, fidelity_gradient, fidelity_of_angle,
+                                  fidelity_stderr, linear_stderr)
 from qbexp.analysis.estimators import UNPROJECTED
 from qbexp.thermo import fidelity
 
@@ -86,3 +87,33 @@ def test_fidelity_stderr_is_finite_on_rank_deficient_estimates():
     rho = random_state(4, rng, rank=2)
     value = fidelity_stderr(rho[None], sigma, np.full(9, 1000))
     assert value.shape == (1,) and np.isfinite(value[0]) and value[0] > 0
+
+
+def test_bures_angle_stderr_matches_the_spread_of_the_angle():
+    """The Bures angle A = arccos sqrt(F), the statistic of the fidelity's test: where F is smooth
+    its delta-method error is the spread of the simulated angles, and F = cos^2 A gives F back."""
+    rng = np.random.default_rng(5)
+    sigma = random_state(4, rng)
+    rho = 0.7 * sigma + 0.3 * random_state(4, rng)
+    shots = np.full(9, 4000)
+    fits = simulated_fits(rho, shots, rng)
+    spread = np.std(bures_angle(fidelity(fits, sigma)), ddof=1)
+    assert bures_angle_stderr(rho[None], sigma, shots)[0] == pytest.approx(spread, rel=0.08)
+    f = fidelity(fits, sigma)
+    assert np.allclose(fidelity_of_angle(bures_angle(f)), f, rtol=0, atol=1e-12)
+    assert bures_angle(1.0) == 0.0 and bures_angle(0.0) == pytest.approx(np.pi / 2)
+
+
+def test_bures_angle_stderr_has_a_finite_limit_at_the_exact_state():
+    """Towards sigma, s_F and sqrt(1 - F) both vanish like the distance: their ratio, the angle's
+    error, tends to a finite non-zero limit (the fidelity's own error vanishes with the distance)."""
+    rng = np.random.default_rng(6)
+    sigma = 0.8 * random_state(4, rng) + 0.2 * np.eye(4) / 4
+    other = random_state(4, rng)
+    shots = np.full(9, 1000)
+    states = np.stack([(1 - e) * sigma + e * other for e in (1e-2, 1e-3, 1e-4)])
+    angle_errors = bures_angle_stderr(states, sigma, shots)
+    fidelity_errors = fidelity_stderr(states, sigma, shots)
+    assert np.all(np.isfinite(angle_errors)) and angle_errors[-1] > 0
+    assert angle_errors[1] == pytest.approx(angle_errors[2], rel=0.01)
+    assert fidelity_errors[2] < 0.02 * fidelity_errors[0]

@@ -1,5 +1,6 @@
 """Delta-method standard errors of a figure at a state: the studentizing scale of the fidelity's
-test inversion (:mod:`qbexp.analysis.intervals`, "Studentized fidelity").
+test inversion, which runs on the Bures angle ``arccos sqrt(F)`` (:mod:`qbexp.analysis.intervals`,
+"Studentized fidelity").
 
 The linear-inversion estimate is linear in the counts at fixed shots per setting,
 ``rho_hat = sum_sb n_sb Omega_sb`` (:func:`qbexp.analysis.estimators.linear_inversion_weights`),
@@ -12,7 +13,7 @@ multinomial counts:
 with ``p`` the Born probabilities of the state (seen through the readout assignment, and ``w``
 through its inverse, when the fit mitigates readout errors; the calibration's own noise is not
 in it).  Exact for figures linear in the
-state (the energy: ``G = H``); for the fidelity it is the first-order term, which is all a
+state (the energy: ``G = H``); for the fidelity and its angle it is the first-order term, which is all a
 studentizing scale needs: the test's critical values are simulated, so any function of the
 fitted state gives a valid test, and this one makes the statistic nearly free of the direction
 in which the state deviates from the exact one.
@@ -25,6 +26,7 @@ import numpy as np
 from qbexp.analysis.estimators import born_probabilities, linear_inversion_weights
 from qbexp.analysis.readout import apply_assignment
 from qbexp.models.matrices import dagger, psd_sqrt
+from qbexp.thermo import fidelity
 
 #: Eigenvalues of ``sqrt(sigma) rho sqrt(sigma)`` below this are raised to it in the fidelity's
 #: gradient (:func:`fidelity_gradient`): the gradient of ``tr sqrt(.)`` diverges where a projected
@@ -68,3 +70,24 @@ def fidelity_gradient(states, sigma, floor=None) -> np.ndarray:
 def fidelity_stderr(states, sigma, shots, assignment=None) -> np.ndarray:
     """Delta-method standard error of the fidelity to ``sigma`` at ``states`` (module docstring)."""
     return linear_stderr(states, fidelity_gradient(states, sigma), shots, assignment)
+
+
+def bures_angle(fidelities) -> np.ndarray:
+    """The Bures angle ``A = arccos sqrt(F)`` of fidelities ``F`` (0 at ``F = 1``): the statistic of
+    the fidelity's test (:mod:`qbexp.analysis.intervals`, "Studentized fidelity")."""
+    return np.arccos(np.sqrt(np.clip(fidelities, 0.0, 1.0)))
+
+
+def fidelity_of_angle(angles) -> np.ndarray:
+    """``F = cos^2 A``, the inverse of :func:`bures_angle`."""
+    return np.cos(angles) ** 2
+
+
+def bures_angle_stderr(states, sigma, shots, assignment=None) -> np.ndarray:
+    """Delta-method standard error of the Bures angle to ``sigma`` at ``states``:
+    ``|dA/dF| s_F = s_F / (2 sqrt(F (1 - F)))`` (:func:`fidelity_stderr`).  Finite as ``F -> 1``,
+    where ``s_F`` and ``sqrt(1 - F)`` both vanish like the distance from ``sigma``; the floors only
+    keep a state exactly at ``sigma`` from dividing by zero."""
+    f = np.clip(fidelity(states, sigma), 1e-300, 1.0)
+    slope = 2.0 * np.sqrt(f * np.clip(1.0 - f, 1e-300, None))
+    return fidelity_stderr(states, sigma, shots, assignment) / np.maximum(slope, 1e-300)
