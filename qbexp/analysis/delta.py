@@ -87,7 +87,7 @@ def bures_angle_stderr(states, sigma, shots, assignment=None) -> np.ndarray:
     """Delta-method standard error of the Bures angle to ``sigma`` at ``states``:
     ``|dA/dF| s_F = s_F / (2 sqrt(F (1 - F)))`` (:func:`fidelity_stderr`).  Finite as ``F -> 1``,
     where ``s_F`` and ``sqrt(1 - F)`` both vanish like the distance from ``sigma``; the floors only
-    keep a state exactly at ``sigma`` from dividing by zero."""
+    keep a state exactly at ``sigma`` (or orthogonal to it) from dividing by zero."""
     f = np.clip(fidelity(states, sigma), 1e-300, 1.0)
-    slope = 2.0 * np.sqrt(f * np.clip(1.0 - f, 1e-300, None))
-    return fidelity_stderr(states, sigma, shots, assignment) / np.maximum(slope, 1e-300)
+    slope = 2.0 * np.sqrt(f * np.clip(1.0 - f, 1e-300, None))  # > 0 with both factors floored
+    return fidelity_stderr(states, sigma, shots, assignment) / slope

@@ -479,10 +479,11 @@ class _Curve:
         t = float(t)
         if t not in self.samples:
             states = self.simulate(self.state(t))
-            values = self.sign * self.f(states)
+            raw = self.f(states)
+            values = self.sign * raw
             self.spreads[t] = float(np.std(values, ddof=1))
             if self.reported is not None:
-                self.reported_spreads[t] = float(np.std(self.reported(self.sign * values), ddof=1))
+                self.reported_spreads[t] = float(np.std(self.reported(raw), ddof=1))
             if self.scale is not None:
                 stderr, observed = self.scale
                 centre = self.value(t)
