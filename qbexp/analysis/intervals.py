@@ -107,7 +107,7 @@ noise (the device state ``c:0.25 minimal``).  Why the angle: the same test on ``
 tails ordered by ``F``'s spread, made the least favourable direction (states turned by a coherent
 error) conservative, N = 2 / 3: 0.984 / 0.990; on the angle 0.961 / 0.984, the depolarised and
 device states unchanged within their errors (``c:0.25 minimal``, four seeds: 0.953 -> 0.949
-+- 0.003).  What is left conservative near ``F = 1`` (N = 3 turned 0.984, T1-relaxed states
++- 0.003).  What is left conservative near ``F = 1`` (N = 3 turned 0.984, relaxed states
 0.976-0.982) is the estimated direction and the union: through the true state the same test
 covers them 0.944-0.964, the grid's lost step (:meth:`_Curve.quantile`) included.
 
