@@ -509,11 +509,9 @@ class _Curve:
         ergotropy at ``W = 0.018 / 0.034`` (N = 2) to 0.944 / 0.940 and the fidelity of the device
         state ``c:0.25 minimal`` to 0.928 / 0.939 (1000 repetitions, ``B = 79``; with the true
         state's direction exact size covered 0.944-0.961, so what the step makes up for is the
-        estimated direction, :func:`qbexp.analysis.figures.debiased_deviation`).  With the strict
-        cut's union and the test on the Bures angle, exact size for the fidelity alone leaves
-        ``c:0.25 minimal`` as it is (0.947 / 0.959 / 0.944 on seeds 3 / 5 / 7) and the N = 3 turned
-        state too (0.984), takes the N = 2 T1 state at F = 0.9985 from 0.982 to 0.975, but the MLE
-        T2 state there from 0.930 to 0.920 (300 repetitions): still kept (benchmarks/README.md)."""
+        estimated direction, :func:`qbexp.analysis.figures.debiased_deviation`).  Measured again with
+        the strict cut's union and the Bures angle, for the fidelity alone: still kept
+        (benchmarks/README.md, "The fidelity's test of exact size near F = 1")."""
         sample = self.at(t)
         size = sample.size
         if level > 0.5:  # the upper tail's share rounded down to the grid: ceil(level * TAIL_GRID) steps kept
