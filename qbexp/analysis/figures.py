@@ -449,10 +449,17 @@ def estimate_figures(
         if name in MATCHED and toward is None:  # the family through the matched spectrum (intervals.matched_spectrum)
             toward = matched_state()
 
-        def widen(other_toward=None):
+        def widen(other_toward=None, end=None):
             """The interval united with the family through ``other_toward`` (another value of the
-            nuisance: a hull), whose median-unbiased value is not needed."""
-            out[name]["ci95"] = _hull(out[name]["ci95"], family(toward=other_toward, median=False)["ci95"])
+            nuisance: a hull), whose median-unbiased value is not needed; with ``end`` (the
+            figure at ``other_toward``, where it decreases along the family: the fidelity) only the
+            segment up to ``other_toward``: the part of that interval below ``end`` is not taken."""
+            lo, hi = family(toward=other_toward, median=False)["ci95"]
+            if end is not None:
+                if hi < end:
+                    return
+                lo = max(lo, end)
+            out[name]["ci95"] = _hull(out[name]["ci95"], [lo, hi])
         out[name] = family(toward=toward)
         if name == "fidelity":  # united with the family through the strict cut (STRICT_SIGNIFICANT)
             strict = fidelity_direction(reference, STRICT_SIGNIFICANT)
@@ -460,10 +467,7 @@ def estimate_figures(
                 widen(strict)
             thinned = thinned_reference(reference, unprojected, simulate_unprojected(estimate))
             if thinned is not None:  # and the segment to the thinned exact state (THINNED_WITHIN)
-                end = float(f(thinned[None])[0])  # its accepted states beyond it not taken
-                lo, hi = family(toward=thinned, median=False)["ci95"]
-                if hi >= end:
-                    out[name]["ci95"] = _hull(out[name]["ci95"], [max(lo, end), hi])
+                widen(thinned, end=float(f(thinned[None])[0]))
         near_zero = near_boundary(out[name]["ci95"][0], bounds[0], out[name]["stderr"])
         if name == "ergotropy":  # the test at W = 0 from the least favourable passive state (nearest_passive_state)
             least = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate), degenerate=True)
