@@ -59,7 +59,10 @@ def test_planned_circuits_are_those_of_the_direct_construction(n, init, monkeypa
     with monkeypatch.context() as patch:
         patch.setattr(collision, "_step_moduli", full_moduli)
         scheme = collision.CollisionScheme(model, math.inf)
-    assert scheme.steady_step == pytest.approx(fast.step_time, rel=1e-12)
+    # The bounded minimiser stops within xatol = 1e-6 dt_max (collision.steady_step_time), and the two
+    # spectra differ at 1e-15, so Δt agrees to that tolerance, not to the last digit: 1.2e-7 relative at
+    # N = 4 with numpy 2.4.6 / scipy 1.17.1 (equal to the last digit on earlier builds).  M is what the circuits use.
+    assert scheme.steady_step == pytest.approx(fast.step_time, rel=1e-5)
     direct = next(m for m in range(1, 401)
                   if trace_distance(_apply(scheme.superop(m).data, rho0), fast.exact_state) <= COLLISION_TOL)
     assert fast.steps == direct
