@@ -34,7 +34,8 @@ error to the fidelity of p = 0.1 along the direction in which the fidelity's est
 (``damp``, ``dephase``) every qubit amplitude-damped (T1) or dephased (T2) to that fidelity, and
 to F = 0.9985 (``damp F=0.9985``, ``dephase F=0.9985``: the fidelity of the device state
 ``c:0.25 minimal``, about two standard deviations from F = 1; :func:`relaxed_state`), and
-(``purer``) the exact state with its smallest eigenvalues removed (:func:`purer_state`).  Counts of
+(``purer``) the exact state with its smallest eigenvalues removed (:func:`purer_state`), and
+(``projected``) a rank-deficient state off the exact state's eigenvectors (:func:`projected_state`).  Counts of
 tables 1 and 2: multinomial draws from the exact Born probabilities (fast, equivalent to an
 ideal simulator).
 
@@ -88,6 +89,7 @@ from qbexp.analysis import (
     born_probabilities,
     estimate_figures,
 )
+from qbexp.analysis.estimators import fit_states
 from qbexp.analysis.figures import figure_functions
 from qbexp.analysis.intervals import TAIL_GRID, _energy_levels
 from qbexp.analysis.tomography_data import TomographyData
@@ -426,15 +428,27 @@ def purer_state(exact, removed):
     return (v * (w / w.sum())) @ v.conj().T
 
 
+def projected_state(state, seed=0, shots=1000):
+    """The projected linear estimate of one data set (``shots`` per setting, seed ``seed``) from
+    ``state``: a rank-deficient state (N = 3: rank 6 of 8; the N = 2 one is full rank) whose null space lies off the
+    exact state's eigenvectors, as a device with little noise and a coherent error may prepare
+    (:func:`qbexp.analysis.figures.thinned_reference`, ``directions="data"``)."""
+    rng = np.random.default_rng(seed)
+    return fit_states(rng.multinomial(shots, born_probabilities(state))[None], "linear")[0]
+
+
 def fidelity_cell_state(exact, which, f_depolarised):
     """The device state of a fidelity cell: ``exact`` depolarised with ``p = which`` (a number),
     turned (``"turn"``, the least favourable direction) or relaxed (``"damp"``, ``"dephase"``) to
     the fidelity of p = 0.1 (``f_depolarised``), or to the one a relaxed cell names (``" F=..."``);
-    ``"purer"``: :func:`purer_state` without a quarter of the eigenvalues (N = 2: one, N = 3: two)."""
+    ``"purer"``: :func:`purer_state` without a quarter of the eigenvalues (N = 2: one, N = 3: two);
+    ``"projected"``: :func:`projected_state` of the state damped to the fidelity of p = 0.1."""
     if which == "turn":
         return turned_state(exact, f_depolarised)
     if which == "purer":
         return purer_state(exact, exact.shape[0] // 4)
+    if which == "projected":
+        return projected_state(relaxed_state(exact, "damp", f_depolarised))
     if isinstance(which, str):
         kind, _, given = which.partition(" F=")
         return relaxed_state(exact, kind, float(given) if given else f_depolarised)
@@ -527,7 +541,8 @@ def main():
         for n in (2, 3)[: max(ARGS.max_qubits - 1, 1)]:
             exact, h, _ = battery_state(n, 0.25 if n == 2 else "large")
             f_depolarised = fidelity(0.9 * exact + 0.1 * np.eye(2**n) / 2**n, exact)  # p = 0.1
-            for which in (0.0, 0.1, 0.3, "turn", "damp", "dephase", "damp F=0.9985", "dephase F=0.9985", "purer"):
+            for which in (0.0, 0.1, 0.3, "turn", "damp", "dephase", "damp F=0.9985", "dephase F=0.9985", "purer",
+                          "projected"):
                 device = None
                 for estimator in ("linear",) if ARGS.no_mle else ("linear", "mle"):
                     label = f"fid N={n} {which if isinstance(which, str) else f'p={which}'} {estimator}"

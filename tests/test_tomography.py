@@ -19,6 +19,7 @@ from qiskit.quantum_info import (
     Pauli,
     partial_trace,
     random_density_matrix,
+    random_statevector,
     random_unitary,
     state_fidelity,
 )
@@ -415,3 +416,35 @@ def test_hull_families_without_the_median_have_the_same_ends():
             assert len(cache) < evaluated  # the median's states were not simulated
             compared += 1
     assert compared == 18
+
+
+
+def test_thinned_reference_drops_the_datas_own_null_directions():
+    """figures.thinned_reference with ``directions="data"``: the exact state projected off the
+    unprojected estimate's eigen-directions whose weight is within THINNED_WITHIN noise standard
+    deviations of 0 (here one, off the exact state's eigenvectors), against ``P rho P / tr``
+    built from that null vector; with ``directions="exact"`` (the default) the exact state's own
+    eigen-directions instead: data lacking its smallest eigenvalue give the exact state without it."""
+    from qbexp.analysis.figures import thinned_reference
+
+    exact = 0.8 * random_density_matrix(4, seed=1).data + 0.2 * np.eye(4) / 4
+    null = random_statevector(4, seed=2).data
+    keep = np.eye(4) - np.outer(null, null.conj())
+    rng = np.random.default_rng(4)
+    noise = rng.normal(size=(60, 4, 4)) + 1j * rng.normal(size=(60, 4, 4))
+    noise = 0.005 * (noise + noise.conj().transpose(0, 2, 1))  # sd of a weight <v|.|v>: 0.01
+
+    data = keep @ (0.7 * random_density_matrix(4, seed=3).data + 0.3 * np.eye(4) / 4) @ keep
+    assert np.linalg.eigvalsh(data)[1] > 0.05  # one null direction, the others far above the noise
+    thinned = thinned_reference(exact, data, data + noise, directions="data")
+    assert np.allclose(thinned, keep @ exact @ keep / np.trace(keep @ exact @ keep).real, atol=1e-12)
+    assert abs(null.conj() @ thinned @ null) < 1e-12
+
+    w, v = np.linalg.eigh(exact)
+    assert w[0] > 0.04
+    lacking = exact - w[0] * np.outer(v[:, 0], v[:, 0].conj())
+    by_exact = thinned_reference(exact, lacking, lacking + noise)
+    assert np.allclose(by_exact, lacking / (1 - w[0]), atol=1e-12)
+    assert thinned_reference(exact, exact, exact + noise) is None  # nothing the data cannot resolve
+    with pytest.raises(QbexpError, match="directions"):
+        thinned_reference(exact, data, data + noise, directions="spectrum")
