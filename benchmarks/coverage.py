@@ -429,7 +429,8 @@ def purer_state(exact, removed):
 
 
 def projected_state(state, seed=0, shots=1000):
-    """The projected linear estimate of one data set (``shots`` per setting, seed ``seed``) from
+    """The projected linear estimate of one data set (``shots`` per setting, ``seed``: a seed or a
+    generator, drawn from) from
     ``state``: a rank-deficient state (N = 3: rank 6 of 8; the N = 2 one is full rank) whose null space lies off the
     exact state's eigenvectors, as a device with little noise and a coherent error may prepare
     (:func:`qbexp.analysis.figures.thinned_reference`, ``directions="data"``)."""

@@ -19,7 +19,6 @@ import numpy as np
 
 import coverage as cov
 from qbexp.analysis import born_probabilities, estimate_figures
-from qbexp.analysis.estimators import fit_states
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.thermo import fidelity
 
@@ -39,7 +38,7 @@ def main():
     hits = below = 0
     start = time.time()
     for k in range(args.outer):
-        truth = fit_states(rng.multinomial(1000, born_probabilities(base))[None], "linear")[0]
+        truth = cov.projected_state(base, rng)
         target = fidelity(truth, exact)
         p = born_probabilities(truth)
         h_k = b_k = 0

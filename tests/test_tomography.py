@@ -418,7 +418,6 @@ def test_hull_families_without_the_median_have_the_same_ends():
     assert compared == 18
 
 
-
 def test_thinned_reference_drops_the_datas_own_null_directions():
     """figures.thinned_reference with ``directions="data"``: the exact state projected off the
     unprojected estimate's eigen-directions whose weight is within THINNED_WITHIN noise standard
