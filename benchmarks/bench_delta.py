@@ -1,0 +1,60 @@
+"""Time per fidelity interval with ``qbexp.analysis.delta.linear_stderr`` as it is (one matrix
+product) against the reference, the ``np.einsum`` contraction it replaced, in the same process;
+and how far the intervals move with it (the same values to 1e-18 in ``w``, but the interval's
+root searches are not continuous in them: benchmarks/README.md).
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_delta.py      # ~1 min
+
+Data: 20 data sets of 1000 shots per setting from the exact state depolarised with p = 0.1
+(N = 2: c = 0.25; N = 3: the "large" state of coverage.py), B = 79, linear inversion.
+"""
+
+import time
+
+import numpy as np
+
+import coverage as cov
+import qbexp.analysis.delta as delta
+from qbexp.analysis import born_probabilities, estimate_figures
+from qbexp.analysis.estimators import linear_inversion_weights
+from qbexp.analysis.tomography_data import TomographyData
+
+current = delta.linear_stderr
+
+
+def reference(states, gradients, shots, assignment=None):
+    """The einsum version (no readout assignment: the data here are unmitigated)."""
+    states = np.asarray(states)
+    n = states.shape[-1].bit_length() - 1
+    omega = linear_inversion_weights(n, shots)
+    w = np.einsum("...ij,sbji->...sb", np.asarray(gradients), omega).real
+    p = born_probabilities(states)
+    variance = np.sum(np.asarray(shots, dtype=float) * (np.sum(w * w * p, axis=-1) - np.sum(w * p, axis=-1) ** 2),
+                      axis=-1)
+    return np.sqrt(np.clip(variance, 0.0, None))
+
+
+def main():
+    for n in (2, 3):
+        exact, h, _ = cov.battery_state(n, 0.25 if n == 2 else "large")
+        p = born_probabilities(0.9 * exact + 0.1 * np.eye(2**n) / 2**n)
+        rng = np.random.default_rng(1)
+        datas = [TomographyData(rng.multinomial(1000, p)) for _ in range(20)]
+        times, intervals = {}, {}
+        for name, function in (("einsum", reference), ("matmul", current)) * 2:  # twice: the faster of two
+            delta.linear_stderr = function
+            t = time.perf_counter()
+            intervals[name] = np.array([estimate_figures(d, h, exact_state=exact, n_resamples=79, seed=k,
+                                                         figures=["fidelity"])["fidelity"]["ci95"]
+                                        for k, d in enumerate(datas)])
+            times[name] = min(times.get(name, np.inf), (time.perf_counter() - t) / len(datas))
+        delta.linear_stderr = current
+        moved = np.abs(intervals["einsum"] - intervals["matmul"])
+        print(f"N = {n}: per fidelity interval {times['matmul'] * 1e3:.0f} ms against {times['einsum'] * 1e3:.0f} ms "
+              f"(ratio {times['matmul'] / times['einsum']:.2f}); interval ends moved: {int((moved > 1e-9).sum())} of "
+              f"{moved.size}, at most {moved.max():.1e}", flush=True)
+
+
+if __name__ == "__main__":
+    cov.ARGS = cov.argparse.Namespace(method="calibrated")
+    main()
