@@ -1,7 +1,9 @@
 """Time per fidelity interval with ``qbexp.analysis.delta.linear_stderr`` as it is (one matrix
 product) against the reference, the ``np.einsum`` contraction it replaced, in the same process;
-and how far the intervals move with it (the same values to 1e-18 in ``w``, but the interval's
-root searches are not continuous in them: benchmarks/README.md).
+and how far the intervals move with it: the same ``w`` to 1e-18, but the critical curves of the
+test inversion are not smooth in ``t`` (benchmarks/README.md, "The common random numbers are not
+common") and cross the observed value several times, so a root search whose path changes at the
+rounding level lands on another crossing.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_delta.py      # ~1 min
 
