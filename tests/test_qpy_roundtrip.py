@@ -18,7 +18,7 @@ from qiskit import QuantumCircuit, qpy
 from qbexp.circuits.metrics import trace_distance
 from qbexp.circuits.minimal import minimal_charging_circuit
 from qbexp.circuits.minimal_simulate import exact_output
-from qbexp.circuits.protocols import CHARGINGS, collective_protocol
+from qbexp.circuits.protocols import collective_protocol
 from qbexp.circuits.simulate import ideal_state
 from qbexp.dynamics import steady_state
 from qbexp.models.collective import collective_battery
