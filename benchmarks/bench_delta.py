@@ -30,7 +30,7 @@ def reference(gradients, omega):
 
 def main():
     for n in (2, 3):
-        exact, h, _ = cov.battery_state(n, 0.25 if n == 2 else "large")
+        exact, h, _ = cov.fidelity_exact(n)
         p = born_probabilities(0.9 * exact + 0.1 * np.eye(2**n) / 2**n)
         rng = np.random.default_rng(1)
         datas = [TomographyData(rng.multinomial(1000, p)) for _ in range(20)]

@@ -114,16 +114,23 @@ def true_assignment(n: int) -> np.ndarray:
     return np.broadcast_to(a, (3**n, n, 2, 2))
 
 
+def cell_probabilities(rho, mitigate=False):
+    """The outcome probabilities every repetition of a cell draws its counts from: ``rho``'s, seen
+    through the readout model's true assignment where ``mitigate`` (the data mitigation corrects),
+    normalised per setting."""
+    p = born_probabilities(rho)
+    if mitigate:
+        p = np.clip(apply_assignment(p, true_assignment(rho.shape[0].bit_length() - 1)), 0.0, None)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
 def coverage_cell(rho, h, figure, target, shots, reps, estimator, mitigate, resamples, exact=None, seed=0):
     """``(coverage, share with the truth below the interval, share of intervals that exclude the
     figure's boundary)``: the boundary is 0 (ergotropy, coherences: the interval shows a non-zero
     value) or 1 (fidelity: it shows the state is not the exact one) -- the power of the interval,
     what a conservative cell pays in."""
     n = rho.shape[0].bit_length() - 1
-    p = born_probabilities(rho)
-    if mitigate:
-        p = np.clip(apply_assignment(p, true_assignment(n)), 0.0, None)
-    p = p / p.sum(axis=-1, keepdims=True)
+    p = cell_probabilities(rho, mitigate)
     hits, below, excludes = 0, 0, 0
     rng = np.random.default_rng(seed)
     for rep in range(reps):
@@ -438,6 +445,14 @@ def projected_state(state, seed=0, shots=1000):
     return fit_states(rng.multinomial(shots, born_probabilities(state))[None], "linear")[0]
 
 
+def fidelity_exact(n):
+    """``(exact, h, f_depolarised)`` of the fidelity table at ``n`` qubits: the exact state (N = 2:
+    c = 0.25, N = 3: the "large" state), the battery Hamiltonian and the fidelity of the exact
+    state depolarised with p = 0.1, to which the turned and relaxed cells are set."""
+    exact, h, _ = battery_state(n, 0.25 if n == 2 else "large")
+    return exact, h, fidelity(0.9 * exact + 0.1 * np.eye(2**n) / 2**n, exact)
+
+
 def fidelity_cell_state(exact, which, f_depolarised):
     """The device state of a fidelity cell: ``exact`` depolarised with ``p = which`` (a number),
     turned (``"turn"``, the least favourable direction) or relaxed (``"damp"``, ``"dephase"``) to
@@ -540,8 +555,7 @@ def main():
         print(f"\nFidelity to the exact state, data from the device state: depolarised (p), turned, relaxed or purer "
               f"(method {ARGS.method})")
         for n in (2, 3)[: max(ARGS.max_qubits - 1, 1)]:
-            exact, h, _ = battery_state(n, 0.25 if n == 2 else "large")
-            f_depolarised = fidelity(0.9 * exact + 0.1 * np.eye(2**n) / 2**n, exact)  # p = 0.1
+            exact, h, f_depolarised = fidelity_exact(n)
             for which in (0.0, 0.1, 0.3, "turn", "damp", "dephase", "damp F=0.9985", "dephase F=0.9985", "purer",
                           "projected"):
                 device = None

@@ -27,7 +27,6 @@ import numpy as np
 
 import coverage as cov
 import qbexp.analysis.figures as figures
-from qbexp.analysis import born_probabilities
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.thermo import fidelity
 
@@ -86,13 +85,11 @@ def main():
     parser.add_argument("--seed", type=int, default=2)
     args = parser.parse_args()
     cov.ARGS = argparse.Namespace(method="calibrated")
-    exact, h, _ = cov.battery_state(args.n, 0.25 if args.n == 2 else "large")
-    f_depolarised = fidelity(0.9 * exact + 0.1 * np.eye(2**args.n) / 2**args.n, exact)
+    exact, h, f_depolarised = cov.fidelity_exact(args.n)
     which = float(args.which) if args.which[0].isdigit() else args.which
     device = cov.fidelity_cell_state(exact, which, f_depolarised)
     target = 1.0 if which == 0 else fidelity(device, exact)
-    p = born_probabilities(device)
-    p = p / p.sum(axis=-1, keepdims=True)  # as coverage.coverage_cell draws them
+    p = cov.cell_probabilities(device)
     rng = np.random.default_rng(args.seed)
     unions, logs, hulls = [], [], []
     start = time.time()

@@ -31,8 +31,7 @@ def main():
     parser.add_argument("--inner", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    exact, h, _ = cov.battery_state(args.n, 0.25 if args.n == 2 else "large")
-    f_depolarised = fidelity(0.9 * exact + 0.1 * np.eye(2**args.n) / 2**args.n, exact)
+    exact, h, f_depolarised = cov.fidelity_exact(args.n)
     base = exact if args.base == "exact" else cov.fidelity_cell_state(exact, args.base, f_depolarised)
     rng = np.random.default_rng(args.seed)
     hits = below = 0
