@@ -20,7 +20,8 @@ from qiskit import QuantumCircuit
 
 from qbexp.backends.executors import Executor
 from qbexp.backends.profiles import Profile
-from qbexp.backends.store import RunStore, atomic_write_text
+from qbexp.backends.store import RunStore
+from qbexp.files import atomic_write_text
 from qbexp.backends.submit import fetch_pending, run_durably, run_status
 from qbexp.cli.main import main
 from qbexp.errors import QbexpError

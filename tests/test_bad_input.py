@@ -125,7 +125,7 @@ DROP = object()
 def run_kind(kind: str):
     """The run's kind, in its identity too: a manifest that agrees with itself (and with its job
     records, which name the run by its identity) on a kind qbexp does not know."""
-    from qbexp.backends.store import identity_digest
+    from qbexp.backends.records import identity_digest
 
     def setup(root: Path):
         path = root / "run" / "manifest.json"

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qbexp.backends.store import identity_digest
+from qbexp.backends.records import identity_digest
 from qbexp.cli.main import main
 
 from _runfiles import fail_circuit

@@ -11,7 +11,7 @@ Layout of DIR::
                         in QPY version PORTABLE_QPY_VERSION (both stacks read it)
     transpiled.qpy      the circuits exactly as submitted (transpiled-SEQ.qpy: resubmissions)
     NAME.channels.npz   the Kraus sets and dense unitaries of NAME.qpy, each once, under its
-                        SHA-256: the QPY file holds a placeholder instead (see _stash_arrays);
+                        SHA-256: the QPY file holds a placeholder instead (:mod:`~qbexp.backends.qpy_arrays`);
                         only where it has one
     counts/NAME.json    raw counts of one circuit, written atomically as soon as known
     jobs/JOBID.json     one submitted job: circuit names, shots, backend, status, error
@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 import os
 import re
 import warnings
@@ -40,11 +39,27 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+from qbexp.backends.qpy_arrays import channels_path, restore_arrays, stash_arrays
+from qbexp.backends.records import (
+    JOB_FIELDS,
+    JOB_ID,
+    MANIFEST_FIELDS,
+    Unreadable,
+    check_agreement,
+    check_counts_record,
+    check_fields,
+    check_gate_mitigation,
+    check_job_records,
+    check_work_circuits,
+    first_line,
+    identity_digest,
+    json_files,
+    read_json,
+    unreadable,
+)
 from qbexp.errors import QbexpError, shown
-from qbexp.files import atomic_write_text, check_output_file  # noqa: F401  (re-exported: store.atomic_write_text)
+from qbexp.files import atomic_write_text, check_output_file
 
-#: job ids become file names
-JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: QPY format version of every circuits file: the newest that Qiskit 1.3 (the [dynamics] stack)
 #: reads and the oldest Qiskit 2 still writes, so run directories move between the two stacks.
 PORTABLE_QPY_VERSION = 13
@@ -62,220 +77,6 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def read_json(path: Path, what: str) -> dict:
-    """The JSON object in ``path``; a missing, unreadable or corrupt file (or valid JSON that is
-    not an object) is a one-line :class:`QbexpError` naming it."""
-    try:
-        found, regular = path.exists(), path.is_file()
-    except OSError as err:  # a folder on the way that cannot be searched (chmod 000)
-        raise unreadable(path, err) from None
-    if not found:
-        raise QbexpError(f"{what} file {path} is missing")
-    if not regular:
-        raise QbexpError(f"{what} file {path} is not a regular file")
-    try:
-        data = json.loads(path.read_text())
-    except OSError as err:
-        raise unreadable(path, err) from None
-    except (ValueError, RecursionError) as err:  # bad JSON or encoding, an integer of > 4300 digits, deep nesting
-        raise QbexpError(f"{what} file {path} is corrupt ({_first_line(err)[:200]})") from None
-    if not isinstance(data, dict):
-        raise QbexpError(f"{what} file {path} is corrupt (a JSON {type(data).__name__}, not an object)")
-    return data
-
-
-class Unreadable(QbexpError):
-    """A file or folder of a run that cannot be read (permissions, I/O): its content may be
-    fine, so it is never called corrupt nor is its removal advised (that loses data)."""
-
-
-def unreadable(path: Path, err: OSError) -> Unreadable:
-    """The one-line error for ``path``, which ``err`` kept from being read."""
-    why = "permission denied" if isinstance(err, PermissionError) else (err.strerror or str(err))
-    return Unreadable(f"cannot read {path}: {why}")
-
-
-def json_files(folder: Path) -> list[Path]:
-    """The ``*.json`` files of ``folder`` (none where it does not exist), sorted; an unreadable
-    folder is an error (``Path.glob`` would find nothing in it, and a run would look unsaved)."""
-    try:
-        return sorted(folder / name for name in os.listdir(folder) if name.endswith(".json"))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    except OSError as err:
-        raise unreadable(folder, err) from None
-
-
-def _first_line(err: Exception) -> str:
-    """An exception's message as one short line (Qiskit 2's QPY reader puts a coloured Rust
-    backtrace in it): the first line, with the first ``Error: ...`` line of the rest."""
-    text = re.sub(r"(\x1b|\\x1b)\[[0-9;]*m", "", str(err)).replace("\\n", "\n").strip()
-    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":  # a repr of the message
-        text = text[1:-1]
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    first = lines[0] if lines else type(err).__name__
-    cause = next((m.group(1) for line in lines[1:] for m in [re.search(r"Error: (.+)", line)] if m), None)
-    out = f"{first} {cause}" if cause and cause not in first else first
-    return out if len(out) <= 200 else out[:197] + "..."
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _names(value, empty: bool = True) -> bool:
-    """A list of circuit names, each a valid file name (no path: ``../x`` would leave the run)."""
-    from qbexp.backends.submit import NAME
-
-    return (isinstance(value, list) and (empty or bool(value))
-            and all(isinstance(n, str) and NAME.fullmatch(n) is not None for n in value))
-
-
-#: A Kraus instruction is stored in NAME.qpy as this placeholder, its one parameter the SHA-256
-#: of its Kraus set, which NAME.channels.npz holds once: QPY would write the whole set into every
-#: circuit, and the 3^N tomography circuits all carry the same charging channel (225 MB per
-#: file at N = 5).  Files written before (Kraus sets inside the QPY file) load as they are.
-KRAUS_PLACEHOLDER = "qbexp_kraus"
-#: The same for a dense unitary (``UnitaryGate``): collision charging from N = 4 holds one
-#: (N + 1)-qubit unitary per collision step, the same matrix in every step of all 3^N circuits
-#: (N = 5: 76 matrices of 64 x 64 in each of 243 circuits, 1.2 GB per QPY file and 2.4 GB per
-#: run, 9.0 GB peak memory; now one matrix, ~65 kB, beside each file, and 5.1 GB peak).
-UNITARY_PLACEHOLDER = "qbexp_unitary"
-#: ... for unitaries on at least this many qubits (4 kB and more); smaller ones, such as the
-#: 2-qubit rotations of collision charging at N = 2 and 3, stay inside the QPY file.
-STASHED_UNITARY_QUBITS = 4
-#: placeholder -> (name of the instruction it stands for, what the archive holds for it)
-_PLACEHOLDERS = {KRAUS_PLACEHOLDER: ("kraus", "Kraus set"), UNITARY_PLACEHOLDER: ("unitary", "unitary")}
-
-
-def channels_path(qpy_path: Path) -> Path:
-    """``NAME.channels.npz``, the Kraus sets and dense unitaries of ``NAME.qpy``."""
-    return qpy_path.with_suffix(".channels.npz")
-
-
-def _array_digest(ops) -> str:
-    """SHA-256 of a Kraus set (complex r x d x d) or a unitary (d x d): of its shape and bytes,
-    not of an .npy file, whose header numpy versions may write differently."""
-    return hashlib.sha256(repr(ops.shape).encode() + ops.tobytes()).hexdigest()
-
-
-def _stash_arrays(circuits) -> tuple[list, dict]:
-    """``circuits`` with each Kraus instruction and each dense unitary replaced by its
-    placeholder (new circuits; the originals are untouched), and the distinct arrays: SHA-256 ->
-    r x d x d Kraus set or d x d unitary."""
-    out, sets, seen = [], {}, {}
-    for qc in circuits:
-        sites = {k for k, inst in enumerate(qc.data) if inst.operation.name == "kraus"
-                 or inst.operation.name == "unitary" and inst.operation.num_qubits >= STASHED_UNITARY_QUBITS}
-        if not sites:
-            out.append(qc)
-            continue
-        # built anew, not qc.copy(): a copy would hold every dense matrix once more (1.2 GB at N = 5)
-        stashed = qc.copy_empty_like()
-        for k, inst in enumerate(qc.data):
-            stashed._append(inst.replace(operation=_placeholder(inst.operation, sets, seen)) if k in sites else inst)
-        out.append(stashed)
-    return out, sets
-
-
-def _placeholder(op, sets: dict, seen: dict):
-    """The placeholder of the Kraus instruction or dense unitary ``op``, its array put in ``sets``
-    under its SHA-256; ``op`` itself where it is not one as Qiskit makes them (kept inside)."""
-    import numpy as np
-    from qiskit.circuit import Instruction
-
-    d = 2**op.num_qubits
-    if op.name == "unitary":  # (its matrix is a new array at every access on Qiskit 2: hashed each time)
-        matrix = np.asarray(op.params[0], dtype=complex) if len(op.params) == 1 else None
-        if op.num_clbits or matrix is None or matrix.shape != (d, d):
-            return op
-        digest = _array_digest(matrix)
-        sets[digest] = matrix
-        key = (UNITARY_PLACEHOLDER, op.num_qubits, digest, op.label)
-        if key not in seen:
-            seen[key] = (None, Instruction(UNITARY_PLACEHOLDER, op.num_qubits, 0, [digest], label=op.label))
-        return seen[key][1]
-    key = (op.label, *map(id, op.params))  # a plan shares one set among its circuits: hash it once
-    if key not in seen:
-        ops = np.asarray(op.params, dtype=complex)
-        if op.num_clbits or ops.ndim != 3 or ops.shape[1:] != (d, d):
-            seen[key] = (op.params, op)  # not a Kraus set as Kraus.to_instruction makes it: kept inside
-        else:
-            digest = _array_digest(ops)
-            sets[digest] = ops
-            # op.params kept referenced: the ids in key then name these arrays for good
-            seen[key] = (op.params, Instruction(KRAUS_PLACEHOLDER, op.num_qubits, 0, [digest], label=op.label))
-    return seen[key][1]
-
-
-def _restore_arrays(circuits, path: Path, qpy_name: str, replace: bool = True) -> list:
-    """``circuits`` (as loaded from ``qpy_name``) with each placeholder replaced, in place, by the
-    Kraus instruction or unitary gate of its array in ``path`` (one instruction per array,
-    shared): a missing or corrupt file or array is a one-line error naming the file.  With
-    ``replace`` False every array is checked and none put in (the read-back of a file just
-    written: at N = 5 the circuits with their unitaries in take 1.2 GB)."""
-    import numpy as np
-    from qiskit.circuit import Instruction
-    from qiskit.circuit.library import UnitaryGate
-
-    sites = [(qc, k) for qc in circuits for k, inst in enumerate(qc.data) if inst.operation.name in _PLACEHOLDERS]
-    if not sites:
-        return circuits  # no Kraus instruction or dense unitary, or a file written with them inside
-    if not path.is_file():
-        what = "missing" if not path.exists() else "not a regular file"
-        held = sorted({_PLACEHOLDERS[qc.data[k].operation.name][1] for qc, k in sites})
-        held = " and ".join("Kraus operators" if h == "Kraus set" else "dense unitaries" for h in held)
-        raise QbexpError(f"{path} is {what}; it holds the {held} of {qpy_name}")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except Exception as err:  # a damaged zip raises many types
-        raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {_first_line(err)})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise QbexpError(f"{path} is corrupt: not an .npz archive")
-    made = {}
-    with archive:
-        for qc, k in sites:
-            inst = qc.data[k]
-            op = inst.operation
-            _, what = _PLACEHOLDERS[op.name]
-            digest = op.params[0] if len(op.params) == 1 else None
-            key = (op.name, op.num_qubits, digest, op.label)
-            if key not in made:
-                if not isinstance(digest, str) or digest not in archive.files:
-                    raise QbexpError(f"{path} is corrupt: it lacks the {what} {str(digest)[:12]}... "
-                                     f"that {qpy_name} refers to")
-                try:
-                    ops = archive[digest]
-                except Exception as err:
-                    raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {_first_line(err)})") from None
-                d = 2**op.num_qubits
-                if what == "unitary":
-                    if ops.dtype != complex or ops.shape != (d, d):
-                        raise QbexpError(f"{path} is corrupt: unitary {digest[:12]}... is {ops.dtype} of shape "
-                                         f"{ops.shape}; expected complex, {d} x {d} for {op.num_qubits} qubit(s)")
-                elif ops.dtype != complex or ops.ndim != 3 or ops.shape[1:] != (d, d) or len(ops) == 0:
-                    raise QbexpError(f"{path} is corrupt: Kraus set {digest[:12]}... is {ops.dtype} of shape "
-                                     f"{ops.shape}; expected complex, r x {d} x {d} for {op.num_qubits} qubit(s)")
-                if _array_digest(ops) != digest:
-                    raise QbexpError(f"{path} is corrupt: {what} {digest[:12]}... does not match its SHA-256 "
-                                     "(edited?)")
-                if not replace:
-                    made[key] = None
-                elif what == "unitary":  # checked: the SHA-256 is that of the matrix written, a UnitaryGate's
-                    made[key] = UnitaryGate(ops, label=op.label, check_input=False)
-                else:  # the instruction Kraus.to_instruction makes, as QPY used to load it
-                    made[key] = Instruction("kraus", op.num_qubits, 0, list(ops), label=op.label)
-            if replace:
-                qc.data[k] = inst.replace(operation=made[key])
-    return circuits
-
-
-#: Battery qubits a run can have: its arrays are dense 2^N x 2^N matrices.
-MAX_RUN_QUBITS = 30
-#: Most shots per circuit: Aer allocates per shot, hardware providers cap far lower.
-MAX_SHOTS = 10_000_000
-
-
 def npy_digest(array) -> str:
     """SHA-256 of ``NAME.npy`` as :meth:`RunStore.save_array` writes ``array``: the manifest
     records it (``arrays``) and reading the file checks it (a hash of the bytes, so the run
@@ -286,238 +87,6 @@ def npy_digest(array) -> str:
     np.save(buffer, array)
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def is_finite_number(value) -> bool:
-    """A number that is neither NaN nor infinite, nor an integer beyond the floats (JSON's 10**400)."""
-    try:
-        return _is_number(value) and math.isfinite(value)
-    except OverflowError:
-        return False
-
-
-def _non_finite(value, where: str):
-    """``(key, number)`` of the first number in ``value`` (nested objects and lists) that is not
-    :func:`is_finite_number`, named from ``where`` (``parameters.beta``); None where there is none."""
-    if isinstance(value, dict):
-        items = [(f"{where}.{k}", v) for k, v in value.items()]
-    elif isinstance(value, list):
-        items = [(f"{where}[{k}]", v) for k, v in enumerate(value)]
-    else:
-        return (where, value) if _is_number(value) and not is_finite_number(value) else None
-    return next(filter(None, (_non_finite(v, key) for key, v in items)), None)
-
-
-#: What a manifest must hold for status, fetch and analyze: key -> (check, what it should be)
-MANIFEST_FIELDS = {
-    "identity": (lambda v: v is not None, "what identifies the run"),
-    "circuit_names": (_names, "a list of circuit names (letters, digits and _ . , = + -)"),
-    "num_qubits": (lambda v: _is_int(v) and 1 <= v <= MAX_RUN_QUBITS, f"an integer from 1 to {MAX_RUN_QUBITS}"),
-    "kind": (lambda v: isinstance(v, str), "a string"),
-    "shots": (lambda v: _is_int(v) and 1 <= v <= MAX_SHOTS, f"an integer from 1 to {MAX_SHOTS:,}"),
-    "parameters": (lambda v: isinstance(v, dict), "an object"),
-    "energies": (lambda v: isinstance(v, list) and all(is_finite_number(e) for e in v), "a list of finite numbers"),
-    "seed": (lambda v: v is None or (_is_int(v) and v >= 0), "an integer >= 0 or null"),
-    "backend": (lambda v: isinstance(v, (dict, str)), "a profile (object) or a profile name"),
-    "arrays": (lambda v: isinstance(v, dict) and all(isinstance(h, str) for h in v.values()),
-               "an object of array name -> SHA-256"),
-}
-#: States a job record may be in (``backends.submit``)
-JOB_STATUSES = ("SUBMITTING", "ABANDONED", "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED")
-#: ... and a job record
-JOB_FIELDS = {
-    "names": (lambda v: _names(v, empty=False), "a non-empty list of circuit names (letters, digits and _ . , = + -)"),
-    "status": (lambda v: v in JOB_STATUSES, "one of " + ", ".join(JOB_STATUSES)),
-    "shots": (lambda v: _is_int(v) and 1 <= v <= MAX_SHOTS, f"an integer from 1 to {MAX_SHOTS:,}"),
-    "seq": (lambda v: _is_int(v), "an integer"),
-    "tag": (lambda v: isinstance(v, str) and JOB_ID.fullmatch(v) is not None, "letters, digits, '.', '_', '-'"),
-    "job_id": (lambda v: v is None or (isinstance(v, str) and JOB_ID.fullmatch(v) is not None), "a job id or null"),
-    "backend": (lambda v: isinstance(v, str), "a string"),
-    "measured_qubits": (lambda v: isinstance(v, dict) and all(_qubit_list(q) for q in v.values()),
-                        "an object of name -> list of distinct qubits (integers >= 0)"),
-    "layout": (lambda v: isinstance(v, dict), "an object"),
-    "error": (lambda v: v is None or isinstance(v, str), "a message or null"),
-    "run": (lambda v: isinstance(v, str), "the SHA-256 of the run's identity"),
-}
-
-
-def _qubit_list(value) -> bool:
-    """The qubits read into a result's bits: distinct integers >= 0 (null: a bit nothing measured)."""
-    qubits = [q for q in value if q is not None] if isinstance(value, list) else None
-    return qubits is not None and all(_is_int(q) and q >= 0 for q in qubits) and len(set(qubits)) == len(qubits)
-
-
-def check_job_records(paths: list[Path], records: list[dict], manifest: dict, manifest_path: Path) -> None:
-    """Job records that agree with their files and their run: each job recorded once, in the
-    file named after it (``job_id: null`` in JOBID.json made its counts look foreign), for the
-    run's circuits (``manifest``'s ``circuit_names``) and shots."""
-    seen = {}
-    names, shots = manifest.get("circuit_names"), manifest.get("shots")
-    # (none listed: a store opened by hand for run_durably, whose circuits are the caller's)
-    names = set(names) if isinstance(names, list) and names and all(isinstance(n, str) for n in names) else None
-    for path, record in zip(paths, records):
-        label = record.get("job_id") or f"submitting-{record['tag']}"
-        if label in seen:
-            raise QbexpError(f"job record files {seen[label]} and {path} record the same job {label}; "
-                             "move the copy aside")
-        seen[label] = path
-        corrupt = f"job record file {path} is corrupt:"
-        if path.stem != label:
-            raise QbexpError(f"{corrupt} it records job {label}, not {path.stem} (job_id = {record.get('job_id')!r})")
-        if names is not None:
-            extra = next((n for n in record["names"] if n not in names), None)
-            if extra is not None:
-                raise QbexpError(f"{corrupt} it names circuit {extra!r}, which {manifest_path.name} does not list")
-        if _is_int(shots) and record["shots"] != shots:
-            raise QbexpError(f"{corrupt} shots = {record['shots']!r}; the run asks for {shots} per circuit")
-        other = sorted(set(record.get("measured_qubits", {})) - set(record["names"]))
-        if other:
-            raise QbexpError(f"{corrupt} measured_qubits names circuit {other[0]!r}, which the job did not run")
-
-
-def identity_digest(identity) -> str:
-    """SHA-256 of a run's identity (its manifest's ``identity``): every job record carries it
-    (``run``), so that job records and counts copied in from another run are refused, not
-    analysed as this run's (job records written before it have none)."""
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
-
-
-def check_fields(record: dict, fields: dict, path: Path, what: str, optional=()) -> dict:
-    """``record`` if every field of ``fields`` is present (or ``optional``) and well formed."""
-    for key, (ok, should) in fields.items():
-        if key not in record:
-            if key in optional:
-                continue
-            raise QbexpError(f"{what} file {path} is corrupt: it has no {key!r}")
-        if not ok(record[key]):
-            raise QbexpError(f"{what} file {path} is corrupt: {key} = {shown(record[key])}; expected {should}")
-    return record
-
-
-def check_counts_record(record: dict, path: Path, name: str | None = None, shots: int | None = None,
-                        jobs: dict | None = None) -> dict[str, int]:
-    """The counts of a counts file, checked: bit strings of one length -> non-negative integers
-    adding up to ``shots``.
-
-    Where the run records them, the file must also agree with it: its ``name`` is the circuit's
-    (``name``), the shots are the run's (``shots``: a device may return fewer, with
-    ``requested_shots``), its job is one of the run's that ran this circuit (``jobs``: job id ->
-    job record) and every outcome has one bit per qubit that job measured.
-    """
-    counts = record.get("counts")
-    if not isinstance(counts, dict) or not counts:
-        raise QbexpError(f"{path} is corrupt: no valid counts (expected an object of bit string -> count)")
-    if name is not None and record.get("name", name) != name:
-        raise QbexpError(f"{path} is corrupt: it holds the counts of {record['name']!r}, not of {name!r}")
-    job_id, job = record.get("job_id"), None
-    if jobs and job_id is None:  # qbexp saves every count with its job's id: these came from elsewhere
-        raise QbexpError(f"{path} is corrupt: it names no job (job_id), yet the run's counts come from its jobs "
-                         "in jobs/ (counts of another run?)")
-    if jobs is not None and job_id is not None:
-        job = jobs.get(job_id) if isinstance(job_id, str) else None
-        if job is None or name not in job["names"]:
-            why = "has no record in jobs/" if job is None else f"did not run {name!r}"
-            raise QbexpError(f"{path} is corrupt: it comes from job {job_id!r}, which {why} (counts of another run?)")
-    measured = (job or {}).get("measured_qubits", {}).get(name)
-    bits = len(measured) if isinstance(measured, list) else len(next(iter(counts)))
-    for key, value in counts.items():
-        if not key or set(key) - set("01"):
-            raise QbexpError(f"{path} is corrupt: outcome {key!r} is not a bit string")
-        if len(key) != bits:
-            raise QbexpError(f"{path} is corrupt: outcome {key!r} is not a bit string of length {bits} "
-                             f"(one bit per measured qubit)")
-        if not _is_int(value) or value < 0:
-            raise QbexpError(f"{path} is corrupt: outcome {key!r} has count {value!r}; expected an integer >= 0")
-    total = record.get("shots")
-    if not _is_int(total) or sum(counts.values()) != total:
-        raise QbexpError(f"{path} is corrupt: counts add up to {sum(counts.values())}, not {total!r} shots")
-    if total < 1:  # a job's results with no shots are never saved (backends.submit)
-        raise QbexpError(f"{path} is corrupt: it holds no shots")
-    asked = record.get("requested_shots", total)
-    if shots is not None and (asked != shots or total > shots):
-        held = f"{total} shots" + (f" of {asked!r} requested" if asked != total else "")
-        raise QbexpError(f"{path} is corrupt: it holds {held}; the run asked for {shots} per circuit")
-    return counts
-
-
-def check_gate_mitigation(manifest: dict, path: Path) -> None:
-    """A manifest's zero-noise extrapolation (``parameters.gate_mitigation``) is well formed and
-    every measurement circuit has its folded copies (``NAME+xSCALE``) in ``circuit_names``."""
-    zne = manifest.get("parameters", {}).get("gate_mitigation")
-    if zne is None:
-        return
-    scales = zne.get("noise_scales") if isinstance(zne, dict) else None
-    if (not isinstance(zne, dict) or zne.get("method") != "zne" or not isinstance(scales, list) or len(scales) < 2
-            or scales[0] != 1 or not all(_is_int(k) and k >= 1 for k in scales) or scales != sorted(set(scales))):
-        raise QbexpError(f"manifest file {path} is corrupt: gate_mitigation = {zne!r}; expected "
-                         "{'method': 'zne', 'noise_scales': [1, 3, 5, ...]} (increasing odd integers from 1)")
-    names = manifest["circuit_names"]
-    base = [n for n in names if "+x" not in n and not n.startswith("readout_cal_")]
-    missing = [f"{n}+x{k}" for n in base for k in scales[1:] if f"{n}+x{k}" not in names]
-    if missing:
-        raise QbexpError(f"manifest file {path} is corrupt: gate_mitigation folds to noise scales {scales}, "
-                         f"yet circuit_names has no {missing[0]}" + (f" (nor {len(missing) - 1} more)" if missing[1:] else ""))
-
-
-def check_work_circuits(manifest: dict, path: Path) -> None:
-    """The work measurement's circuits come in a pair: the energy before and after the discharge."""
-    pair = [n for n in ("energy_before", "energy_after") if n in manifest["circuit_names"]]
-    if len(pair) == 1:
-        other = ({"energy_before", "energy_after"} - set(pair)).pop()
-        raise QbexpError(f"manifest file {path} is corrupt: circuit_names has {pair[0]} but no {other} "
-                         "(the work measurement needs both)")
-
-
-def check_agreement(manifest: dict, path: Path) -> None:
-    """The manifest agrees with the run it records: every circuit listed once, the kind, shots
-    and seed its identity records, finite parameters, N (``parameters.n``, the tomography
-    settings) = ``num_qubits``, the qubits of the arrays and circuits, and one energy per
-    eigenvalue of the battery (``energies``, 2^N)."""
-    names = manifest["circuit_names"]
-    twice = next((name for k, name in enumerate(names) if name in names[:k]), None)
-    if twice is not None:
-        raise QbexpError(f"manifest file {path} is corrupt: circuit_names lists {twice} twice")
-    identity = manifest["identity"]
-    for key in ("kind", "shots", "seed"):  # hand-edited: the analysis would read a number the run never had
-        if isinstance(identity, dict) and key in manifest and key in identity and manifest[key] != identity[key]:
-            raise QbexpError(f"manifest file {path} is corrupt: {key} = {shown(manifest[key])}, yet the run's "
-                             f"identity records {key} {shown(identity[key])}")
-    bad = _non_finite(manifest.get("parameters"), "parameters")
-    if bad is not None:  # NaN would go into results.json, which is then no valid JSON
-        raise QbexpError(f"manifest file {path} is corrupt: {bad[0]} = {shown(bad[1])}; expected a finite number")
-    n = manifest.get("num_qubits")
-    if n is None:
-        return
-    given = manifest.get("parameters", {}).get("n", n)
-    if given != n:
-        raise QbexpError(f"manifest file {path} is corrupt: parameters.n = {given!r}, yet num_qubits = {n} "
-                         "(the qubits of the run's arrays and circuits)")
-    for name in names:
-        setting = name.removeprefix("tomo_").split("+x")[0]
-        if name.startswith("tomo_") and len(setting) != n:
-            raise QbexpError(f"manifest file {path} is corrupt: num_qubits = {n}, yet circuit {name} measures "
-                             f"{len(setting)} qubit(s)")
-    energies = manifest.get("energies")
-    if isinstance(energies, list) and len(energies) != 2**n:
-        raise QbexpError(f"manifest file {path} is corrupt: energies lists {len(energies)} value(s), yet the "
-                         f"battery of num_qubits = {n} has {2**n} (its eigenvalues)")
-
-
-def check_parameters(manifest: dict, path: Path) -> None:
-    """The ``parameters`` that the analysis reports (results.json) are the ones the run's identity
-    records (a hand-edited value was reported as the run's).  Not part of every read: ``fetch
-    --retry-failed`` rebuilds circuits.qpy from them and checks the rebuilt plan against the run."""
-    identity, params = manifest["identity"], manifest.get("parameters", {})
-    recorded = identity.get("parameters") if isinstance(identity, dict) else None
-    if isinstance(recorded, dict) and params != recorded:
-        key = next(k for k in [*params, *recorded]
-                   if k not in params or k not in recorded or params[k] != recorded[k])
-        held = shown(params[key]) if key in params else "absent"
-        raise QbexpError(f"manifest file {path} is corrupt: parameters.{key} = {held}, yet the run's identity "
-                         f"records {shown(recorded[key]) if key in recorded else 'none'}")
 
 
 #: what a run directory holds beside its manifest, once anything of it was written
@@ -685,7 +254,7 @@ class RunStore:
         from qiskit import qpy
 
         self.dir.mkdir(parents=True, exist_ok=True)
-        circuits, sets = _stash_arrays(circuits)
+        circuits, sets = stash_arrays(circuits)
         sets_path = channels_path(path)
         tmp, sets_tmp = path.with_suffix(".qpy.tmp"), sets_path.with_suffix(".npz.tmp")
 
@@ -701,7 +270,7 @@ class RunStore:
                 qpy.dump(circuits, handle, version=min(PORTABLE_QPY_VERSION, qpy.QPY_VERSION))
             with open(tmp, "rb") as handle:  # read back now: a file that cannot load is useless later
                 back = qpy.load(handle)
-            _restore_arrays(back, sets_tmp, path.name, replace=False)  # ... and every array it refers to
+            restore_arrays(back, sets_tmp, path.name, replace=False)  # ... and every array it refers to
         except QbexpError:
             clean()
             raise
@@ -736,8 +305,8 @@ class RunStore:
         except PermissionError as err:
             raise unreadable(path, err) from None
         except Exception as err:  # qpy raises many types on corrupt input
-            raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {_first_line(err)})") from None
-        return _restore_arrays(circuits, channels_path(path), path.name)
+            raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {first_line(err)})") from None
+        return restore_arrays(circuits, channels_path(path), path.name)
 
     # -- arrays (exact state, battery Hamiltonian) -------------------------------
     def save_array(self, name: str, array) -> None:

@@ -24,7 +24,7 @@ from collections import Counter
 from datetime import datetime, timezone
 
 from qbexp.backends.executors import FINAL, STATUSES
-from qbexp.backends.store import identity_digest
+from qbexp.backends.records import identity_digest
 from qbexp.circuits.folding import fold_two_qubit_gates
 from qbexp.circuits.measure import result_clbits
 from qbexp.errors import QbexpError

@@ -42,7 +42,8 @@ from qbexp.analysis import ReadoutCalibration, ReadoutModel, estimate_figures, t
 from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES, Z95
 from qbexp.backends.executors import executor_for
 from qbexp.backends.profiles import load_profile
-from qbexp.backends.store import MAX_SHOTS, RunStore, check_parameters, npy_digest, package_versions
+from qbexp.backends.records import MAX_SHOTS, check_parameters
+from qbexp.backends.store import RunStore, npy_digest, package_versions
 from qbexp.backends.submit import measured_qubits, run_durably
 from qbexp.circuits.discharge import ergotropy_discharge
 from qbexp.circuits.measure import energy_basis_circuit, readout_calibration_circuits, tomography_circuits

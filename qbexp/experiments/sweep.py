@@ -41,11 +41,12 @@ import numpy as np
 
 from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES
 from qbexp.backends.executors import derived_seed
-from qbexp.backends.store import RunStore, atomic_write_text, is_finite_number, package_versions, read_json
+from qbexp.backends.records import is_finite_number, read_json
+from qbexp.backends.store import RunStore, package_versions
 from qbexp.backends.submit import fetch_pending
 from qbexp.errors import IncompleteRun, QbexpError, shown
 from qbexp.experiments.run import analyze_store, save_result
-from qbexp.files import check_output_file
+from qbexp.files import atomic_write_text, check_output_file
 from qbexp.progress import status_stream
 
 SWEEP_FILE = "sweep.json"
