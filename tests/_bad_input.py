@@ -26,8 +26,8 @@ def made(tmp_path_factory):
     """One finished run and one finished sweep (one qubit, exact channel, few shots)."""
     root = tmp_path_factory.mktemp("made")
     exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
-    qbexp.run(exp, shots=64, seed=1, out=root / "run", progress=False, resamples=20)
-    qbexp.sweep(exp, "beta", [1.0, 2.0], shots=64, seed=1, out=root / "sweep", progress=False, resamples=20)
+    qbexp.run(exp, shots=64, seed=1, out=root / "run", progress=False, resamples=39)
+    qbexp.sweep(exp, "beta", [1.0, 2.0], shots=64, seed=1, out=root / "sweep", progress=False, resamples=39)
     return root
 
 

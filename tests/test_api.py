@@ -108,6 +108,22 @@ def test_init_as_a_state_object():
     assert a == pytest.approx(_exact_w(), abs=1e-10) and b == a and 0 <= c.ergotropy
 
 
+def test_init_array_is_copied_so_the_caller_cannot_change_the_run():
+    """The experiment keeps a read-only copy of an array ``init``: changing the caller's array
+    later changes neither the state that runs nor the label that identifies the run (it changed
+    the state and kept the old label, so a resume could take another state for the same run)."""
+    psi = np.array([1.0, 0.0, 0.0, 0.0])
+    exp = qbexp.CollectiveCharging(n=2, beta=1.0, init=psi, charging="kraus")
+    label, state = exp.init_label, exp.initial_state()
+    psi[:] = [0.0, 0.0, 0.0, 1.0]
+    assert exp.init_label == label and np.array_equal(exp.initial_state(), state) and state[0, 0] == 1
+    assert exp == qbexp.CollectiveCharging(n=2, beta=1.0, init=np.array([1.0, 0, 0, 0]), charging="kraus")
+    with pytest.raises(ValueError, match="read-only"):
+        exp.init[0] = 0.0
+    single = qbexp.CollectiveCharging(n=2, beta=1.0, init=psi.astype(np.float32))  # its precision kept
+    assert single.init.dtype == np.float32 and single.init_label != label
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(n=2, beta=1.0, temperature=3), "has no parameter 'temperature'"),
     (dict(n="2", beta=1.0), "n = '2'; it must be an integer"),

@@ -388,6 +388,7 @@ CLI = [
     (None, ["analyze", "{run}", "--resamples", "1000000000"], 2, "100,000"),
     (None, ["analyze", "{run}", "--resamples", "1e9"], 2, "invalid int value"),
     (None, ["analyze", "{run}", "--resamples", "0"], 2, "resamples = 0"),
+    (None, ["analyze", "{run}", "--resamples", "38"], 2, "resamples = 38; it must be an integer from 39"),
     (None, ["analyze", "{run}", "--resamples", "-1"], 2, "resamples = -1"),
     (None, ["analyze", "{run}", "--estimator", "guess"], 2, "invalid choice"),
     (remove("run/manifest.json"), ["analyze", "{run}"], 2, "manifest.json"),
@@ -706,9 +707,9 @@ CLI = [
     (profile("[0, 1, 99]"), [*RCD, "--backend", "{lay.toml}", "--out", "{new}"], 2,
      "initial_layout = [0, 1, 99]: device FakePerth has no qubit 99 (its qubits are 0..6)"),
     # -- a sweep is analysed whole or not at all: a point that cannot be left the others' results rewritten
-    (failed("tomo_Y", base="sweep/beta=2.0"), ["analyze", "{sweep}", "--resamples", "21"], 2,
+    (failed("tomo_Y", base="sweep/beta=2.0"), ["analyze", "{sweep}", "--resamples", "39"], 2,
      "beta=2.0: counts missing for 1 circuit(s): tomo_Y"),
-    (write("counts/tomo_Z.json", "{}", base="sweep/beta=2.0"), ["analyze", "{sweep}", "--resamples", "21"], 2,
+    (write("counts/tomo_Z.json", "{}", base="sweep/beta=2.0"), ["analyze", "{sweep}", "--resamples", "39"], 2,
      "beta=2.0/counts/tomo_Z.json is corrupt"),
     # -- a point folder holding another run than its point's: its results were shown as the point's (exit 0)
     (both(remove("sweep/beta=2.0"), symlink("sweep/beta=2.0", "sweep/beta=1.0")), ["analyze", "{sweep}"], 2,
@@ -795,7 +796,7 @@ def test_corrupt_circuits_qpy_is_rewritten(ctx, capsys):
 
     manifest = json.loads((run / "manifest.json").read_text())
     exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
-    qbexp.run(exp, shots=64, seed=1, out=run, progress=False, resamples=20, command=manifest["command"])
+    qbexp.run(exp, shots=64, seed=1, out=run, progress=False, resamples=39, command=manifest["command"])
     assert len(RunStore(run).load_circuits()) == len(manifest["circuit_names"])
     assert (run / "circuits.qpy").read_bytes()[:6] == good[:6]
     del args
@@ -825,7 +826,7 @@ def test_fetch_retry_failed_rewrites_corrupt_circuits_qpy(kind, damage, ctx, cap
     run = ctx / "run"
     if RETRIED[kind] is not None:
         run = ctx / kind
-        qbexp.run(RETRIED[kind], shots=64, seed=5, out=run, progress=False, resamples=20)
+        qbexp.run(RETRIED[kind], shots=64, seed=5, out=run, progress=False, resamples=39)
     good = RunStore(run).load_circuits()
     names = json.loads((run / "manifest.json").read_text())["circuit_names"]
     lost = names[-1]
@@ -861,7 +862,7 @@ def test_fetch_retry_failed_rewrites_corrupt_circuits_qpy(kind, damage, ctx, cap
     assert (run / "counts" / f"{lost}.json").exists()
     assert main(["status", str(run)]) == 0
     assert f"{len(names)} circuits: {len(names)} saved" in capsys.readouterr().out
-    assert main(["analyze", str(run), "--resamples", "20", "--json"]) == 0
+    assert main(["analyze", str(run), "--resamples", "39", "--json"]) == 0
     results = json.loads(capsys.readouterr().out)
     assert set(results["estimates"]) >= {"ergotropy", "fidelity"}
     assert results["estimates"]["fidelity"]["value"] > 0.5
@@ -898,7 +899,7 @@ def test_fetch_retry_failed_names_the_command_for_a_matrix_initial_state(tmp_pat
     that rewrites circuits.qpy, and that call does (resuming the run, keeping its counts)."""
     exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus", init=np.array([0.6, 0.8]))
     run = tmp_path / "matrix"
-    qbexp.run(exp, shots=64, seed=1, out=run, progress=False, resamples=20)
+    qbexp.run(exp, shots=64, seed=1, out=run, progress=False, resamples=39)
     failed("tomo_Z", base="matrix")(tmp_path)
     (run / "circuits.qpy").write_bytes(b"QISKIT garbage")
     before = snapshot(run)
@@ -907,7 +908,7 @@ def test_fetch_retry_failed_names_the_command_for_a_matrix_initial_state(tmp_pat
     assert "\n" not in err and "given as a matrix" in err and "python: qbexp.run(CollectiveCharging(" in err
     assert snapshot(run) == before
     kept = {p.name: p.read_bytes() for p in (run / "counts").glob("*.json")}
-    qbexp.run(exp, shots=64, seed=1, out=run, progress=False, resamples=20, retry_failed=True)
+    qbexp.run(exp, shots=64, seed=1, out=run, progress=False, resamples=39, retry_failed=True)
     assert all((run / "counts" / name).read_bytes() == data for name, data in kept.items())
     assert (run / "counts" / "tomo_Z.json").exists()
 
@@ -1056,6 +1057,7 @@ API = [
     (_run(shots=True), "shots = True"),
     (_run(resamples=10**9), "100,000"),
     (_run(resamples=1), "resamples = 1"),
+    (_run(resamples=38), "resamples = 38; it must be an integer from 39"),  # both tails empty: the whole range
     (_run(estimator="guess"), "estimator"),
     (_run(backend="nowhere"), "nowhere"),
     (_run(backend=42), "backend"),
@@ -1115,7 +1117,7 @@ API = [
     (_run(seed=True), "seed = True"),
     (_run(seed=1.5), "seed = 1.5"),
     (_run(shots=float("nan")), "shots = nan"),
-    (_run(resamples=20.0), "resamples = 20.0"),
+    (_run(resamples=39.0), "resamples = 39.0"),
     (lambda c: qbexp.analyze(c / "run", mitigation="no"), "mitigation = 'no'"),
     (lambda c: qbexp.analyze(c / "run", estimator=None), "estimator = None"),
     (lambda c: qbexp.analyze(c / "sweep", estimator="guess"), "estimator = 'guess'"),
@@ -1214,7 +1216,7 @@ def test_normalised_float32_state_is_a_state(tmp_path, capsys):
 
 def test_numpy_integers_are_integers(tmp_path):
     """shots, seed and resamples as NumPy integers (a grid from numpy) run like Python ints."""
-    res = qbexp.run(EXP, shots=np.int64(16), seed=np.int64(3), resamples=np.int32(20), progress=False,
+    res = qbexp.run(EXP, shots=np.int64(16), seed=np.int64(3), resamples=np.int32(39), progress=False,
                     out=tmp_path / "np")
     assert json.loads((tmp_path / "np" / "manifest.json").read_text())["shots"] == 16
     assert res.estimates
@@ -1222,7 +1224,7 @@ def test_numpy_integers_are_integers(tmp_path):
 
 def test_sweep_command_is_the_sweep_call(tmp_path):
     """sweep.json and every point's manifest record the qbexp.sweep call (was qbexp.run(..., parameter=...))."""
-    qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, seed=1, out=tmp_path / "s", progress=False, resamples=20)
+    qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, seed=1, out=tmp_path / "s", progress=False, resamples=39)
     command = json.loads((tmp_path / "s" / "sweep.json").read_text())["command"]
     assert command.startswith("python: qbexp.sweep(CollectiveCharging(") and "'beta', [1.0, 2.0]" in command
 
@@ -1287,7 +1289,7 @@ def test_numpy_bool_and_stray_files(ctx):
     """mitigation=numpy.bool_ is a flag like True/False (was: results.json could not be written), and a
     file of the user's named like the run's transpiled-SEQ.qpy is not read (was: a ValueError)."""
     (ctx / "run" / "transpiled-notes.qpy").write_text("mine")
-    res = qbexp.analyze(ctx / "run", mitigation=np.bool_(False), resamples=20)
+    res = qbexp.analyze(ctx / "run", mitigation=np.bool_(False), resamples=39)
     assert json.loads((ctx / "run" / "results.json").read_text())["readout_mitigation"] is False
     assert res.estimates and (ctx / "run" / "transpiled-notes.qpy").read_text() == "mine"
 
@@ -1315,7 +1317,7 @@ def test_device_state_has_its_digest(tmp_path, capsys):
     """device.npy (written after the manifest) has its SHA-256 recorded like exact.npy's: another valid
     state in its place is one line (was: wrong device figures); a run without the digest still loads."""
     exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="collision")
-    qbexp.run(exp, backend="aer-noisy", shots=16, seed=1, out=tmp_path / "r", progress=False, resamples=20)
+    qbexp.run(exp, backend="aer-noisy", shots=16, seed=1, out=tmp_path / "r", progress=False, resamples=39)
     path = tmp_path / "r" / "manifest.json"
     record = json.loads(path.read_text())
     assert record["arrays"]["device"] == hashlib.sha256((tmp_path / "r" / "device.npy").read_bytes()).hexdigest()

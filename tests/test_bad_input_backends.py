@@ -198,7 +198,7 @@ def test_aer_samplers_run_channels():
     from qiskit_aer.primitives import SamplerV2
 
     exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
-    result = qbexp.run(exp, backend=SamplerV2(), shots=64, seed=1, progress=False, resamples=20)
+    result = qbexp.run(exp, backend=SamplerV2(), shots=64, seed=1, progress=False, resamples=39)
     assert 0 <= result.to_dict()["estimates"]["energy"]["value"] <= 1
 
 
@@ -223,12 +223,12 @@ def test_advice_for_a_failed_sampler_run_works(tmp_path, capsys, monkeypatch):
     flaky = _flaky_sampler()
     exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="collision")
     with pytest.raises(IncompleteRun) as info:
-        qbexp.run(exp, backend=flaky(), shots=64, seed=1, progress=False, resamples=20)
+        qbexp.run(exp, backend=flaky(), shots=64, seed=1, progress=False, resamples=39)
     message = str(info.value)
     assert "the sampler broke" in message and "kept in memory: call qbexp.run again" in message
     assert "qbexp status" not in message and "qbexp fetch" not in message
     with pytest.raises(IncompleteRun) as info:
-        qbexp.run(exp, backend=flaky(), shots=64, seed=1, out="flaky", progress=False, resamples=20)
+        qbexp.run(exp, backend=flaky(), shots=64, seed=1, out="flaky", progress=False, resamples=39)
     message = str(info.value)
     assert "qbexp fetch" not in message
     assert "call qbexp.run again with the same backend, out='flaky', retry_failed=True" in message
@@ -236,6 +236,27 @@ def test_advice_for_a_failed_sampler_run_works(tmp_path, capsys, monkeypatch):
     shown = capsys.readouterr().out
     assert "qbexp fetch" not in shown and "out='flaky', retry_failed=True" in shown
     flaky.broken = False  # the advice, followed, finishes the run
-    result = qbexp.run(exp, backend=flaky(), shots=64, seed=1, out="flaky", progress=False, resamples=20,
+    result = qbexp.run(exp, backend=flaky(), shots=64, seed=1, out="flaky", progress=False, resamples=39,
                        retry_failed=True)
     assert 0 <= result.to_dict()["estimates"]["energy"]["value"] <= 1
+
+
+def test_a_backend_job_done_with_a_failed_result_is_recorded_as_failed(tmp_path, monkeypatch):
+    """Aer reports DONE for a simulation that failed (the stabilizer method cannot run the
+    collision circuits' rotations), with an unsuccessful result: the job is recorded as ERROR
+    with Aer's reason and the run ends in one line, as for any failed job (its counts were a
+    QiskitError from ``get_counts`` after submission, and the record said no error)."""
+    from qiskit_aer import AerSimulator
+
+    monkeypatch.chdir(tmp_path)
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="collision", steps=2)
+    with pytest.raises(IncompleteRun) as info:
+        qbexp.run(exp, backend=AerSimulator(method="stabilizer"), shots=64, seed=1, out="stab", progress=False,
+                  resamples=39)
+    message = str(info.value)
+    assert "\n" not in message and "failed on aer_simulator_stabilizer" in message and "stabilizer" in message
+    records = [json.loads(p.read_text()) for p in (tmp_path / "stab" / "jobs").glob("*.json")]
+    assert [r["status"] for r in records] == ["ERROR"] and "stabilizer" in records[0]["error"]
+    assert not list((tmp_path / "stab" / "counts").glob("*.json"))
+    with pytest.raises(QbexpError, match="stab holds another run"):  # another backend is another run
+        qbexp.run(exp, backend=AerSimulator(), shots=64, seed=1, out="stab", progress=False, resamples=39)

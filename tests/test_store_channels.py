@@ -32,7 +32,7 @@ EXP = qbexp.CollectiveCharging(n=3, beta=1.0, charging="kraus")  # 27 tomography
 @pytest.fixture(scope="module")
 def made(tmp_path_factory):
     run = tmp_path_factory.mktemp("channels") / "run"
-    qbexp.run(EXP, shots=200, seed=2, out=run, progress=False, resamples=20)
+    qbexp.run(EXP, shots=200, seed=2, out=run, progress=False, resamples=39)
     return run
 
 
@@ -127,7 +127,7 @@ def test_damaged_channels_file_is_rewritten_from_the_plan(run, planned, how, rep
     assert "\n" not in message and str(sets) in message and MESSAGES[how] in message, message
     if repair == "rerun":  # the run's own command: circuits.qpy checked, rewritten with its sets
         manifest = json.loads((run / "manifest.json").read_text())
-        qbexp.run(EXP, shots=200, seed=2, out=run, progress=False, resamples=20, command=manifest["command"])
+        qbexp.run(EXP, shots=200, seed=2, out=run, progress=False, resamples=39, command=manifest["command"])
     else:  # a failed circuit is resubmitted from circuits.qpy: rebuilt first
         before = counts(run, "tomo_ZZX")
         fail_circuit(run, "tomo_ZZX")
@@ -153,7 +153,7 @@ def test_run_written_with_kraus_sets_inside_the_qpy_still_loads(run, planned, ca
     assert counts(run, "tomo_YYY") == before
     assert (run / "circuits.qpy").read_bytes() == old and not (run / "circuits.channels.npz").exists()  # not rewritten
     capsys.readouterr()
-    assert main(["analyze", str(run), "--resamples", "20", "--json"]) == 0
+    assert main(["analyze", str(run), "--resamples", "39", "--json"]) == 0
     assert set(json.loads(capsys.readouterr().out)["circuits"]) >= {"tomo_YYY"}
 
 

@@ -303,6 +303,24 @@ def test_estimate_figures_bad_input(collective):
         estimate_figures(data, h, n_resamples=5)
 
 
+def test_fewest_resamples_give_an_interval_narrower_than_the_range(collective):
+    """With B = MIN_RESAMPLES = 39 draws each 2.5 % tail of the tests holds one order statistic,
+    so a clearly passive / clearly exact state gets a short interval; with B <= 38 both tails are
+    empty, every value is accepted and the "interval" was the figure's whole range (B = 20 gave
+    ergotropy (0, 1) and fidelity (0.5, 1) at N = 1), so B = 38 is refused."""
+    from qbexp.analysis.bootstrap import MIN_RESAMPLES
+
+    _, h = collective
+    rho = np.diag([0.7, 0.1, 0.1, 0.1]).astype(complex)  # passive (|00> lowest), 4000 shots
+    data = simulate_counts(born_probabilities(rho), 4000, seed=3)
+    est = estimate_figures(data, h, exact_state=rho, seed=1, n_resamples=MIN_RESAMPLES, figures=["ergotropy", "fidelity"])
+    assert MIN_RESAMPLES == 39
+    assert est["ergotropy"]["ci95"][1] < 0.1 * float(np.max(np.linalg.eigvalsh(h)))  # W <= E_max: the range
+    assert est["fidelity"]["ci95"][0] > 0.95  # F >= 0: the range
+    with pytest.raises(QbexpError, match="n_resamples must be an integer >= 39"):
+        estimate_figures(data, h, n_resamples=MIN_RESAMPLES - 1)
+
+
 @pytest.mark.parametrize("c", [0.25, 0.6])
 def test_aer_tomography_of_the_collective_steady_state(collective, c):
     """Two-qubit collective steady state at beta = 1, prepared by a purification on Aer."""

@@ -734,7 +734,7 @@ def test_five_qubits_decline_an_interval():
     h = model.battery_matrix()
     rho = thermal_state(h, 1.0)
     est = estimate_figures(simulate_counts(born_probabilities(rho), 200, seed=0), h, exact_state=rho, seed=1,
-                           n_resamples=20)
+                           n_resamples=39)
     for name in ("ergotropy", "coherence_l1", "coherence_rel_entropy", "fidelity"):
         assert est[name]["ci95"] is None and "note" in est[name], est[name]
         assert np.isfinite(est[name]["value"])

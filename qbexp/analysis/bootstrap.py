@@ -79,9 +79,18 @@ DENOISE_THRESHOLD = 3.0
 _CHUNK_OUTCOMES = 2**21
 
 
+#: Fewest replicates that give a 95 % interval: with ``B + 1 >= 40`` each 2.5 % tail of the
+#: intervals' tests holds one order statistic (:meth:`qbexp.analysis.intervals._Curve.quantile`);
+#: with fewer, both tails are empty, every value is accepted and the "interval" is the figure's
+#: whole range (20 was allowed until 2026-12-06: ergotropy (0, 1.0), fidelity (0.50, 1.0) at N = 1).
+MIN_RESAMPLES = 39
+
+
 def _check_resamples(n_resamples) -> int:
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 20:
-        raise QbexpError(f"n_resamples must be an integer >= 20 for a 95 % interval, got {n_resamples!r}")
+    if (isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer))
+            or n_resamples < MIN_RESAMPLES):
+        raise QbexpError(f"n_resamples must be an integer >= {MIN_RESAMPLES} for a 95 % interval, "
+                         f"got {n_resamples!r}")
     return int(n_resamples)
 
 

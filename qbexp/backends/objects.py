@@ -54,6 +54,15 @@ def _status(job) -> str:
     return _STATUS.get(str(getattr(raw, "name", raw)).upper(), "RUNNING")
 
 
+def _failure(job) -> str | None:
+    """Why a job that its backend reports done has no results, or None: Aer reports DONE for a
+    simulation that failed (a method that cannot run the circuit), with an unsuccessful result."""
+    result = job.result()
+    if getattr(result, "success", True) is not False:
+        return None
+    return " ".join(str(getattr(result, "status", "") or "the backend returned a failed result").split())[:300]
+
+
 def _is_aer(backend) -> bool:
     return type(backend).__module__.startswith("qiskit_aer")
 
@@ -101,7 +110,7 @@ class _ObjectExecutor(Executor):
         jobs = self._jobs.get(job_id)
         if jobs is None:
             return "ERROR"
-        states = [_status(j) for j in (jobs if isinstance(jobs, list) else [jobs])]
+        states = [self._state(j) for j in (jobs if isinstance(jobs, list) else [jobs])]
         for state in ("ERROR", "CANCELLED", "QUEUED", "RUNNING"):
             if state in states:
                 return state
@@ -112,16 +121,21 @@ class _ObjectExecutor(Executor):
         if jobs is None:
             return LOST
         for job in jobs if isinstance(jobs, list) else [jobs]:
-            if _status(job) in ("ERROR", "CANCELLED"):
+            state = self._state(job)
+            if state in ("ERROR", "CANCELLED"):
                 try:
                     job.result()
                 except Exception as err:  # the job keeps its reason in the exception
                     return f"{type(err).__name__}: {err}"
-                return _status(job).lower()
+                return (_failure(job) if state == "ERROR" else None) or state.lower()
         return ""
 
     def find_job(self, tag):
         return None
+
+    def _state(self, job) -> str:
+        """A job's status (:data:`~qbexp.backends.executors.STATUSES`)."""
+        return _status(job)
 
 
 def aer_device_state(simulator, circuit, qubits):
@@ -149,6 +163,10 @@ class BackendExecutor(_ObjectExecutor):
     """A ``BackendV2``: transpiled for its target, one ``backend.run`` per circuit."""
 
     kind = "backend-object"
+
+    def _state(self, job) -> str:
+        state = _status(job)
+        return "ERROR" if state == "DONE" and _failure(job) is not None else state
 
     def device_state(self, circuit, qubits):
         return aer_device_state(self.obj, circuit, qubits) if _is_aer(self.obj) else None

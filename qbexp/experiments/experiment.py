@@ -230,7 +230,8 @@ class CollectiveCharging(CircuitOptions):
         beta: inverse bath temperature β.
         init: initial state: a spec (``ground``, ``thermal``, ``c:VALUE``, ``haar:SEED``, ...; see
             :data:`qbexp.models.states.INITIAL_STATE_FORMS`), or a state vector, density matrix,
-            ``Statevector`` or ``DensityMatrix`` of N qubits.
+            ``Statevector`` or ``DensityMatrix`` of N qubits (kept as a read-only copy: changing the
+            caller's array afterwards changes neither the experiment nor its run's identity).
         omega, gamma, f: qubit frequency ω, decay rate γ0 and dipole coupling f (Eq. 5).
         coupling: ``collective`` (γ_ij = γ0) or ``individual`` (γ_ij = γ0 δ_ij).
         charging: circuit of the charging map: ``collision`` (N up to 5), ``dilation`` (N up to 5), ``minimal``
@@ -271,6 +272,10 @@ class CollectiveCharging(CircuitOptions):
                 from qbexp.files import check_path
 
                 check_path(self.init[5:], f"{cls}: init file:", ".npy file")  # a NUL byte, a name too long
+            if not isinstance(self.init, str):  # kept as a read-only copy: the caller's array may change
+                frozen = np.array(_checked_array(self.init))  # later, the experiment's state (its label) must not
+                frozen.setflags(write=False)
+                _set(self, "init", frozen)
             _set(self, "init_label", self._label_init())
         self.model()
         with initial_state_errors():
@@ -424,6 +429,13 @@ class EngineCycles(CircuitOptions):
 
 
 def _as_array(init) -> np.ndarray:
+    """``init`` (an array, list, ``Statevector`` or ``DensityMatrix``) as a complex array, checked."""
+    return _checked_array(init).astype(complex)
+
+
+def _checked_array(init) -> np.ndarray:
+    """``init`` as a numeric array of at least one dimension, in its own dtype (float32 input keeps
+    its precision: :func:`qbexp.models.matrices.precision_atol`)."""
     import scipy.sparse
 
     from qbexp.models.states import check_numeric
@@ -440,7 +452,7 @@ def _as_array(init) -> np.ndarray:
     check_numeric(array, "init")  # as a state file: ["1", "0"] and [True, False] are no state
     if array.ndim == 0:
         raise QbexpError("init has shape (); expected a state vector (2^N,) or a density matrix (2^N, 2^N)")
-    return array.astype(complex)
+    return array
 
 
 EXPERIMENTS = {cls.kind: cls for cls in (CollectiveCharging, EngineCycles)}

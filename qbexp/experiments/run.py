@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from qbexp.analysis import ReadoutCalibration, ReadoutModel, estimate_figures, tomography_data, work_extracted
-from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES, Z95
+from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES, MIN_RESAMPLES, Z95
 from qbexp.backends.executors import executor_for
 from qbexp.backends.profiles import load_profile
 from qbexp.backends.records import MAX_SHOTS, check_parameters
@@ -61,8 +61,6 @@ UNMITIGATED_DEVICE_NOTE = (
     "fidelity 0.715-0.965); add readout_mitigation (--readout-mitigation) for intervals about the prepared state")
 #: Most bootstrap replicates (each is a state fit).
 MAX_RESAMPLES = 100_000
-#: Fewest bootstrap replicates that give a 95 % interval (as qbexp.analysis.bootstrap requires).
-MIN_RESAMPLES = 20
 #: Names of the readout calibration circuits (all qubits prepared in 0, in 1).
 CALIBRATION = ("readout_cal_0", "readout_cal_1")
 
