@@ -119,7 +119,7 @@ API = [
     (lambda c: qbexp.two_bath_engine(rates=np.ones((2, 2)) * 1e-3),
      "rates must be 4 numbers (GAp, GAm, GSp, GSm), got array([[0.001, 0.001], [0.001, 0.001]])"),
     (lambda c: qbexp.two_bath_engine(rates=np.ones((40, 40))), "rates must be 4 numbers"),
-    (lambda c: qbexp.two_bath_engine(rates=(HUGE, 1, 1, 1)), "rates must be 4 numbers"),
+    (lambda c: qbexp.two_bath_engine(rates=(HUGE, 1, 1, 1)), "rates: GAp is out of range: an integer of 1329 bits"),
     (lambda c: qbexp.two_bath_engine(omega0=HUGE), "omega0 is out of range"),
     (lambda c: qbexp.two_bath_engine(gamma0=HUGE), "gamma0 is out of range"),
     (lambda c: qbexp.collective_battery(2, HUGE), "beta is out of range"),

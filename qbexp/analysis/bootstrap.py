@@ -56,10 +56,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from qbexp.analysis.estimators import born_probabilities, fit_states, project_to_states
-from qbexp.analysis.readout import apply_assignment
-from qbexp.analysis.tomography_data import TomographyData
+from qbexp.analysis._checks import check_bounds, check_replicates, check_rng
+from qbexp.analysis.estimators import born_probabilities, check_estimator, fit_states, projection
+from qbexp.analysis.readout import apply_assignment, check_readout
+from qbexp.analysis.tomography_data import TomographyData, check_shots
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import check_real
+from qbexp.thermo._validate import as_density_matrix
 
 #: Two-sided 95 % normal quantile (the one definition; intervals, figures and ZNE use it).
 Z95 = 1.959963984540054
@@ -112,7 +115,13 @@ def resampled_states(data: TomographyData, estimator: str, n_resamples: int, rng
                      readout=None) -> np.ndarray:
     """States fitted to ``n_resamples`` nonparametric resamples of ``data``, shape ``(B, 2^N, 2^N)``
     (and of the calibration of ``readout``, a :class:`~qbexp.analysis.readout.ReadoutModel`)."""
+    if not isinstance(data, TomographyData):
+        raise QbexpError(f"resampled_states needs TomographyData (see qbexp.analysis.tomography_data), "
+                         f"got {type(data).__name__}")
+    check_estimator(estimator)
     n_resamples = _check_resamples(n_resamples)
+    check_rng(rng)
+    check_readout(readout, (3**data.num_qubits, data.num_qubits), f"the {3**data.num_qubits} tomography settings")
     return _fit_in_chunks(lambda count: data.resample(count, rng), n_resamples, data.counts.size, estimator,
                           readout, rng)
 
@@ -123,9 +132,19 @@ def simulated_states(state, shots, estimator: str, n_resamples: int, rng: np.ran
 
     With ``readout`` (a :class:`~qbexp.analysis.readout.ReadoutModel`) the counts are drawn
     from ``(⊗ A) p(state)`` and fitted with redrawn calibrations (module docstring).
+    ``state``: as :func:`~qbexp.analysis.estimators.born_probabilities` takes it (one state);
+    ``shots``: integers >= 1, one per setting (or one for all).
     """
+    check_estimator(estimator)
     n_resamples = _check_resamples(n_resamples)
-    p = np.clip(born_probabilities(state), 0.0, None)
+    check_rng(rng)
+    born = born_probabilities(state)
+    if born.ndim != 2:
+        raise QbexpError(f"simulated_states simulates one state, got a stack of shape {np.shape(state)}")
+    settings, num_qubits = born.shape[0], born.shape[1].bit_length() - 1
+    check_shots(shots, settings)
+    check_readout(readout, (settings, num_qubits), f"the {settings} tomography settings")
+    p = np.clip(born, 0.0, None)
     if readout is not None:
         p = np.clip(apply_assignment(p, readout.assignment()), 0.0, None)
     p /= p.sum(axis=1, keepdims=True)
@@ -141,11 +160,23 @@ def denoised_reference(estimate: np.ndarray, replicates: np.ndarray, threshold: 
 
     Standard errors are the spread of the entries over ``replicates`` (states refitted
     to data simulated from the estimate); the result is projected back onto the density
-    matrices (:func:`project_to_states`).
+    matrices (:func:`project_to_states`).  ``estimate`` is a ``d x d`` state, ``replicates`` a stack
+    ``(B, d, d)`` (Hermitian, unit trace: :func:`qbexp.thermo._validate.as_density_matrix`),
+    ``threshold`` a number >= 0.
     """
+    checked = as_density_matrix(estimate, "estimate")
+    if np.ndim(estimate) != 2:
+        raise QbexpError(f"estimate has shape {np.shape(estimate)}; expected a d x d density matrix")
+    as_density_matrix(replicates, "replicates", stack=True)
+    if np.ndim(replicates) != 3 or np.shape(replicates)[1:] != checked.shape:
+        raise QbexpError(f"replicates have shape {np.shape(replicates)}; expected (B, {checked.shape[0]}, "
+                         f"{checked.shape[0]}) like the estimate")
+    if check_real(threshold, "threshold") < 0:
+        raise QbexpError(f"threshold = {threshold:g}; a number of standard errors must be >= 0")
+    estimate, replicates = np.asarray(estimate), np.asarray(replicates)
     stderr = np.sqrt(np.mean(np.abs(replicates - replicates.mean(axis=0)) ** 2, axis=0))
     keep = (np.abs(estimate) >= threshold * stderr) | np.eye(estimate.shape[0], dtype=bool)
-    return project_to_states(np.where(keep, estimate, 0.0))
+    return projection(np.where(keep, estimate, 0.0))
 
 
 def _summary(value, stderr, lo, hi, bounds, **extra) -> dict:
@@ -154,7 +185,14 @@ def _summary(value, stderr, lo, hi, bounds, **extra) -> dict:
 
 
 def percentile_summary(value: float, replicates: np.ndarray, bounds=(-np.inf, np.inf)) -> dict:
-    """Plug-in ``value``, replicate standard deviation and percentile 95 % interval."""
+    """Plug-in ``value``, replicate standard deviation and percentile 95 % interval.
+
+    ``value`` a finite number, ``replicates`` a 1-D array of at least 2 finite values, ``bounds``
+    ``(low, high)`` with ``low <= high`` (the figure's range, to which all three are clipped).
+    """
+    check_real(value, "value")
+    check_replicates(replicates, "replicates")
+    check_bounds(bounds)
     lo, hi = np.percentile(replicates, [2.5, 97.5])
     return _summary(value, np.std(replicates, ddof=1), lo, hi, bounds)
 
@@ -178,8 +216,15 @@ def calibrated_summary(
     ``value`` is the plug-in figure ``f(rho_hat)``; ``estimate_deviations`` are ``D_e``,
     ``reference_deviations`` ``D_d``.  ``entrywise`` selects the bias of the denoised
     reference for the value (l1 coherence).  ``stderr`` is the spread of ``D_e``; the
-    result also carries the ``plug_in`` value and the ``bias`` subtracted from it.
+    result also carries the ``plug_in`` value and the ``bias`` subtracted from it.  Arguments
+    as for :func:`percentile_summary` (each set of deviations 1-D, at least 2 finite values).
     """
+    check_real(value, "value")
+    check_replicates(estimate_deviations, "estimate_deviations")
+    check_replicates(reference_deviations, "reference_deviations")
+    check_bounds(bounds)
+    if not isinstance(entrywise, (bool, np.bool_)):
+        raise QbexpError(f"entrywise must be True or False, got {entrywise!r}")
     bias = float(np.mean(reference_deviations if entrywise else estimate_deviations))
     lo = value - np.percentile(reference_deviations, 97.5)
     hi = value - np.percentile(estimate_deviations, 2.5)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qbexp.analysis.estimators import born_probabilities, linear_inversion_weights
+from qbexp.analysis.estimators import linear_inversion_weights, outcome_probabilities
 from qbexp.analysis.readout import apply_assignment
 from qbexp.models.matrices import dagger, psd_sqrt
 from qbexp.thermo import fidelity
@@ -50,7 +50,7 @@ def linear_stderr(states, gradients, shots, assignment=None) -> np.ndarray:
     states = np.asarray(states)
     n = states.shape[-1].bit_length() - 1
     w = _weights(np.asarray(gradients), linear_inversion_weights(n, shots))
-    p = born_probabilities(states)
+    p = outcome_probabilities(states)
     if assignment is not None:
         matrices = np.asarray(assignment, dtype=float)
         p = apply_assignment(p, matrices)

@@ -32,10 +32,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from qbexp.analysis.readout import apply_assignment, mitigate_counts
-from qbexp.analysis.tomography_data import TomographyData
+from qbexp.analysis._checks import real_array
+from qbexp.analysis.readout import apply_assignment, check_assignment, mitigated
+from qbexp.analysis.tomography_data import PROBABILITY_ATOL, TomographyData, check_counts, check_tomography_qubits
+from qbexp.circuits.measure import setting_labels
 from qbexp.errors import QbexpError
-from qbexp.models.matrices import dagger
+from qbexp.models.matrices import check_integer, check_real, dagger, precision_atol
+from qbexp.thermo._validate import as_density_matrix
 
 #: Names accepted by :func:`fit_states`.
 ESTIMATORS = ("linear", "mle")
@@ -96,11 +99,36 @@ def born_probabilities(rho) -> np.ndarray:
     """Outcome probabilities ``(3**N, 2**N)`` of every Pauli setting for the state ``rho``.
 
     Rows and columns follow :class:`~qbexp.analysis.tomography_data.TomographyData`.
-    ``rho`` may carry leading batch axes.
+    ``rho`` may carry leading batch axes (or be a state vector).  It must be a state: finite,
+    Hermitian, of unit trace (the tolerances of :func:`qbexp.thermo._validate.as_density_matrix`)
+    and with no outcome probability below ``-PROBABILITY_ATOL`` (an unprojected estimate whose
+    negative eigenvalues give no negative probability passes; no eigendecomposition is made).
     """
+    checked = as_density_matrix(rho, "state", stack=True)
+    check_tomography_qubits(checked.shape[-1].bit_length() - 1, "number of qubits of the state")  # 6^N probabilities
+    given = _given(rho, checked)
+    p = outcome_probabilities(given)
+    low = p.min()
+    if low < -precision_atol(given, PROBABILITY_ATOL):
+        index = np.unravel_index(np.argmin(p), p.shape)
+        n = p.shape[-1].bit_length() - 1
+        where = "" if p.ndim == 2 else f" {tuple(int(i) for i in index[:-2])} of the stack"
+        raise QbexpError(f"state{where} is not positive semidefinite: setting {setting_labels(n)[index[-2]]}, "
+                         f"outcome {index[-1]:0{n}b} has probability {low:.3g}")
+    return p
+
+
+def _given(rho, checked: np.ndarray):
+    """What a checked function computes on: ``rho`` as given (a Qiskit object's ``.data``), so that
+    the results stay bitwise those of the unchecked function, or the validator's matrix ``checked``
+    where ``rho`` is not a matrix (a state vector, a sparse matrix)."""
+    raw = rho if isinstance(rho, (np.ndarray, list, tuple)) else getattr(rho, "data", rho)
+    return raw if np.ndim(raw) == checked.ndim else checked
+
+
+def outcome_probabilities(rho) -> np.ndarray:
+    """:func:`born_probabilities` without the checks (internal callers: fitted and simulated states)."""
     rho = np.asarray(getattr(rho, "data", rho), dtype=complex)
-    if rho.ndim < 2 or rho.shape[-1] != rho.shape[-2]:
-        raise QbexpError(f"state has shape {rho.shape}; expected a square 2^N x 2^N matrix")
     n = _num_qubits(rho.shape[-1], "state")
     flat = rho.reshape(-1, 2**n, 2**n)
     return _deinterleave(_probabilities(flat, n), n, 3, 2).reshape(rho.shape[:-2] + (3**n, 2**n))
@@ -176,9 +204,17 @@ def project_to_states(rho) -> np.ndarray:
 
     The eigenvalues are replaced by their Euclidean projection onto the probability
     simplex, which is what the SGS algorithm computes (negative eigenvalues set to zero,
-    their weight subtracted evenly from the rest).  Accepts leading batch axes.
+    their weight subtracted evenly from the rest).  Accepts leading batch axes.  ``rho`` must
+    be finite, Hermitian and of unit trace (the tolerances of
+    :func:`qbexp.thermo._validate.as_density_matrix`; positivity is what the projection gives).
     """
-    rho = np.asarray(rho, dtype=complex)
+    return projection(_given(rho, as_density_matrix(rho, "state to project", stack=True)))
+
+
+def projection(rho) -> np.ndarray:
+    """:func:`project_to_states` without the checks (internal callers: Hermitian unit-trace
+    matrices such as linear-inversion estimates and the points of the test-inversion families)."""
+    rho = np.asarray(getattr(rho, "data", rho), dtype=complex)
     vals, vecs = np.linalg.eigh(rho)
     new = _simplex_projection(vals)
     return (vecs * new[..., None, :]) @ dagger(vecs)
@@ -186,7 +222,7 @@ def project_to_states(rho) -> np.ndarray:
 
 def projected_linear_inversion(data) -> np.ndarray:
     """Linear inversion followed by :func:`project_to_states` (batch axes allowed)."""
-    return project_to_states(linear_inversion(data))
+    return projection(linear_inversion(data))
 
 
 #: Certified per-shot log-likelihood gap at which a maximum-likelihood fit stops
@@ -212,6 +248,9 @@ class MLEResult:
 def fit_states(counts, estimator: str = "linear", assignment=None) -> np.ndarray:
     """Fit every data set of a count array ``(..., 3**N, 2**N)`` with the named estimator.
 
+    ``counts`` (or :class:`TomographyData`): integers >= 0, every setting of every data set
+    measured (:func:`qbexp.analysis.tomography_data.check_counts`).
+
     ``estimator`` is ``"linear"`` (:func:`projected_linear_inversion`, vectorised over
     the batch) or ``"mle"`` (:func:`maximum_likelihood`, one data set at a time); the
     internal :data:`UNPROJECTED` returns the linear inversion itself (Hermitian, unit trace).
@@ -220,13 +259,22 @@ def fit_states(counts, estimator: str = "linear", assignment=None) -> np.ndarray
     linear inversion then fits the mitigated counts, maximum likelihood the forward model.
     Returns physical states ``(..., 2**N, 2**N)`` (except for :data:`UNPROJECTED`).
     """
-    if estimator not in (*ESTIMATORS, UNPROJECTED):
-        raise QbexpError(f"unknown estimator {estimator!r}; choose one of {', '.join(ESTIMATORS)}")
-    counts = _counts_array(counts)
+    check_estimator(estimator)
+    counts = check_counts(_counts_array(counts), "counts", stack=True)
+    if assignment is not None:
+        n = counts.shape[-1].bit_length() - 1
+        shape = check_assignment(assignment, n).shape
+        try:
+            fits = np.broadcast_shapes(counts.shape[:-1], shape[:-3]) == counts.shape[:-1]
+        except ValueError:
+            fits = False
+        if not fits:
+            raise QbexpError(f"assignment matrices have shape {shape}; expected (..., 3^N, N, 2, 2) broadcasting "
+                             f"against counts of shape {counts.shape}, e.g. {(3**n, n, 2, 2)}")
     if estimator == UNPROJECTED:
-        return linear_inversion(counts if assignment is None else mitigate_counts(counts, assignment))
+        return linear_inversion(counts if assignment is None else mitigated(counts, assignment))
     if estimator == "linear":
-        return projected_linear_inversion(counts if assignment is None else mitigate_counts(counts, assignment))
+        return projected_linear_inversion(counts if assignment is None else mitigated(counts, assignment))
     flat, _ = _likelihood_data(counts, stack=True)
     matrices = None
     if assignment is not None:
@@ -236,10 +284,19 @@ def fit_states(counts, estimator: str = "linear", assignment=None) -> np.ndarray
     return states.reshape(counts.shape[:-2] + states.shape[-2:])
 
 
+def check_estimator(estimator) -> str:
+    """``estimator`` unless it is not one of :data:`ESTIMATORS` (or the internal :data:`UNPROJECTED`)."""
+    if not isinstance(estimator, str) or estimator not in (*ESTIMATORS, UNPROJECTED):
+        raise QbexpError(f"unknown estimator {estimator!r}; choose one of {', '.join(ESTIMATORS)}")
+    return estimator
+
+
 def _likelihood_data(counts, stack: bool) -> tuple:
     """``(counts (K, 3^N, 2^N) as floats, N)`` for the maximum-likelihood fits: every setting
     measured, no negative count; ``stack``: leading batch axes allowed, else exactly one data set."""
-    counts = np.asarray(counts)
+    counts = real_array(counts, "tomography data")
+    if counts.ndim < 2:
+        raise QbexpError(f"tomography data have shape {counts.shape}; expected (3^N, 2^N)")
     n = _num_qubits(counts.shape[-1], "tomography outcome axis")
     flat = np.asarray(counts, dtype=float).reshape((-1,) + counts.shape[-2:])
     if (not stack and counts.ndim != 2) or flat.shape[1:] != (3**n, 2**n) or not np.all(flat >= 0) \
@@ -276,9 +333,13 @@ def maximum_likelihood(data, tol: float = MLE_TOL, max_iter: int = MLE_MAX_ITER,
     Pi_sb`` with ``tr(G rho) = 1`` still, so the same certificate applies; the fit starts
     from the projected linear inversion of the mitigated counts.
     """
+    tol = check_real(tol, "tol")
+    if tol <= 0:
+        raise QbexpError(f"tol = {tol:g}; the certified log-likelihood gap to stop at must be > 0")
+    max_iter = check_integer(max_iter, "max_iter", 1, "positive")
     counts, n = _likelihood_data(_counts_array(data), stack=False)
     if assignment is not None:
-        assignment = np.asarray(assignment, dtype=float)
+        assignment = check_assignment(assignment, n)
         if assignment.shape != (3**n, n, 2, 2):
             raise QbexpError(f"assignment matrices have shape {assignment.shape}; expected {(3**n, n, 2, 2)}")
         assignment = assignment[None]
@@ -328,8 +389,8 @@ def _maximum_likelihood_fits(counts: np.ndarray, assignment, tol: float, max_ite
     share = _interleave(shot_share, n, 3, 2)
     log_weights = np.log(np.where(observed, weights, 1.0))
     transposed = None if assignment is None else assignment.swapaxes(-1, -2)
-    mitigated = counts if assignment is None else mitigate_counts(counts, assignment)
-    start = 0.999 * projected_linear_inversion(mitigated) + 0.001 * np.eye(dim) / dim
+    corrected = counts if assignment is None else mitigated(counts, assignment)
+    start = 0.999 * projected_linear_inversion(corrected) + 0.001 * np.eye(dim) / dim
     vals, vecs = np.linalg.eigh(start)
     t0 = vecs * np.sqrt(np.clip(vals, 0.0, None))[:, None, :]
     x = np.concatenate([t0.real.reshape(k_sets, size), t0.imag.reshape(k_sets, size)], axis=1)

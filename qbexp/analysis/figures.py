@@ -24,6 +24,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from qbexp.analysis._checks import check_seed
 from qbexp.analysis.bootstrap import (
     Z95,
     DEFAULT_RESAMPLES,
@@ -40,10 +41,11 @@ from qbexp.analysis.estimators import UNPROJECTED, fit_states
 from qbexp.analysis.intervals import (MAX_INTERVAL_QUBITS, boundary_accepted, boundary_near_end, decline,
                                      inversion_family, inversion_summary, matched_spectrum, near_boundary,
                                      nearest_passive_state)
-from qbexp.analysis.readout import apply_assignment, assignment_matrices
+from qbexp.analysis.readout import apply_assignment, check_readout, rates_to_matrices
 from qbexp.analysis.tomography_data import TomographyData, histogram_counts
 from qbexp.errors import QbexpError
 from qbexp import thermo
+from qbexp.models.matrices import qubit_count
 from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, as_unitary
 
 #: The figures of merit :func:`estimate_figures` reports (fidelity only with an exact state).
@@ -115,7 +117,7 @@ def figure_functions(hamiltonian, exact_state=None, coherence_basis=None) -> dic
     collective model's H0) unless ``coherence_basis`` is given.
 
     Args:
-        hamiltonian: the battery Hamiltonian H (ergotropy and energy, Cakmak Eq. 2).
+        hamiltonian: the battery Hamiltonian H (ergotropy and energy, Cakmak Eq. 2), of N qubits.
         exact_state: the exact state, for ``fidelity`` (omitted when None).
         coherence_basis: a unitary whose columns are the coherence reference basis.
 
@@ -125,6 +127,8 @@ def figure_functions(hamiltonian, exact_state=None, coherence_basis=None) -> dic
     """
     H = as_hamiltonian(hamiltonian)
     dim = H.shape[0]
+    if qubit_count(dim) is None:
+        raise QbexpError(f"Hamiltonian is {dim} x {dim}; expected 2^N x 2^N for a battery of N >= 1 qubits")
     eps = np.linalg.eigvalsh(H)
     basis = None if coherence_basis is None else as_unitary(coherence_basis, dim, "coherence_basis")
 
@@ -362,8 +366,9 @@ def estimate_figures(
     """
     if not isinstance(data, TomographyData):
         raise QbexpError("estimate_figures needs TomographyData (see qbexp.analysis.tomography_data)")
-    if method not in METHODS:
+    if not isinstance(method, str) or method not in METHODS:
         raise QbexpError(f"unknown interval method {method!r}; choose one of {', '.join(METHODS)}")
+    check_seed(seed)
     H = as_hamiltonian(hamiltonian, dim=2**data.num_qubits, what=f"Hamiltonian of the {data.num_qubits}-qubit data")
     functions = figure_functions(H, exact_state, coherence_basis)
     if figures is not None:
@@ -371,9 +376,7 @@ def estimate_figures(
         if unknown:
             raise QbexpError(f"unknown figure(s) {unknown}; choose from {', '.join(FIGURES)}")
         functions = {name: fb for name, fb in functions.items() if name in figures}
-    if readout is not None and readout.measured.shape != (3**data.num_qubits, data.num_qubits):
-        raise QbexpError(f"readout model covers {readout.measured.shape} (settings, clbits); the data has "
-                         f"{(3**data.num_qubits, data.num_qubits)}")
+    check_readout(readout, (3**data.num_qubits, data.num_qubits), f"the {3**data.num_qubits} tomography settings")
     estimate = fit_states(data.counts, estimator, None if readout is None else readout.assignment())
     resample_rng, estimate_rng, reference_rng, linear_rng, exact_rng, spectrum_rng = \
         np.random.default_rng(seed).spawn(6)
@@ -584,9 +587,7 @@ def work_extracted(counts_before: Mapping, counts_after: Mapping, energies, read
         raise QbexpError(f"energies must be a 1-D array of 2^N levels, got shape {energies.shape}")
     if not np.all(np.isfinite(energies)):
         raise QbexpError("energies contain NaN or infinite values")
-    if readout is not None and readout.measured.shape != (2, energies.size.bit_length() - 1):
-        raise QbexpError(f"readout model of the work measurement covers {readout.measured.shape} "
-                         f"(measurements, clbits); expected {(2, energies.size.bit_length() - 1)}")
+    check_readout(readout, (2, energies.size.bit_length() - 1), "the work measurement's two measurements (before, after)")
     before, after = (None, None) if readout is None else readout.assignment()
     e_before, se_before, p_before = _energy_from_counts(counts_before, energies, "energy counts before the discharge",
                                                         before)
@@ -613,7 +614,7 @@ def _calibration_variance(readout, energies: np.ndarray, p_before: np.ndarray, p
     rates = calibration.error_rates
 
     def work(r):
-        inverse = np.linalg.inv(assignment_matrices(r)[rows]).swapaxes(-1, -2)
+        inverse = np.linalg.inv(rates_to_matrices(r)[rows]).swapaxes(-1, -2)
         return p_before @ apply_assignment(energies, inverse[0]) - p_after @ apply_assignment(energies, inverse[1])
 
     step = 1e-6

@@ -143,7 +143,7 @@ from __future__ import annotations
 import numpy as np
 
 from qbexp.analysis.bootstrap import Z95
-from qbexp.analysis.estimators import project_to_states
+from qbexp.analysis.estimators import projection
 from qbexp.errors import QbexpError
 
 #: Largest number of qubits for which the nonlinear figures get an interval (module docstring).
@@ -280,7 +280,7 @@ def nearest_passive_state(rho: np.ndarray, hamiltonian: np.ndarray, unprojected=
         lam = pooled[start:start + idx.size]
         start += idx.size
         out[np.ix_(idx, idx)] = (u * lam) @ u.conj().T
-    return project_to_states(vecs @ out @ vecs.conj().T)
+    return projection(vecs @ out @ vecs.conj().T)
 
 
 def _degenerate_within_noise(passive: np.ndarray, noise: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -470,7 +470,7 @@ class _Curve:
         self.samples, self.spreads, self.reported_spreads = {}, {}, {}
 
     def state(self, t: float) -> np.ndarray:
-        return project_to_states(self.reference + t * self.direction)
+        return projection(self.reference + t * self.direction)
 
     def at(self, t: float) -> np.ndarray:
         """Sorted simulated values at ``t``; with a ``scale``, studentized and put back on the

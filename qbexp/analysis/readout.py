@@ -39,12 +39,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qbexp.analysis._checks import real_array
 from qbexp.analysis.tomography_data import histogram_counts
 from qbexp.errors import QbexpError
 
+#: Tolerance of an assignment matrix's entries (probabilities in [0, 1]) and column sums (1).
+ASSIGNMENT_ATOL = 1e-8
+#: |det A| below which a 2 x 2 assignment matrix counts as singular (readout that tells nothing:
+#: P(1|0) + P(0|1) = 1); its inverse would amplify the counts by 1/|det A|.
+SINGULAR_DET = 1e-12
+
 
 def assignment_matrices(error_rates) -> np.ndarray:
-    """``(..., 2)`` error rates ``(P(1|0), P(0|1))`` -> assignment matrices ``(..., 2, 2)``."""
+    """``(..., 2)`` error rates ``(P(1|0), P(0|1))`` -> assignment matrices ``(..., 2, 2)``.
+
+    The rates must be probabilities: finite, in [0, 1].
+    """
+    rates = real_array(error_rates, "error rates")
+    if rates.ndim < 1 or rates.shape[-1] != 2:
+        raise QbexpError(f"error rates have shape {rates.shape}; expected (..., 2): (P(1|0), P(0|1)) per qubit")
+    if rates.size and (rates.min() < 0 or rates.max() > 1):
+        bad = rates.min() if rates.min() < 0 else rates.max()
+        raise QbexpError(f"error rates hold {bad:g}; error rates are probabilities in [0, 1]")
+    return rates_to_matrices(error_rates)
+
+
+def rates_to_matrices(error_rates) -> np.ndarray:
+    """:func:`assignment_matrices` without the checks (internal callers: calibrated, redrawn and
+    finite-difference rates)."""
     rates = np.asarray(error_rates, dtype=float)
     e0, e1 = rates[..., 0], rates[..., 1]
     return np.stack([np.stack([1 - e0, e1], axis=-1), np.stack([e0, 1 - e1], axis=-1)], axis=-2)
@@ -62,7 +84,11 @@ def apply_assignment(values, matrices) -> np.ndarray:
     n = matrices.shape[-3]
     if values.shape[-1] != 2**n:
         raise QbexpError(f"outcome axis has {values.shape[-1]} entries; {n} clbits need {2**n}")
-    lead = np.broadcast_shapes(values.shape[:-1], matrices.shape[:-3])
+    try:
+        lead = np.broadcast_shapes(values.shape[:-1], matrices.shape[:-3])
+    except ValueError:
+        raise QbexpError(f"values of shape {values.shape} and matrices of shape {matrices.shape}: their leading "
+                         "axes do not broadcast") from None
     x = np.broadcast_to(values, lead + (2**n,)).reshape(lead + (2,) * n)
     for k in range(n):
         axis = x.ndim - 1 - k  # the bit axes run from clbit N-1 (first) to clbit 0 (last)
@@ -73,8 +99,45 @@ def apply_assignment(values, matrices) -> np.ndarray:
     return x.reshape(lead + (2**n,))
 
 
+def check_assignment(matrices, num_clbits: int | None = None, name: str = "assignment matrices") -> np.ndarray:
+    """``matrices`` as a float array ``(..., N, 2, 2)`` (``N = num_clbits`` if given) of invertible
+    assignment matrices: entries probabilities in [0, 1], columns summing to 1 (each to
+    :data:`ASSIGNMENT_ATOL`), ``|det| > SINGULAR_DET``; a one-line :class:`QbexpError` otherwise."""
+    arr = real_array(matrices, name)
+    expected = "(..., N, 2, 2)" if num_clbits is None else f"(..., {num_clbits}, 2, 2)"
+    if arr.ndim < 3 or arr.shape[-2:] != (2, 2) or arr.shape[-3] < 1 or \
+            (num_clbits is not None and arr.shape[-3] != num_clbits):
+        raise QbexpError(f"{name} have shape {arr.shape}; expected {expected}")
+    arr = arr.astype(float)
+    if arr.min() < -ASSIGNMENT_ATOL or arr.max() > 1 + ASSIGNMENT_ATOL:
+        bad = arr.min() if arr.min() < -ASSIGNMENT_ATOL else arr.max()
+        raise QbexpError(f"{name} hold an entry {bad:g}; their entries are probabilities P(read | prepared) in [0, 1]")
+    sums = arr.sum(axis=-2)
+    if np.max(np.abs(sums - 1.0)) > ASSIGNMENT_ATOL:
+        worst = sums.flat[np.argmax(np.abs(sums - 1.0))]
+        raise QbexpError(f"{name} have a column summing to {worst:.10g}; each column (a prepared bit) must sum to 1")
+    det = arr[..., 0, 0] * arr[..., 1, 1] - arr[..., 0, 1] * arr[..., 1, 0]
+    if np.min(np.abs(det)) <= SINGULAR_DET:
+        raise QbexpError(f"{name} hold a singular matrix (determinant {det.flat[np.argmin(np.abs(det))]:.3g}: "
+                         "P(1|0) + P(0|1) = 1, the readout tells nothing); it cannot be inverted")
+    return arr
+
+
 def mitigate_counts(counts, matrices) -> np.ndarray:
-    """Counts corrected for readout errors: ``(⊗ A_k^{-1}) n`` per outcome vector (real, sum kept)."""
+    """Counts corrected for readout errors: ``(⊗ A_k^{-1}) n`` per outcome vector (real, sum kept).
+
+    ``counts`` (``(..., 2**N)``): finite values >= 0; ``matrices`` (``(..., N, 2, 2)``): invertible
+    assignment matrices (:func:`check_assignment`).
+    """
+    values = real_array(counts, "counts")
+    if values.size and values.min() < 0:
+        raise QbexpError(f"counts hold a negative entry ({values.min():g}); counts must be >= 0")
+    check_assignment(matrices)
+    return mitigated(counts, matrices)
+
+
+def mitigated(counts, matrices) -> np.ndarray:
+    """:func:`mitigate_counts` without the checks (internal callers: counts and matrices already checked)."""
     return apply_assignment(np.asarray(counts, dtype=float), np.linalg.inv(matrices))
 
 
@@ -134,7 +197,7 @@ class ReadoutCalibration:
     @property
     def matrices(self) -> np.ndarray:
         """Assignment matrices ``(Q, 2, 2)``, ``A[i, read, prepared]``."""
-        return assignment_matrices(self.error_rates)
+        return rates_to_matrices(self.error_rates)
 
     @property
     def fidelities(self) -> np.ndarray:
@@ -189,4 +252,16 @@ class ReadoutModel:
 
     def resampled_assignments(self, count: int, rng: np.random.Generator) -> np.ndarray:
         """``(count, S, N, 2, 2)``: the same from ``count`` redrawn calibrations."""
-        return assignment_matrices(self.calibration.resampled_rates(count, rng)[:, self._rows])
+        return rates_to_matrices(self.calibration.resampled_rates(count, rng)[:, self._rows])
+
+
+def check_readout(readout, shape: tuple, what: str) -> None:
+    """Refuse a ``readout`` that is neither None nor a :class:`ReadoutModel` whose measured qubits
+    have ``shape`` ``(measurements, clbits)`` (``what`` names the measurements)."""
+    if readout is None:
+        return
+    if not isinstance(readout, ReadoutModel):
+        raise QbexpError(f"readout must be a ReadoutModel (qbexp.analysis.readout) or None, got {type(readout).__name__}")
+    if readout.measured.shape != shape:
+        raise QbexpError(f"readout model covers {readout.measured.shape} (measurements, clbits); "
+                         f"{what} need {shape}")

@@ -19,14 +19,111 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qbexp.circuits.measure import setting_labels  # the settings are those the circuits measure
+from qbexp.analysis._checks import check_seed, real_array
+from qbexp.circuits import measure  # the settings are those the circuits measure
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import check_integer, precision_atol, qubit_count
+from qbexp.thermo._validate import TRACE_TOL
 
 #: Pauli axes of one qubit's measurement setting, in the order used for array rows.
 AXES = "XYZ"
 
 #: How many missing or unknown names an error message lists before summarising.
 _LISTED = 8
+
+#: Largest number of qubits of the analysis's settings and histograms (3^N settings of 2^N
+#: outcomes); the experiments build circuits up to it (``qbexp.experiments.experiment.MAX_CIRCUIT_QUBITS``).
+MAX_QUBITS = 6
+
+#: Most negative outcome probability taken for rounding (the positivity tolerance of
+#: :func:`qbexp.models.matrices.validate_density_matrix`); rows of probabilities must sum to 1
+#: within :data:`qbexp.thermo._validate.TRACE_TOL`, the trace tolerance of the states they come from.
+PROBABILITY_ATOL = 1e-8
+
+
+def check_tomography_qubits(num_qubits, name: str = "num_qubits") -> int:
+    """``num_qubits`` as an int from 1 to :data:`MAX_QUBITS`; a one-line :class:`QbexpError` otherwise."""
+    n = check_integer(num_qubits, name, 1, "positive")
+    if n > MAX_QUBITS:
+        raise QbexpError(f"{name} = {n}: tomography goes up to {MAX_QUBITS} qubits (MAX_CIRCUIT_QUBITS; "
+                         f"3^N settings of 2^N outcomes)")
+    return n
+
+
+def setting_labels(num_qubits: int) -> list[str]:
+    """All ``3**num_qubits`` Pauli setting labels of state tomography in array-row order
+    (``"XX"``, ``"XY"``, ..., ``"ZZ"``; the rightmost letter is qubit 0), for 1 to
+    :data:`MAX_QUBITS` qubits (:func:`qbexp.circuits.measure.setting_labels`)."""
+    return measure.setting_labels(check_tomography_qubits(num_qubits))
+
+
+def _layout(shape: tuple, name: str, stack: bool) -> int:
+    """The number of qubits N of an array of shape ``(3^N, 2^N)`` (``stack``: ``(..., 3^N, 2^N)``)."""
+    expected = "(..., 3^N, 2^N)" if stack else "(3^N, 2^N)"
+    if len(shape) < 2 or (not stack and len(shape) != 2) or qubit_count(shape[-1]) is None:
+        raise QbexpError(f"{name} have shape {shape}; expected {expected}")
+    n = qubit_count(shape[-1])
+    if shape[-2] != 3**n:
+        raise QbexpError(f"{name} have {shape[-2]} settings; {n} qubits need 3^{n} = {3**n}")
+    return n
+
+
+def check_counts(counts, name: str = "counts", stack: bool = False) -> np.ndarray:
+    """``np.asarray(counts)``: integers >= 0 of shape ``(3^N, 2^N)`` (``stack``: with leading batch
+    axes), every setting of every data set with at least one shot; a one-line :class:`QbexpError`
+    otherwise."""
+    try:
+        counts = np.asarray(counts)
+    except (TypeError, ValueError):  # ragged lists
+        raise QbexpError(f"{name} are not an array of integers (a ragged or mixed list)") from None
+    n = _layout(counts.shape, name, stack)
+    if counts.dtype.kind not in "iu":
+        raise QbexpError(f"{name} must be integers >= 0, got an array of {counts.dtype}")
+    if counts.size and counts.min() < 0:
+        raise QbexpError(f"{name} hold a negative entry ({counts.min()}); counts must be integers >= 0")
+    empty = (counts.sum(axis=-1) == 0).reshape(-1, 3**n)
+    if empty.any():
+        k = int(np.flatnonzero(empty.any(axis=1))[0])
+        where = "" if counts.ndim == 2 else f" (data set {tuple(int(i) for i in np.unravel_index(k, counts.shape[:-2]))})"
+        labels = measure.setting_labels(n)
+        raise QbexpError(f"{name}{where} have settings with zero shots: "
+                         f"{_listing(labels[i] for i in np.flatnonzero(empty[k]))}")
+    return counts
+
+
+def check_probabilities(probabilities, name: str = "probabilities") -> np.ndarray:
+    """``np.asarray(probabilities)``: finite reals of shape ``(3^N, 2^N)``, each row a probability
+    distribution (entries >= -:data:`PROBABILITY_ATOL`, sum 1 within ``TRACE_TOL``; coarser for
+    float32 input, :func:`qbexp.models.matrices.precision_atol`)."""
+    p = real_array(probabilities, name)
+    _layout(p.shape, name, stack=False)
+    if p.min() < -precision_atol(p, PROBABILITY_ATOL):
+        s, b = np.unravel_index(np.argmin(p), p.shape)
+        raise QbexpError(f"{name} hold a negative entry ({p[s, b]:.3g}, row {s}); probabilities must be >= 0")
+    sums = p.sum(axis=-1)
+    worst = int(np.argmax(np.abs(sums - 1.0)))
+    if abs(sums[worst] - 1.0) > precision_atol(p, TRACE_TOL):
+        raise QbexpError(f"{name}: row {worst} sums to {sums[worst]:.10g}; each row must sum to 1")
+    return p
+
+
+def check_shots(shots, settings: int, name: str = "shots"):
+    """``shots`` unless it is not a positive integer or an integer array of shape ``(settings,)``
+    of them (shots per setting)."""
+    if not isinstance(shots, (np.ndarray, list, tuple)):
+        check_integer(shots, name, 1, "positive")
+        return shots
+    try:
+        arr = np.asarray(shots)
+    except (TypeError, ValueError):  # ragged lists
+        raise QbexpError(f"{name} are not an array of integers (a ragged or mixed list)") from None
+    if arr.shape != (settings,):
+        raise QbexpError(f"{name} have shape {arr.shape}; expected one count per setting, ({settings},)")
+    if arr.dtype.kind not in "iu":
+        raise QbexpError(f"{name} must be integers >= 1 (every setting measured), got an array of {arr.dtype}")
+    if arr.min() < 1:
+        raise QbexpError(f"{name} must be integers >= 1 (every setting measured), got {arr.min()}")
+    return shots
 
 
 def _listing(names) -> str:
@@ -46,17 +143,7 @@ class TomographyData:
     counts: np.ndarray
 
     def __post_init__(self):
-        counts = np.asarray(self.counts)
-        if counts.ndim != 2 or counts.shape[1] < 2 or counts.shape[1] & (counts.shape[1] - 1):
-            raise QbexpError(f"tomography counts have shape {counts.shape}; expected (3^N, 2^N)")
-        n = counts.shape[1].bit_length() - 1
-        if counts.shape[0] != 3**n:
-            raise QbexpError(f"tomography counts have {counts.shape[0]} settings; {n} qubits need 3^{n} = {3**n}")
-        if counts.dtype.kind not in "iu" or np.any(counts < 0):
-            raise QbexpError("tomography counts must be non-negative integers")
-        empty = np.flatnonzero(counts.sum(axis=1) == 0)
-        if empty.size:
-            raise QbexpError(f"tomography settings with zero shots: {_listing(setting_labels(n)[i] for i in empty)}")
+        counts = check_counts(self.counts, "tomography counts")
         object.__setattr__(self, "counts", counts.astype(np.int64))
 
     @property
@@ -65,7 +152,7 @@ class TomographyData:
 
     @property
     def labels(self) -> list[str]:
-        return setting_labels(self.num_qubits)
+        return measure.setting_labels(self.num_qubits)
 
     @property
     def shots(self) -> np.ndarray:
@@ -101,8 +188,6 @@ def tomography_data(counts_by_setting: Mapping, num_qubits: int | None = None) -
         if not isinstance(first, str):
             raise QbexpError(f"tomography setting label {first!r} is not a string like 'XZY'")
         num_qubits = len(first)
-    if isinstance(num_qubits, bool) or not isinstance(num_qubits, numbers.Integral) or num_qubits < 1:
-        raise QbexpError(f"num_qubits must be a positive integer, got {num_qubits!r}")
     labels = setting_labels(num_qubits)
     row = {label: i for i, label in enumerate(labels)}
     unknown = [repr(k) for k in counts_by_setting if k not in row]
@@ -134,6 +219,7 @@ def histogram_counts(histogram: Mapping, num_qubits: int, what: str = "histogram
     """
     if not isinstance(histogram, Mapping):
         raise QbexpError(f"counts of {what} must be a mapping {{bitstring: count}}")
+    num_qubits = check_tomography_qubits(num_qubits)
     counts = np.zeros(2**num_qubits, dtype=np.int64)
     for bits, count in histogram.items():
         if not isinstance(bits, str) or len(bits) != num_qubits or set(bits) - {"0", "1"}:
@@ -149,11 +235,13 @@ def simulate_counts(probabilities, shots: int, seed=None) -> TomographyData:
     """Multinomial counts with ``shots`` per setting from exact outcome probabilities.
 
     ``probabilities`` has the :class:`TomographyData` layout (e.g. from
-    :func:`qbexp.analysis.estimators.born_probabilities`); ``seed`` seeds
-    ``numpy.random.default_rng``.
+    :func:`qbexp.analysis.estimators.born_probabilities`): every row a probability distribution
+    (entries >= -:data:`PROBABILITY_ATOL`, clipped at 0; sum 1 within ``TRACE_TOL``);
+    ``shots`` a positive integer (or one per setting); ``seed`` seeds ``numpy.random.default_rng``.
     """
+    checked = check_probabilities(probabilities)
+    check_shots(shots, checked.shape[0])
+    check_seed(seed)
     p = np.clip(np.asarray(probabilities, dtype=float), 0.0, None)
-    if isinstance(shots, bool) or not isinstance(shots, numbers.Integral) or shots < 1:
-        raise QbexpError(f"shots must be a positive integer, got {shots!r}")
     rng = np.random.default_rng(seed)
     return TomographyData(rng.multinomial(shots, p / p.sum(axis=-1, keepdims=True)))

@@ -22,8 +22,10 @@ import numpy as np
 from qiskit.quantum_info import Choi, Kraus, SuperOp
 
 from qbexp.dynamics import propagator, steady_state
+from qbexp.dynamics.liouvillian import check_model
 from qbexp.errors import QbexpError
 from qbexp.models.lindblad import LindbladModel
+from qbexp.models.matrices import check_real
 from qbexp.progress import progress_bar
 
 #: Default tolerance of the CPTP check (largest negative Choi eigenvalue, trace-preservation error).
@@ -48,6 +50,7 @@ def steady_state_channel(model: LindbladModel) -> SuperOp:
     """
     from qbexp.dynamics.symmetric import uniform_collective
 
+    check_model(model)
     d = model.dim
     data = np.zeros((d * d, d * d), dtype=complex)
     solver = uniform_collective(model) or model  # recognised once, not in each of the d² solves (N = 5: 10 s)
@@ -76,8 +79,12 @@ def check_tau(tau) -> None:
 def check_cptp(channel, what: str = "channel", atol: float = CPTP_ATOL) -> SuperOp:
     """Return ``channel`` as a ``SuperOp`` if it is an N-qubit CPTP map to ``atol``, else raise.
 
-    Accepts any ``qiskit.quantum_info`` channel or a d² × d² column-stacking matrix.
+    Accepts any ``qiskit.quantum_info`` channel or a d² × d² column-stacking matrix; ``atol``
+    must be finite and >= 0 (a NaN tolerance would pass every map).
     """
+    atol = check_real(atol, "CPTP tolerance atol")
+    if atol < 0:
+        raise QbexpError(f"CPTP tolerance atol = {atol:g}; it must be >= 0")
     return _checked_choi(channel, what, atol)[0]
 
 
@@ -109,8 +116,13 @@ def minimal_kraus(channel, rtol: float = KRAUS_RTOL) -> Kraus:
     """Kraus operators of minimal number (the Choi rank), largest weight first.
 
     The set is made exactly trace preserving (Σ K†K = 1 to rounding) by a polar correction,
-    so that its Stinespring isometry is an isometry to machine precision.
+    so that its Stinespring isometry is an isometry to machine precision.  Choi eigenvalues
+    below ``rtol`` × the largest count as zero: 0 < ``rtol`` < 1.
     """
+    rtol = check_real(rtol, "minimal_kraus: rtol")
+    if not 0 < rtol < 1:
+        raise QbexpError(f"minimal_kraus: rtol = {rtol:g}; it must lie strictly between 0 and 1 (Choi eigenvalues "
+                         "below rtol x the largest count as zero)")
     superop, values, vectors = _checked_choi(channel, "the channel", vectors=True)  # one decomposition: check, Kraus
     d = superop.dim[0]
     keep = values > rtol * values.max()

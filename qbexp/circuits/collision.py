@@ -49,10 +49,16 @@ from qiskit.quantum_info import Operator, SparsePauliOp, SuperOp
 from qbexp.circuits.channel import check_tau
 from qbexp.circuits.ladder import chain_frame
 from qbexp.dynamics import kernel_dimension, liouvillian
+from qbexp.dynamics.liouvillian import check_model
 from qbexp.dynamics.schur import schur_basis
-from qbexp.errors import QbexpError
+from qbexp.errors import QbexpError, shown
 from qbexp.models.lindblad import LindbladModel
+from qbexp.models.matrices import check_real
 from qbexp.progress import progress_bar
+
+#: Largest number of collision steps M per charging stroke: every step is gates in the circuit
+#: (building it takes time in proportion to M), and the protocols choose M up to it.
+MAX_STEPS = 400
 
 _SIGMA_PLUS = np.array([[0, 0], [1, 0]], dtype=complex)  # |1⟩⟨0|
 _SIGMA_MINUS = _SIGMA_PLUS.T.copy()
@@ -158,6 +164,7 @@ class CollisionScheme:
 
     def __init__(self, model: LindbladModel, tau: float, step_time: float | None = None):
         check_tau(tau)
+        check_model(model)
         h = model.hamiltonian_matrix()
         if not np.allclose(h, h.conj().T, atol=1e-12 * max(1.0, np.abs(h).max())):
             raise QbexpError(f"the {model.name} model's Hamiltonian is not Hermitian: its evolution is not a channel")
@@ -172,7 +179,7 @@ class CollisionScheme:
             self.steady_step = None
         elif step_time is None:
             self.steady_step = steady_step_time(model, self.channels)
-        elif not np.isfinite(step_time) or step_time <= 0:
+        elif check_real(step_time, "collision step time") <= 0:
             raise QbexpError(f"collision step time = {step_time!r}; it must be > 0")
         else:
             self.steady_step = float(step_time)
@@ -255,8 +262,12 @@ def collision_circuit(model: LindbladModel, tau: float, steps: int, step_time: f
 
 
 def check_steps(steps) -> None:
+    """M: an integer from 1 to :data:`MAX_STEPS` (the one check of the collision steps)."""
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise QbexpError(f"number of collision steps M = {steps!r}; it must be an integer >= 1")
+        raise QbexpError(f"number of collision steps M = {shown(steps)}; it must be an integer >= 1")
+    if steps > MAX_STEPS:
+        raise QbexpError(f"number of collision steps M = {shown(steps)}; at most MAX_STEPS = {MAX_STEPS} "
+                         "per charging stroke")
 
 
 # -- building blocks ---------------------------------------------------------------------

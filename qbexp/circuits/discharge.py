@@ -35,6 +35,7 @@ from qiskit.quantum_info import Operator
 from qiskit.synthesis import TwoQubitBasisDecomposer, qs_decomposition
 
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import check_real
 from qbexp.thermo import energy, ergotropy_unitary, passive_energy
 from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, energy_eigenbasis
 
@@ -50,8 +51,19 @@ _YY = np.kron([[0, -1j], [1j, 0]], [[0, -1j], [1j, 0]])
 
 
 def compile_unitary(u, atol: float = PRODUCT_ATOL) -> QuantumCircuit:
-    """Gates implementing the unitary ``u`` exactly (global phase included)."""
-    u = np.asarray(Operator(u).data, dtype=complex)
+    """Gates implementing the unitary ``u`` exactly (global phase included).
+
+    ``u``: anything ``qiskit.quantum_info.Operator`` reads (a matrix, an ``Operator``, a gate, a
+    circuit), an N-qubit unitary; ``atol``: finite, > 0.
+    """
+    atol = check_real(atol, "compile_unitary: atol")
+    if atol <= 0:
+        raise QbexpError(f"compile_unitary: atol = {atol:g}; it must be > 0")
+    try:
+        u = np.asarray(Operator(u).data, dtype=complex)
+    except Exception as err:  # QiskitError, TypeError, ValueError: not an operator
+        raise QbexpError(f"discharge operator u is not a unitary matrix or operator "
+                         f"({type(u).__name__}: {' '.join(str(err).split())[:200]})") from None
     n = int(np.log2(u.shape[0]))
     if u.shape != (2**n, 2**n) or not np.allclose(u.conj().T @ u, np.eye(2**n), atol=1e-8):
         raise QbexpError(f"discharge operator of shape {u.shape} is not an N-qubit unitary")

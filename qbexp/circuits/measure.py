@@ -26,9 +26,10 @@ import itertools
 
 import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, transpile
+from qiskit.circuit import Qubit
 from qiskit.circuit.library import UnitaryGate
 
-from qbexp.errors import QbexpError
+from qbexp.errors import QbexpError, shown
 from qbexp.thermo._validate import as_unitary
 
 #: Gate set of the synthesised eigenbasis change (universal, understood by Aer).
@@ -44,10 +45,39 @@ def setting_labels(num_qubits: int) -> list[str]:
     return ["".join(p) for p in itertools.product("XYZ", repeat=num_qubits)]
 
 
+def check_qubits(circuit, qubits, name: str = "qubits", purpose: str | None = "measure") -> list[int]:
+    """``qubits`` of the QuantumCircuit ``circuit`` (indices or its ``Qubit`` objects) as a list of
+    distinct indices: the one check of a circuit and its qubit list (measurement circuits,
+    :func:`qbexp.circuits.ideal_state`, :func:`qbexp.circuits.compile_for_device`).  An empty
+    list is refused unless ``purpose`` is None; a one-line :class:`QbexpError` naming ``name``."""
+    if not isinstance(circuit, QuantumCircuit):
+        raise QbexpError(f"circuit must be a qiskit QuantumCircuit, got {type(circuit).__name__}")
+    if isinstance(qubits, (str, bytes)):
+        raise QbexpError(f"{name} must be a list of qubit indices, got {shown(qubits)}")
+    try:
+        qubits = list(qubits)
+    except TypeError:
+        raise QbexpError(f"{name} must be a list of qubit indices, got {shown(qubits)}") from None
+    if not qubits and purpose is not None:
+        raise QbexpError(f"no {name} to {purpose}")
+    indices = []
+    for q in qubits:
+        if isinstance(q, (int, np.integer)) and not isinstance(q, bool):
+            if not 0 <= q < circuit.num_qubits:
+                raise QbexpError(f"{name}: qubit {shown(q)} is not in the {circuit.num_qubits}-qubit circuit")
+            indices.append(int(q))
+        elif isinstance(q, Qubit) and q in circuit.qubits:
+            indices.append(circuit.find_bit(q).index)
+        else:
+            raise QbexpError(f"{name}: qubit {shown(q)} is neither an index nor a qubit of the circuit")
+    if len(set(indices)) != len(indices):
+        raise QbexpError(f"{name} {indices} list a qubit twice")
+    return indices
+
+
 def _check_circuit(circuit, qubits) -> list:
     """The validated list of battery qubits of a measurement-free ``circuit``."""
-    if not isinstance(circuit, QuantumCircuit):
-        raise QbexpError(f"expected a qiskit QuantumCircuit, got {type(circuit).__name__}")
+    indices = check_qubits(circuit, qubits)
     last = {}
     for inst in circuit.data:
         for q in inst.qubits:
@@ -57,24 +87,6 @@ def _check_circuit(circuit, qubits) -> list:
             f"preparation circuit already has final measurements ({circuit.num_clbits} classical bits); "
             "pass it without them (mid-circuit measurements into their own registers are fine)"
         )
-    try:
-        qubits = list(qubits)
-    except TypeError:
-        raise QbexpError(f"qubits must be a list of qubit indices, got {qubits!r}") from None
-    if not qubits:
-        raise QbexpError("no qubits to measure")
-    indices = []
-    for q in qubits:
-        if isinstance(q, (int, np.integer)) and not isinstance(q, bool):
-            if not 0 <= q < circuit.num_qubits:
-                raise QbexpError(f"qubit {q} is not in the {circuit.num_qubits}-qubit circuit")
-            indices.append(int(q))
-        elif q in circuit.qubits:
-            indices.append(circuit.find_bit(q).index)
-        else:
-            raise QbexpError(f"qubit {q!r} is neither an index nor a qubit of the circuit")
-    if len(set(indices)) != len(indices):
-        raise QbexpError(f"qubits {indices} list a qubit twice")
     return indices
 
 

@@ -13,6 +13,7 @@ The compiled circuit keeps the device's qubit numbering (what OpenQASM 3 writes 
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import qiskit
@@ -20,16 +21,32 @@ from qiskit import QuantumCircuit, transpile
 from qiskit.quantum_info import SuperOp, process_fidelity
 from qiskit.synthesis import qs_decomposition
 
-from qbexp.errors import QbexpError
+from qbexp.circuits.channel import check_cptp
+from qbexp.circuits.measure import check_qubits
+from qbexp.errors import QbexpError, shown
+from qbexp.models.matrices import check_integer
 from qbexp.thermo.distance import trace_distance  # noqa: F401  (re-exported: circuits use it from here)
 
 #: Transpiler seed and optimisation level used for every reported gate count.
 TRANSPILER_SEED = 2024
 OPTIMIZATION_LEVEL = 3
+#: Qiskit's preset transpiler optimisation levels.
+OPTIMIZATION_LEVELS = (0, 1, 2, 3)
 
 
 def process_infidelity(channel, exact) -> float:
-    """1 − process fidelity between two channels of the same dimension."""
+    """1 − process fidelity between two CPTP channels of the same dimension (each checked by
+    :func:`~qbexp.circuits.channel.check_cptp`: the fidelity of other maps means nothing)."""
+    channel, exact = check_cptp(channel, "channel"), check_cptp(exact, "exact")
+    if channel.dim != exact.dim:
+        raise QbexpError(f"channel acts on dimension {channel.dim[0]} and exact on {exact.dim[0]}; "
+                         "they must act on the same qubits")
+    return unchecked_process_infidelity(channel, exact)
+
+
+def unchecked_process_infidelity(channel, exact) -> float:
+    """:func:`process_infidelity` of channels already known to be CPTP maps of one dimension
+    (the protocols' own, built CPTP: no second Choi decomposition)."""
     return float(max(0.0, 1.0 - process_fidelity(SuperOp(channel), SuperOp(exact), require_cp=False, require_tp=False)))
 
 
@@ -97,7 +114,19 @@ class DeviceCircuit:
 
 def compile_for_device(circuit: QuantumCircuit, system_qubits, backend=None,
                        seed: int = TRANSPILER_SEED, optimization_level: int = OPTIMIZATION_LEVEL) -> DeviceCircuit:
-    """Transpile to the device target (``reset`` required) and record qubit roles and cost."""
+    """Transpile to the device target (``reset`` required) and record qubit roles and cost.
+
+    ``system_qubits``: distinct qubits of ``circuit`` (indices or its ``Qubit`` objects);
+    ``seed``: an integer >= 0 or None; ``optimization_level``: 0, 1, 2 or 3 (Qiskit's levels).
+    """
+    system_qubits = check_qubits(circuit, system_qubits, "system_qubits", None)
+    if seed is not None:
+        seed = check_integer(seed, "seed", 0, "non-negative")
+    if (isinstance(optimization_level, bool) or not isinstance(optimization_level, numbers.Integral)
+            or optimization_level not in OPTIMIZATION_LEVELS):
+        raise QbexpError(f"optimization_level = {shown(optimization_level)}; choose one of "
+                         f"{', '.join(map(str, OPTIMIZATION_LEVELS))}")
+    optimization_level = int(optimization_level)
     backend = default_backend() if backend is None else backend
     check_reset(backend)
     compiled = transpile(_without_wide_unitaries(circuit), backend=backend,

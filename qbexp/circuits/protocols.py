@@ -34,12 +34,13 @@ from qiskit.circuit.library import StatePreparation
 from qiskit.quantum_info import Operator
 
 from qbexp.circuits.channel import channel_instruction, charging_channel, check_tau
-from qbexp.circuits.collision import CollisionScheme, check_steps
+from qbexp.circuits.collision import MAX_STEPS, CollisionScheme, check_steps
 from qbexp.circuits.dilation import dilation_circuit
 from qbexp.circuits.discharge import compile_unitary, ergotropy_discharge
-from qbexp.circuits.metrics import compile_for_device, process_infidelity, trace_distance
+from qbexp.circuits.metrics import compile_for_device, trace_distance, unchecked_process_infidelity
 from qbexp.circuits.minimal import MinimalCharging
 from qbexp.dynamics import unvec, vec
+from qbexp.dynamics.liouvillian import check_model
 from qbexp.errors import QbexpError
 from qbexp.dynamics.cycle import DISCHARGES, discharge_unitary, ness
 from qbexp.models.lindblad import LindbladModel
@@ -48,8 +49,7 @@ from qbexp.models.states import validate_density_matrix
 CHARGINGS = ("kraus", "dilation", "collision", "minimal")
 #: Default accuracy of the collision model: trace distance of the protocol's final state.
 COLLISION_TOL = 1e-3
-#: Largest M tried when choosing the number of collision steps.
-MAX_STEPS = 400
+# MAX_STEPS (qbexp.circuits.collision, imported above): the largest M, given or chosen.
 
 
 @dataclass
@@ -78,6 +78,7 @@ def collective_protocol(model: LindbladModel, rho0, tau: float, charging: str = 
                         steps: int | None = None, discharge: bool = False,
                         tol: float = COLLISION_TOL) -> ProtocolCircuit:
     """Prepare ``rho0`` → charge for ``tau`` (``math.inf``: steady state) → discharge if asked."""
+    check_model(model)
     rho0 = validate_density_matrix(rho0, num_qubits=model.num_qubits, name="initial state")
     stroke = _Stroke(model, tau, charging, steps)
     exact = stroke.exact(rho0)
@@ -100,6 +101,7 @@ def engine_protocol(model: LindbladModel, tau: float, cycles: int, discharge: st
     ``final_discharge=False`` leaves out the last discharge: the circuit ends on the charged
     state of cycle K (for measuring what that discharge would extract).
     """
+    check_model(model)
     if discharge not in DISCHARGES:
         raise QbexpError(f"unknown discharge {discharge!r}; choose one of {', '.join(DISCHARGES)}")
     if isinstance(cycles, bool) or not isinstance(cycles, (int, np.integer)) or cycles < 1:
@@ -134,6 +136,7 @@ def engine_protocol(model: LindbladModel, tau: float, cycles: int, discharge: st
 def collision_steps(model: LindbladModel, tau: float, initial_states, tol: float = COLLISION_TOL) -> int:
     """Fewest collision steps M that charge every state of ``initial_states`` to within trace
     distance ``tol`` of its exact charged state (one charging circuit for a family of inputs)."""
+    check_model(model)
     stroke = _Stroke(model, tau, "collision", None)
     states = [validate_density_matrix(r, num_qubits=model.num_qubits, name="initial state") for r in initial_states]
     return stroke.fewest_steps([(r, stroke.exact(r)) for r in states], tol)
@@ -147,6 +150,7 @@ def charging_report(model: LindbladModel, tau: float, rho0, charging: str, steps
     map), ``two_qubit_gates``, ``depth`` (after :func:`~qbexp.circuits.metrics.compile_for_device`)
     and ``steps``.
     """
+    check_model(model)
     if charging == "kraus":
         raise QbexpError("the kraus charging is a simulator instruction; report dilation or collision")
     rho0 = validate_density_matrix(rho0, num_qubits=model.num_qubits, name="initial state")
@@ -204,10 +208,10 @@ class _Stroke:
     def infidelity(self) -> float:
         """1 − process fidelity of the implemented stroke against the exact map."""
         if self.minimal is not None:
-            return process_infidelity(self.minimal.superop(), self.channel)
+            return unchecked_process_infidelity(self.minimal.superop(), self.channel)
         if self.scheme is None:
             return 0.0
-        return process_infidelity(self.scheme.superop(self.steps), self.channel)
+        return unchecked_process_infidelity(self.scheme.superop(self.steps), self.channel)
 
     def exact(self, rho: np.ndarray) -> np.ndarray:
         return _apply(self.channel.data, rho)

@@ -18,11 +18,11 @@ import numbers
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
-from scipy.integrate import solve_ivp
+from scipy.integrate import OdeSolver, solve_ivp
 
 from qbexp.dynamics.engines import resolve_engine
-from qbexp.dynamics.liouvillian import liouvillian, supported_blocks, unvec, vec
-from qbexp.errors import QbexpError
+from qbexp.dynamics.liouvillian import check_model, liouvillian, supported_blocks, unvec, vec
+from qbexp.errors import QbexpError, shown
 from qbexp.models.lindblad import LindbladModel
 from qbexp.models.matrices import check_real, check_scale
 
@@ -40,6 +40,10 @@ MAX_TIMES = 10_000
 
 #: Largest initial state (rows) whose positivity is checked (an eigendecomposition).
 PSD_CHECK_MAX = 1024
+
+#: Methods of the ODE solver that both engines take: ``scipy.integrate.solve_ivp``'s, which
+#: qiskit-dynamics' ``solve_ode`` hands to it (its other methods need JAX or a fixed step).
+ODE_METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
 
 #: Blocks up to this size are evaluated as dense numpy arrays, larger ones as scipy sparse
 #: matrices (measured crossover on a 2-core machine: see benchmarks/bench_evolution.py).
@@ -62,7 +66,8 @@ def evolve(
         model: the Lindblad model (Çakmak Eq. 5, Tacchino Eq. 1, ...).
         rho0: initial density matrix, d × d.
         times: sorted times ≥ 0.
-        rtol, atol, method: tolerances and Runge–Kutta method of the ODE solver (both engines).
+        rtol, atol, method: tolerances (finite, > 0) and method of the ODE solver (both engines;
+            one of :data:`ODE_METHODS`).
         engine: ``"qiskit-dynamics"``, ``"scipy"`` or ``"auto"``; None: the scoped choice of
             :func:`qbexp.dynamics.engines.using_engine` (default auto).
         solver: ``"auto"`` hands the collective battery with uniform coupling to the symmetric
@@ -82,6 +87,8 @@ def evolve(
     spin = isinstance(model, CollectiveSpinModel)
     if not spin:
         check_model(model)
+    rtol, atol = check_tolerances(rtol, atol)
+    check_method(method)
     times = check_times(times)
     check_duration(model, float(times[-1]), "evolution time t")
     d = 2**model.n if spin else model.dim
@@ -119,6 +126,7 @@ def propagator(model: LindbladModel, tau: float, rtol: float = 1e-12, atol: floa
         raise QbexpError(f"charging time tau = {tau:g}; it must be > 0")
     check_model(model)
     check_duration(model, tau, "charging time tau")
+    rtol, atol = check_tolerances(rtol, atol)
     engine = resolve_engine(engine)
     generator = liouvillian(model)
     d2 = model.dim**2
@@ -170,11 +178,32 @@ def check_times(times) -> np.ndarray:
     return out
 
 
-def check_model(model) -> None:
-    """A one-line error unless ``model`` is a :class:`LindbladModel`."""
-    if not isinstance(model, LindbladModel):
-        raise QbexpError(f"model must be a LindbladModel (qbexp.models.collective_battery, two_bath_engine, ...), "
-                         f"got {type(model).__name__}")
+def check_tolerances(rtol, atol) -> tuple[float, float]:
+    """The ODE solver's ``rtol`` and ``atol`` as floats: finite and > 0 (a NaN tolerance never
+    accepts a step: the solve hangs); a one-line :class:`QbexpError` naming the argument."""
+    out = []
+    for value, name in ((rtol, "rtol"), (atol, "atol")):
+        v = check_real(value, f"solver tolerance {name}")
+        if not v > 0:
+            raise QbexpError(f"solver tolerance {name} = {v:g}; it must be > 0")
+        out.append(v)
+    return out[0], out[1]
+
+
+def check_method(method) -> None:
+    """``method`` must name one of :data:`ODE_METHODS` (or be a SciPy ``OdeSolver`` class)."""
+    if isinstance(method, str) and method in ODE_METHODS:
+        return
+    if isinstance(method, type) and issubclass(method, OdeSolver):
+        return
+    raise QbexpError(f"unknown ODE solver method = {shown(method)}; choose one of {', '.join(ODE_METHODS)}")
+
+
+def _not_a_spec(value, name: str) -> None:
+    """A state spec string is for :func:`qbexp.models.initial_state`, not for the solvers."""
+    if isinstance(value, str):
+        raise QbexpError(f"{name} = {shown(value)} is a string; pass a matrix "
+                         f"(a spec such as 'ground' becomes one with qbexp.initial_state(spec, N))")
 
 
 def check_state(rho0, dim: int, name: str = "initial state") -> np.ndarray:
@@ -184,11 +213,27 @@ def check_state(rho0, dim: int, name: str = "initial state") -> np.ndarray:
     otherwise."""
     from qbexp.models.matrices import validate_density_matrix
 
+    _not_a_spec(rho0, name)
     size = int(np.prod(np.shape(rho0))) if hasattr(rho0, "shape") else 0
     rho = validate_density_matrix(rho0, name=name, atol=1e-7, positive=size <= PSD_CHECK_MAX**2)
     if rho.shape[0] != dim:
         raise QbexpError(f"{name} has dimension {rho.shape[0]}; the model needs {dim}")
     return rho
+
+
+def check_operator(op, dim: int, name: str, vector: bool = False) -> np.ndarray:
+    """``op`` as a finite ``dim`` x ``dim`` complex matrix (``vector``: a length-``dim`` vector
+    too), neither trace nor positivity checked (inputs of linear maps: ``steady_state(...,
+    check=False)``, the blocks :func:`~qbexp.dynamics.steady.kernel_dimension` looks at)."""
+    from qbexp.models.matrices import as_complex_array
+
+    _not_a_spec(op, name)
+    arr = as_complex_array(op, name)
+    if arr.shape != (dim, dim) and not (vector and arr.shape == (dim,)):
+        raise QbexpError(f"{name} has shape {arr.shape}; the model needs {dim} x {dim}")
+    if not np.all(np.isfinite(arr)):
+        raise QbexpError(f"{name} contains NaN or infinite entries")
+    return arr
 
 
 def check_duration(model, t: float, name: str) -> None:

@@ -16,16 +16,36 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from qbexp.errors import QbexpError, shown
 from qbexp.models.lindblad import LindbladModel
+from qbexp.models.matrices import as_complex_array, check_integer
+
+
+def check_model(model) -> None:
+    """A one-line error unless ``model`` is a :class:`LindbladModel` (the one check of the
+    models handed to :mod:`qbexp.dynamics` and :mod:`qbexp.circuits`)."""
+    if not isinstance(model, LindbladModel):
+        raise QbexpError(f"model must be a LindbladModel (qbexp.models.collective_battery, two_bath_engine, ...), "
+                         f"got {type(model).__name__}")
 
 
 def vec(rho: np.ndarray) -> np.ndarray:
-    """Column-stacking vectorisation vec(ρ)."""
+    """Column-stacking vectorisation vec(ρ) of a matrix (numbers: no strings)."""
+    if not (isinstance(rho, np.ndarray) and rho.dtype.kind in "iufc" and rho.ndim == 2):  # checked off the hot path
+        rho = as_complex_array(rho, "vec: rho")
+        if rho.ndim != 2:
+            raise QbexpError(f"vec: rho has shape {rho.shape}; expected a matrix (2 dimensions)")
     return np.asarray(rho, dtype=complex).reshape(-1, order="F")
 
 
 def unvec(v: np.ndarray, dim: int) -> np.ndarray:
-    """Inverse of :func:`vec`."""
+    """Inverse of :func:`vec`: ``v`` (dim² numbers) as a ``dim`` × ``dim`` matrix."""
+    if not (isinstance(v, np.ndarray) and v.dtype.kind in "iufc" and type(dim) is int and dim > 0
+            and v.size == dim * dim):
+        dim = check_integer(dim, "unvec: dim", 1, "positive")
+        v = np.asarray(v) if isinstance(v, np.ndarray) and v.dtype.kind in "iufc" else as_complex_array(v, "unvec: v")
+        if v.size != dim * dim:
+            raise QbexpError(f"unvec: v has {v.size} entries (shape {v.shape}); dim = {dim} needs dim^2 = {dim * dim}")
     return np.asarray(v).reshape(dim, dim, order="F")
 
 
@@ -35,6 +55,12 @@ def liouvillian(model: LindbladModel, bath: str | None = None, hamiltonian: bool
     ``bath`` keeps only that bath's dissipators (the L_H of Tacchino et al., Eq. 5) and
     ``hamiltonian=False`` drops the commutator, so that partial generators can be formed.
     """
+    check_model(model)
+    if bath is not None and (not isinstance(bath, str) or bath not in model.baths()):
+        baths = ", ".join(model.baths()) or "none"
+        raise QbexpError(f"bath = {shown(bath)} is not a bath of the {model.name} model (its baths: {baths})")
+    if not isinstance(hamiltonian, (bool, np.bool_)):
+        raise QbexpError(f"hamiltonian = {shown(hamiltonian)}; it must be True or False")
     d = model.dim
     eye = sp.identity(d, dtype=complex, format="csr")
     out = sp.csr_matrix((d * d, d * d), dtype=complex)

@@ -37,8 +37,8 @@ import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from qbexp.dynamics.liouvillian import liouvillian, supported_blocks, unvec, vec
-from qbexp.errors import QbexpError
+from qbexp.dynamics.liouvillian import check_model, liouvillian, supported_blocks, unvec, vec
+from qbexp.errors import QbexpError, shown
 from qbexp.models.lindblad import LindbladModel
 
 #: Blocks up to this size get a dense SVD; larger ones the sparse subspace iteration.
@@ -69,7 +69,8 @@ def steady_state(model: LindbladModel, rho0: np.ndarray, method: str = "auto", *
     ``rho0`` must be a density matrix (finite, Hermitian, trace one, positive semidefinite) or,
     for the symmetric solver, a ``PermutationInvariantState``.  ``check=False`` takes any
     Hermitian operator instead (P₀ is linear; ``qbexp.circuits.channel`` builds the map from
-    operator bases).
+    operator bases): a finite d × d matrix, its Hermiticity not checked.  A spec string such as
+    ``"ground"`` is refused either way (:func:`qbexp.models.initial_state` makes the matrix).
     """
     if method not in STEADY_METHODS:
         raise QbexpError(f"unknown steady-state method {method!r}; use {', '.join(STEADY_METHODS)}")
@@ -77,14 +78,14 @@ def steady_state(model: LindbladModel, rho0: np.ndarray, method: str = "auto", *
     from qbexp.dynamics.symmetric_state import PermutationInvariantState
 
     if not isinstance(model, CollectiveSpinModel):
-        from qbexp.dynamics.evolution import check_model
-
         check_model(model)
-    if check and not isinstance(rho0, PermutationInvariantState):
-        from qbexp.dynamics.evolution import check_state
+    if not isinstance(check, (bool, np.bool_)):
+        raise QbexpError(f"check = {shown(check)}; it must be True or False")
+    if not isinstance(rho0, PermutationInvariantState):
+        from qbexp.dynamics.evolution import check_operator, check_state
 
         dim = 2**model.n if isinstance(model, CollectiveSpinModel) else model.dim
-        rho0 = check_state(rho0, dim)
+        rho0 = check_state(rho0, dim) if check else check_operator(rho0, dim, "initial operator", vector=True)
     if method in ("auto", "symmetric"):
         from qbexp.dynamics import symmetric
 
@@ -114,12 +115,21 @@ def steady_state(model: LindbladModel, rho0: np.ndarray, method: str = "auto", *
 
 def unique_steady_state(model: LindbladModel) -> np.ndarray:
     """The steady state of a model with a one-dimensional kernel (e.g. the NESS)."""
+    check_model(model)
     d = model.dim
     return steady_state(model, np.eye(d) / d)
 
 
 def kernel_dimension(model: LindbladModel, rho0=None) -> int:
-    """dim ker 𝓛 restricted to the blocks ``rho0`` touches (all blocks if None)."""
+    """dim ker 𝓛 restricted to the blocks ``rho0`` touches (all blocks if None).
+
+    ``rho0``: a finite d × d matrix (a state, or any operator: only where it is non-zero counts).
+    """
+    check_model(model)
+    if rho0 is not None:
+        from qbexp.dynamics.evolution import check_operator
+
+        rho0 = check_operator(rho0, model.dim, "rho0")
     generator = liouvillian(model)
     y0 = np.ones(model.dim**2) if rho0 is None else vec(rho0)
     total = 0

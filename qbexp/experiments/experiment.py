@@ -32,6 +32,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from qbexp.analysis.tomography_data import MAX_QUBITS as TOMOGRAPHY_MAX_QUBITS
+from qbexp.circuits.collision import MAX_STEPS
 from qbexp.circuits.folding import DEFAULT_SCALES
 from qbexp.circuits.protocols import CHARGINGS, check_steps_charging
 from qbexp.dynamics.cycle import DISCHARGES as ENGINE_DISCHARGES
@@ -160,12 +162,11 @@ def _flag(cls, name, value):
 
 #: Gate-noise mitigations (qbexp.circuits.folding, qbexp.analysis.zne).
 GATE_MITIGATIONS = ("zne",)
-#: Largest number of collision steps M per charging stroke.
-MAX_STEPS = 400
 #: Largest number of engine cycles K in a circuit (each cycle is a charging block of gates).
 MAX_CIRCUIT_CYCLES = 200
-#: Largest battery the circuits are built for (3^N tomography settings, 2^N-dimensional fits).
-MAX_CIRCUIT_QUBITS = 6
+#: Largest battery the circuits are built for: the tomography's (3^N settings, 2^N-dimensional
+#: fits), :data:`qbexp.analysis.tomography_data.MAX_QUBITS`.
+MAX_CIRCUIT_QUBITS = TOMOGRAPHY_MAX_QUBITS
 #: Largest battery each charging circuit is built for, with what it is and why not beyond:
 #: dilation synthesises its isometry on N + ceil(log2 rank) qubits gate by gate into every
 #: measurement circuit (N = 5: 35 s and 3.3 GB; N = 6 ran out of 16 GB, a crash instead of an

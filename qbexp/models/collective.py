@@ -22,7 +22,7 @@ import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
 from qbexp.errors import QbexpError
-from qbexp.models.matrices import SCALE_MAX, check_real, check_scale
+from qbexp.models.matrices import SCALE_MAX, as_complex_array, check_real, check_scale
 from qbexp.models.lindblad import (
     Dissipator,
     LindbladModel,
@@ -39,7 +39,10 @@ BETA_OMEGA_MIN = 1e-12
 
 
 def bose_occupation(beta: float, omega: float) -> float:
-    """Mean thermal photon number n̄ = 1/(e^{βω} - 1) (below Eq. 7)."""
+    """Mean thermal photon number n̄ = 1/(e^{βω} - 1) (below Eq. 7), for β > 0 and ω > 0."""
+    beta, omega = check_real(beta, "beta"), check_real(omega, "omega")
+    if beta <= 0 or omega <= 0:  # n̄ < 0 or infinite: no thermal bath
+        raise QbexpError(f"bose_occupation needs beta > 0 and omega > 0, got beta = {beta:g}, omega = {omega:g}")
     x = beta * omega
     return 0.0 if x > 700 else float(1.0 / np.expm1(x))  # e^700 ~ 1e304: n̄ is 0 in float64
 
@@ -125,9 +128,14 @@ def check_parameters(beta, omega, gamma, f=0.0, beta_zero: bool = False) -> None
 
 
 def _check_matrix(m, n, name):
-    m = np.asarray(m, dtype=complex)
+    m = as_complex_array(m, name)  # text, ragged lists, 10**400: one line
     if m.shape != (n, n):
         raise QbexpError(f"{name} has shape {m.shape}; expected ({n}, {n}) for N = {n} qubits")
+    if not np.all(np.isfinite(m)):
+        raise QbexpError(f"{name} has NaN or infinite entries")
+    if np.max(np.abs(m)) > SCALE_MAX:  # as gamma and f themselves (check_parameters)
+        raise QbexpError(f"{name} has an entry of magnitude {np.max(np.abs(m)):g}; entries must be at most "
+                         f"{SCALE_MAX:g} (what the solvers handle)")
     if not np.allclose(m, m.conj().T, atol=1e-12):
         raise QbexpError(f"{name} is not Hermitian")
     return m

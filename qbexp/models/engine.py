@@ -231,14 +231,16 @@ def _check_finite(**values):
 
 
 def _check_rates(values, names, what) -> tuple[float, ...]:
-    try:
-        values = tuple(float(v) for v in values)
-    except (TypeError, ValueError, OverflowError):
-        raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {shown(values)}") from None
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        values = values.tolist()
+    if not isinstance(values, (list, tuple)):  # not a string ("1111") nor a dict (its keys)
+        raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {shown(values)}")
     if len(values) != len(names):
         raise QbexpError(f"{what} must be {len(names)} numbers ({', '.join(names)}), got {len(values)}")
+    checked = []
     for name, v in zip(names, values):
-        if not math.isfinite(v) or v < 0:
+        v = check_real(v, f"{what}: {name}")  # one line for a bool, text, NaN, inf or an int beyond the floats
+        if v < 0:
             raise QbexpError(f"{what}: {name} = {v}; it must be a finite number >= 0")
-        check_scale(v, f"{what}: {name}", zero=True)
-    return values
+        checked.append(check_scale(v, f"{what}: {name}", zero=True))
+    return tuple(checked)

@@ -19,6 +19,7 @@ import numpy as np
 from qiskit.quantum_info import SparsePauliOp
 
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import check_real
 
 #: Largest register the exact (vectorised, 4^N-dimensional) solver accepts before the
 #: memory check below has its say.
@@ -34,7 +35,8 @@ class Dissipator:
     bath: str
 
     def __post_init__(self):
-        if not np.isfinite(self.rate) or self.rate < 0:
+        rate = check_real(self.rate, f"dissipation rate for bath {self.bath!r}")  # text, None, complex: one line
+        if rate < 0:
             raise QbexpError(f"dissipation rate for bath {self.bath!r} is {self.rate}; rates must be >= 0")
 
 

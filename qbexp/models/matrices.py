@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 import scipy.sparse
 
-from qbexp.errors import QbexpError
+from qbexp.errors import QbexpError, shown
 
 __all__ = [
     "as_complex_array",
@@ -150,6 +150,10 @@ def as_complex_array(obj, name: str) -> np.ndarray:
         raise QbexpError(f"{name} is not a numeric array ({' '.join(str(exc).split())})") from None
     if arr.dtype.kind not in "iufcO":
         raise QbexpError(f"{name} is not a numeric array (dtype {arr.dtype})")
+    if arr.dtype.kind == "O":  # complex("1") would read a string of digits
+        bad = next((x for x in arr.flat if not isinstance(x, numbers.Number) or isinstance(x, (bool, np.bool_))), arr)
+        if bad is not arr:
+            raise QbexpError(f"{name} is not a numeric array (an entry is {type(bad).__name__} {shown(bad, 20)})")
     try:
         return arr.astype(np.complex128)
     except (TypeError, ValueError):
@@ -220,6 +224,10 @@ def validate_density_matrix(
     atol = check_real(atol, "atol")
     if atol < 0:
         raise QbexpError(f"atol must be non-negative, got {atol}")
+    if trace_atol is not None:
+        trace_atol = check_real(trace_atol, "trace_atol")
+        if trace_atol < 0:
+            raise QbexpError(f"trace_atol must be non-negative, got {trace_atol}")
     trace_atol = precision_atol(rho, atol if trace_atol is None else trace_atol)
     atol = precision_atol(rho, atol)
     if num_qubits is not None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
-from qbexp.errors import InitialStateError, QbexpError, initial_state_errors
+from qbexp.errors import InitialStateError, QbexpError, initial_state_errors, shown
 from qbexp.models.matrices import as_hamiltonian, check_integer, check_real, validate_density_matrix
 
 __all__ = [
@@ -304,7 +304,8 @@ def initial_state(spec: str, num_qubits: int, hamiltonian=None, beta=None) -> np
     ``2**num_qubits``.
     """
     if not isinstance(spec, str):
-        raise InitialStateError(f"initial state spec must be a string, got {spec!r}; valid forms: {_VALID_FORMS_TEXT}")
+        raise InitialStateError(f"initial state spec must be a string, got {type(spec).__name__} {shown(spec, 40)} "
+                                f"(a matrix or vector: validate_density_matrix); valid forms: {_VALID_FORMS_TEXT}")
     spec = spec.strip()
     n = _check_num_qubits(num_qubits, what=f"initial state {spec[:40]!r}")
     with initial_state_errors():  # the spec's errors, told apart from those of num_qubits

@@ -20,6 +20,11 @@ def _pair(rho, sigma) -> tuple[np.ndarray, np.ndarray]:
     sigma = as_density_matrix(sigma, "second state", stack=True)
     if rho.shape[-1] != sigma.shape[-1]:
         raise QbexpError(f"states of different dimensions: {rho.shape[-1]} and {sigma.shape[-1]}")
+    try:
+        np.broadcast_shapes(rho.shape[:-2], sigma.shape[:-2])
+    except ValueError:
+        raise QbexpError(f"stacks of states of shapes {rho.shape[:-2]} and {sigma.shape[:-2]} do not broadcast "
+                         "against each other") from None
     return rho, sigma
 
 
@@ -31,7 +36,9 @@ def trace_distance(rho, sigma):
         sigma: the same, broadcast against ``rho``.
 
     Returns:
-        A float in [0, 1] for two single states, else an array of the broadcast shape ``(...)``.
+        A float for two single states, else an array of the broadcast shape ``(...)``; in [0, 1]
+        for states (positivity is not checked: the slightly negative eigenvalues of an estimate
+        can take it slightly beyond).
     """
     rho, sigma = _pair(rho, sigma)
     diff = rho - sigma

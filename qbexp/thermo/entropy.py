@@ -13,6 +13,7 @@ from qiskit.quantum_info import DensityMatrix
 from qiskit.quantum_info import partial_trace as _qiskit_partial_trace
 
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import check_real
 from qbexp.thermo._validate import as_density_matrix, check_num_qubits, scalar_or_array
 
 __all__ = ["von_neumann_entropy", "purity", "partial_trace"]
@@ -40,11 +41,8 @@ def entropy_of_spectrum(p, base: float = 2):
 
 
 def _check_base(base) -> float:
-    try:
-        b = float(base)
-    except (TypeError, ValueError):
-        raise QbexpError(f"entropy base must be a number, got {base!r}") from None
-    if not np.isfinite(b) or b <= 0 or b == 1:
+    b = check_real(base, "entropy base")  # "2", True, NaN, 10**400: one line
+    if b <= 0 or b == 1:
         raise QbexpError(f"entropy base must be positive and not 1, got {base!r}")
     return b
 
@@ -97,7 +95,7 @@ def partial_trace(rho, keep, num_qubits: int | None = None) -> np.ndarray:
     n = check_num_qubits(rho, num_qubits)
     try:
         keep_list = [int(q) for q in keep]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
         raise QbexpError(f"keep must be a list of qubit indices, got {keep!r}") from None
     if any(isinstance(q, (bool, np.bool_)) or int(q) != q for q in keep):
         raise QbexpError(f"keep must be a list of integer qubit indices, got {keep!r}")
