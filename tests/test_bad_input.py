@@ -109,6 +109,16 @@ def manifest(**changes):
     return setup
 
 
+def backend_field(**changes):
+    """Change fields of the backend profile the manifest records."""
+    def setup(root: Path):
+        path = root / "run" / "manifest.json"
+        record = json.loads(path.read_text())
+        record["backend"].update(changes)
+        path.write_text(json.dumps(record))
+    return setup
+
+
 def parameters(**changes):
     """Change the experiment parameters the manifest records (what a plan is rebuilt from)."""
     def setup(root: Path):
@@ -287,6 +297,10 @@ CLI = [
     (None, [*SC, "--steady", "--save-state", "{new}/x.npy"], 2, "--save-state"),
     (None, [*SC, "--steady", "--save-state", "{file}/x.npy"], 2, "--save-state"),
     (None, [*SC, "--steady", "--save-state", "{new}.txt"], 2, "must end in .npy"),
+    # a run's and a sweep's folders hold only what qbexp writes there (as for circuits export --out)
+    (None, [*SC, "--steady", "--save-state", "{run}/counts/x.npy"], 2, "counts/x.npy lies inside the qbexp run directory"),
+    (None, [*SC, "--steady", "--save-state", "{run}/x.npy"], 2, "lies inside the qbexp run directory"),
+    (None, [*SC, "--steady", "--save-state", "{sweep}/x.npy"], 2, "lies inside the qbexp sweep directory"),
     (None, [*SC, "--steady", "--save-state", ".npy"], 2, "--save-state .npy: the file name is missing"),
     (None, [*SC, "--steady", "--save-state", "{dir}/.npy"], 2, "the file name is missing; give a name before .npy"),
     (npy("old.npy", np.zeros(1)), [*SC, "--steady", "--save-state", "{old.npy}"], 2, "already exists"),
@@ -469,7 +483,20 @@ CLI = [
     (None, ["fetch", "{run}", "--wait", "--timeout", "nan"], 2, "--timeout"),
     (write("manifest.json", "[]"), ["fetch", "{run}"], 2, "manifest.json"),
     (manifest(backend="nonsense"), ["fetch", "{run}"], 2, "unknown backend 'nonsense'"),
-    (manifest(backend={"name": "nowhere"}), ["fetch", "{run}"], 2, "nowhere"),
+    (manifest(backend={"name": "nowhere"}), ["fetch", "{run}"], 2, "backend.kind = None; expected a string"),
+    # the recorded profile's fields: options not an object was a TypeError traceback in fetch; a name
+    # not a string was found only after a job was submitted, in the job record qbexp wrote itself
+    (backend_field(options=None), ["fetch", "{run}"], 2, "backend.options = None; expected an object"),
+    (backend_field(options=[]), ["fetch", "{run}", "--retry-failed"], 2, "backend.options = []; expected an object"),
+    (backend_field(options="x"), ["analyze", "{run}"], 2, "backend.options = 'x'; expected an object"),
+    (both(failed(), backend_field(name=5)), ["fetch", "{run}", "--retry-failed"], 2,
+     "backend.name = 5; expected a non-empty string"),
+    (both(failed(), backend_field(name=None)), ["fetch", "{run}", "--retry-failed"], 2, "backend.name = None"),
+    (both(failed(), backend_field(name=["x"])), ["fetch", "{run}", "--retry-failed"], 2, "backend.name = ['x']"),
+    (backend_field(source=3), ["status", "{run}"], 2, "backend.source = 3; expected a path or null"),
+    # results.json reported them as the run's: an engine that computed nothing, n = true
+    (manifest(engine="magic"), ["analyze", "{run}"], 2, "engine = 'magic'; expected one of qiskit-dynamics, scipy"),
+    (parameters(n=True), ["analyze", "{run}"], 2, "parameters.n = True, yet num_qubits = 1"),
     (counts_file("{}"), ["fetch", "{run}"], 2, "corrupt"),
     (job_file("[]"), ["fetch", "{run}"], 2, "job record"),
     (job_record(names=[3]), ["fetch", "{run}"], 2, "job record"),

@@ -260,3 +260,102 @@ def test_a_backend_job_done_with_a_failed_result_is_recorded_as_failed(tmp_path,
     assert not list((tmp_path / "stab" / "counts").glob("*.json"))
     with pytest.raises(QbexpError, match="stab holds another run"):  # another backend is another run
         qbexp.run(exp, backend=AerSimulator(), shots=64, seed=1, out="stab", progress=False, resamples=39)
+
+
+def test_an_unsearchable_profile_folder_is_said_not_passed_over(tmp_path, monkeypatch):
+    """A profile folder that cannot be searched may hold the profile asked for: one line naming the
+    folder (and QBEXP_CONFIG_DIR), never the next folder's profile of the same name (the shipped
+    aer-noisy ran on FakeFez, not the user's FakePerth, and nothing said so)."""
+    cfg = tmp_path / "cfg"
+    cfg.mkdir()
+    (cfg / "aer-noisy.toml").write_text('kind = "aer-noisy"\ndevice = "FakePerth"\n')
+    monkeypatch.setenv("QBEXP_CONFIG_DIR", str(cfg))
+    monkeypatch.chdir(tmp_path)
+    assert profiles.load_profile("aer-noisy").options["device"] == "FakePerth"
+    real = Path.exists
+
+    def exists(self, *args, **kwargs):  # chmod 000 on cfg, which root would not feel
+        if self.parent == cfg:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    for name in ("aer-noisy", "mine"):
+        with pytest.raises(QbexpError) as info:
+            profiles.load_profile(name)
+        assert str(info.value) == f"cannot look for backend profile '{name}' in {cfg} (QBEXP_CONFIG_DIR): permission denied"
+    with pytest.raises(QbexpError, match="unknown backend 'xxxx"):  # a name too long for a file names no profile
+        profiles.load_profile("x" * 300)
+
+
+def test_fetch_waits_for_a_simulators_resubmitted_jobs(ctx, capsys, monkeypatch):
+    """``fetch --retry-failed`` without ``--wait`` on an Aer run: the resubmitted job runs in this
+    process and ends with it, so fetch waits for it (it returned "pending", and the job was then
+    lost; a slow simulation here makes that certain)."""
+    import time
+
+    from qbexp.backends import aer
+    from _runfiles import fail_circuit
+
+    fail_circuit(ctx / "run", "tomo_Y")
+    real = aer.simulate
+    monkeypatch.setattr(aer, "simulate", lambda *args, **kwargs: (time.sleep(1.0), real(*args, **kwargs))[1])
+    assert main(["fetch", "run", "--retry-failed", "--quiet"]) == 0, capsys.readouterr()
+    assert (ctx / "run" / "counts" / "tomo_Y.json").is_file()
+
+
+@pytest.mark.parametrize("channel, source, message", [
+    ("garbage", "QISKIT_IBM_CHANNEL", "unknown IBM channel 'garbage' (QISKIT_IBM_CHANNEL): the installed"),
+    ("local", "the channel of x", "unknown IBM channel 'local' (the channel of x)"),
+])
+def test_an_unknown_ibm_channel_is_named_as_unknown(channel, source, message):
+    """Not "needs a newer IBM client" (the installed client is new enough; the name is wrong)."""
+    from qbexp.backends.ibm import check_channel, client_channels
+
+    with pytest.raises(QbexpError) as info:
+        check_channel(channel, source)
+    assert str(info.value).startswith(message) and ", ".join(client_channels()) in str(info.value)
+    check_channel("", source)  # empty: the client's default, as unset
+    check_channel(client_channels()[0], source)
+
+
+def test_blank_or_short_tokens(monkeypatch, tmp_path):
+    """A blank QISKIT_IBM_TOKEN is no credential; a short one (no real token) is redacted where it
+    stands alone, not inside every word of the message (a token "e" made it unreadable)."""
+    from qbexp.backends.ibm import connect, redact
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # no saved account
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", "   ")
+    with pytest.raises(QbexpError, match=r"no IBM Quantum credentials: .* \(QISKIT_IBM_TOKEN is blank\)$"):
+        connect(profiles.load_profile("ibm"))
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", "e")
+    assert redact("Unable to retrieve: token 'e' is invalid") == "Unable to retrieve: token '[redacted]' is invalid"
+    token = "Ab3-" * 11  # a real token's length: redacted wherever it appears
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", f" {token}\n")
+    assert token not in redact(f"bad token x{token}y and {token[:20]}") and "x[redacted]y" in redact(f"x{token}y")
+
+
+def test_a_full_disk_names_the_file_being_written(tmp_path, monkeypatch):
+    """No space left: the message names the file (it blamed QPY for the circuits, or named no file
+    at all), and no partial file is left."""
+    import os
+
+    from qiskit import qpy
+
+    from qbexp.files import atomic_write_text
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        atomic_write_text(tmp_path / "a.json", "{}")
+    assert info.value.filename == str(tmp_path / "a.json") and info.value.strerror == "No space left on device"
+    assert not list(tmp_path.iterdir())
+    monkeypatch.undo()
+    monkeypatch.setattr(qpy, "dump", full)
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+    with pytest.raises(QbexpError) as info:
+        qbexp.run(exp, shots=16, seed=1, out=tmp_path / "r", progress=False, resamples=39)
+    assert str(info.value) == f"cannot write {tmp_path / 'r' / 'circuits.qpy'}: No space left on device"
+    assert not list((tmp_path / "r").glob("*.tmp"))

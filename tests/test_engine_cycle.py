@@ -270,3 +270,14 @@ def test_bad_cycle_input(call):
     with pytest.raises(QbexpError) as err:
         call(two_bath_engine())
     assert "\n" not in str(err.value)
+
+
+def test_no_efficiency_between_baths_at_one_temperature():
+    """T_H = T_C: the OSS exchanges no heat with either bath (detailed balance; |Q^H| ~ 1e-18 is
+    rounding) and the efficiency is None, not the ratio of two rounding errors (it read 2.1e-4);
+    a hair hotter, Q^H is a figure again and W/Q^H is reported."""
+    equal = engine_cycle(two_bath_engine(t_hot=1.0, t_cold=1.0), 1.0).steady_operation()
+    assert abs(equal["heat_hot"]) < 1e-14 and abs(equal["heat_cold"]) < 1e-14 and equal["efficiency"] is None
+    warmer = engine_cycle(two_bath_engine(t_hot=1.2, t_cold=1.0), 1.0).steady_operation()
+    assert warmer["heat_hot"] > 1e-8
+    assert warmer["efficiency"] == pytest.approx(warmer["oss_work"] / warmer["heat_hot"], rel=1e-12)

@@ -97,6 +97,8 @@ def run_counts(circuits, shots: int, seed: int | None = None) -> list[dict[str, 
 class AerExecutor(Executor):
     """Jobs are futures of this process's pool or of a Dask cluster."""
 
+    jobs_end_with_process = True  # (a Dask cluster's futures too: released when this client closes)
+
     def __init__(self, profile, seed=None):
         super().__init__(profile, seed)
         self.method = profile.options.get("method")

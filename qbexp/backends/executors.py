@@ -53,6 +53,9 @@ class Executor(ABC):
     poll_interval: float = 0.05
     #: at most this many circuits in one job (None: no limit)
     max_circuits_per_job: int | None = None
+    #: whether its jobs run inside this process (simulators): they end with it, so nothing can
+    #: fetch them later and :func:`qbexp.backends.submit.fetch_pending` waits for them
+    jobs_end_with_process: bool = False
 
     def __init__(self, profile: Profile, seed: int | None = None):
         self.profile = profile

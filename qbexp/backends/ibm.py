@@ -26,12 +26,14 @@ from qbexp.backends.executors import LOCAL_POOL, LOST, Executor, derived_seed, h
 from qbexp.backends.profiles import check_crn
 from qbexp.circuits.measure import RESULT_REGISTER
 from qbexp.circuits.metrics import two_qubit_gates
-from qbexp.errors import QbexpError
+from qbexp.errors import QbexpError, shown
 
 NO_CREDENTIALS = ("no IBM Quantum credentials: set QISKIT_IBM_TOKEN or save an account with "
                   "QiskitRuntimeService.save_account(...)")
 #: long runs of token characters (IBM Quantum tokens, IBM Cloud API keys)
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{40,}")
+#: secrets shorter than this (no IBM token or API key is) are redacted only as whole words
+_WHOLE_WORD_BELOW = 8
 _STATUS = {"INITIALIZING": "QUEUED", "VALIDATING": "QUEUED", "QUEUED": "QUEUED", "RUNNING": "RUNNING",
            "DONE": "DONE", "ERROR": "ERROR", "CANCELLED": "CANCELLED"}
 
@@ -89,18 +91,32 @@ def client_channels() -> tuple[str, ...]:
     return tuple(c for c in flat if isinstance(c, str) and c != "local")
 
 
-def check_channel(channel: str | None) -> None:
-    """Refuse, in one line, a channel that the installed client cannot talk to."""
-    if channel is None:
+#: The channel of the current IBM Quantum Platform, which older clients (the [dynamics] stack's) lack.
+PLATFORM_CHANNEL = "ibm_quantum_platform"
+
+
+def check_channel(channel: str | None, source: str = "the profile's channel") -> None:
+    """Refuse, in one line, a channel that the installed client cannot talk to (``source``: where
+    the channel was set, named in the message); None or empty: the client's default."""
+    if not channel:
         return
     supported = client_channels()
-    if channel not in supported:
-        from qiskit_ibm_runtime import __version__
+    if channel in supported:
+        return
+    from qiskit_ibm_runtime import __version__
 
+    if channel == PLATFORM_CHANNEL:
         raise QbexpError(
             f"channel {channel!r} needs a newer IBM client: the installed qiskit-ibm-runtime {__version__} "
             f"knows only {', '.join(supported)}; the IBM Quantum Platform needs qiskit-ibm-runtime >= 0.45 "
             "on Qiskit 2, i.e. the plain install (pip install qbexp, without the [dynamics] extra)")
+    raise QbexpError(f"unknown IBM channel {shown(channel)} ({source}): the installed qiskit-ibm-runtime "
+                     f"{__version__} knows {', '.join(supported)}")
+
+
+def env_token() -> str | None:
+    """``QISKIT_IBM_TOKEN`` without surrounding blanks, or None where it is unset or blank."""
+    return (os.environ.get("QISKIT_IBM_TOKEN") or "").strip() or None
 
 
 def connect(profile):
@@ -109,15 +125,16 @@ def connect(profile):
     from qiskit_ibm_runtime.accounts import AccountNotFoundError
 
     kwargs = {key: profile.options[key] for key in ("channel", "instance") if key in profile.options}
+    blank = " (QISKIT_IBM_TOKEN is blank)" if os.environ.get("QISKIT_IBM_TOKEN") and not env_token() else ""
     try:
         accounts = Path.home() / ".qiskit" / "qiskit-ibm.json"  # where save_account keeps them
     except (RuntimeError, KeyError):  # no home folder (HOME unset, a uid without a passwd entry)
-        if not os.environ.get("QISKIT_IBM_TOKEN"):
+        if not env_token():
             raise QbexpError(NO_CREDENTIALS + " (there is no home folder for a saved account: "
-                             "HOME is not set)") from None
+                             "HOME is not set)" + blank) from None
         accounts = None
-    if not os.environ.get("QISKIT_IBM_TOKEN") and not accounts.is_file():
-        raise QbexpError(NO_CREDENTIALS)  # the client would create the file, empty, to look in it
+    if not env_token() and not accounts.is_file():
+        raise QbexpError(NO_CREDENTIALS + blank)  # the client would create the file, empty, to look in it
     try:
         if accounts is None:
             return QiskitRuntimeService(**kwargs)
@@ -131,8 +148,11 @@ def connect(profile):
 def redact(text: str, secrets=()) -> str:
     """``text`` without the environment's token, the given secrets or anything shaped like a token."""
     for secret in (*secrets, os.environ.get("QISKIT_IBM_TOKEN")):
-        if secret:
+        secret = (secret or "").strip()
+        if len(secret) >= _WHOLE_WORD_BELOW:
             text = text.replace(secret, "[redacted]")
+        elif secret:  # no real token: replaced where it stands alone, not inside every word ("e")
+            text = re.sub(rf"(?<![\w-]){re.escape(secret)}(?![\w-])", "[redacted]", text)
     return _TOKEN_LIKE.sub("[redacted]", text)
 
 
@@ -148,16 +168,20 @@ class RuntimeExecutor(Executor):
     def __init__(self, profile, seed=None, service=None):
         super().__init__(profile, seed)
         self.local = profile.kind == "aer-noisy"
+        self.jobs_end_with_process = self.local
         self.poll_interval = profile.options.get("poll_interval", 0.05 if self.local else 30.0)
         self.max_circuits_per_job = profile.options.get("max_circuits_per_job", 100)
         if not self.local and service is None:
             instance = os.environ.get("QISKIT_IBM_INSTANCE")  # the client's, with the token from the environment
-            if instance and os.environ.get("QISKIT_IBM_TOKEN") and "instance" not in profile.options:
+            if instance and env_token() and "instance" not in profile.options:
                 try:
                     check_crn(instance, "QISKIT_IBM_INSTANCE")
                 except QbexpError as err:  # a token pasted into the wrong variable is not printed
                     raise QbexpError(redact(str(err))) from None
-            check_channel(profile.options.get("channel") or os.environ.get("QISKIT_IBM_CHANNEL"))
+            if profile.options.get("channel"):
+                check_channel(profile.options["channel"], f"the channel of {profile.name}")
+            else:
+                check_channel(os.environ.get("QISKIT_IBM_CHANNEL"), "QISKIT_IBM_CHANNEL")
         self._service = service
         self._backend = None
         self._batch = None

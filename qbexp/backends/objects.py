@@ -93,6 +93,7 @@ def _transpile(circuits, backend, seed):
 
 class _ObjectExecutor(Executor):
     kind = ""
+    jobs_end_with_process = True  # (module docstring)
 
     def __init__(self, obj, seed=None):
         if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0):

@@ -26,7 +26,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, as the tomli packag
     import tomli as tomllib
 
 import qbexp
-from qbexp.errors import QbexpError
+from qbexp.errors import QbexpError, shown
 from qbexp.files import check_path
 
 KINDS = ("aer", "aer-noisy", "ibm")
@@ -84,9 +84,27 @@ class Profile:
     def from_dict(cls, data: dict) -> "Profile":
         """Rebuild (and re-validate) a profile recorded with :meth:`to_dict`."""
         if not isinstance(data, dict) or not {"name", "kind", "options"} <= set(data):
-            raise QbexpError(f"recorded backend profile {data!r} is not a dict with name, kind and options")
+            raise QbexpError(f"recorded backend profile {shown(data)} is not a dict with name, kind and options")
+        problem = profile_record_problem(data)
+        if problem:
+            raise QbexpError(f"recorded backend profile is corrupt: {problem}")
         where = data.get("source") or data["name"]
         return validate(data["name"], {"kind": data["kind"], **data["options"]}, where, data.get("source"))
+
+
+def profile_record_problem(data: dict) -> str | None:
+    """What is wrong with the fields of a recorded profile (:meth:`Profile.to_dict`), or None: the
+    one check of a manifest's ``backend`` (:mod:`qbexp.backends.records`) before anything is submitted."""
+    checks = (("name", lambda v: isinstance(v, str) and v != "", "a non-empty string"),
+              ("kind", lambda v: isinstance(v, str), "a string"),
+              ("options", lambda v: isinstance(v, dict), "an object"),
+              ("source", lambda v: v is None or isinstance(v, str), "a path or null"))
+    for key, ok, should in checks:
+        if key not in data and key == "source":
+            continue
+        if key not in data or not ok(data[key]):
+            return f"{key} = {shown(data.get(key))}; expected {should}"
+    return None
 
 
 def user_dir() -> Path | None:
@@ -145,8 +163,14 @@ def load_profile(name_or_path: str) -> Profile:
             path = folder / f"{text}.toml"
             try:
                 found = path.exists() or path.is_symlink()
-            except OSError:
-                found = False
+            except OSError as err:
+                if len(f"{text}.toml".encode(errors="replace")) > 255:  # a name too long for a file name
+                    found = False
+                else:  # a folder that cannot be searched may hold the profile: no fall back to the next one
+                    why = "permission denied" if isinstance(err, PermissionError) else (err.strerror or str(err))
+                    named = " (QBEXP_CONFIG_DIR)" if os.environ.get("QBEXP_CONFIG_DIR") and folder == user_dir() else ""
+                    where = str(folder) if len(str(folder)) <= 120 else str(folder)[:120] + "…"
+                    raise QbexpError(f"cannot look for backend profile {text!r} in {where}{named}: {why}") from None
             if found:  # a folder or a dangling link there is an error, never a fall back to the next folder
                 _check_profile_file(path, str(path))
                 return _load_file(text, path)

@@ -14,6 +14,8 @@ import os
 import re
 from pathlib import Path
 
+from qbexp.backends.profiles import profile_record_problem
+from qbexp.dynamics.engines import ENGINES
 from qbexp.errors import QbexpError, shown
 
 #: job ids become file names
@@ -132,6 +134,7 @@ MANIFEST_FIELDS = {
     "backend": (lambda v: isinstance(v, (dict, str)), "a profile (object) or a profile name"),
     "arrays": (lambda v: isinstance(v, dict) and all(isinstance(h, str) for h in v.values()),
                "an object of array name -> SHA-256"),
+    "engine": (lambda v: v in ENGINES, "one of " + ", ".join(ENGINES) + " (what computed the exact values)"),
 }
 #: States a job record may be in (``backends.submit``)
 JOB_STATUSES = ("SUBMITTING", "ABANDONED", "QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED")
@@ -293,6 +296,10 @@ def check_agreement(manifest: dict, path: Path) -> None:
         if isinstance(identity, dict) and key in manifest and key in identity and manifest[key] != identity[key]:
             raise QbexpError(f"manifest file {path} is corrupt: {key} = {shown(manifest[key])}, yet the run's "
                              f"identity records {key} {shown(identity[key])}")
+    backend = manifest.get("backend")
+    problem = profile_record_problem(backend) if isinstance(backend, dict) else None
+    if problem:  # fetch would reconnect to it, and record its name in every new job record
+        raise QbexpError(f"manifest file {path} is corrupt: backend.{problem}")
     bad = _non_finite(manifest.get("parameters"), "parameters")
     if bad is not None:  # NaN would go into results.json, which is then no valid JSON
         raise QbexpError(f"manifest file {path} is corrupt: {bad[0]} = {shown(bad[1])}; expected a finite number")
@@ -300,7 +307,7 @@ def check_agreement(manifest: dict, path: Path) -> None:
     if n is None:
         return
     given = manifest.get("parameters", {}).get("n", n)
-    if given != n:
+    if given != n or isinstance(given, bool):  # (true == 1)
         raise QbexpError(f"manifest file {path} is corrupt: parameters.n = {given!r}, yet num_qubits = {n} "
                          "(the qubits of the run's arrays and circuits)")
     for name in names:

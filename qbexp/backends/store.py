@@ -185,7 +185,7 @@ class RunStore:
             raise QbexpError(f"{self.dir} is a file, not a run directory")
         record = read_json(self.manifest_path, "manifest")
         always = ("identity", "circuit_names")
-        optional = (("energies", "seed", "backend", "arrays") if for_analysis
+        optional = (("energies", "seed", "backend", "arrays", "engine") if for_analysis
                     else tuple(set(MANIFEST_FIELDS) - set(always)))
         record = check_fields(record, MANIFEST_FIELDS, self.manifest_path, "manifest", optional=optional)
         check_agreement(record, self.manifest_path)
@@ -274,6 +274,9 @@ class RunStore:
         except QbexpError:
             clean()
             raise
+        except OSError as err:  # a full disk, an I/O error: the circuits are fine, the file system is not
+            clean()
+            raise QbexpError(f"cannot write {path}: {err.strerror or err}") from None
         except Exception as err:
             clean()
             raise QbexpError(f"{path.name}: the circuits do not survive QPY ({type(err).__name__}: {err})") from None
@@ -318,7 +321,11 @@ class RunStore:
         if path.exists():
             return
         tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, array)
+        try:
+            np.save(tmp, array)
+        except OSError as err:  # a full disk: the partial file goes, the message names the file
+            tmp.unlink(missing_ok=True)
+            raise QbexpError(f"cannot write {path}: {err.strerror or err}") from None
         tmp.replace(path)
         manifest = read_json(self.manifest_path, "manifest")  # written after it (device.npy): add its SHA-256
         arrays = manifest.setdefault("arrays", {})

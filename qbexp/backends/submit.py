@@ -76,8 +76,11 @@ def fetch_pending(store, executor, retry_failed: bool = False, wait: bool = Fals
     """Save whatever results the backend has for the run's jobs; :func:`run_status` after.
 
     ``retry_failed`` resubmits failed, cancelled and unconfirmed circuits, read back from
-    ``circuits.qpy`` in the order of ``manifest["circuit_names"]``.
+    ``circuits.qpy`` in the order of ``manifest["circuit_names"]``.  A simulator's jobs are
+    always waited for (``executor.jobs_end_with_process``): they end with this process, and a
+    later ``fetch`` could only find them lost.
     """
+    wait = wait or executor.jobs_end_with_process
     with store.lock():
         store.check_counts()  # a corrupt counts file would never be fetched again: say so first
         _recover(store, executor)

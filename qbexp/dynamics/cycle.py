@@ -51,10 +51,15 @@ __all__ = [
 #: ``cycles_to_converge`` counts a cycle as converged when its work is this close (relative)
 #: to the OSS work.
 CONVERGENCE_RTOL = 1e-3
-#: Longest run of cycles searched for convergence.
+#: Longest run of cycles searched for convergence, and the most one call lists or traces (each is
+#: a few 4 x 4 products; the OSS is found directly).
 MAX_CYCLES = 100_000
 #: Largest number of self-consistency rounds for the OSS of the ``optimal`` discharge.
 MAX_POLICY_ROUNDS = 50
+#: Heat from the hot bath below this fraction of the battery's largest energy per cycle is
+#: rounding (equal bath temperatures give |Q^H| ~ 1e-18): the efficiency W/Q^H is then not a
+#: figure but a ratio of rounding errors (it read 2.1e-4 at T_H = T_C = 1) and is None.
+HEAT_RTOL = 1e-12
 
 def ness(model: LindbladModel) -> np.ndarray:
     """The non-equilibrium steady state of the engine (below Eq. 2).
@@ -262,7 +267,7 @@ class EngineCycle:
         Returns:
             A dict: ``oss`` (ρ_OSS), ``oss_charged`` (ρ_OSS(τ)), ``oss_ergotropy`` (Eq. 3 of
             ρ_OSS(τ)), ``oss_work`` W, ``power`` = W/τ, ``heat_hot`` = Q^H (Eq. 5),
-            ``heat_cold`` and ``efficiency`` = W/Q^H (None unless Q^H > 0).
+            ``heat_cold`` and ``efficiency`` = W/Q^H (None unless Q^H > 0 beyond rounding, :data:`HEAT_RTOL`).
         """
         rho, charged = self.operational_steady_state(rho_c)
         work = self.discharge_state(charged)[1]
@@ -275,7 +280,8 @@ class EngineCycle:
             "power": work / self.tau,
             "heat_hot": heat_hot,
             "heat_cold": self.heat(rho, "S"),
-            "efficiency": work / heat_hot if heat_hot > 0 else None,
+            "efficiency": work / heat_hot if heat_hot > HEAT_RTOL * float(np.max(np.abs(np.linalg.eigvalsh(self.battery))))
+            else None,
         }
 
     def _linear_fixed_point(self, u: np.ndarray) -> np.ndarray:
@@ -443,10 +449,6 @@ def cycle_trajectory(
     times.append(cycles * tau)
     states.append(rho)
     return np.array(times), np.array(states)
-
-
-#: Most cycles one call lists or traces (each is a few 4 x 4 products; the OSS is found directly).
-MAX_CYCLES = 100_000
 
 
 def _check_cycles(cycles) -> None:
