@@ -80,6 +80,17 @@ def run_cli(argv: list[str], root: Path, capsys) -> tuple[int, str, list[str]]:
     return got, err, [line for line in err.splitlines() if line.strip() and "it/s]" not in line]
 
 
+def one_line_error(call, fragment: str) -> str:
+    """``call()`` raises a :class:`qbexp.QbexpError` of one short line holding ``fragment``; the
+    message (the tables of the sub-packages' functions)."""
+    with pytest.raises(qbexp.QbexpError) as info:
+        call()
+    message = str(info.value)
+    assert fragment in message, message
+    assert "\n" not in message and len(message) < 400, message
+    return message
+
+
 def refused_call(call, root: Path, fragment: str) -> str:
     """``call(root)`` raises a one-line :class:`qbexp.QbexpError` holding ``fragment`` and leaves
     ``root`` as it was; the message."""
