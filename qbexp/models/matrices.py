@@ -178,7 +178,7 @@ def _hermitian_part(arr: np.ndarray, name: str, symbol: str, tol: float) -> np.n
     return 0.5 * arr + 0.5 * adjoint  # not (arr + adjoint) / 2: entries near 1e308 would overflow
 
 
-def _cholesky_passes(rho: np.ndarray, atol: float) -> bool:
+def cholesky_passes(rho: np.ndarray, atol: float) -> bool:
     """Whether every ``rho + atol I`` has a Cholesky factor, i.e. ``rho`` has no eigenvalue below
     ``-atol`` (up to the factorisation's backward error, ~d eps |rho|, far below ``atol``).
     Why not only ``eigvalsh``: at N = 12 (4096 x 4096, one core) the factorisation takes 3.7 s,
@@ -265,7 +265,7 @@ def validate_density_matrix(
         return np.outer(arr, arr.conj())
 
     rho_h = _hermitian_part(arr, name, "rho", atol)
-    if positive and not _cholesky_passes(rho_h, atol):
+    if positive and not cholesky_passes(rho_h, atol):
         min_eig = float(np.min(np.linalg.eigvalsh(rho_h)[..., 0]))
         if min_eig < -atol:
             raise QbexpError(f"{name} is not positive semidefinite (smallest eigenvalue {_fmt(min_eig)})")
