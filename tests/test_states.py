@@ -481,7 +481,7 @@ def test_initial_state_rejects_non_string_spec():
 @pytest.mark.parametrize("stack", [False, True])
 def test_positivity_check_agrees_with_the_smallest_eigenvalue_at_its_tolerance(factor, stack):
     """validate_density_matrix decides positivity by a Cholesky factor of rho + atol I first
-    (matrices._cholesky_passes): it must refuse exactly the states whose smallest eigenvalue
+    (matrices.cholesky_passes): it must refuse exactly the states whose smallest eigenvalue
     (eigvalsh, the brute-force rule) lies below -atol, on both sides of it."""
     from qbexp.models.matrices import validate_density_matrix
 
