@@ -184,3 +184,20 @@ def test_a_noisy_run_without_readout_mitigation_says_its_intervals_are_not_about
     with contextlib.redirect_stdout(buffer):
         assert main(["analyze", str(tmp_path / "r"), "--no-mitigation"]) == 0
     assert "note: no readout mitigation" in buffer.getvalue()
+
+
+def test_results_are_not_shared_with_the_caller():
+    """``to_dict()`` gives a copy and ``from_dict`` keeps one: changing either dict afterwards left
+    the result contradicting itself (to_dict said 99, .estimates said the estimate) and a later
+    save wrote the changed value."""
+    res = qbexp.run(qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus"), shots=64, seed=1, progress=False,
+                    resamples=39)
+    value = res.estimates["ergotropy"].value
+    d = res.to_dict()
+    d["estimates"]["ergotropy"]["value"] = 99.0
+    assert res.to_dict()["estimates"]["ergotropy"]["value"] == value == res.estimates["ergotropy"].value
+    source = res.to_dict()
+    again = qbexp.RunResult.from_dict(source)
+    source["exact"]["ergotropy"] = -5.0
+    assert again.to_dict()["exact"]["ergotropy"] == again.exact["ergotropy"] == res.exact["ergotropy"]
+    assert again.to_dict() == res.to_dict()

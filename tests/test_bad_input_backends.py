@@ -359,3 +359,19 @@ def test_a_full_disk_names_the_file_being_written(tmp_path, monkeypatch):
         qbexp.run(exp, shots=16, seed=1, out=tmp_path / "r", progress=False, resamples=39)
     assert str(info.value) == f"cannot write {tmp_path / 'r' / 'circuits.qpy'}: No space left on device"
     assert not list((tmp_path / "r").glob("*.tmp"))
+
+
+def test_an_unknown_matplotlib_backend_is_refused_before_any_work(tmp_path):
+    """MPLBACKEND=bogus makes ``import matplotlib`` fail: said in one line before anything is
+    written (a sweep's counts were saved, then a traceback instead of sweep.csv)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPLBACKEND": "bogus"}
+    done = subprocess.run([sys.executable, "-m", "qbexp.cli.main", *RC, "--sweep", "beta=1,2", "--out", "sw"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("qbexp: error: matplotlib cannot start: MPLBACKEND = 'bogus'")
+    assert not (tmp_path / "sw").exists()

@@ -15,7 +15,7 @@ import os
 import sys
 
 from qbexp.cli import analyze, circuits, fetch, run, simulate, status
-from qbexp.cli.options import quiet_matplotlib
+from qbexp.cli.options import check_matplotlib, quiet_matplotlib
 from qbexp.dynamics.engines import using_engine
 from qbexp.errors import IncompleteRun, QbexpError
 from qbexp.progress import status_stream
@@ -25,6 +25,10 @@ SUBCOMMANDS = (simulate, run, analyze, status, fetch, circuits)
 
 #: longest message printed; a longer one keeps its start and end (a 100,000-character option value)
 MAX_MESSAGE = 1000
+
+
+#: the commands that draw a figure (results.png, sweep.png, --plot): matplotlib must start
+DRAWING = ("run", "analyze", "simulate")
 
 
 def one_line(message: str) -> str:
@@ -64,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
               file=status_stream())
         return 2
     try:
+        if args.command in DRAWING:
+            check_matplotlib()
         with using_engine(getattr(args, "engine", None)):  # --engine, checked before any work
             code = int(args.func(args) or 0)
         sys.stdout.flush()  # a reader that went away is an error now, not a message at exit

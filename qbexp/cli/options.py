@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,6 +55,16 @@ def quiet_matplotlib() -> None:
     those two (and only those) messages of matplotlib's logger; the library itself leaves logging
     as it finds it, and nothing is written into HOME to find out."""
     logging.getLogger("matplotlib").addFilter(_not_config_dir_warning)  # added once, however often called
+
+
+def check_matplotlib() -> None:
+    """matplotlib starts (before any work of a command that draws): an ``MPLBACKEND`` it does not
+    know makes its import fail, which surfaced only after a sweep's counts were saved."""
+    try:
+        import matplotlib  # noqa: F401  (the import is the check)
+    except ValueError as err:
+        raise QbexpError(f"matplotlib cannot start: MPLBACKEND = {os.environ.get('MPLBACKEND')!r} is not one of its "
+                         f"backends ({' '.join(str(err).split())[:160]}); unset it or set MPLBACKEND=agg") from None
 
 
 def _not_config_dir_warning(record: logging.LogRecord) -> bool:

@@ -8,6 +8,8 @@ changes matplotlib's backend or any other global state.
 
 from __future__ import annotations
 
+import copy
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -144,11 +146,12 @@ class RunResult:
                     raise QbexpError(f"results[{key!r}][{name!r}] = {_short(value)}: expected a finite number")
         if state is None and "state" in data:
             state = DensityMatrix(_complex(data["state"]))
+        data = copy.deepcopy(data)  # its own: a change to the caller's dict would make it contradict itself
         return cls(estimates, dict(data["exact"]), dict(data.get("device", {})), dict(counts or {}), state, data, path)
 
     def to_dict(self) -> dict:
-        """The ``results.json`` schema."""
-        return self.data
+        """The ``results.json`` schema (a copy: changing it changes nothing of the result)."""
+        return copy.deepcopy(self.data)
 
     def plot(self, title: str | None = None):
         """Each estimate with its 95 % interval next to the exact (and device) value; a Figure."""
@@ -179,7 +182,7 @@ class SweepResult:
 
     def to_dict(self) -> dict:
         """Parameter, values, each point's results.json, and the sweep's files (with ``out``)."""
-        return {"parameter": self.parameter, "values": list(self.values), "results": [r.data for r in self.results],
+        return {"parameter": self.parameter, "values": list(self.values), "results": [r.to_dict() for r in self.results],
                 "dirs": [str(r.path) for r in self.results if r.path is not None], **self.files}
 
     def table(self) -> list[dict]:
