@@ -286,7 +286,10 @@ def device_check(init, charging, shots, runs, resamples):
 #: The cell labels of table 1's states (N = 2: the value of c, or these).
 STATE_NAMES = {0: "Gibbs", 0.02: "W=0.02", "inverted": "inverted", "large": "haar:2", "mixed": "mixed",
                "damped": "damped", "damped W=0": "damped W=0",
-               "depolarised": "depolarised", "touching": "touching"}
+               "depolarised": "depolarised", "touching": "touching", "pure": "pure", "nearly pure": "nearly pure"}
+#: N = 2 pure and nearly pure states: the c family's steady state at these c (c = 0: |psi-> itself,
+#: a dark state of the collective bath; c = 0.02: eigenvalues 0.0018 / 0.0049 / 0.0133 / 0.98).
+PURE_C = {"pure": 0.0, "nearly pure": 0.02}
 
 
 def battery_state(n, which):
@@ -314,7 +317,8 @@ def battery_state(n, which):
             return _mixture(mixed, active, h, 0.02)
         return damped_state(active, h, 0.02 if which == "damped" else 0.0)
     if n == 2:
-        return steady_state(model, c_family_state(which)), h, f"c={which}"
+        c = PURE_C.get(which, which)
+        return steady_state(model, c_family_state(c)), h, f"c={c}"
     gibbs = thermal_state(h, 1.0)
     if which == 0:
         return gibbs, h, "Gibbs"
@@ -521,7 +525,8 @@ def main():
     if ARGS.table in ("all", "ergotropy"):
         figure = ARGS.figure
         print(f"{figure.capitalize()} coverage (method {ARGS.method}, {ARGS.resamples} resamples)")
-        cells = [(2, 0.6, 4000), (2, 0.59, 4000), (2, 0.58, 1000), (2, 0.25, 1000), (2, "mixed", 1000), (2, "touching", 1000), (2, "depolarised", 1000),
+        cells = [(2, 0.6, 4000), (2, 0.59, 4000), (2, 0.58, 1000), (2, 0.25, 1000), (2, "pure", 1000), (2, "nearly pure", 1000),
+                 (2, "mixed", 1000), (2, "touching", 1000), (2, "depolarised", 1000),
                  (2, "damped", 1000), (2, "damped", 4000), (2, "damped W=0", 1000),
                  (3, 0, 1000), (3, 0.02, 1000), (3, "inverted", 1000), (3, "large", 1000), (3, "mixed", 1000), (3, "touching", 1000), (3, "depolarised", 1000),
                  (3, "damped", 1000), (3, "damped W=0", 1000),
