@@ -1,14 +1,29 @@
-"""Helpers shared by the figure scripts: command-line options, CSV and PNG output.
+"""Helpers shared by the figure scripts: command-line options, their checks, and CSV and PNG output.
 
 Every script writes ``<name>.csv`` and ``<name>.png`` into ``--out`` (default
 ``analysis/output/``).  Closed forms of Çakmak, "Ergotropy from coherences", used for
 reference lines live with the script that draws them.
+
+Bad input is refused before any work is done and before anything is written: argparse's
+``type=`` functions here (:func:`integer`, :func:`real`, :func:`numbers`, :func:`names`) check each
+value, through the package's own checks where it has one (a message ``NAME.py: error: argument
+--points: ...``, exit status 2), and :func:`output_folder` checks ``--out`` / ``--runs`` and the
+files that will be written there.  :func:`script` wraps each script's ``main``: a
+:class:`qbexp.QbexpError` (or a file that cannot be written) raised later is one line
+``NAME.py: error: ...`` with exit status 2, never a traceback.  Outputs are computed and drawn
+first, then each file is written through a temporary file and an atomic rename
+(:func:`write_files`): a failure never leaves a half-written file or replaces saved results.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
+import io
+import os
+import sys
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -16,39 +31,266 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from qbexp.errors import IncompleteRun, QbexpError, shown  # noqa: E402
+
 DEFAULT_OUT = Path(__file__).resolve().parent / "output"
 #: The paper's temperatures and line styles (Fig. 1 caption): β = 0.01 solid, 1 dot-dashed, 10 dashed.
 BETA_STYLES = {0.01: "-", 1.0: "-.", 10.0: "--"}
+#: Most c values of an exactly simulated c grid (Figs. 1 and 4, the exact curves of the shot-based
+#: figures): three steady states per c at about 10 ms each, so 1000 values take about 30 s.
+MAX_C_POINTS = 1000
 
 
-def parser(description: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=description)
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default: analysis/output/)")
+# -- the command line ----------------------------------------------------------------------------
+class ScriptParser(argparse.ArgumentParser):
+    """argparse's usage errors (an invalid value or choice) end in one line, however long or
+    strange the value (the message of ``qbexp.cli.main.one_line``)."""
+
+    def error(self, message):
+        from qbexp.cli.main import one_line
+
+        super().error(one_line(message))
+
+
+def parser(name: str, description: str) -> argparse.ArgumentParser:
+    """The parser of the script ``analysis/<name>.py``, with ``--out`` (checked by :func:`output_folder`)."""
+    p = ScriptParser(prog=f"{name}.py", description=description)
+    p.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: analysis/output/)")
     return p
 
 
-def write_csv(path: Path, columns: list[str], rows: list[tuple]) -> Path:
-    """Write ``rows`` under the header ``columns``; floats with full precision."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(columns)
-        w.writerows([[f"{v:.15g}" if isinstance(v, float) else v for v in row] for row in rows])
+def script(name: str):
+    """Decorator of a script's ``main(argv)``: a :class:`qbexp.QbexpError` becomes one line
+    ``<name>.py: error: <message>`` on stderr and exit status 2 (1 for a run whose jobs are not
+    all in), as does a file that cannot be read or written (its path and the reason), instead
+    of a traceback.  argparse's own errors already exit with status 2."""
+    def decorate(main):
+        @functools.wraps(main)
+        def wrapped(argv=None):
+            try:
+                return main(argv)
+            except QbexpError as err:
+                _fail(name, f"error: {err}" if not isinstance(err, IncompleteRun) else str(err),
+                      1 if isinstance(err, IncompleteRun) else 2)
+            except OSError as err:
+                where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
+                _fail(name, f"error: {where or 'file system'}: {err.strerror or err}", 2)
+        return wrapped
+    return decorate
+
+
+def _fail(name: str, message: str, status: int):
+    from qbexp.cli.main import one_line
+
+    sys.stdout.flush()
+    print(f"{name}.py: {one_line(message)}", file=sys.stderr)
+    raise SystemExit(status)
+
+
+def _type_error(check, *args):
+    """``check(*args)``, its :class:`QbexpError` as argparse's error for the option being parsed."""
+    try:
+        return check(*args)
+    except QbexpError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def integer(minimum: int, maximum: int | None = None, why: str = ""):
+    """argparse type: an integer from ``minimum`` to ``maximum`` (None: no upper bound);
+    ``why`` says what the maximum stands for."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:  # also an integer of more digits than Python converts
+            raise argparse.ArgumentTypeError(f"expected an integer, got {shown(text)}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"from {minimum:,} to {maximum:,}" if maximum is not None else f">= {minimum:,}"
+            raise argparse.ArgumentTypeError(f"{shown(text)} is out of range: it must be an integer {bound}"
+                                             + (f" ({why})" if why else ""))
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _number(text: str, name: str, check=None) -> float:
+    """``text`` as a finite float (:func:`qbexp.models.matrices.check_real`), then ``check(value)``."""
+    from qbexp.models.matrices import check_real
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {shown(text)}") from None
+    value = _type_error(check_real, value, name)
+    if check is not None:
+        _type_error(check, value)
+    return value
+
+
+def real(name: str, check=None):
+    """argparse type: a finite number (NaN and ±inf refused, as ``name``), then ``check(value)``:
+    one of the package's checks, whose :class:`QbexpError` is the message."""
+    def parse(text: str) -> float:
+        return _number(text, name, check)
+
+    parse.__name__ = "number"
+    return parse
+
+
+def numbers(name: str, check=None, maximum: int = MAX_C_POINTS):
+    """argparse type: comma-separated numbers, each as :func:`real` checks it, at most ``maximum``
+    of them and none twice (each names a run or a curve of its own)."""
+    def parse(text: str) -> list[float]:
+        items = text.split(",")
+        if len(items) > maximum:
+            raise argparse.ArgumentTypeError(f"{len(items):,} values; at most {maximum:,}")
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"expected comma-separated numbers (e.g. 0,0.5,1), got {shown(text)}")
+        values = [_number(item, name, check) for item in items]
+        _no_repeats(values, items)
+        return values
+
+    parse.__name__ = "numbers"
+    return parse
+
+
+def names(choices=None, what: str = "name", check=None, empty: bool = False):
+    """argparse type: comma-separated names, each one of ``choices`` (None: any) that passes
+    ``check(name)`` (a :class:`QbexpError` is the message), none twice; ``empty``: empty entries
+    are left out (the empty text is the empty list)."""
+    def parse(text: str) -> list[str]:
+        items = [item for item in text.split(",") if item or not empty]
+        for item in items:
+            if choices is not None and item not in choices:
+                raise argparse.ArgumentTypeError(f"unknown {what} {shown(item)}; choose from {', '.join(choices)} "
+                                                 "(comma-separated)")
+            if check is not None:
+                _type_error(check, item)
+        _no_repeats(items, items)
+        return items
+
+    parse.__name__ = "names"
+    return parse
+
+
+def _no_repeats(values, items) -> None:
+    seen = set()
+    for value, item in zip(values, items):
+        if value in seen:
+            raise argparse.ArgumentTypeError(f"{shown(item.strip())} is given twice")
+        seen.add(value)
+
+
+def symmetric_beta(beta: float) -> None:
+    """β as the symmetric solver takes it (:class:`qbexp.dynamics.symmetric_model.CollectiveSpinModel`):
+    >= 0 (0: the limit β → 0) and within the solvers' scale (``qbexp.models.collective.check_parameters``)."""
+    from qbexp.dynamics.symmetric_model import CollectiveSpinModel
+
+    CollectiveSpinModel(2, beta)
+
+
+def output_folder(value, option: str = "--out", files=(), make: bool = True) -> Path:
+    """The folder an option (``--out``, ``--runs``) names, checked before any work and made: a
+    usable path (:func:`qbexp.files.check_path`), a folder or one that can be made, writable
+    (``qbexp.cli.output.check_out_dir``), neither a qbexp run or sweep directory nor inside one
+    (:func:`qbexp.backends.store.check_outside_runs`: a stray file breaks its status and
+    analysis), and each of ``files`` in it can take the file written there
+    (:func:`qbexp.files.check_output_file`: not a folder).  A one-line :class:`QbexpError` otherwise.
+    ``make=False``: not made yet (:func:`make_folders`, once every other option is checked)."""
+    from qbexp.backends.store import check_outside_runs, enclosing_run
+    from qbexp.cli.output import check_out_dir
+    from qbexp.experiments.sweep import SWEEP_FILE
+    from qbexp.files import check_output_file, check_path
+
+    records = ("manifest.json", SWEEP_FILE)  # what marks a run and a sweep directory
+    path = check_path(value, option)
+    check_out_dir(path, option)
+    check_outside_runs(path, option, records)
+    if enclosing_run(path / "_", records) is not None:  # the folder itself is a run or a sweep
+        raise QbexpError(f"{option} {path} is a qbexp run or sweep directory, whose folders hold only what qbexp "
+                         "writes there; choose a folder outside it")
+    for name in files:
+        try:
+            check_output_file(path / name)
+        except QbexpError as err:
+            raise QbexpError(f"{option} {path}: {err}") from None
+    if make:
+        make_folders({option: path})
     return path
 
 
-def save_figure(fig, path: Path) -> Path:
+def make_folders(folders: dict[str, Path]) -> None:
+    """Each ``option: folder`` made (with its parents): the last check before any work, since a
+    folder that cannot be made (under /proc, where root passes every permission check) says so
+    only when it is tried; a one-line :class:`QbexpError` naming the option then."""
+    for option, path in folders.items():
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise QbexpError(f"{option} {path}: the folder cannot be made: {err.strerror or err}") from None
+
+
+# -- output --------------------------------------------------------------------------------------
+def csv_text(columns: list[str], rows: list[tuple]) -> str:
+    """``rows`` under the header ``columns`` as CSV text; floats with full precision."""
+    text = io.StringIO(newline="")
+    w = csv.writer(text)
+    w.writerow(columns)
+    w.writerows([[f"{v:.15g}" if isinstance(v, float) else v for v in row] for row in rows])
+    return text.getvalue()
+
+
+def figure_png(fig) -> bytes:
+    """``fig`` laid out and rendered as PNG (150 dpi), then closed."""
+    buffer = io.BytesIO()
+    try:
+        fig.tight_layout()
+        fig.savefig(buffer, dpi=150, format="png")
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
+def write_files(files: dict[Path, str | bytes]) -> list[Path]:
+    """Each ``path: content`` written through a temporary file in its folder and an atomic
+    rename (text by :func:`qbexp.files.atomic_write_text`): a file is either the old one or the
+    new one, never half of one.  Call it once everything is computed and drawn."""
+    from qbexp.files import atomic_write_text
+
+    for path, content in files.items():
+        if isinstance(content, str):
+            atomic_write_text(path, content)
+        else:
+            _atomic_write_bytes(path, content)
+    return list(files)
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
-def write_outputs(out: Path, name: str, columns: list[str], rows: list[tuple], plot) -> tuple[Path, Path]:
-    """``out/name.csv`` from ``rows`` and ``out/name.png`` drawn by ``plot(rows, path)``."""
-    csv_path = write_csv(out / f"{name}.csv", columns, rows)
-    png_path = plot(rows, out / f"{name}.png")
+def write_outputs(out: Path, name: str, columns: list[str], rows: list[tuple], plot,
+                  tables: dict[str, tuple[list[str], list[tuple]]] | None = None) -> tuple[Path, Path]:
+    """``out/name.csv`` from ``rows``, ``out/name.png`` of the figure ``plot(rows)`` returns, and
+    ``out/FILE`` for each ``FILE: (columns, rows)`` of ``tables``.  Everything is rendered first,
+    then written (:func:`write_files`); no rows is an error, and nothing is written."""
+    if not rows:
+        raise QbexpError(f"no results to write (every case was skipped); {out} is left as it was")
+    csv_path, png_path = out / f"{name}.csv", out / f"{name}.png"
+    files = {csv_path: csv_text(columns, rows)}
+    files.update({out / file: csv_text(cols, trows) for file, (cols, trows) in (tables or {}).items()})
+    files[png_path] = figure_png(plot(rows))
+    write_files(files)
     print(f"wrote {csv_path} and {png_path}")
     return csv_path, png_path
 
@@ -74,8 +316,8 @@ def c_family_rows(betas, cs, figures, desc: str, omega: float = 1.0) -> list[tup
     return rows
 
 
-def plot_two_panels_vs_c(rows, path: Path, labels, titles, legend_panel: int) -> Path:
-    """Columns 2 and 3 of ``rows`` (β, c, a, b) against c, one line per β in the paper's styles."""
+def plot_two_panels_vs_c(rows, labels, titles, legend_panel: int):
+    """Columns 2 and 3 of ``rows`` (β, c, a, b) against c, one line per β in the paper's styles: the figure."""
     import numpy as np
 
     data = np.array(rows)
@@ -90,4 +332,4 @@ def plot_two_panels_vs_c(rows, path: Path, labels, titles, legend_panel: int) ->
         ax.set_ylim(0, 1.02)
         ax.set_title(title, fontsize=10)
     axes[legend_panel].legend(frameon=False)
-    return save_figure(fig, path)
+    return fig

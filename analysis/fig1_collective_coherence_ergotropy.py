@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from _common import BETA_STYLES, c_family_rows, parser, plot_two_panels_vs_c, write_outputs
+from _common import (BETA_STYLES, MAX_C_POINTS, c_family_rows, integer, output_folder, parser,
+                     plot_two_panels_vs_c, script, write_outputs)
 from qbexp.thermo import coherence_l1, ergotropy
 
 NAME = "fig1_collective_coherence_ergotropy"
@@ -26,18 +27,21 @@ def sweep(betas, cs, omega=1.0):
     return c_family_rows(betas, cs, lambda rho, h0: (coherence_l1(rho), ergotropy(rho, h0)), "Fig. 1 sweep", omega)
 
 
-def plot(rows, path):
+def plot(rows):
     labels = (r"$C_{l_1}$", r"$\mathcal{W}$")
     titles = (r"(a) coherence, $\omega = 1$", r"(b) ergotropy, $\omega = 1$")
-    return plot_two_panels_vs_c(rows, path, labels, titles, legend_panel=1)
+    return plot_two_panels_vs_c(rows, labels, titles, legend_panel=1)
 
 
+@script(NAME)
 def main(argv=None):
-    p = parser("Fig. 1 of Çakmak: C_l1 and ergotropy of the two-qubit steady state vs c")
-    p.add_argument("--points", type=int, default=101, help="number of c values in [0, 1] (default 101)")
+    p = parser(NAME, "Fig. 1 of Çakmak: C_l1 and ergotropy of the two-qubit steady state vs c")
+    p.add_argument("--points", type=integer(1, MAX_C_POINTS), default=101,
+                   help=f"number of c values in [0, 1] (default 101, at most {MAX_C_POINTS})")
     args = p.parse_args(argv)
+    out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}.png"])
     rows = sweep(list(BETA_STYLES), np.linspace(0.0, 1.0, args.points))
-    return write_outputs(args.out, NAME, COLUMNS, rows, plot)
+    return write_outputs(out, NAME, COLUMNS, rows, plot)
 
 
 if __name__ == "__main__":

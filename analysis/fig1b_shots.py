@@ -19,16 +19,20 @@ re-analyses the stored counts without simulating again.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 import qbexp
-from _common import BETA_STYLES, c_family_rows, parser, save_figure, write_outputs
+from qbexp.backends.records import MAX_SHOTS
+from qbexp.experiments.sweep import MAX_POINTS
+from _common import (BETA_STYLES, MAX_C_POINTS, c_family_rows, integer, make_folders, numbers, output_folder, parser,
+                     script, write_outputs)
 
 NAME = "fig1b_shots"
 COLUMNS = ["beta", "c", "ergotropy_exact", "ergotropy", "ergotropy_stderr", "ergotropy_ci95_lo",
            "ergotropy_ci95_hi", "covered"]
+#: Most β values: each is a sweep of its own, drawn in a colour of its own (matplotlib's default
+#: cycle has ten).
+MAX_BETAS = 10
 
 
 def measure(betas, points, shots, seed, charging, runs, progress=True):
@@ -52,7 +56,7 @@ def exact_curves(betas, points=101):
                          "Fig. 1(b) exact curves")
 
 
-def plot(rows, path, curves, shots, charging):
+def plot(rows, curves, shots, charging):
     import matplotlib.pyplot as plt
 
     data, fine = np.array(rows, dtype=float), np.array(curves, dtype=float)
@@ -73,7 +77,7 @@ def plot(rows, path, curves, shots, charging):
     ax.legend(frameon=False, fontsize=8)
     ax.set_title(f"(b) ergotropy, $\\omega = 1$: Aer, {charging} charging, {shots} shots × 9 settings,\n"
                  "tomography, 95% bootstrap CI", fontsize=9)
-    return save_figure(fig, path)
+    return fig
 
 
 def coverage_report(rows) -> str:
@@ -86,24 +90,35 @@ def coverage_report(rows) -> str:
     return "\n".join(lines)
 
 
+def check_beta(beta: float) -> None:
+    """β as the experiment takes it (``qbexp.CollectiveCharging``: > 0, within the solvers' scale)."""
+    qbexp.CollectiveCharging(n=2, beta=beta, charging="kraus")
+
+
+@script(NAME)
 def main(argv=None):
-    p = parser("Fig. 1(b) of Çakmak with ergotropy measured on Aer (points with 95% CI) over the exact curves")
-    p.add_argument("--shots", type=int, default=2000, help="shots per Pauli setting (default 2000)")
-    p.add_argument("--seed", type=int, default=1, help="seed of the simulator and the bootstrap (default 1)")
-    p.add_argument("--points", type=int, default=11, help="number of c values in [0, 1] (default 11)")
-    p.add_argument("--betas", default="0.01,1,10", help="comma-separated β values (default 0.01,1,10)")
+    p = parser(NAME, "Fig. 1(b) of Çakmak with ergotropy measured on Aer (points with 95% CI) over the exact curves")
+    p.add_argument("--shots", type=integer(1, MAX_SHOTS), default=2000,
+                   help=f"shots per Pauli setting (default 2000, at most {MAX_SHOTS:,})")
+    p.add_argument("--seed", type=integer(0), default=1, help="seed of the simulator and the bootstrap (default 1)")
+    p.add_argument("--points", type=integer(1, MAX_POINTS, "the points of one sweep"), default=11,
+                   help=f"number of c values in [0, 1] (default 11, at most {MAX_POINTS})")
+    p.add_argument("--betas", type=numbers("beta", check_beta, MAX_BETAS), default=[0.01, 1.0, 10.0],
+                   help=f"comma-separated β values (default 0.01,1,10; at most {MAX_BETAS})")
     p.add_argument("--charging", choices=qbexp.CHARGINGS, default="kraus",
                    help="charging circuits (default kraus: the exact channel; collision is slower)")
-    p.add_argument("--curve-points", type=int, default=101, help="c values of the exact curves (default 101)")
-    p.add_argument("--runs", type=Path,
-                   help="folder of the sweeps' run directories (default OUT/fig1b_shots_runs/<settings>)")
+    p.add_argument("--curve-points", type=integer(1, MAX_C_POINTS), default=101,
+                   help=f"c values of the exact curves (default 101, at most {MAX_C_POINTS})")
+    p.add_argument("--runs", help="folder of the sweeps' run directories (default OUT/fig1b_shots_runs/<settings>)")
     args = p.parse_args(argv)
-    betas = [float(b) for b in args.betas.split(",")]
-    runs = args.runs or args.out / f"{NAME}_runs" / f"{args.charging}_shots={args.shots}_seed={args.seed}"
+    betas = args.betas
+    out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}.png"], make=False)
+    default_runs = out / f"{NAME}_runs" / f"{args.charging}_shots={args.shots}_seed={args.seed}"
+    runs = output_folder(default_runs if args.runs is None else args.runs, "--runs", make=False)
+    make_folders({"--out": out, "--runs": runs})
     rows = measure(betas, args.points, args.shots, args.seed, args.charging, runs)
     curves = exact_curves(betas, args.curve_points)
-    outputs = write_outputs(args.out, NAME, COLUMNS, rows,
-                            lambda r, path: plot(r, path, curves, args.shots, args.charging))
+    outputs = write_outputs(out, NAME, COLUMNS, rows, lambda r: plot(r, curves, args.shots, args.charging))
     print(coverage_report(rows))
     return outputs
 

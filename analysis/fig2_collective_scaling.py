@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import parser, save_figure, write_outputs
+from _common import integer, output_folder, parser, real, script, symmetric_beta, write_outputs
 from tqdm import tqdm
 
 from qbexp.dynamics.schur import log_binom
@@ -78,7 +78,7 @@ def sweep(ns, beta, omega=1.0):
     return rows
 
 
-def plot(rows, beta, path):
+def plot(rows, beta):
     """(a) log10 C_l1 (matplotlib's log axis breaks down near 1e300) and (b) W against N."""
     data = np.array(rows)
     ns = data[:, 0]
@@ -100,19 +100,20 @@ def plot(rows, beta, path):
         bx.set_xscale("log")
         bx.set_yscale("log")
     fig.suptitle("ground initial state, high-temperature limit", fontsize=10)
-    return save_figure(fig, path)
+    return fig
 
 
+@script(NAME)
 def main(argv=None):
-    p = parser("Fig. 2 of Çakmak: C_l1 and ergotropy of the steady state from |0...0> vs N")
-    p.add_argument("--max-n", type=int, default=1000,
+    p = parser(NAME, "Fig. 2 of Çakmak: C_l1 and ergotropy of the steady state from |0...0> vs N")
+    p.add_argument("--max-n", type=integer(2, SYMMETRIC_MAX_QUBITS, "the symmetric solver's largest N"), default=1000,
                    help=f"largest N (default 1000, at most {SYMMETRIC_MAX_QUBITS}; N starts at 2)")
-    p.add_argument("--beta", type=float, default=0.0, help="bath inverse temperature (default 0: the limit β → 0)")
+    p.add_argument("--beta", type=real("beta", symmetric_beta), default=0.0,
+                   help="bath inverse temperature (default 0: the limit β → 0)")
     args = p.parse_args(argv)
-    if not 2 <= args.max_n <= SYMMETRIC_MAX_QUBITS or args.beta < 0:
-        p.error(f"need 2 <= --max-n <= {SYMMETRIC_MAX_QUBITS} and --beta >= 0")
+    out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}.png"])
     rows = sweep(sizes(args.max_n), args.beta)
-    return write_outputs(args.out, NAME, COLUMNS, rows, lambda r, path: plot(r, args.beta, path))
+    return write_outputs(out, NAME, COLUMNS, rows, lambda r: plot(r, args.beta))
 
 
 if __name__ == "__main__":

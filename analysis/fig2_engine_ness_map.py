@@ -18,9 +18,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from tqdm import tqdm
 
-from _common import parser, save_figure, write_outputs
+from _common import integer, output_folder, parser, real, script, write_outputs
 from qbexp.dynamics.cycle import heat_current, ness
+from qbexp.errors import QbexpError
 from qbexp.models.engine import two_bath_engine
+from qbexp.models.matrices import SCALE_MAX, check_scale
 from qbexp.thermo import ergotropy
 
 NAME = "fig2_engine_ness_map"
@@ -29,6 +31,8 @@ COLUMNS = ["beta_s", "beta_a", "ergotropy", "heat_current"]
 PUMP = 3.5e-4
 CAPTION_POINT = (np.log(5.5e-3 / PUMP), np.log(5e-4 / PUMP))
 LAM = 0.01
+#: Most points per axis: GRID² NESS solves of about 10 ms each (200: 40,000, about 7 minutes on one core).
+MAX_GRID = 200
 
 
 def sweep(betas):
@@ -45,7 +49,7 @@ def sweep(betas):
     return rows
 
 
-def plot(rows, n, path):
+def plot(rows, n):
     data = np.array(rows)
     beta_s = data[:, 0].reshape(n, n)
     beta_a = data[:, 1].reshape(n, n)
@@ -59,17 +63,33 @@ def plot(rows, n, path):
     ax.set_ylabel(r"$\beta_A\,\omega_0$ (hot, antisymmetric)")
     ax.set_title(r"NESS ergotropy, $\Gamma^+_{S}=\Gamma^+_{A}=3.5\cdot10^{-4}$, $\lambda=0.01$", fontsize=9)
     ax.legend(loc="upper left", fontsize=8, framealpha=0.8)
-    return save_figure(fig, path)
+    return fig
 
 
+def check_beta_max(beta_max: float) -> None:
+    """The largest β on the axes: > 0, and its decay rate Γ⁺ e^{β ω0} one the solvers handle
+    (:func:`qbexp.models.engine.two_bath_engine` checks the rates)."""
+    check_scale(beta_max, "beta_max")
+    with np.errstate(over="ignore"):
+        rate = PUMP * np.exp(beta_max)
+    try:
+        two_bath_engine(lam=LAM, rates=(PUMP, rate, PUMP, rate))
+    except QbexpError as err:
+        raise QbexpError(f"beta_max = {beta_max:g} gives the decay rate Gamma- = Gamma+ e^beta = {rate:.3g}: {err}") from None
+
+
+@script(NAME)
 def main(argv=None):
-    p = parser("Fig. 2 of Tacchino et al.: NESS ergotropy vs (beta_S, beta_A)")
-    p.add_argument("--grid", type=int, default=40, help="points per axis (default 40)")
-    p.add_argument("--beta-max", type=float, default=5.0, help="largest beta on both axes (default 5)")
+    p = parser(NAME, "Fig. 2 of Tacchino et al.: NESS ergotropy vs (beta_S, beta_A)")
+    p.add_argument("--grid", type=integer(1, MAX_GRID), default=40, help=f"points per axis (default 40, at most {MAX_GRID})")
+    p.add_argument("--beta-max", type=real("beta_max", check_beta_max), default=5.0,
+                   help=f"largest beta on both axes (default 5; > 0, at most about {np.log(SCALE_MAX / PUMP):.1f}, "
+                        f"where Gamma- = Gamma+ e^beta reaches the solvers' largest rate, {SCALE_MAX:g})")
     args = p.parse_args(argv)
+    out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}.png"])
     betas = np.linspace(0.0, args.beta_max, args.grid)
     rows = sweep(betas)
-    return write_outputs(args.out, NAME, COLUMNS, rows, lambda r, path: plot(r, args.grid, path))
+    return write_outputs(out, NAME, COLUMNS, rows, lambda r: plot(r, args.grid))
 
 
 if __name__ == "__main__":

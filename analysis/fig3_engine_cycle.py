@@ -16,9 +16,11 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from _common import parser, save_figure, write_outputs
+from _common import integer, output_folder, parser, real, script, write_outputs
 from qbexp.dynamics.cycle import cycle_trajectory
+from qbexp.dynamics.evolution import MAX_TIMES, check_charging_time
 from qbexp.models.engine import LEVELS, level_populations, two_bath_engine
+from qbexp.models.matrices import check_scale
 from qbexp.thermo import energy, ergotropy
 
 NAME = "fig3_engine_cycle"
@@ -41,7 +43,7 @@ def cycle_rows(recharge, idle, points):
     return rows
 
 
-def plot(rows, path):
+def plot(rows):
     data = np.array(rows)
     fig, (ax, ax_e) = plt.subplots(2, 1, figsize=(6.4, 5.6), sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
     for i, level in enumerate(LEVELS):
@@ -54,17 +56,33 @@ def plot(rows, path):
     ax_e.axvline(0, color="0.6", ls=":", lw=1)
     ax_e.set_ylabel(r"$\mathcal{E}\ (10^{-3}\omega_0)$")
     ax_e.set_xlabel(r"$t\ (1/\omega_0)$; discharge at $t=0$")
-    return save_figure(fig, path)
+    return fig
 
 
+def check_recharge(t: float) -> None:
+    """The recharge time as the engine's evolution takes it (``check_charging_time``: > 0, within the
+    solvers' scale, at most 1e6 relaxation times)."""
+    check_charging_time(two_bath_engine(), t, "recharge time")
+
+
+def check_idle(t: float) -> None:
+    """The idle time: 0 or within the solvers' scale, never negative (the time column runs forward)."""
+    check_scale(t, "idle time", zero=True)
+
+
+@script(NAME)
 def main(argv=None):
-    p = parser("Fig. 3 of Tacchino et al.: populations through one discharge and full recharge")
-    p.add_argument("--recharge", type=float, default=3000.0, help="recharge time after the discharge (default 3000)")
-    p.add_argument("--idle", type=float, default=300.0, help="idle time in the NESS before it (default 300)")
-    p.add_argument("--points", type=int, default=600, help="time samples in the recharge (default 600)")
+    p = parser(NAME, "Fig. 3 of Tacchino et al.: populations through one discharge and full recharge")
+    p.add_argument("--recharge", type=real("recharge time", check_recharge), default=3000.0,
+                   help="recharge time after the discharge (default 3000)")
+    p.add_argument("--idle", type=real("idle time", check_idle), default=300.0,
+                   help="idle time in the NESS before it (default 300; >= 0)")
+    p.add_argument("--points", type=integer(1, MAX_TIMES, "the most times of one evolution"), default=600,
+                   help=f"time samples in the recharge (default 600, at most {MAX_TIMES:,})")
     args = p.parse_args(argv)
+    out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}.png"])
     rows = cycle_rows(args.recharge, args.idle, args.points)
-    return write_outputs(args.out, NAME, COLUMNS, rows, plot)
+    return write_outputs(out, NAME, COLUMNS, rows, plot)
 
 
 if __name__ == "__main__":

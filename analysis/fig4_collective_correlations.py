@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from _common import BETA_STYLES, c_family_rows, parser, plot_two_panels_vs_c, write_outputs
+from _common import (BETA_STYLES, MAX_C_POINTS, c_family_rows, integer, output_folder, parser,
+                     plot_two_panels_vs_c, script, write_outputs)
 from qbexp.thermo import concurrence, discord
 
 NAME = "fig4_collective_correlations"
@@ -26,18 +27,21 @@ def sweep(betas, cs, omega=1.0):
     return c_family_rows(betas, cs, lambda rho, h0: (concurrence(rho), discord(rho)), "Fig. 4 sweep", omega)
 
 
-def plot(rows, path):
+def plot(rows):
     labels = (r"concurrence $C$", r"discord $D^{\leftarrow}$ (bits)")
     titles = (r"(a) entanglement, $\omega = 1$", r"(b) quantum discord, $\omega = 1$")
-    return plot_two_panels_vs_c(rows, path, labels, titles, legend_panel=0)
+    return plot_two_panels_vs_c(rows, labels, titles, legend_panel=0)
 
 
+@script(NAME)
 def main(argv=None):
-    p = parser("Fig. 4 of Çakmak: concurrence and discord of the two-qubit steady state vs c")
-    p.add_argument("--points", type=int, default=101, help="number of c values in [0, 1] (default 101)")
+    p = parser(NAME, "Fig. 4 of Çakmak: concurrence and discord of the two-qubit steady state vs c")
+    p.add_argument("--points", type=integer(1, MAX_C_POINTS), default=101,
+                   help=f"number of c values in [0, 1] (default 101, at most {MAX_C_POINTS})")
     args = p.parse_args(argv)
+    out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}.png"])
     rows = sweep(list(BETA_STYLES), np.linspace(0.0, 1.0, args.points))
-    return write_outputs(args.out, NAME, COLUMNS, rows, plot)
+    return write_outputs(out, NAME, COLUMNS, rows, plot)
 
 
 if __name__ == "__main__":

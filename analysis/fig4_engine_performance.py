@@ -22,8 +22,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from tqdm import tqdm
 
-from _common import parser, save_figure, write_csv
-from qbexp.dynamics.cycle import DISCHARGES, cycle_trajectory, engine_cycle, ness
+from _common import csv_text, figure_png, integer, output_folder, parser, script, write_files
+from qbexp.dynamics.cycle import DISCHARGES, MAX_CYCLES, cycle_trajectory, engine_cycle, ness
+from qbexp.dynamics.evolution import MAX_TIMES
 from qbexp.models.engine import rates_of, two_bath_engine
 from qbexp.thermo import energy, ergotropy
 
@@ -35,6 +36,13 @@ COLUMNS = {
 }
 TAUS_B = (50.0, 150.0, 500.0, 1500.0)
 TAU_C = 150.0
+#: Samples per cycle in (c).
+POINTS_C = 60
+#: Most τ in (a): one operational steady state each, about 30 ms (1000: half a minute).
+MAX_TAUS = 1000
+#: Most cycles in (c): its trajectory holds at most as many states as one evolution has times
+#: (``qbexp.dynamics.evolution.MAX_TIMES``), POINTS_C + 1 per cycle.
+MAX_CYCLES_C = MAX_TIMES // (POINTS_C + 1)
 
 
 def panel_a(model, taus, discharge):
@@ -56,7 +64,7 @@ def panel_b(model, cycles, discharge):
 
 def panel_c(model, cycles, discharge):
     h = model.battery_matrix()
-    times, states = cycle_trajectory(model, TAU_C, cycles, discharge, points_per_cycle=60)
+    times, states = cycle_trajectory(model, TAU_C, cycles, discharge, points_per_cycle=POINTS_C)
     return list(zip(times.tolist(), ergotropy(states, h).tolist(), energy(states, h).tolist()))
 
 
@@ -70,7 +78,7 @@ def short_cycle_limits(model):
     return eta, 4 * lam * (ap * sm - am * sp) * (down - up) / (up + down) ** 2
 
 
-def plot(model, rows, path):
+def plot(model, rows):
     a, b, c = (np.array(rows[k], dtype=float) for k in "abc")
     eta0, p0 = short_cycle_limits(model)
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
@@ -98,24 +106,34 @@ def plot(model, rows, path):
     ax.set_xlabel(r"$t\ (1/\omega_0)$")
     ax.set_ylabel(r"ergotropy $\mathcal{E}\ (10^{-3}\omega_0)$")
     ax.set_title(rf"(c) reaching the OSS, $\tau={TAU_C:g}$", fontsize=9)
-    return save_figure(fig, path)
+    return fig
 
 
+@script(NAME)
 def main(argv=None):
-    p = parser("Fig. 4 of Tacchino et al.: efficiency, power and convergence to the OSS")
-    p.add_argument("--taus", type=int, default=40, help="number of log-spaced tau in [1, 1e4] for (a) (default 40)")
-    p.add_argument("--cycles", type=int, default=30, help="cycles from the NESS in (b) (default 30)")
-    p.add_argument("--cycles-c", type=int, default=15, help="cycles drawn in (c) (default 15)")
+    p = parser(NAME, "Fig. 4 of Tacchino et al.: efficiency, power and convergence to the OSS")
+    p.add_argument("--taus", type=integer(1, MAX_TAUS), default=40,
+                   help=f"number of log-spaced tau in [1, 1e4] for (a) (default 40, at most {MAX_TAUS})")
+    p.add_argument("--cycles", type=integer(1, MAX_CYCLES), default=30,
+                   help=f"cycles from the NESS in (b) (default 30, at most {MAX_CYCLES:,})")
+    p.add_argument("--cycles-c", type=integer(1, MAX_CYCLES_C, f"{POINTS_C + 1} states per cycle, "
+                                              f"at most {MAX_TIMES:,} states"), default=15,
+                   help=f"cycles drawn in (c) (default 15, at most {MAX_CYCLES_C})")
     p.add_argument("--discharge", choices=DISCHARGES, default="local1")
     args = p.parse_args(argv)
+    files = [f"{NAME}_{k}.csv" for k in "abc"] + [f"{NAME}.png"]
+    out = output_folder(args.out, files=files)
     model = two_bath_engine()
     rows = {
         "a": panel_a(model, np.logspace(0, 4, args.taus), args.discharge),
         "b": panel_b(model, args.cycles, args.discharge),
         "c": panel_c(model, args.cycles_c, args.discharge),
     }
-    csv_paths = [write_csv(args.out / f"{NAME}_{k}.csv", COLUMNS[k], rows[k]) for k in "abc"]
-    png_path = plot(model, rows, args.out / f"{NAME}.png")
+    csv_paths = [out / f"{NAME}_{k}.csv" for k in "abc"]
+    png_path = out / f"{NAME}.png"
+    written = {path: csv_text(COLUMNS[k], rows[k]) for path, k in zip(csv_paths, "abc")}
+    written[png_path] = figure_png(plot(model, rows))  # drawn before anything is written
+    write_files(written)
     print(f"wrote {', '.join(map(str, csv_paths))} and {png_path}")
     return csv_paths, png_path
 

@@ -26,11 +26,15 @@ from pathlib import Path
 import numpy as np
 
 import qbexp
-from _common import parser, save_figure, write_outputs
+from _common import integer, make_folders, names, output_folder, parser, script, write_outputs
+from qbexp.backends.records import MAX_SHOTS
+from qbexp.errors import QbexpError
 
 NAME = "hardware_fidelity"
 BETA = 1.0
 CASES = ("n2:0", "n2:0.25", "n2:0.5", "n2:1", "n3:ground")
+#: The charging circuits a device runs (kraus is one simulator instruction: no gates to count or fold).
+CHARGINGS = tuple(c for c in qbexp.CHARGINGS if c != "kraus")
 COLUMNS = ["case", "charging", "two_qubit_gates", "ergotropy_exact", "ideal", "ideal_stderr", "noisy_raw",
            "noisy_raw_stderr", "noisy_mitigated", "noisy_mitigated_stderr", "noisy_mitigated_ci95_low",
            "noisy_mitigated_ci95_high", "device"]
@@ -40,6 +44,26 @@ def experiment(case: str, charging: str, **options):
     n, _, init = case.partition(":")
     init = init if init == "ground" else f"c:{init}"
     return qbexp.CollectiveCharging(n=int(n[1:]), beta=BETA, init=init, charging=charging, **options)
+
+
+def check_case(case: str) -> None:
+    """A case ``nN:C`` (c value in [0, 1]) or ``nN:ground``, whose experiment qbexp builds (N, c)."""
+    n, colon, init = case.partition(":")
+    if not colon or not n.startswith("n") or not n[1:].isdigit() or not init:
+        raise QbexpError(f"case {case!r}: expected nN:C (c value) or nN:ground, e.g. n2:0.25")
+    try:  # N from 1 up, the initial state c in [0, 1]: the experiment's own checks
+        experiment(case, "kraus")
+    except QbexpError as err:
+        raise QbexpError(f"case {case!r}: {err}") from None
+
+
+def check_skip(pair: str) -> None:
+    """A CASE/CHARGING pair of --skip, both parts as --cases and --chargings take them."""
+    case, slash, charging = pair.rpartition("/")
+    if not slash or charging not in CHARGINGS:
+        raise QbexpError(f"{pair!r}: expected CASE/CHARGING with CHARGING one of {', '.join(CHARGINGS)}, "
+                         "e.g. n3:ground/dilation")
+    check_case(case)
 
 
 #: Skipped unless asked for (--skip ''): the three-qubit dilation's ideal run alone took 9 min
@@ -71,7 +95,7 @@ def measure(cases, chargings, shots, seed, runs: Path, progress=True, skip=SKIP)
     return rows
 
 
-def plot(rows, path, shots):
+def plot(rows, shots):
     import matplotlib.pyplot as plt
 
     cases = list(dict.fromkeys(r[0] for r in rows))
@@ -95,24 +119,32 @@ def plot(rows, path, shots):
     axes[0][0].set_ylabel("ergotropy")
     axes[0][0].legend(fontsize=7, frameon=False)
     fig.suptitle(f"charging circuits on a Heron noise model, β = {BETA:g}, {shots} shots/circuit", fontsize=9)
-    return save_figure(fig, path)
+    return fig
 
 
+@script(NAME)
 def main(argv=None):
-    p = parser("Ergotropy on ideal and noisy Aer against the two-qubit gate count of each charging circuit")
-    p.add_argument("--shots", type=int, default=4000, help="shots per circuit (default 4000)")
-    p.add_argument("--seed", type=int, default=1, help="seed of the simulators and the bootstrap (default 1)")
-    p.add_argument("--chargings", default=",".join(c for c in qbexp.CHARGINGS if c != "kraus"),
-                   help="charging circuits, comma-separated (default: every hardware-executable one)")
-    p.add_argument("--cases", default=",".join(CASES), help=f"cases (default {','.join(CASES)})")
-    p.add_argument("--runs", type=Path, help="folder of the run directories (default OUT/hardware_fidelity_runs/<settings>)")
-    p.add_argument("--skip", default=",".join(SKIP),
+    p = parser(NAME, "Ergotropy on ideal and noisy Aer against the two-qubit gate count of each charging circuit")
+    p.add_argument("--shots", type=integer(1, MAX_SHOTS), default=4000,
+                   help=f"shots per circuit (default 4000, at most {MAX_SHOTS:,})")
+    p.add_argument("--seed", type=integer(0), default=1, help="seed of the simulators and the bootstrap (default 1)")
+    p.add_argument("--chargings", type=names(CHARGINGS, "charging"), default=list(CHARGINGS),
+                   help=f"charging circuits, comma-separated (default: every hardware-executable one, {','.join(CHARGINGS)})")
+    p.add_argument("--cases", type=names(what="case", check=check_case), default=list(CASES),
+                   help=f"cases nN:C or nN:ground, comma-separated (default {','.join(CASES)})")
+    p.add_argument("--runs", help="folder of the run directories (default OUT/hardware_fidelity_runs/<settings>)")
+    p.add_argument("--skip", type=names(what="pair", check=check_skip, empty=True), default=list(SKIP),
                    help=f"CASE/CHARGING pairs not run, comma-separated (default {','.join(SKIP)}: hours on 2 cores)")
     args = p.parse_args(argv)
-    runs = args.runs or args.out / f"{NAME}_runs" / f"shots={args.shots}_seed={args.seed}"
-    rows = measure(args.cases.split(","), args.chargings.split(","), args.shots, args.seed, runs,
-                   skip=[s for s in args.skip.split(",") if s])
-    outputs = write_outputs(args.out, NAME, COLUMNS, rows, lambda r, path: plot(r, path, args.shots))
+    if all(f"{case}/{charging}" in args.skip for case in args.cases for charging in args.chargings):
+        raise QbexpError(f"--skip {','.join(args.skip)} leaves none of --cases {','.join(args.cases)} with "
+                         f"--chargings {','.join(args.chargings)} to run")
+    out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}.png"], make=False)
+    default_runs = out / f"{NAME}_runs" / f"shots={args.shots}_seed={args.seed}"
+    runs = output_folder(default_runs if args.runs is None else args.runs, "--runs", make=False)
+    make_folders({"--out": out, "--runs": runs})
+    rows = measure(args.cases, args.chargings, args.shots, args.seed, runs, skip=args.skip)
+    outputs = write_outputs(out, NAME, COLUMNS, rows, lambda r: plot(r, args.shots))
     for r in rows:
         print(f"{r[0]:10s} {r[1]:10s} 2q {r[2]:5d} | exact {r[3]:.4f} | ideal {r[4]:.4f} ± {r[5]:.4f} | "
               f"noisy raw {r[6]:.4f} ± {r[7]:.4f} | mitigated {r[8]:.4f} [{r[10]:.4f}, {r[11]:.4f}] | "

@@ -33,7 +33,10 @@ from pathlib import Path
 import numpy as np
 
 import qbexp
-from _common import c_family_rows, parser, save_figure, write_csv, write_outputs
+from _common import (MAX_C_POINTS, c_family_rows, integer, make_folders, numbers, output_folder, parser, script,
+                     write_outputs)
+from qbexp.backends.records import MAX_SHOTS
+from qbexp.experiments.sweep import MAX_POINTS
 
 NAME = "readout_mitigation"
 BACKEND = "aer-noisy"
@@ -44,12 +47,17 @@ COLUMNS = ["c"] + [f"{f}_{k}" for f in FIGURES for k in (
 GATE_COLUMNS = ["c", "circuit", "two_qubit_gates", "depth", "measured_qubits"]
 
 
+def experiment(c: float):
+    """The run of one c: the two-qubit battery charged by collision circuits, with readout calibration."""
+    return qbexp.CollectiveCharging(n=2, beta=BETA, init=f"c:{float(c)!r}", charging="collision",
+                                    readout_mitigation=True)
+
+
 def run_point(c: float, shots: int, seed: int | None, runs: Path):
     """Run (or resume) one c on aer-noisy: the mitigated and the raw results (qbexp.RunResult)."""
     folder = runs / f"c={float(c)!r}"
-    experiment = qbexp.CollectiveCharging(n=2, beta=BETA, init=f"c:{float(c)!r}", charging="collision",
-                                          readout_mitigation=True)
-    qbexp.run(experiment, backend=BACKEND, shots=shots, seed=seed, out=folder, progress=False)
+    point = experiment(c)
+    qbexp.run(point, backend=BACKEND, shots=shots, seed=seed, out=folder, progress=False)
     raw = qbexp.analyze(folder, mitigation=False)
     mitigated = qbexp.analyze(folder)  # last, so that the run's results.json is the default analysis
     return mitigated, raw
@@ -83,7 +91,7 @@ def exact_curves(points=101):
                          "exact curves")
 
 
-def plot(rows, path, curves, shots):
+def plot(rows, curves, shots):
     import matplotlib.pyplot as plt
 
     data, fine = np.array(rows, dtype=float), np.array(curves, dtype=float)
@@ -105,7 +113,7 @@ def plot(rows, path, curves, shots):
     axes[0].legend(frameon=False, fontsize=8)
     fig.suptitle(f"two-qubit battery, β = {BETA:g}, collision charging on {BACKEND}, "
                  f"{shots} shots × 9 settings; error bars: bootstrap standard errors", fontsize=9)
-    return save_figure(fig, path)
+    return fig
 
 
 def summary(rows, gates, calibrations, at=0.25) -> str:
@@ -132,20 +140,28 @@ def summary(rows, gates, calibrations, at=0.25) -> str:
     return "\n".join(lines)
 
 
+@script(NAME)
 def main(argv=None):
-    p = parser("Readout-error mitigation of the two-qubit battery's tomography on aer-noisy")
-    p.add_argument("--shots", type=int, default=4000, help="shots per circuit (default 4000)")
-    p.add_argument("--seed", type=int, default=1, help="seed of the simulator, transpiler and bootstrap (default 1)")
-    p.add_argument("--cs", default="0,0.25,0.5,0.75,1", help="comma-separated c values (default 0,0.25,0.5,0.75,1)")
-    p.add_argument("--curve-points", type=int, default=101, help="c values of the exact curves (default 101)")
-    p.add_argument("--runs", type=Path, help="folder of the run directories (default OUT/readout_mitigation_runs/<settings>)")
+    p = parser(NAME, "Readout-error mitigation of the two-qubit battery's tomography on aer-noisy")
+    p.add_argument("--shots", type=integer(1, MAX_SHOTS), default=4000,
+                   help=f"shots per circuit (default 4000, at most {MAX_SHOTS:,})")
+    p.add_argument("--seed", type=integer(0), default=1, help="seed of the simulator, transpiler and bootstrap (default 1)")
+    p.add_argument("--cs", type=numbers("c", experiment, MAX_POINTS), default=[0.0, 0.25, 0.5, 0.75, 1.0],
+                   help=f"comma-separated c values in [0, 1] (default 0,0.25,0.5,0.75,1; at most {MAX_POINTS})")
+    p.add_argument("--curve-points", type=integer(1, MAX_C_POINTS), default=101,
+                   help=f"c values of the exact curves (default 101, at most {MAX_C_POINTS})")
+    p.add_argument("--runs", help="folder of the run directories (default OUT/readout_mitigation_runs/<settings>)")
     args = p.parse_args(argv)
-    cs = [float(v) for v in args.cs.split(",")]
-    runs = args.runs or args.out / f"{NAME}_runs" / f"shots={args.shots}_seed={args.seed}"
+    cs = args.cs
+    out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}_gates.csv", f"{NAME}.png"], make=False)
+    default_runs = out / f"{NAME}_runs" / f"shots={args.shots}_seed={args.seed}"
+    runs = output_folder(default_runs if args.runs is None else args.runs, "--runs", make=False)
+    make_folders({"--out": out, "--runs": runs})
     rows, gates, calibrations = measure(cs, args.shots, args.seed, runs)
     curves = exact_curves(args.curve_points)
-    outputs = write_outputs(args.out, NAME, COLUMNS, rows, lambda r, path: plot(r, path, curves, args.shots))
-    print(f"wrote {write_csv(args.out / f'{NAME}_gates.csv', GATE_COLUMNS, gates)}")
+    outputs = write_outputs(out, NAME, COLUMNS, rows, lambda r: plot(r, curves, args.shots),
+                            tables={f"{NAME}_gates.csv": (GATE_COLUMNS, gates)})
+    print(f"wrote {out / f'{NAME}_gates.csv'}")
     print(summary(rows, gates, calibrations))
     return outputs
 
