@@ -21,9 +21,7 @@ import argparse
 import csv
 import functools
 import io
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -255,28 +253,14 @@ def write_files(files: dict[Path, str | bytes]) -> list[Path]:
     """Each ``path: content`` written through a temporary file in its folder and an atomic
     rename (text by :func:`qbexp.files.atomic_write_text`): a file is either the old one or the
     new one, never half of one.  Call it once everything is computed and drawn."""
-    from qbexp.files import atomic_write_text
+    from qbexp.files import atomic_write_bytes, atomic_write_text
 
     for path, content in files.items():
         if isinstance(content, str):
             atomic_write_text(path, content)
         else:
-            _atomic_write_bytes(path, content)
+            atomic_write_bytes(path, content)
     return list(files)
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_outputs(out: Path, name: str, columns: list[str], rows: list[tuple], plot,
