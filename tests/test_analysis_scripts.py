@@ -250,7 +250,6 @@ REFUSED = [
     # D4: --out and every value checked before any work
     ("D4", FIG1, ["--out", "{afile}"], "exists and is not a directory", lambda root: (root / "afile").write_text("x")),
     ("D4", FIG1, ["--out", "{afile}/sub"], "is a file, not a folder", lambda root: (root / "afile").write_text("x")),
-    ("D4", FIG1, ["--out", "/proc/qbexp-analysis-test/out"], "/proc/qbexp-analysis-test/out: the folder cannot be made"),
     ("D4", FIG1, [], ("error: --out ", "fig1_collective_coherence_ergotropy.png is a folder"), _png_folder),
     ("D4", FIG2C, ["--out", ""], "--out '': an empty path"),
     ("D4", FIG4E, ["--out", "{run}/plots"], ("error: --out ", "lies inside the qbexp run directory"),
@@ -296,8 +295,6 @@ def _refused(module, name, argv, capsys) -> str:
 def test_bad_input_is_refused_before_any_work(script, tmp_path, capsys, monkeypatch, defect, name, argv, fragment, setup):
     from _bad_input import snapshot
 
-    if "/proc/" in " ".join(argv) and not Path("/proc").is_dir():
-        pytest.skip("no /proc")
     module = script(name)
     out = tmp_path / "out"
     out.mkdir()
@@ -313,6 +310,27 @@ def test_bad_input_is_refused_before_any_work(script, tmp_path, capsys, monkeypa
         assert part in line
     assert len(line) < 400
     assert snapshot(tmp_path) == before, "a refused command changed the files"
+
+
+def test_an_out_folder_that_cannot_be_made_is_refused_before_any_work(script, tmp_path, capsys, monkeypatch):
+    """D4: a folder every check lets through but that cannot be made (under /proc, where root
+    passes every permission check; here mkdir itself refuses, on any system) is said in one line
+    before any work, and nothing is written."""
+    from _bad_input import snapshot
+
+    module = script(FIG1)
+    for function in WORK[FIG1]:
+        monkeypatch.setattr(module, function, lambda *a, **k: pytest.fail("the work started before the refusal"))
+    target = tmp_path / "cannot" / "out"
+
+    def refuse(self, *args, **kwargs):
+        raise PermissionError(1, "Operation not permitted", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    before = snapshot(tmp_path)
+    line = _refused(module, FIG1, ["--out", str(target)], capsys)
+    assert line == f"{FIG1}.py: error: --out {target}: the folder cannot be made: Operation not permitted"
+    assert snapshot(tmp_path) == before
 
 
 def test_refused_rows_cover_every_defect():
