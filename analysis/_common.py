@@ -40,19 +40,11 @@ MAX_C_POINTS = 1000
 
 
 # -- the command line ----------------------------------------------------------------------------
-class ScriptParser(argparse.ArgumentParser):
-    """argparse's usage errors (an invalid value or choice) end in one line, however long or
-    strange the value (the message of ``qbexp.cli.main.one_line``)."""
-
-    def error(self, message):
-        from qbexp.cli.main import one_line
-
-        super().error(one_line(message))
-
-
 def parser(name: str, description: str) -> argparse.ArgumentParser:
     """The parser of the script ``analysis/<name>.py``, with ``--out`` (checked by :func:`output_folder`)."""
-    p = ScriptParser(prog=f"{name}.py", description=description)
+    from qbexp.cli.main import OneLineParser  # usage errors in one line, as the qbexp command's
+
+    p = OneLineParser(prog=f"{name}.py", description=description)
     p.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: analysis/output/)")
     return p
 

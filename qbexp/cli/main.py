@@ -42,15 +42,16 @@ def one_line(message: str) -> str:
     return text
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse's usage errors (invalid choices, values) in one line too; sub-parsers inherit it."""
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's usage errors (invalid choices, values) in one line too; sub-parsers inherit it
+    (and the analysis scripts' parsers are these)."""
 
     def error(self, message):
         super().error(one_line(message))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="qbexp", description="Quantum-battery experiments.")
+    parser = OneLineParser(prog="qbexp", description="Quantum-battery experiments.")
     sub = parser.add_subparsers(dest="command", required=True)
     for module in SUBCOMMANDS:
         module.register(sub)
