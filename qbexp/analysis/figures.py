@@ -105,6 +105,14 @@ COHERENCES = frozenset({"coherence_l1", "coherence_rel_entropy"})
 UNION_NOTE = ("union of the test-inversion and two-reference intervals, conservative "
               "(qbexp.analysis.figures.UNION_QUBITS)")
 
+#: Note on the intervals of a family that saturates (nearly pure states): the ergotropy's and the
+#: coherences' test inversion there is united with the two-reference interval.  The fidelity's
+#: is not: its two-reference interval is calibrated at the exact state (intervals module
+#: docstring, "Saturation").
+SATURATED_NOTE = ("union of the test-inversion and two-reference intervals: the test's family "
+                  "saturates at the boundary of the state space (a nearly pure state; "
+                  "qbexp.analysis.intervals)")
+
 
 def figure_functions(hamiltonian, exact_state=None, coherence_basis=None) -> dict:
     """``{name: (f, (low, high))}``: figures ``f(states) -> values`` and their physical ranges.
@@ -488,6 +496,7 @@ def estimate_figures(
                 lo = max(lo, end)
             out[name]["ci95"] = _hull(out[name]["ci95"], [lo, hi])
         out[name] = family(toward=toward)
+        saturated = out[name].pop("saturated") and name != "fidelity"  # (SATURATED_NOTE)
         if name == "fidelity":  # united with the family through the strict cut (STRICT_SIGNIFICANT)
             strict = fidelity_direction(reference, STRICT_SIGNIFICANT)
             if np.max(np.abs(strict - toward)) > 1e-12:
@@ -504,7 +513,7 @@ def estimate_figures(
             least = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate), degenerate=True)
             reaches_zero = boundary_accepted(f, least, estimate, simulate)
             near_zero = near_zero or reaches_zero
-        joined = union(name) and not near_zero  # the union only away from the boundary (UNION_QUBITS)
+        joined = (union(name) and not near_zero) or saturated  # the union only away from the boundary (UNION_QUBITS)
         if name in ENTRYWISE:  # and the families through the strict and lenient cuts (STRICT_SIGNIFICANT, LENIENT_SIGNIFICANT)
             cuts = (STRICT_SIGNIFICANT, LENIENT_SIGNIFICANT) if data.num_qubits >= LENIENT_QUBITS else (STRICT_SIGNIFICANT,)
             for cut in cuts:
@@ -517,6 +526,7 @@ def estimate_figures(
             despread = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate))
             out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign,  # far side: intervals
                                           far_side=inversion_family(despread, H, estimate, simulate(estimate)))
+            out[name].pop("saturated")  # (near W = 0: the family ends at the projected estimate's plateau only far off)
             if reaches_zero:
                 out[name]["ci95"][0] = bounds[0]
             elif out[name]["ci95"][0] <= bounds[0]:  # 0 only where the test at W = 0 accepts: the near
@@ -531,7 +541,7 @@ def estimate_figures(
                                        f(around_denoised) - f(denoised[None])[0], bounds,
                                        entrywise=name in ENTRYWISE)
             out[name]["ci95"] = _hull(out[name]["ci95"], other["ci95"])
-            out[name]["note"] = UNION_NOTE
+            out[name]["note"] = SATURATED_NOTE if saturated else UNION_NOTE
     return {name: out[name] for name in functions}
 
 
