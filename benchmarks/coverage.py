@@ -95,7 +95,7 @@ from qbexp.analysis.intervals import TAIL_GRID, _energy_levels
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.dynamics import steady_state
 from qbexp.models import collective_battery, initial_state
-from qbexp.models.states import c_family_state, thermal_state
+from qbexp.models.states import c_family_state, haar_pure_state, thermal_state
 from qbexp.thermo import ergotropy, fidelity
 
 RATES = (0.02, 0.04)  # P(1|0), P(0|1)
@@ -286,10 +286,13 @@ def device_check(init, charging, shots, runs, resamples):
 #: The cell labels of table 1's states (N = 2: the value of c, or these).
 STATE_NAMES = {0: "Gibbs", 0.02: "W=0.02", "inverted": "inverted", "large": "haar:2", "mixed": "mixed",
                "damped": "damped", "damped W=0": "damped W=0",
-               "depolarised": "depolarised", "touching": "touching", "pure": "pure", "nearly pure": "nearly pure"}
+               "depolarised": "depolarised", "touching": "touching", "pure": "pure", "nearly pure": "nearly pure",
+               "haar pure": "haar pure"}
 #: N = 2 pure and nearly pure states: the c family's steady state at these c (c = 0: |psi-> itself,
 #: a dark state of the collective bath; c = 0.02: eigenvalues 0.0018 / 0.0049 / 0.0133 / 0.98).
 PURE_C = {"pure": 0.0, "nearly pure": 0.02}
+#: Seed of the Haar-random pure state of the ``haar pure`` cells (any N).
+HAAR_PURE_SEED = 3
 
 
 def battery_state(n, which):
@@ -311,6 +314,8 @@ def battery_state(n, which):
         return mixed, h, "I/d"
     if which == "touching":
         return touching_state(h), h, "levels touch"
+    if which == "haar pure":
+        return haar_pure_state(n, HAAR_PURE_SEED), h, f"Haar seed {HAAR_PURE_SEED}"
     if which in ("depolarised", "damped", "damped W=0"):  # from the active state
         active = steady_state(model, c_family_state(0.25) if n == 2 else initial_state("haar:2", n))
         if which == "depolarised":
@@ -526,10 +531,11 @@ def main():
         figure = ARGS.figure
         print(f"{figure.capitalize()} coverage (method {ARGS.method}, {ARGS.resamples} resamples)")
         cells = [(2, 0.6, 4000), (2, 0.59, 4000), (2, 0.58, 1000), (2, 0.25, 1000), (2, "pure", 1000), (2, "nearly pure", 1000),
+                 (2, "haar pure", 1000),
                  (2, "mixed", 1000), (2, "touching", 1000), (2, "depolarised", 1000),
                  (2, "damped", 1000), (2, "damped", 4000), (2, "damped W=0", 1000),
                  (3, 0, 1000), (3, 0.02, 1000), (3, "inverted", 1000), (3, "large", 1000), (3, "mixed", 1000), (3, "touching", 1000), (3, "depolarised", 1000),
-                 (3, "damped", 1000), (3, "damped W=0", 1000),
+                 (3, "damped", 1000), (3, "damped W=0", 1000), (3, "haar pure", 1000),
                  (4, 0, 1000), (4, 0.02, 1000), (4, "large", 1000), (4, "mixed", 1000)]
         for n, which, shots in cells:
             if n > ARGS.max_qubits:
