@@ -24,7 +24,8 @@ mixed with the active state to W = 0.02 (``depolarised``); for N = 2, 3 the acti
 every qubit amplitude-damped (T1) to W = 0.02 (``damped``, N = 2 also at 4000 shots) and to where W
 first reaches 0 (``damped W=0``; :func:`damped_state`), and a passive state whose
 adjacent levels touch (``touching``, W = 0: least favourable too, with a spread within each
-level, :func:`touching_state`); linear inversion and MLE; with and without
+level, :func:`touching_state`), pure and nearly pure states (N = 2: |psi->, c = 0.02 and
+|psi-> amplitude-damped to rank 2; N = 2, 3: a Haar-random pure state); linear inversion and MLE; with and without
 readout mitigation (a tensored readout model with 2 % / 4 % error rates, calibrated with 4000
 shots per qubit, applied to the simulated counts).  Table 2 (fidelity): the exact steady state
 depolarised with p = 0.1 and 0.3 -- the state the device prepared -- whose data give fidelity
@@ -287,12 +288,15 @@ def device_check(init, charging, shots, runs, resamples):
 STATE_NAMES = {0: "Gibbs", 0.02: "W=0.02", "inverted": "inverted", "large": "haar:2", "mixed": "mixed",
                "damped": "damped", "damped W=0": "damped W=0",
                "depolarised": "depolarised", "touching": "touching", "pure": "pure", "nearly pure": "nearly pure",
-               "haar pure": "haar pure"}
+               "haar pure": "haar pure", "pure T1": "pure T1"}
 #: N = 2 pure and nearly pure states: the c family's steady state at these c (c = 0: |psi-> itself,
 #: a dark state of the collective bath; c = 0.02: eigenvalues 0.0018 / 0.0049 / 0.0133 / 0.98).
 PURE_C = {"pure": 0.0, "nearly pure": 0.02}
 #: Seed of the Haar-random pure state of the ``haar pure`` cells (any N).
 HAAR_PURE_SEED = 3
+#: Amplitude damping (T1) of each qubit of the N = 2 ``pure T1`` cell: |psi-> damped to rank 2
+#: (eigenvalues 0.9, 0.1), the device's version of the dark state.
+PURE_T1 = 0.1
 
 
 def battery_state(n, which):
@@ -306,7 +310,8 @@ def battery_state(n, which):
     smallest of the level below to the largest of the level above, turned within the level by a
     random unitary -- least favourable too, with the levels' spread that ``I/d`` lacks) and
     'depolarised' (I/d mixed with the active state -- haar:2 steady state, N = 2: c = 0.25 -- to
-    W = 0.02)."""
+    W = 0.02), 'haar pure' (a Haar-random pure state, :data:`HAAR_PURE_SEED`); N = 2: 'pure' and
+    'nearly pure' (:data:`PURE_C`) and 'pure T1' (the pure one amplitude-damped, :data:`PURE_T1`)."""
     model = collective_battery(n, beta=1.0)
     h = model.battery_matrix()
     mixed = np.eye(2**n, dtype=complex) / 2**n
@@ -321,6 +326,8 @@ def battery_state(n, which):
         if which == "depolarised":
             return _mixture(mixed, active, h, 0.02)
         return damped_state(active, h, 0.02 if which == "damped" else 0.0)
+    if which == "pure T1":
+        return _relaxed(steady_state(model, c_family_state(PURE_C["pure"])), "damp", PURE_T1, n), h, f"T1 g={PURE_T1}"
     if n == 2:
         c = PURE_C.get(which, which)
         return steady_state(model, c_family_state(c)), h, f"c={c}"
@@ -531,7 +538,7 @@ def main():
         figure = ARGS.figure
         print(f"{figure.capitalize()} coverage (method {ARGS.method}, {ARGS.resamples} resamples)")
         cells = [(2, 0.6, 4000), (2, 0.59, 4000), (2, 0.58, 1000), (2, 0.25, 1000), (2, "pure", 1000), (2, "nearly pure", 1000),
-                 (2, "haar pure", 1000),
+                 (2, "haar pure", 1000), (2, "pure T1", 1000),
                  (2, "mixed", 1000), (2, "touching", 1000), (2, "depolarised", 1000),
                  (2, "damped", 1000), (2, "damped", 4000), (2, "damped W=0", 1000),
                  (3, 0, 1000), (3, 0.02, 1000), (3, "inverted", 1000), (3, "large", 1000), (3, "mixed", 1000), (3, "touching", 1000), (3, "depolarised", 1000),
