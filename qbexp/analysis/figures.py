@@ -526,7 +526,7 @@ def estimate_figures(
             despread = nearest_passive_state(estimate, H, unprojected, simulate_unprojected(estimate))
             out[name] = inversion_summary(f, despread, estimate, simulate, bounds, sign,  # far side: intervals
                                           far_side=inversion_family(despread, H, estimate, simulate(estimate)))
-            out[name].pop("saturated")  # (near W = 0: the family ends at the projected estimate's plateau only far off)
+            out[name].pop("saturated")  # (the main family's saturation decided the union above)
             if reaches_zero:
                 out[name]["ci95"][0] = bounds[0]
             elif out[name]["ci95"][0] <= bounds[0]:  # 0 only where the test at W = 0 accepts: the near

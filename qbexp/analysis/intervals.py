@@ -618,7 +618,8 @@ def _accepted(curve: _Curve, observed: float, spread: float, which: str = "all")
                  "ends": (curve.upper_critical, curve.lower_critical),
                  "far": (curve.lower_critical,), "near": (curve.upper_critical,)}[which]
     curve.saturated = curve.lower_critical(t_high) <= observed  # no t far enough to reject (module docstring)
-    grid = sorted(set(curve.samples) | {0.0})  # the roots' brackets: the same whichever roots are sought
+    grid = sorted(t for t in set(curve.samples) | {0.0} if t <= t_high)  # the roots' brackets, the
+    # same whichever roots are sought
     for critical in criticals:
         if critical(0.0) >= observed:
             ends.append(0.0)
