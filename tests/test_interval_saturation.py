@@ -18,6 +18,7 @@ two-reference interval (second test: the pure state, >= 300 repetitions, window 
 from __future__ import annotations
 
 import numpy as np
+from qiskit.quantum_info import Pauli
 
 from qbexp.analysis import born_probabilities, estimate_figures, simulate_counts
 from qbexp.analysis.estimators import projection
@@ -28,7 +29,7 @@ from qbexp.models import collective_battery
 from qbexp.models.states import c_family_state
 from qbexp.thermo import coherence_l1, ergotropy, purity
 
-PAULI = np.array([[[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=complex)
+PAULI = np.array([Pauli(label).to_matrix() for label in "XYZ"])
 
 
 def qubit(bloch) -> np.ndarray:

@@ -603,7 +603,7 @@ def _accepted(curve: _Curve, observed: float, spread: float, which: str = "all")
     of ``upper_critical(t) = f_obs``, ``median(t) = f_obs`` and ``lower_critical(t) = f_obs`` (``0``
     where the boundary state already accepts, the end of the searched range where no root lies
     in it); with ``which="far"`` just ``[t_hi]``, with ``which="near"`` just ``[t_lo]``, with
-    ``which="ends"`` ``[t_lo, t_hi]``."""
+    ``which="ends"`` ``[t_lo, t_hi]``.  Sets ``curve.saturated`` (module docstring, "Saturation")."""
     tol = 0.02 * spread
     # Upper end of the t range: step beyond t = 1 until the lower critical value exceeds f_obs.
     t_high, slope = 1.0, max(curve.value(1.0) - curve.value(0.0), 1e-12)
@@ -640,13 +640,12 @@ def _bracket(grid: list, critical, observed: float, far: bool) -> tuple:
     saturates (a nearly pure state: ``f`` and its simulated values stop changing beyond where
     the segment leaves the state space, so ``t_high`` runs to ~65) and stopped its eight steps
     far from a root lying in ``[0, 1]`` (module docstring, "Saturation")."""
-    ts = list(grid)
-    above = [critical(t) >= observed for t in ts]
+    above = [critical(t) >= observed for t in grid]
     if far:
         j = max(i for i, a in enumerate(above) if not a)
-        return ts[j], ts[j + 1]
+        return grid[j], grid[j + 1]
     j = min(i for i, a in enumerate(above) if a)
-    return ts[j - 1], ts[j]
+    return grid[j - 1], grid[j]
 
 
 def inversion_summary(f, reference, estimate, simulate, bounds, sign: int = 1, toward=None,
