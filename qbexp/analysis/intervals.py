@@ -133,13 +133,11 @@ stopped its eight steps far from a root in ``[0, 1]``, and the interval collapse
 the plateau.  2-qubit battery, 1000 shots, ergotropy / l1 / relative-entropy coherence: the
 nearly pure ``c = 0.02`` 0.903 / 0.337 / 0.870 before (300 repetitions), 0.963 / 0.943 / 0.970
 now (1000; with (2) where it applies); a Haar-random pure state 0.79 / 0.82 / 0.63 before (200),
-0.976 / 0.978 / 0.982 now (1000; conservative on the near side: the segment's states below
-``t = 1`` are full rank, their refits without the pure state's negative bias, so the near end
-lies 3.2 standard deviations below the value, the far end 2.2 above; a family keeping the
-matched, rank-deficient spectrum (a unitary orbit) covered it 0.953 but the nearly pure
-``c = 0.02`` 0.886 readout-mitigated: the data cannot tell those zeros from eigenvalues of
-~0.005, benchmarks/README.md).  (2) Where no ``t`` of the searched range rejects the observation from below
-(``"saturated"``), the data cannot be placed along the family: its one direction ends on the
+0.976 / 0.978 / 0.982 now (1000; conservative on the near side, where the segment's states are
+full rank and lack a pure state's negative bias: a price of the nuisance, as the data cannot tell
+the estimate's zero eigenvalues from small ones; the family tried instead is in
+benchmarks/README.md).  (2) Where no ``t`` of the searched range rejects the observation from
+below (``"saturated"``), the data cannot be placed along the family: its one direction ends on the
 boundary, and the truth differs from its states in the nuisance the plateau's simulated values
 do not see (the pure state's eigenvector, its energy).  At the pure ``|psi-><psi-|``
 (``c = 0``) the bracketed family alone covers the ergotropy 0.83 and the l1 coherence 0.16
