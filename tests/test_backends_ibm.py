@@ -16,7 +16,7 @@ from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 
 from qbexp.backends import ibm
 from qbexp.backends.executors import executor_for
-from qbexp.backends.profiles import validate
+from qbexp.backends.profiles import load_profile, validate
 from qbexp.backends.store import RunStore
 from qbexp.backends.submit import run_durably
 from qbexp.cli.main import main
@@ -162,3 +162,67 @@ def test_unknown_remote_job_is_failed_not_fatal():
     assert executor.poll("gone-1") == "ERROR"
     assert executor.error("gone-1") == "IBM Quantum has no job gone-1"
     assert executor.fetch("gone-1", ["a"]) == {}
+
+
+class NoiselessService(FakeService):
+    """A service whose device is Manila's coupling map and gates without noise (Aer, local mode)."""
+
+    def backend(self, name):
+        from qiskit_aer import AerSimulator
+
+        simulator = AerSimulator.from_backend(FakeManilaV2())
+        simulator.set_options(noise_model=None)
+        return simulator
+
+
+@pytest.mark.parametrize("charging, sampler", [
+    ("minimal", ""),  # dynamic circuits: no dynamical decoupling, no twirling
+    ("collision", '[sampler]\ntwirling = { enable_gates = false, enable_measure = true }\n'
+                  'dynamical_decoupling = { enable = true, sequence_type = "XpXm" }\n'),
+])
+def test_protocol_runs_through_the_clients_sampler(charging, sampler, tmp_path, monkeypatch):
+    """The ``ibm`` path end to end (transpiled for the device, sent in a Batch through the sampler
+    of the installed client: the client-side ``executor_sampler.Sampler`` from qiskit-ibm-runtime
+    0.50, never the deprecated SamplerV2 there) on a noiseless device: the estimates agree with
+    the exact charged state (seeded runs of the local sampler are not reproducible: 4 stderr)."""
+    import warnings
+
+    import qbexp
+
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", ENV_TOKEN)
+    monkeypatch.setattr(ibm, "connect", lambda profile: NoiselessService())
+    profile = tmp_path / "device.toml"
+    profile.write_text('kind = "ibm"\ndevice = "ibm_fake"\nchannel = "ibm_cloud"\npoll_interval = 0.01\n' + sampler)
+    exp = qbexp.CollectiveCharging(n=2, beta=1.0, init="c:0.25", charging=charging, measure_work=True)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*SamplerV2 class is deprecated")
+        result = qbexp.run(exp, backend=str(profile), shots=4000, seed=2, progress=False)
+    for name in ("ergotropy", "energy", "coherence_l1", "work_extracted"):
+        estimate = result.estimates[name]
+        assert abs(estimate.value - result.exact[name]) < 4 * estimate.stderr, (name, estimate, result.exact[name])
+    assert result.estimates["ergotropy"].stderr < 0.02
+
+
+def test_twirling_dynamic_circuits_is_refused_where_the_sampler_cannot(monkeypatch):
+    """Measurement twirling of the minimal charging's circuits: the client-side sampler cannot
+    (its transpiler: "'if_else' is not supported"), so it is one line before transpiling; the
+    legacy SamplerV2 (older clients) takes it."""
+    import qbexp
+
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", ENV_TOKEN)
+    profile = validate("twirled", {"kind": "ibm", "device": "ibm_fake", "channel": "ibm_cloud",
+                                   "sampler": {"twirling": {"enable_measure": True}}}, "twirled", None)
+    circuits = list(qbexp.CollectiveCharging(n=2, beta=1.0, init="c:0.25", charging="minimal").circuits())[:2]
+    executor = executor_for(profile, service=FakeService())
+    if ibm.client_side_sampler():
+        with pytest.raises(QbexpError, match=r"^backend 'twirled': circuit 'tomo_XX' is dynamic .* cannot run with "
+                                             r"twirling.enable_measure = true; set it to false"):
+            executor.prepare(circuits)
+    else:
+        assert len(executor.prepare(circuits)) == 2
+    # the shipped profile (dynamical decoupling and measurement twirling on) names what to turn off
+    shipped = executor_for(load_profile("ibm"), service=FakeService())
+    refused = "dynamical_decoupling.enable and twirling.enable_measure" if ibm.client_side_sampler() else \
+        "dynamical_decoupling.enable ="
+    with pytest.raises(QbexpError, match=f"^backend 'ibm': circuit 'tomo_XX' is dynamic .* cannot run with {refused}"):
+        shipped.prepare(circuits)

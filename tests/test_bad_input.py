@@ -652,6 +652,15 @@ CLI = [
      [*RC, "--out", "{new}", "--backend", "{ibm.toml}"], 2, "ibm.toml: poll_interval = inf; it must be a number of seconds"),
     (write("../ibm.toml", 'kind = "ibm"\ndevice = "ibm_fez"\n[sampler]\nmax_execution_time = -1\n'),
      [*RC, "--out", "{new}", "--backend", "{ibm.toml}"], 2, "ibm.toml: sampler option max_execution_time = -1"),
+    # -- the minimal charging's dynamic circuits with sampler options IBM refuses for them: said
+    #    before --out is written or the service is asked (was the service's refusal at submission)
+    (write("../ibm.toml", 'kind = "ibm"\ndevice = "ibm_fez"\n[sampler]\ndynamical_decoupling = { enable = true }\n'),
+     ["run", "collective", "--n", "2", "--beta", "1", "--charging", "minimal", "--shots", "16", "--out", "{new}", "--backend",
+      "{ibm.toml}"], 2, "circuit 'tomo_XX' is dynamic (mid-circuit measurement and classically controlled gates: "
+     "the minimal charging), which IBM's sampler cannot run with dynamical_decoupling.enable = true"),
+    (write("../ibm.toml", 'kind = "ibm"\ndevice = "ibm_fez"\n[sampler]\ndynamical_decoupling = { enable = true }\n'),
+     ["run", "engine", "--tau", "1", "--charging", "minimal", "--shots", "16", "--out", "{new}", "--backend",
+      "{ibm.toml}"], 2, "which IBM's sampler cannot run with dynamical_decoupling.enable"),
     # -- a hand-edited sweep.json: values, folders and parameter checked before any point is read
     (point(0, value="abc"), ["analyze", "{sweep}"], 2, "point 'beta=1.0' has value 'abc'; expected a finite number"),
     (point(0, value="abc"), ["status", "{sweep}"], 2, "has value 'abc'"),

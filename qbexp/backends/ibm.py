@@ -1,9 +1,9 @@
 """IBM Quantum through qiskit-ibm-runtime: profile kinds ``ibm`` and ``aer-noisy``.
 
-``ibm`` sends SamplerV2 jobs, in batch mode, to a device of the account; ``aer-noisy`` takes the
-same path up to the submission: the device is one of qiskit-ibm-runtime's fake backends (real
-calibration data), circuits are transpiled to its target exactly as for ``ibm``
-(``optimization_level``, ``initial_layout``), and then simulated on Aer with the device's noise
+``ibm`` sends sampler jobs (:func:`runtime_sampler`), in batch mode, to a device of the account;
+``aer-noisy`` takes the same path up to the submission: the device is one of qiskit-ibm-runtime's
+fake backends (real calibration data), circuits are transpiled to its target exactly as for
+``ibm`` (``optimization_level``, ``initial_layout``), and then simulated on Aer with the device's noise
 model restricted to the qubits they use (:mod:`qbexp.backends.noisy`: the runtime's local
 testing mode rebuilds the whole 156-qubit noise model for every job, ~1 min each).
 
@@ -41,8 +41,53 @@ _STATUS = {"INITIALIZING": "QUEUED", "VALIDATING": "QUEUED", "QUEUED": "QUEUED",
 _LOCAL_JOBS: dict[str, tuple[str, "_LocalJob"]] = {}
 
 
+def runtime_sampler() -> tuple[type, type]:
+    """The sampler class of the installed IBM client and the class of its options: the
+    client-side ``executor_sampler.Sampler`` (qiskit-ibm-runtime >= 0.50, where ``SamplerV2`` is
+    deprecated and to be removed), else ``SamplerV2`` (older clients: the Qiskit 1.3 stack's)."""
+    try:
+        from qiskit_ibm_runtime.executor_sampler import Sampler
+        from qiskit_ibm_runtime.options_models import SamplerOptions
+    except ImportError:
+        from qiskit_ibm_runtime import SamplerV2 as Sampler
+        from qiskit_ibm_runtime.options import SamplerOptions
+    return Sampler, SamplerOptions
+
+
+def client_side_sampler() -> bool:
+    """Whether :func:`runtime_sampler` is the client-side sampler, which twirls only circuits
+    without control flow (it raises "'if_else' is not supported" for the others)."""
+    return runtime_sampler()[0].__name__ != "SamplerV2"
+
+
+def check_dynamic_options(circuits, sampler_options: dict, where: str) -> None:
+    """Dynamic circuits (classically controlled gates: the ``minimal`` charging) with sampler
+    options that IBM's samplers refuse for them: dynamical decoupling (both samplers), gate or
+    measurement twirling (the client-side one). One line, before anything is transpiled or
+    submitted, instead of the service's refusal at submission."""
+    from qiskit.circuit import ControlFlowOp
+
+    dynamic = next((c for c in circuits if any(  # ``condition``: c_if, Qiskit 1.x
+        isinstance(i.operation, ControlFlowOp) or getattr(i.operation, "condition", None) is not None
+        for i in c.data)), None)
+    if dynamic is None:
+        return
+    refused = []
+    if (sampler_options.get("dynamical_decoupling") or {}).get("enable"):
+        refused.append("dynamical_decoupling.enable")
+    if client_side_sampler():
+        twirling = sampler_options.get("twirling") or {}
+        refused += [f"twirling.{key}" for key in ("enable_gates", "enable_measure") if twirling.get(key)]
+    if refused:
+        raise QbexpError(
+            f"{where}: circuit {dynamic.name!r} is dynamic (mid-circuit measurement and classically "
+            f"controlled gates: the minimal charging), which IBM's sampler cannot run with "
+            f"{' and '.join(refused)} = true; set {'them' if len(refused) > 1 else 'it'} to false in the "
+            "profile's [sampler] table, or choose another charging")
+
+
 def _pub_counts(pub) -> dict[str, int]:
-    """Counts of a SamplerV2 result: the result register (``meas``) of dynamic circuits, else all
+    """Counts of a sampler's result: the result register (``meas``) of dynamic circuits, else all
     registers joined."""
     data = pub.data
     source = getattr(data, RESULT_REGISTER, None) if len(list(data.keys())) > 1 else None
@@ -163,7 +208,7 @@ def job_status(job) -> str:
 
 
 class RuntimeExecutor(Executor):
-    """SamplerV2 jobs in one Batch; jobs of earlier processes are found again by id (``ibm``)."""
+    """Sampler jobs in one Batch; jobs of earlier processes are found again by id (``ibm``)."""
 
     def __init__(self, profile, seed=None, service=None):
         super().__init__(profile, seed)
@@ -240,6 +285,8 @@ class RuntimeExecutor(Executor):
             if has_channels(circuit):
                 raise QbexpError(f"circuit {circuit.name!r} holds a Kraus/SuperOp channel, which device "
                                  f"{self.profile.options['device']} cannot run; use its dilation (unitary + reset)")
+        if not self.local:
+            check_dynamic_options(circuits, self.profile.options.get("sampler", {}), f"backend {self.profile.name!r}")
         if not circuits:
             return []
         layout = self.profile.options.get("initial_layout")
@@ -290,13 +337,13 @@ class RuntimeExecutor(Executor):
     def submit(self, named_circuits, shots, tag):
         if self.local:
             return self._submit_local(named_circuits, shots, tag)
-        from qiskit_ibm_runtime import Batch, SamplerV2
+        from qiskit_ibm_runtime import Batch
 
         options = {**self.profile.options.get("sampler", {}), "environment": {"job_tags": [tag]}}
         with self._calling(f"submitting {len(named_circuits)} circuits to {self.profile.options['device']}"):
             if self._batch is None:
                 self._batch = Batch(backend=self.backend)
-            sampler = SamplerV2(mode=self._batch, options=options)
+            sampler = runtime_sampler()[0](mode=self._batch, options=options)
             job = sampler.run([(qc,) for qc in named_circuits.values()], shots=shots)
             job_id = job.job_id()
         self._jobs[job_id] = job

@@ -52,7 +52,7 @@ FIELDS = {
     "ibm": {**_COMMON, "device": "IBM backend name, e.g. ibm_fez", "channel": " | ".join(IBM_CHANNELS),
             "instance": "the instance's CRN", "optimization_level": "0..3",
             "initial_layout": "list of physical qubits", "poll_interval": "seconds, > 0 and at most a day",
-            "sampler": "table of SamplerV2 options: " + ", ".join(SAMPLER_OPTIONS)},
+            "sampler": "table of sampler options: " + ", ".join(SAMPLER_OPTIONS)},
 }
 REQUIRED = {"aer": (), "aer-noisy": ("device",), "ibm": ("device",)}
 #: Fields that say how jobs are sent, not what they compute: a run may resume with them changed.
@@ -259,7 +259,7 @@ def _check_field(where: str, kind: str, key: str, value) -> None:
 
 def _check_sampler(where: str, table) -> None:
     if not isinstance(table, dict):
-        raise QbexpError(f"{where}: sampler must be a table of SamplerV2 options ({', '.join(SAMPLER_OPTIONS)})")
+        raise QbexpError(f"{where}: sampler must be a table of sampler options ({', '.join(SAMPLER_OPTIONS)})")
     unknown = sorted(set(table) - set(SAMPLER_OPTIONS))
     if unknown:
         raise QbexpError(f"{where}: unknown sampler option {unknown[0]!r}; valid: {', '.join(SAMPLER_OPTIONS)}")
@@ -268,8 +268,10 @@ def _check_sampler(where: str, table) -> None:
         raise QbexpError(f"{where}: sampler option max_execution_time = {limit!r}; it must be an integer "
                          "number of seconds >= 1")
     from pydantic import ValidationError
-    from qiskit_ibm_runtime.options import SamplerOptions
 
+    from qbexp.backends.ibm import runtime_sampler
+
+    SamplerOptions = runtime_sampler()[1]
     try:
         SamplerOptions(**table)
     except ValidationError as err:
