@@ -64,12 +64,10 @@ def check_dynamic_options(circuits, sampler_options: dict, where: str) -> None:
     """Dynamic circuits (classically controlled gates: the ``minimal`` charging) with sampler
     options that IBM's samplers refuse for them: dynamical decoupling (both samplers), gate or
     measurement twirling (the client-side one). One line, before anything is transpiled or
-    submitted, instead of the service's refusal at submission."""
-    from qiskit.circuit import ControlFlowOp
+    submitted, instead of the service's refusal at submission. "Dynamic" is the client's own test."""
+    from qiskit_ibm_runtime.utils import are_circuits_dynamic
 
-    dynamic = next((c for c in circuits if any(  # ``condition``: c_if, Qiskit 1.x
-        isinstance(i.operation, ControlFlowOp) or getattr(i.operation, "condition", None) is not None
-        for i in c.data)), None)
+    dynamic = next((c for c in circuits if are_circuits_dynamic([c])), None)
     if dynamic is None:
         return
     refused = []
