@@ -7,6 +7,29 @@ import tempfile
 from pathlib import Path
 
 
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file (0o666 less the process's umask).  ``mkstemp`` makes
+    its temporary files 0o600, which a rename would keep: a run directory shared with a group
+    would then hold a manifest only its writer can read, beside arrays the others can."""
+    global _MODE
+    if _MODE is None:
+        umask = None
+        try:  # Linux: read it without changing it (os.umask can only set it)
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("Umask:"):
+                    umask = int(line.split()[1], 8)
+        except (OSError, ValueError, IndexError):
+            pass
+        if umask is None:  # elsewhere: set and restore at once
+            umask = os.umask(0o022)
+            os.umask(umask)
+        _MODE = 0o666 & ~umask
+    return _MODE
+
+
+_MODE: int | None = None
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file and an atomic rename."""
     atomic_write_bytes(path, text.encode("utf-8"))
@@ -19,6 +42,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+                os.fchmod(handle.fileno(), new_file_mode())
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

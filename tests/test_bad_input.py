@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse
+from qiskit.quantum_info import SparsePauliOp
 
 import qbexp
 from qbexp.cli.main import main
@@ -500,7 +501,9 @@ CLI = [
     (counts_file("{}"), ["fetch", "{run}"], 2, "corrupt"),
     (job_file("[]"), ["fetch", "{run}"], 2, "job record"),
     (job_record(names=[3]), ["fetch", "{run}"], 2, "job record"),
-    (remove("sweep/beta=2.0"), ["fetch", "{sweep}"], 2, "beta=2.0"),
+    # the last point gone: as a sweep killed before it got there, fetch collects the rest and says so
+    (remove("sweep/beta=2.0"), ["fetch", "{sweep}"], 1, "1 sweep point(s) not started"),
+    (remove("sweep/beta=1.0"), ["fetch", "{sweep}"], 2, "beta=1.0"),  # a point before one that ran: removed
     (job_record(names=[]), ["status", "{run}"], 2, "job record"),
     (job_record(measured_qubits=[0]), ["status", "{run}"], 2, "measured_qubits"),
     (job_record(error=["x"]), ["status", "{run}"], 2, "error"),
@@ -784,6 +787,20 @@ CLI = [
     # -- collisions at N = 6: 3^N circuits of dense 7-qubit unitaries (16 GB; was > 10 min of planning first)
     (None, [*RC, "--out", "{new}", "--n", "6", "--charging", "collision"], 2,
      "n = 6 with charging collision: its circuits are built for N up to 5"),
+    # -- resuming with other circuits: --measure-work is not in the identity (was accepted, and its
+    #    job record broke analyze, status and fetch of the finished run)
+    (None, [*RC, "--shots", "64", "--seed", "1", "--out", "{run}", "--measure-work"], 2,
+     "holds another run: this command measures energy_before, energy_after"),
+    (None, [*RC, "--shots", "64", "--seed", "1", "--out", "{sweep}", "--sweep", "beta=1,2", "--measure-work"], 2,
+     "holds another run: this command measures energy_before, energy_after"),
+    # -- QPY files of another run: they load, and gave its gate counts (or circuits) as the run's
+    (lambda r: [shutil.copy(r / "sweep" / "beta=2.0" / f, r / "run" / f)
+                for f in ("transpiled.qpy", "transpiled.channels.npz")],
+     ["analyze", "{run}"], 2, "is not the run's (copied from another run, or edited?)"),
+    # -- individually coupled qubits have no dipole coupling: f was ignored, and recorded as used
+    (None, [*SC, "--steady", "--coupling", "individual", "--f", "0.5"], 2, "f = 0.5 with individual coupling"),
+    (None, [*RC, "--out", "{new}", "--coupling", "individual", "--sweep", "f=0,0.5"], 2,
+     "f = 0.5 with individual coupling"),
     # -- the command itself
     (None, [], 2, "required"),
     (None, ["explode"], 2, "invalid choice"),
@@ -894,6 +911,13 @@ def test_fetch_retry_failed_rewrites_corrupt_circuits_qpy(kind, damage, ctx, cap
     for name, data in kept.items():  # the counts saved before: untouched
         assert (run / "counts" / name).read_bytes() == data, name
     for name, data in others.items():  # manifest, exact state, battery, transpiled circuits: untouched
+        if name == "manifest.json":  # but for the SHA-256 of the QPY files written since (rebuilt, resubmitted)
+            now, then = json.loads((run / name).read_text()), json.loads(data)
+            files, before = now.pop("files"), then.pop("files")
+            assert now == then
+            assert files["circuits.qpy"] == hashlib.sha256(qpy_file.read_bytes()).hexdigest()
+            assert all(files[f] == digest for f, digest in before.items() if not f.startswith("circuits."))
+            continue
         assert (run / name).read_bytes() == data, name
     assert (run / "counts" / f"{lost}.json").exists()
     assert main(["status", str(run)]) == 0
@@ -1007,6 +1031,14 @@ def _evolve(rho, times=(0.0, 1.0)):
 
 GROUND = np.diag([1.0, 0, 0, 0]).astype(complex)
 EXP = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+LM, D, SPO = qbexp.models.LindbladModel, qbexp.models.Dissipator, SparsePauliOp
+ZZ = SparsePauliOp("ZZ")
+DATA = qbexp.analysis.TomographyData(np.array([[5, 5], [5, 5], [9, 1]]))  # one qubit, 10 shots a setting
+
+
+def WX(energies, before=None):
+    """qbexp.analysis.work_extracted of one qubit's energy counts."""
+    return qbexp.analysis.work_extracted(before or {"0": 5, "1": 5}, {"0": 9, "1": 1}, energies)
 
 
 def _run(**kw):
@@ -1050,7 +1082,7 @@ API = [
     (lambda c: qbexp.models.two_bath_engine(rates=(1e-20, 6e-21, 1e-22, 1e-20)), "GAp = 1e-20 is outside"),
     (lambda c: qbexp.models.two_bath_engine(implementation=(1e-3, 1e-9, 1e-2)), "p = 1e-09 is outside"),
     (lambda c: qbexp.analysis.tomography_data({"X": {"0": 1}, "Y": {"0": 1}, "Z": {"0": 10**30}}, 1),
-     "count 1000000000000000000000000000000 is not a non-negative integer"),
+     "count 1000000000000000000000000000000 is more than 2^53"),
     # the engine cycle
     (lambda c: run_engine(_engine(), 1e12), "tau"),
     (lambda c: run_engine(_engine(), 1.0, cycles=10**8), "cycles"),
@@ -1222,6 +1254,64 @@ API = [
     (lambda c: qbexp.CollectiveCharging(n=6, beta=1.0), "n = 6 with charging collision: its circuits are built for N up to 5"),
     (lambda c: qbexp.sweep(qbexp.CollectiveCharging(n=2, beta=1.0), "n", [2, 6], shots=16),
      "n = 6 with charging collision"),
+    # models built by hand (LindbladModel is public): were scipy shape errors, AttributeErrors, or a
+    # non-Hermitian H whose "state" had population -0.83
+    (lambda c: LM("1", ZZ, ZZ, ()), "num_qubits = '1'; it must be an integer >= 1"),
+    (lambda c: LM(True, SPO("Z"), SPO("Z"), ()), "num_qubits = True"),
+    (lambda c: LM(3, ZZ, ZZ, ()), "LindbladModel: hamiltonian acts on 2 qubits; the model has 3"),
+    (lambda c: LM(1, np.diag([0.0, 1.0]), SPO("Z"), ()), "hamiltonian is a ndarray; it must be a qiskit SparsePauliOp"),
+    (lambda c: LM(1, SPO(["X"], [1j]), SPO("Z"), ()), "LindbladModel: hamiltonian is not Hermitian"),
+    (lambda c: LM(1, SPO("X"), SPO(["Z"], [1 + 1e-6j]), ()), "battery_hamiltonian is not Hermitian"),
+    (lambda c: LM(1, SPO(["X"], [np.nan]), SPO("Z"), ()), "hamiltonian has NaN or infinite coefficients"),
+    (lambda c: LM(1, SPO("X"), SPO("Z"), (D(1.0, "X", "b"),)), "jump operator of bath 'b' is a str"),
+    (lambda c: LM(1, SPO("X"), SPO("Z"), (D(1.0, ZZ, "b"),)), "jump operator of bath 'b' acts on 2 qubits"),
+    (lambda c: LM(1, SPO("X"), SPO("Z"), ("not a dissipator",)), "dissipators must be a tuple of Dissipator"),
+    (lambda c: D(1.0, SPO("X"), 5), "dissipator bath = 5; it must be a non-empty name"),
+    (lambda c: qbexp.models.collective_battery(2, 1.0, f=0.5, coupling="individual"), "f = 0.5 with individual"),
+    (lambda c: qbexp.CollectiveCharging(n=2, beta=1.0, coupling="individual", f=0.5), "f = 0.5 with individual"),
+    # work from energy counts: energies that are no numbers (were ValueError, TypeError, OverflowError,
+    # or text read as numbers, or an interval [-inf, inf])
+    (lambda c: WX(["a", "b"]), "energies holds a non-numeric array"),
+    (lambda c: WX(["0", "1"]), "energies holds a non-numeric array"),
+    (lambda c: WX([False, True]), "energies holds a non-numeric array"),
+    (lambda c: WX([0, 1j]), "energies must hold real numbers, got complex values"),
+    (lambda c: WX([0, 10**400]), "energies holds a non-numeric array"),
+    (lambda c: WX([0, [1, 2]]), "energies is not an array of numbers"),
+    (lambda c: WX([-1e308, 1e308]), "energies reach 1e+308; at most 1e+150 in magnitude"),
+    # counts beyond 2^53 shots: their sums wrapped around int64 (shots -2, energies of -4.6e18)
+    (lambda c: qbexp.analysis.tomography_data({s: {"0": 2**63 - 1, "1": 2**63 - 1} for s in "XYZ"}),
+     "count 9223372036854775807 is more than 2^53"),
+    (lambda c: qbexp.analysis.tomography_data({s: {"0": 2**52, "1": 2**52 + 1} for s in "XYZ"}),
+     "setting X holds 9,007,199,254,740,993 shots; at most 2^53"),
+    (lambda c: qbexp.analysis.TomographyData(np.full((3, 2), 2**62)), "hold a setting of more than 2^53"),
+    (lambda c: WX([0.0, 1.0], {"0": 2**52, "1": 2**52 + 1}), "holds 9,007,199,254,740,993 shots; at most 2^53"),
+    # the exact state of a result (ExactResult.of): read as complex numbers before it was checked
+    (lambda c: qbexp.ExactResult.of("ab", np.diag([0.0, 1.0])), "the exact state is not a numeric array"),
+    (lambda c: qbexp.ExactResult.of(None, np.diag([0.0, 1.0])), "the exact state is not a numeric array"),
+    (lambda c: qbexp.ExactResult.of([["0", "0"], ["0", "1"]], np.diag([0.0, 1.0])), "not a numeric array"),
+    (lambda c: qbexp.ExactResult.of([[0, 1], [1, 1]], np.diag([0.0, 1.0])), "not positive semidefinite"),
+    # results read back (RunResult.from_dict): counts that are no mapping, a state that is no state
+    (lambda c: qbexp.RunResult.from_dict({"estimates": {}, "exact": {}}, counts="abc"),
+     "counts = 'abc': expected a mapping of circuit name -> counts"),
+    (lambda c: qbexp.RunResult.from_dict({"estimates": {}, "exact": {},
+                                          "state": [[[0, 0], [5, 0]], [[0, 0], [0, 0]]]}),
+     "results['state'] is not Hermitian"),
+    (lambda c: qbexp.RunResult.from_dict({"estimates": {}, "exact": {}, "state": [[[1, 0]]] * 1}),
+     "results['state'] has 1 rows; expected a power of 2"),
+    (lambda c: qbexp.RunResult.from_dict({"estimates": {"e": {"value": np.bool_(True), "stderr": 0.0}},
+                                          "exact": {}}), "estimates['e'] = {'value': np.True_"),
+    # resamples: 10^9 hung in estimate_figures (qbexp.run caps them at 100,000)
+    (lambda c: qbexp.analysis.estimate_figures(DATA, np.diag([0.0, 1.0]), n_resamples=10**9),
+     "n_resamples = 1000000000; it must be an integer from 39 to 100,000"),
+    (lambda c: qbexp.analysis.resampled_states(DATA, "linear", 100_001, np.random.default_rng(1)),
+     "n_resamples = 100001"),
+    # names that are not names (were TypeError: unhashable type 'list')
+    (lambda c: qbexp.analysis.estimate_figures(DATA, np.diag([0.0, 1.0]), figures=[["energy"]]),
+     "figures must be a list of names from ergotropy, energy"),
+    (lambda c: qbexp.analysis.estimate_figures(DATA, np.diag([0.0, 1.0]), figures="energy"),
+     "figures must be a list of names"),
+    (lambda c: qbexp.analysis.estimate_figures(DATA, np.diag([0.0, 1.0]), figures=5), "figures must be a list"),
+    (lambda c: EXP.with_value(["n"], 1), "cannot sweep ['n'] in CollectiveCharging"),
 ]
 
 
@@ -1248,6 +1338,97 @@ def test_normalised_float32_state_is_a_state(tmp_path, capsys):
     assert exp.initial_state().shape == (2, 2)
     np.save(tmp_path / "v.npy", np.array([0.6, 0.8, 0, 0], dtype=np.float32))
     assert main([*SC, "--steady", "--init", f"file:{tmp_path / 'v.npy'}"]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("form", ["vector", "file", "matrix"])
+def test_float32_state_is_made_exact_for_the_solvers(form, tmp_path):
+    """A random 3-qubit state in complex64 (trace off by 2e-7) passed the experiment's check at its
+    precision, then exact(), circuits() and run() refused it at the solvers' 1e-8.  Now it is made
+    exact in float64 when read, and charges to the steady state of the same state in complex128."""
+    rng = np.random.default_rng(0)
+    v = (rng.normal(size=8) + 1j * rng.normal(size=8)).astype(np.complex64)
+    v /= np.linalg.norm(v)
+    init = {"vector": v, "matrix": np.outer(v, v.conj())}.get(form)
+    if form == "file":
+        np.save(tmp_path / "v.npy", v)
+        init = f"file:{tmp_path / 'v.npy'}"
+    exp = qbexp.CollectiveCharging(n=3, beta=1.0, init=init, charging="kraus")
+    rho0 = exp.initial_state()
+    assert rho0.dtype == np.complex128 and abs(np.trace(rho0) - 1) < 1e-14
+    assert np.linalg.eigvalsh(rho0).min() > -1e-14
+    exact128 = qbexp.CollectiveCharging(n=3, beta=1.0, init=v.astype(complex) / np.linalg.norm(v.astype(complex)))
+    got, want = exp.exact(), exact128.exact()
+    assert np.abs(got.state.data - want.state.data).max() < 1e-6
+    assert want.coherence_l1 > 0.1 and abs(got.coherence_l1 - want.coherence_l1) < 1e-6
+    assert len(exp.circuits()) == 27
+
+
+def test_resuming_without_measure_work_is_refused_before_submitting(tmp_path, capsys):
+    """A run made with --measure-work, interrupted (a failed job), resumed without it: refused in one
+    line before anything is submitted (it resubmitted the tomography circuits, then ended in
+    "counts missing for energy_before, energy_after")."""
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus", measure_work=True)
+    run = tmp_path / "w"
+    qbexp.run(exp, shots=64, seed=1, out=run, progress=False, resamples=39)
+    failed("tomo_X", base="w")(tmp_path)
+    before = snapshot(run)
+    args = [*RC, "--shots", "64", "--seed", "1", "--out", str(run), "--retry-failed"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "holds another run: the run measures energy_before, energy_after" in err and err.count("\n") == 1
+    assert snapshot(run) == before
+    assert main([*args, "--measure-work"]) == 0  # the run's own command resumes it
+    capsys.readouterr()
+
+
+def test_another_runs_circuits_qpy_is_rebuilt_for_retry(ctx, capsys):
+    """circuits.qpy (and its Kraus sets) copied from another run with the same circuit names loads
+    fine; fetch --retry-failed resubmitted those circuits as the run's (an ergotropy of 0.09 for an
+    exact 0.58 on the minimal charging).  Its SHA-256 is not the manifest's: rebuilt from the plan."""
+    run, other = ctx / "run", ctx / "sweep" / "beta=2.0"
+    own = dict(np.load(run / "circuits.channels.npz"))
+    theirs = dict(np.load(other / "circuits.channels.npz"))
+    assert own.keys() != theirs.keys()  # another channel (its Kraus sets are named by their SHA-256)
+    for name in ("circuits.qpy", "circuits.channels.npz"):
+        shutil.copy(other / name, run / name)
+    failed("tomo_Z")(ctx)
+    assert main(["fetch", str(run), "--retry-failed", "--wait", "--quiet"]) == 0
+    capsys.readouterr()
+    rebuilt = dict(np.load(run / "circuits.channels.npz"))
+    assert rebuilt.keys() == own.keys() and all(np.array_equal(rebuilt[k], own[k]) for k in own)
+    from qbexp.backends.store import RunStore
+
+    assert [qc.name for qc in RunStore(run).load_circuits()] == ["tomo_X", "tomo_Y", "tomo_Z"]  # digest now agrees
+
+
+def test_killed_sweep_is_shown_and_fetched(ctx, capsys):
+    """A sweep killed while submitting (its last point never reached): status shows that point as not
+    started (was an error for the whole sweep), fetch collects the others and exits 1, analyze says
+    how to go on, and the sweep's own call completes it."""
+    sweep = ctx / "sweep"
+    shutil.rmtree(sweep / "beta=2.0")
+    assert main(["status", str(sweep)]) == 0
+    out = capsys.readouterr().out
+    assert "beta=1.0: 3 circuits: 3 saved" in out and "beta=2.0: not started: the sweep stopped before" in out
+    assert main(["fetch", str(sweep)]) == 1
+    assert "1 sweep point(s) not started (beta=2.0)" in capsys.readouterr().out
+    assert main(["analyze", str(sweep)]) == 2
+    assert "the sweep stopped before them: run the command that made it again" in capsys.readouterr().err
+    qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=64, seed=1, out=sweep, progress=False, resamples=39)
+    assert main(["status", str(sweep)]) == 0
+    assert "beta=2.0: 3 circuits: 3 saved" in capsys.readouterr().out
+
+
+def test_run_files_have_the_modes_of_new_files(tmp_path):
+    """Written through mkstemp, manifest.json, job records and results were 0600 beside 0644 arrays:
+    a run directory shared with a group could not be read.  Every file has open()'s mode now."""
+    probe = tmp_path / "probe"
+    probe.write_text("")
+    mode = probe.stat().st_mode & 0o777
+    qbexp.run(EXP, shots=16, seed=1, out=tmp_path / "r", progress=False, resamples=39)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "r").rglob("*") if p.is_file()}
+    assert {"manifest.json", "results.json", "results.png", "circuits.qpy", "exact.npy"} <= set(modes)
+    assert set(modes.values()) == {mode}, modes
 
 
 def test_numpy_integers_are_integers(tmp_path):
@@ -1387,3 +1568,12 @@ def test_refused_initial_states_are_initial_state_errors_in_both_solvers(spec):
     with pytest.raises(qbexp.QbexpError) as refused:
         initial_state("ground", 0)
     assert not isinstance(refused.value, InitialStateError)
+
+
+def test_tomography_counts_are_read_only():
+    """TomographyData's counts, once checked, cannot be edited in place (counts[0, 0] = -5 gave shots
+    of -4 to every fit that read them)."""
+    data = qbexp.analysis.TomographyData(np.array([[5, 5], [5, 5], [9, 1]]))
+    with pytest.raises(ValueError, match="read-only"):
+        data.counts[0, 0] = -5
+    assert data.shots.tolist() == [10, 10, 10]

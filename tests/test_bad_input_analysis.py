@@ -104,7 +104,7 @@ ROWS = [
     (lambda: A.resampled_states(DATA1, "linear", 39, None), "rng must be a numpy.random.Generator"),
     (lambda: A.resampled_states(DATA1.counts, "linear", 39, GEN), "resampled_states needs TomographyData"),
     (lambda: A.resampled_states(DATA1, "lsq", 39, GEN), "unknown estimator 'lsq'"),
-    (lambda: A.resampled_states(DATA1, "linear", 20, GEN), "n_resamples must be an integer >= 39"),
+    (lambda: A.resampled_states(DATA1, "linear", 20, GEN), "n_resamples = 20; it must be an integer from 39"),
     (lambda: A.resampled_states(DATA1, "linear", 39, GEN, readout=CALIBRATION), "readout must be a ReadoutModel"),
     (lambda: A.resampled_states(DATA2, "linear", 39, GEN, readout=ReadoutModel(CALIBRATION, [[0]] * 3)),
      "readout model covers (3, 1) (measurements, clbits); the 9 tomography settings need (9, 2)"),

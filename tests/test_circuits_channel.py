@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.linalg
 import pytest
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import Choi, DensityMatrix, SparsePauliOp, SuperOp, random_density_matrix
@@ -113,15 +114,21 @@ def test_bad_tau(tau):
 
 
 def test_non_cptp_model_is_refused():
+    """A non-Hermitian H would make e^{Lτ} no channel: the model is refused when it is built (until
+    2026-12-06 only charging_channel's check_cptp refused it; evolve and steady_state gave a
+    "state" with population -0.83), and check_cptp refuses the generator's propagator."""
     n = 1
-    model = LindbladModel(
-        num_qubits=n,
-        hamiltonian=SparsePauliOp(["X"], [1j]),  # not Hermitian: e^{Lτ} is not trace preserving
-        battery_hamiltonian=SparsePauliOp(["Z"], [-0.5]),
-        dissipators=(Dissipator(1.0, sigma_minus(0, n), "bath"),),
-    )
+    with pytest.raises(QbexpError, match="LindbladModel: hamiltonian is not Hermitian"):
+        LindbladModel(
+            num_qubits=n,
+            hamiltonian=SparsePauliOp(["X"], [1j]),
+            battery_hamiltonian=SparsePauliOp(["Z"], [-0.5]),
+            dissipators=(Dissipator(1.0, sigma_minus(0, n), "bath"),),
+        )
+    h = np.array([[0, 1j], [1j, 0]])  # the same H, its propagator built by hand
+    generator = -1j * (np.kron(np.eye(2), h) - np.kron(h.T, np.eye(2)))
     with pytest.raises(QbexpError, match="not (completely positive|trace preserving)"):
-        charging_channel(model, 0.5)
+        check_cptp(scipy.linalg.expm(0.5 * generator))
 
 
 def test_non_cptp_superoperator_is_refused():

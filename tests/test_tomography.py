@@ -317,7 +317,7 @@ def test_fewest_resamples_give_an_interval_narrower_than_the_range(collective):
     assert MIN_RESAMPLES == 39
     assert est["ergotropy"]["ci95"][1] < 0.1 * float(np.max(np.linalg.eigvalsh(h)))  # W <= E_max: the range
     assert est["fidelity"]["ci95"][0] > 0.95  # F >= 0: the range
-    with pytest.raises(QbexpError, match="n_resamples must be an integer >= 39"):
+    with pytest.raises(QbexpError, match="n_resamples = 38; it must be an integer from 39"):
         estimate_figures(data, h, n_resamples=MIN_RESAMPLES - 1)
 
 

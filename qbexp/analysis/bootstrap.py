@@ -88,12 +88,18 @@ _CHUNK_OUTCOMES = 2**21
 #: whole range (20 was allowed until 2026-12-06: ergotropy (0, 1.0), fidelity (0.50, 1.0) at N = 1).
 MIN_RESAMPLES = 39
 
+#: Most replicates per simulated state: the intervals simulate ~10-30 states, so 10^5 replicates
+#: are already hours of refits at N = 4 (and 10^9 would never end).
+MAX_RESAMPLES = 100_000
 
-def _check_resamples(n_resamples) -> int:
+
+def check_resamples(n_resamples, name: str = "n_resamples") -> int:
+    """``n_resamples`` as an int from :data:`MIN_RESAMPLES` to :data:`MAX_RESAMPLES`; a one-line
+    :class:`~qbexp.errors.QbexpError` otherwise."""
     if (isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer))
-            or n_resamples < MIN_RESAMPLES):
-        raise QbexpError(f"n_resamples must be an integer >= {MIN_RESAMPLES} for a 95 % interval, "
-                         f"got {n_resamples!r}")
+            or not MIN_RESAMPLES <= n_resamples <= MAX_RESAMPLES):
+        raise QbexpError(f"{name} = {n_resamples!r}; it must be an integer from {MIN_RESAMPLES} to "
+                         f"{MAX_RESAMPLES:,} (at least {MIN_RESAMPLES} for a 95 % interval)")
     return int(n_resamples)
 
 
@@ -119,7 +125,7 @@ def resampled_states(data: TomographyData, estimator: str, n_resamples: int, rng
         raise QbexpError(f"resampled_states needs TomographyData (see qbexp.analysis.tomography_data), "
                          f"got {type(data).__name__}")
     check_estimator(estimator)
-    n_resamples = _check_resamples(n_resamples)
+    n_resamples = check_resamples(n_resamples)
     check_rng(rng)
     check_readout(readout, (3**data.num_qubits, data.num_qubits), f"the {3**data.num_qubits} tomography settings")
     return _fit_in_chunks(lambda count: data.resample(count, rng), n_resamples, data.counts.size, estimator,
@@ -136,7 +142,7 @@ def simulated_states(state, shots, estimator: str, n_resamples: int, rng: np.ran
     ``shots``: integers >= 1, one per setting (or one for all).
     """
     check_estimator(estimator)
-    n_resamples = _check_resamples(n_resamples)
+    n_resamples = check_resamples(n_resamples)
     check_rng(rng)
     born = born_probabilities(state)
     if born.ndim != 2:

@@ -24,12 +24,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from qbexp.analysis._checks import check_seed
+from qbexp.analysis._checks import check_seed, real_array
 from qbexp.analysis.bootstrap import (
     Z95,
     DEFAULT_RESAMPLES,
     DENOISE_THRESHOLD,
     calibrated_summary,
+    check_resamples,
     denoised_reference,
     normal_summary,
     percentile_summary,
@@ -45,7 +46,7 @@ from qbexp.analysis.readout import apply_assignment, check_readout, rates_to_mat
 from qbexp.analysis.tomography_data import TomographyData, histogram_counts
 from qbexp.errors import QbexpError
 from qbexp import thermo
-from qbexp.models.matrices import qubit_count
+from qbexp.models.matrices import HAMILTONIAN_MAX, qubit_count
 from qbexp.thermo._validate import as_density_matrix, as_hamiltonian, as_unitary
 
 #: The figures of merit :func:`estimate_figures` reports (fidelity only with an exact state).
@@ -377,9 +378,16 @@ def estimate_figures(
     if not isinstance(method, str) or method not in METHODS:
         raise QbexpError(f"unknown interval method {method!r}; choose one of {', '.join(METHODS)}")
     check_seed(seed)
+    n_resamples = check_resamples(n_resamples)  # before the fit: 10^9 replicates would never end
     H = as_hamiltonian(hamiltonian, dim=2**data.num_qubits, what=f"Hamiltonian of the {data.num_qubits}-qubit data")
     functions = figure_functions(H, exact_state, coherence_basis)
     if figures is not None:
+        try:
+            figures = [] if isinstance(figures, str) else list(figures)
+        except TypeError:
+            figures = []
+        if not figures or not all(isinstance(f, str) for f in figures):
+            raise QbexpError(f"figures must be a list of names from {', '.join(FIGURES)}")
         unknown = sorted(set(figures) - set(FIGURES))
         if unknown:
             raise QbexpError(f"unknown figure(s) {unknown}; choose from {', '.join(FIGURES)}")
@@ -592,11 +600,11 @@ def work_extracted(counts_before: Mapping, counts_after: Mapping, energies, read
     over the binomial error rates ``r_i`` of the calibration, ``n_i`` shots each; the
     derivatives by central differences).
     """
-    energies = np.asarray(energies, dtype=float)
+    energies = real_array(energies, "energies").astype(float)  # no text, booleans, complex, NaN or inf
     if energies.ndim != 1 or energies.size < 2 or energies.size & (energies.size - 1):
         raise QbexpError(f"energies must be a 1-D array of 2^N levels, got shape {energies.shape}")
-    if not np.all(np.isfinite(energies)):
-        raise QbexpError("energies contain NaN or infinite values")
+    if np.abs(energies).max() > HAMILTONIAN_MAX:  # their variance would overflow to inf
+        raise QbexpError(f"energies reach {np.abs(energies).max():.3g}; at most {HAMILTONIAN_MAX:g} in magnitude")
     check_readout(readout, (2, energies.size.bit_length() - 1), "the work measurement's two measurements (before, after)")
     before, after = (None, None) if readout is None else readout.assignment()
     e_before, se_before, p_before = _energy_from_counts(counts_before, energies, "energy counts before the discharge",

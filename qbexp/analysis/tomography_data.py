@@ -13,6 +13,7 @@ and columns indexed by the outcome integer ``b = int(bitstring, 2)``.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,6 +82,8 @@ def check_counts(counts, name: str = "counts", stack: bool = False) -> np.ndarra
         raise QbexpError(f"{name} must be integers >= 0, got an array of {counts.dtype}")
     if counts.size and counts.min() < 0:
         raise QbexpError(f"{name} hold a negative entry ({counts.min()}); counts must be integers >= 0")
+    if counts.size and (counts.max() > MAX_COUNT or counts.sum(axis=-1).max() > MAX_COUNT):  # no sum wraps around
+        raise QbexpError(f"{name} hold a setting of more than 2^53 = {MAX_COUNT:,} shots")
     empty = (counts.sum(axis=-1) == 0).reshape(-1, 3**n)
     if empty.any():
         k = int(np.flatnonzero(empty.any(axis=1))[0])
@@ -143,8 +146,9 @@ class TomographyData:
     counts: np.ndarray
 
     def __post_init__(self):
-        counts = check_counts(self.counts, "tomography counts")
-        object.__setattr__(self, "counts", counts.astype(np.int64))
+        counts = check_counts(self.counts, "tomography counts").astype(np.int64)  # a copy: the caller's array
+        counts.setflags(write=False)  # may change, these counts must not (shots and fits are read from them)
+        object.__setattr__(self, "counts", counts)
 
     @property
     def num_qubits(self) -> int:
@@ -207,8 +211,9 @@ def tomography_data(counts_by_setting: Mapping, num_qubits: int | None = None) -
     return TomographyData(counts)
 
 
-#: the largest count a histogram holds (int64 arrays)
-MAX_COUNT = np.iinfo(np.int64).max
+#: The most shots a histogram (or a setting) holds: 2^53, below which every integer is exact in
+#: float64 (frequencies are counts / shots), and 64 outcomes (N <= 6) of it sum within int64.
+MAX_COUNT = 2**53
 
 
 def histogram_counts(histogram: Mapping, num_qubits: int, what: str = "histogram") -> np.ndarray:
@@ -224,10 +229,14 @@ def histogram_counts(histogram: Mapping, num_qubits: int, what: str = "histogram
     for bits, count in histogram.items():
         if not isinstance(bits, str) or len(bits) != num_qubits or set(bits) - {"0", "1"}:
             raise QbexpError(f"{what} has outcome {bits!r}; expected a bitstring of {num_qubits} characters 0/1")
-        valid = isinstance(count, numbers.Real) and not isinstance(count, bool) and abs(count) <= MAX_COUNT
-        if not valid or count < 0 or count != int(count):  # abs(): NaN and inf fail, no int beyond int64 is cast
+        valid = isinstance(count, numbers.Real) and not isinstance(count, bool) and abs(count) < math.inf
+        if not valid or count < 0 or count != int(count):  # NaN and inf fail the first test
             raise QbexpError(f"{what}, outcome {bits}: count {count!r} is not a non-negative integer")
+        if count > MAX_COUNT:  # no int beyond int64 is cast
+            raise QbexpError(f"{what}, outcome {bits}: count {count!r} is more than 2^53 = {MAX_COUNT:,} shots")
         counts[int(bits, 2)] += int(count)
+    if counts.sum() > MAX_COUNT:
+        raise QbexpError(f"{what} holds {int(counts.sum()):,} shots; at most 2^53 = {MAX_COUNT:,}")
     return counts
 
 

@@ -134,6 +134,8 @@ MANIFEST_FIELDS = {
     "backend": (lambda v: isinstance(v, (dict, str)), "a profile (object) or a profile name"),
     "arrays": (lambda v: isinstance(v, dict) and all(isinstance(h, str) for h in v.values()),
                "an object of array name -> SHA-256"),
+    "files": (lambda v: isinstance(v, dict) and all(isinstance(h, str) for h in v.values()),
+              "an object of file name -> SHA-256"),
     "engine": (lambda v: v in ENGINES, "one of " + ", ".join(ENGINES) + " (what computed the exact values)"),
 }
 #: States a job record may be in (``backends.submit``)

@@ -170,6 +170,16 @@ class RunStore:
                                  "restore the file or choose a new --out directory")
         if held != wanted:
             raise QbexpError(f"{self.dir} holds another run ({old.get('command', '?')}); choose a new --out directory")
+        # the circuits too: what is measured (--measure-work's energy circuits) is not in the identity, and
+        # a run resumed with other circuits would mix job records of both (a run no command could read back)
+        ran, asked = old.get("circuit_names"), new.get("circuit_names")
+        if ran is not None and asked is not None and ran != asked:
+            extra = [c for c in asked if c not in ran] or [c for c in ran if c not in asked]
+            which = ("measures " + ", ".join(extra[:4]) + (" …" if len(extra) > 4 else "")
+                     if extra else "orders its circuits differently")
+            side = "this command" if any(c not in ran for c in asked) else "the run"
+            raise QbexpError(f"{self.dir} holds another run: {side} {which} ({old.get('command', '?')}); "
+                             "repeat the run's own command, or choose a new --out directory")
         before, now = result_settings(old.get("backend")), result_settings(new.get("backend"))
         if before is not None and now is not None and before != now:
             key = next(k for k in [*now, *before] if k not in now or k not in before or now[k] != before[k])
@@ -185,7 +195,7 @@ class RunStore:
             raise QbexpError(f"{self.dir} is a file, not a run directory")
         record = read_json(self.manifest_path, "manifest")
         always = ("identity", "circuit_names")
-        optional = (("energies", "seed", "backend", "arrays", "engine") if for_analysis
+        optional = (("energies", "seed", "backend", "arrays", "engine", "files") if for_analysis
                     else tuple(set(MANIFEST_FIELDS) - set(always)))
         record = check_fields(record, MANIFEST_FIELDS, self.manifest_path, "manifest", optional=optional)
         check_agreement(record, self.manifest_path)
@@ -292,6 +302,37 @@ class RunStore:
         except OSError as err:
             clean()
             raise QbexpError(f"{path} cannot be written ({err.strerror or err})") from None
+        self._record_digests(path, sets_path)
+
+    def _record_digests(self, *paths: Path) -> None:
+        """The manifest's ``files``: the SHA-256 of each QPY file (and its Kraus sets) as written,
+        so that one copied from another run, which loads just as well, is told apart."""
+        if not self.manifest_path.is_file():
+            return
+        manifest = read_json(self.manifest_path, "manifest")
+        files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+        for path in paths:
+            if path.is_file():
+                files[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                files.pop(path.name, None)
+        manifest["files"] = files
+        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
+
+    def _check_digests(self, *paths: Path) -> None:
+        """Each file the manifest's ``files`` records has that SHA-256 (runs made before qbexp
+        recorded them have none)."""
+        if not self.manifest_path.is_file():
+            return
+        try:
+            files = json.loads(self.manifest_path.read_text()).get("files")
+        except (OSError, ValueError, AttributeError, RecursionError):
+            return  # the manifest's own checks say what is wrong with it
+        for path in paths:
+            digest = files.get(path.name) if isinstance(files, dict) else None
+            if digest is not None and path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                raise QbexpError(f"{path} is not the run's (copied from another run, or edited?): its SHA-256 "
+                                 f"is not the one {self.manifest_path.name} records")
 
     def _load_qpy(self, path: Path):
         from qiskit import qpy
@@ -309,7 +350,9 @@ class RunStore:
             raise unreadable(path, err) from None
         except Exception as err:  # qpy raises many types on corrupt input
             raise QbexpError(f"{path} is corrupt ({type(err).__name__}: {first_line(err)})") from None
-        return restore_arrays(circuits, channels_path(path), path.name)
+        circuits = restore_arrays(circuits, channels_path(path), path.name)  # a corrupt file says so first
+        self._check_digests(path, channels_path(path))
+        return circuits
 
     # -- arrays (exact state, battery Hamiltonian) -------------------------------
     def save_array(self, name: str, array) -> None:

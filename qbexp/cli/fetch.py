@@ -8,7 +8,7 @@ from qbexp.backends.executors import executor_from_manifest
 from qbexp.backends.store import RunStore
 from qbexp.backends.submit import fetch_pending
 from qbexp.cli.options import path_option
-from qbexp.cli.status import STATES, print_status
+from qbexp.cli.status import NOT_STARTED_HINT, STATES, print_status
 from qbexp.errors import IncompleteRun, QbexpError
 from qbexp.experiments.run import restore_circuits
 from qbexp.experiments.sweep import run_dirs
@@ -36,7 +36,8 @@ def run(args) -> int:
     if args.timeout is not None and not (args.wait and args.timeout > 0):
         raise QbexpError(f"--timeout {args.timeout}; it needs --wait and must be > 0 seconds")
     missing = Counter()
-    for k, folder in enumerate(run_dirs(args.dir)):
+    unstarted = []  # the points a killed sweep never reached: nothing to fetch there
+    for k, folder in enumerate(run_dirs(args.dir, unstarted)):
         store = RunStore(folder)
         with executor_from_manifest(store.manifest()) as executor:
             if args.retry_failed:  # failed circuits are resubmitted from circuits.qpy: rebuilt if corrupt
@@ -47,7 +48,11 @@ def run(args) -> int:
             print()
         print_status(summary)
         missing.update({state: n for state, n in summary["totals"].items() if state != "saved"})
-    if missing:  # exit status 1, as for the run itself: `qbexp fetch DIR --wait && qbexp analyze DIR`
-        shown = ", ".join(f"{missing[state]} circuit(s) {state}" for state in STATES if missing[state])
-        raise IncompleteRun(f"{args.dir} is incomplete: {shown}")
+    if unstarted:
+        print(f"\n{len(unstarted)} sweep point(s) not started ({', '.join(d.name for d in unstarted[:5])}"
+              f"{', …' if len(unstarted) > 5 else ''}): {NOT_STARTED_HINT.format(sweep=args.dir)}")
+    if missing or unstarted:  # exit status 1, as for the run itself: `qbexp fetch DIR --wait && qbexp analyze DIR`
+        shown = [f"{missing[state]} circuit(s) {state}" for state in STATES if missing[state]]
+        shown += [f"{len(unstarted)} sweep point(s) not started"] if unstarted else []
+        raise IncompleteRun(f"{args.dir} is incomplete: {', '.join(shown)}")
     return 0

@@ -9,6 +9,8 @@ from qbexp.cli.options import path_option
 from qbexp.experiments.sweep import run_dirs
 
 STATES = ("saved", "pending", "failed", "unconfirmed", "not submitted")
+#: what to do about a sweep point the sweep never reached
+NOT_STARTED_HINT = "the sweep stopped before this point; run the command that made {sweep} again"
 
 
 def register(subparsers) -> None:
@@ -23,11 +25,14 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     args.dir = path_option(args.dir, "DIR", "run directory")
-    for k, folder in enumerate(run_dirs(args.dir)):
+    unstarted = []  # the points a killed sweep never reached
+    for k, folder in enumerate(run_dirs(args.dir, unstarted)):
         if k:
             print()
         store = RunStore(folder)
         print_status(run_status(store), object_backend(store.manifest()))
+    for folder in unstarted:
+        print(f"\n{folder}: not started: {NOT_STARTED_HINT.format(sweep=args.dir)}")
     return 0
 
 

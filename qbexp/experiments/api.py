@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 
 from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES
+from qbexp.analysis.bootstrap import check_resamples
 from qbexp.backends.objects import OBJECT_KINDS
 from qbexp.backends.resolve import resolve_executor
 from qbexp.backends.store import MemoryStore, RunStore, check_outside_runs
 from qbexp.errors import IncompleteRun, QbexpError, shown
 from qbexp.experiments.experiment import Experiment
 from qbexp.experiments.results import RunResult, SweepResult
-from qbexp.experiments.run import analyze_store, check_resamples, check_shots, execute_in
+from qbexp.experiments.run import analyze_store, check_shots, execute_in
 from qbexp.files import check_path
 from qbexp.progress import showing_progress
 
@@ -49,7 +50,7 @@ def _checked(shots, seed, resamples, estimator, command, **flags):
     if shots is not None:
         check_shots(shots)
         shots = int(shots)
-    check_resamples(resamples)
+    check_resamples(resamples, "resamples")
     if seed is not None:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise QbexpError(f"seed = {seed!r}; it must be an integer >= 0 or None")

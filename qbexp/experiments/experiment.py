@@ -85,7 +85,7 @@ class Experiment:
     def with_value(self, name: str, value) -> "Experiment":
         """This experiment with parameter ``name`` set to ``value`` (a sweep point)."""
         kinds = self.sweepable()
-        if name not in kinds:
+        if not isinstance(name, str) or name not in kinds:
             raise QbexpError(f"cannot sweep {name!r} in {type(self).__name__}; sweepable: {', '.join(kinds)}")
         return self._replace_swept(name, value)
 
@@ -317,17 +317,18 @@ class CollectiveCharging(CircuitOptions):
         if isinstance(self.init, str):
             model = self.model()
             return initial_state(self.init, self.n, hamiltonian=model.battery_hamiltonian, beta=self.beta)
-        data = _as_array(self.init)
+        given = _checked_array(self.init)  # in its own dtype: float32 is checked to its precision
+        data = given.astype(complex)
         if data.shape not in ((2**self.n,), (2**self.n, 2**self.n)):
             raise QbexpError(f"CollectiveCharging: init has shape {data.shape}; "
                              f"{self.n} qubits need a vector of {2**self.n} or a {2**self.n}x{2**self.n} matrix")
-        atol = precision_atol(self.init, 1e-8)  # float32 input: to its precision
+        atol = precision_atol(given, 1e-8)  # float32 input: to its precision
         if data.ndim == 1 and np.all(np.isfinite(data)):
             scale = float(np.max(np.abs(data)))
             norm = scale * float(np.linalg.norm(data / scale)) if scale > 0 else 0.0  # no overflow at 1e200
             if abs(norm * norm - 1.0) > atol:
                 raise QbexpError(f"CollectiveCharging: init is a state vector of norm {norm:.10g}; it must have norm 1")
-        return validate_density_matrix(data, num_qubits=self.n, name="init", atol=atol)  # a vector: |psi><psi|
+        return validate_density_matrix(given, num_qubits=self.n, name="init")  # a vector: |psi><psi|
 
     def parameters(self) -> dict:
         """The run's parameters as recorded in its manifest (they identify the run)."""

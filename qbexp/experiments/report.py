@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from qbexp.errors import QbexpError
+from qbexp.files import new_file_mode
 
 
 def _figure(width: float, height: float):
@@ -95,6 +96,7 @@ def save_figure(fig, path: Path, dpi: int = 120) -> None:
         raise QbexpError(f"{path} cannot be written ({err.strerror or err})") from None
     try:
         fig.savefig(tmp, dpi=dpi)
+        os.chmod(tmp, new_file_mode())  # mkstemp's 0o600 otherwise (qbexp.files.new_file_mode)
         os.replace(tmp, path)
     except OSError as err:  # name the file the user asked for, leave no temporary file behind
         raise QbexpError(f"{path} cannot be written ({err.strerror or err})") from None

@@ -9,12 +9,17 @@ changes matplotlib's backend or any other global state.
 from __future__ import annotations
 
 import copy
-
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from qbexp.errors import QbexpError, shown
+from qbexp.models.matrices import validate_density_matrix
+
+#: Tolerance of the states a result holds (Hermitian, trace one, eigenvalues >= -STATE_ATOL): the
+#: solvers' and the fits' states pass it, as ``exact.npy`` and ``device.npy`` do when read.
+STATE_ATOL = 1e-6
 
 #: Figures of merit of a state (qbexp.thermo.figures_of_merit); the last three for two qubits.
 FIGURES = ("energy", "ergotropy", "passive_energy", "coherence_l1", "coherence_rel_entropy", "purity",
@@ -47,7 +52,7 @@ class ExactResult:
 
         from qbexp.thermo import figures_of_merit
 
-        rho = np.asarray(rho, dtype=complex)
+        rho = validate_density_matrix(rho, atol=STATE_ATOL, name="the exact state")  # no text, no non-state
         return cls(state=DensityMatrix(rho), engine=engine, **figures_of_merit(rho, battery))
 
     def to_dict(self) -> dict:
@@ -144,8 +149,11 @@ class RunResult:
                     finite = False
                 if not finite:
                     raise QbexpError(f"results[{key!r}][{name!r}] = {_short(value)}: expected a finite number")
+        if counts is not None and not isinstance(counts, Mapping):
+            raise QbexpError(f"counts = {_short(counts)}: expected a mapping of circuit name -> counts")
         if state is None and "state" in data:
-            state = DensityMatrix(_complex(data["state"]))
+            state = DensityMatrix(validate_density_matrix(_complex(data["state"]), atol=STATE_ATOL,
+                                                          name="results['state']"))
         data = copy.deepcopy(data)  # its own: a change to the caller's dict would make it contradict itself
         return cls(estimates, dict(data["exact"]), dict(data.get("device", {})), dict(counts or {}), state, data, path)
 
@@ -219,7 +227,7 @@ def _complex(data):
 
 def _real(value) -> float:
     """A number of results.json (not a bool, not text); TypeError otherwise."""
-    if isinstance(value, (bool, str, bytes)):
+    if isinstance(value, (bool, np.bool_, str, bytes)):
         raise TypeError(type(value).__name__)
     return float(value)
 

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from qbexp.analysis import ReadoutCalibration, ReadoutModel, estimate_figures, tomography_data, work_extracted
-from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES, MIN_RESAMPLES, Z95
+from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES, Z95, check_resamples
 from qbexp.backends.executors import executor_for
 from qbexp.backends.profiles import load_profile
 from qbexp.backends.records import MAX_SHOTS, check_parameters
@@ -59,8 +59,6 @@ UNMITIGATED_DEVICE_NOTE = (
     "no readout mitigation: the intervals are about the prepared state as seen through the readout errors, "
     "not about the device column (aer-noisy, 4000 shots: ergotropy coverage of the device value 0.86-0.985, "
     "fidelity 0.715-0.965); add readout_mitigation (--readout-mitigation) for intervals about the prepared state")
-#: Most bootstrap replicates (each is a state fit).
-MAX_RESAMPLES = 100_000
 #: Names of the readout calibration circuits (all qubits prepared in 0, in 1).
 CALIBRATION = ("readout_cal_0", "readout_cal_1")
 
@@ -310,7 +308,7 @@ def analyze_store(store, estimator: str = "linear", resamples: int = DEFAULT_RES
 
     from qbexp.experiments.experiment import EXPERIMENTS
 
-    check_resamples(resamples)
+    check_resamples(resamples, "resamples")
     manifest = store.manifest(for_analysis=True)
     check_parameters(manifest, store.manifest_path)  # what results.json reports as the run's
     if manifest["kind"] not in EXPERIMENTS:  # the label of every result
@@ -481,11 +479,6 @@ def _span_models(estimates: dict, models: dict) -> dict:
         out[name] = {**est, "ci95": [lo, hi], "stderr": max(est["stderr"], (hi - lo) / (2 * Z95)),
                      "note": "zero-noise extrapolation: the interval spans the Richardson and exponential models"}
     return out
-
-
-def check_resamples(resamples) -> None:
-    if isinstance(resamples, bool) or not isinstance(resamples, (int, np.integer)) or not MIN_RESAMPLES <= resamples <= MAX_RESAMPLES:
-        raise QbexpError(f"resamples = {resamples!r}; it must be an integer from {MIN_RESAMPLES} to {MAX_RESAMPLES:,}")
 
 
 def _readout_calibration(store, counts: dict):

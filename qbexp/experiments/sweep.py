@@ -312,19 +312,30 @@ def _check_points(path: Path, sweep: dict) -> None:
 
 
 
-def _point_dirs(out: Path, sweep: dict) -> list[Path]:
+def _point_dirs(out: Path, sweep: dict, unstarted: list | None = None) -> list[Path]:
     """The points' run directories; a missing one, or one that holds another run than its point's
     (a folder moved, copied or linked into its place: its results would be shown as the point's),
-    is an error before any is read."""
+    is an error before any is read.  ``unstarted``: a list that takes, instead of an error, the
+    points a killed sweep never reached (``status``, ``fetch``): the last ones, each with no
+    folder or an empty one (the points are submitted in order)."""
     dirs = [Path(out) / p["dir"] for p in sweep["points"]]
+    first_unstarted = len(dirs)
+    while first_unstarted and _empty(dirs[first_unstarted - 1]):
+        first_unstarted -= 1
+    never_reached = {d.name for d in dirs[first_unstarted:]}
+    if unstarted is not None:
+        unstarted.extend(dirs[first_unstarted:])
+        dirs = dirs[:first_unstarted]
     missing = [d.name for d in dirs if not (d / "manifest.json").exists()]
     if missing:
-        raise QbexpError(f"{out}: {len(missing)} of {len(dirs)} sweep points are missing or hold no manifest.json "
-                         f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})")
+        hint = ("; the sweep stopped before them: run the command that made it again"
+                if set(missing) <= never_reached else "")
+        raise QbexpError(f"{out}: {len(missing)} of {len(sweep['points'])} sweep points are missing or hold no "
+                         f"manifest.json ({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}){hint}")
     identity = sweep.get("identity")
     recorded = identity.get("points") if isinstance(identity, dict) else None
-    if not isinstance(recorded, list) or len(recorded) != len(dirs):  # sweep.json of an older qbexp
-        recorded = [None] * len(dirs)
+    if not isinstance(recorded, list) or len(recorded) != len(sweep["points"]):  # sweep.json of an older qbexp
+        recorded = [None] * len(sweep["points"])
     name = sweep["parameter"]
     for p, folder, expected in zip(sweep["points"], dirs, recorded):
         params = RunStore(folder).manifest().get("parameters")
@@ -337,11 +348,19 @@ def _point_dirs(out: Path, sweep: dict) -> list[Path]:
     return dirs
 
 
-def run_dirs(path: Path) -> list[Path]:
-    """The run directories behind ``path``: every point of a sweep, or ``path`` itself."""
+def _empty(folder: Path) -> bool:
+    """No folder, or an empty one (not a link, not a file): a point the sweep has not reached."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        return False
+    return not folder.exists() or not any(folder.iterdir())
+
+
+def run_dirs(path: Path, unstarted: list | None = None) -> list[Path]:
+    """The run directories behind ``path``: every point of a sweep, or ``path`` itself
+    (``unstarted``: a list that takes the points a killed sweep never reached, :func:`_point_dirs`)."""
     path = Path(path)
     if (path / SWEEP_FILE).exists() and not (path / "manifest.json").exists():
-        return _point_dirs(path, _read_sweep(path))
+        return _point_dirs(path, _read_sweep(path), unstarted)
     return [path]
 
 

@@ -65,6 +65,9 @@ def collective_battery(
     _check_parameters(n, beta, omega, gamma, f)
     if coupling not in COUPLINGS:
         raise QbexpError(f"unknown coupling {coupling!r}; choose one of {', '.join(COUPLINGS)}")
+    if coupling == "individual" and f != 0 and f_matrix is None:  # it would be ignored, and recorded as used
+        raise QbexpError(f"f = {f:g} with individual coupling: individually coupled qubits have no dipole coupling "
+                         "(f_ij = 0, Çakmak Sec. II); use f = 0, or coupling collective")
     check_register_size(n)
     if gamma_matrix is None:
         gamma_matrix = gamma * (np.ones((n, n)) if coupling == "collective" else np.eye(n))

@@ -38,6 +38,9 @@ class Dissipator:
         rate = check_real(self.rate, f"dissipation rate for bath {self.bath!r}")  # text, None, complex: one line
         if rate < 0:
             raise QbexpError(f"dissipation rate for bath {self.bath!r} is {self.rate}; rates must be >= 0")
+        if not isinstance(self.bath, str) or not self.bath:
+            raise QbexpError(f"dissipator bath = {self.bath!r}; it must be a non-empty name (a str)")
+        _check_operator(self.jump, f"jump operator of bath {self.bath!r}")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,23 @@ class LindbladModel:
     dissipators: tuple[Dissipator, ...]
     name: str = "lindblad"
     parameters: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        # One check at construction, so that every solver and circuit builder gets a consistent,
+        # physical model (a non-Hermitian H or an operator of another size would give wrong numbers).
+        n = self.num_qubits
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise QbexpError(f"LindbladModel: num_qubits = {n!r}; it must be an integer >= 1")
+        for what in ("hamiltonian", "battery_hamiltonian"):
+            op = _check_operator(getattr(self, what), f"LindbladModel: {what}", n)
+            if not _is_hermitian(op):
+                raise QbexpError(f"LindbladModel: {what} is not Hermitian (a Pauli coefficient has an imaginary part)")
+        if not isinstance(self.dissipators, (tuple, list)) or not all(isinstance(d, Dissipator)
+                                                                      for d in self.dissipators):
+            raise QbexpError("LindbladModel: dissipators must be a tuple of Dissipator")
+        for d in self.dissipators:
+            _check_operator(d.jump, f"LindbladModel: jump operator of bath {d.bath!r}", n)
+        object.__setattr__(self, "dissipators", tuple(self.dissipators))
 
     @property
     def dim(self) -> int:
@@ -72,6 +92,25 @@ class LindbladModel:
             for d in self.dissipators
             if d.rate > 0 and (bath is None or d.bath == bath)
         ]
+
+
+def _check_operator(op, what: str, num_qubits: int | None = None) -> SparsePauliOp:
+    """``op`` as a SparsePauliOp with finite coefficients (on ``num_qubits`` qubits if given)."""
+    if not isinstance(op, SparsePauliOp):
+        raise QbexpError(f"{what} is a {type(op).__name__}; it must be a qiskit SparsePauliOp "
+                         "(SparsePauliOp.from_operator(matrix) converts a matrix)")
+    if num_qubits is not None and op.num_qubits != num_qubits:
+        raise QbexpError(f"{what} acts on {op.num_qubits} qubits; the model has {num_qubits}")
+    if not np.all(np.isfinite(op.coeffs)):
+        raise QbexpError(f"{what} has NaN or infinite coefficients")
+    return op
+
+
+def _is_hermitian(op: SparsePauliOp) -> bool:
+    """Pauli strings are Hermitian, so a simplified sum of them is Hermitian iff its coefficients are real."""
+    coeffs = op.simplify(atol=0.0).coeffs
+    scale = max(1.0, float(np.abs(coeffs).max(initial=0.0)))
+    return bool(np.all(np.abs(coeffs.imag) <= 1e-12 * scale))
 
 
 def sigma_minus(qubit: int, num_qubits: int) -> SparsePauliOp:

@@ -219,7 +219,11 @@ def validate_density_matrix(
 
     Returns:
         A new ``complex128`` array: the Hermitian part ``(rho + rho^dag)/2`` of a matrix (or of
-        each matrix of a stack), ``|psi><psi|`` for a vector.
+        each matrix of a stack), ``|psi><psi|`` for a vector.  A state given in a coarser type
+        than float64 (float32, complex64, float16) is checked to that type's precision
+        (:func:`precision_atol`) and returned exact in float64: normalised and, with ``positive``,
+        its eigenvalues clipped at 0, so that the float64 checks downstream (the solvers',
+        1e-8) hold for it.
     """
     atol = check_real(atol, "atol")
     if atol < 0:
@@ -229,6 +233,7 @@ def validate_density_matrix(
         if trace_atol < 0:
             raise QbexpError(f"trace_atol must be non-negative, got {trace_atol}")
     trace_atol = precision_atol(rho, atol if trace_atol is None else trace_atol)
+    coarse = precision_atol(rho, 0.0) > 0.0  # float32 and the like
     atol = precision_atol(rho, atol)
     if num_qubits is not None:
         num_qubits = check_integer(num_qubits, "num_qubits", 1, "positive")
@@ -262,7 +267,7 @@ def validate_density_matrix(
         norm2 = float(np.vdot(arr, arr).real)
         if abs(norm2 - 1.0) > trace_atol:
             raise QbexpError(f"{name} vector has norm {_fmt_one(np.sqrt(norm2))}, expected 1")
-        return np.outer(arr, arr.conj())
+        return np.outer(arr, arr.conj()) / (norm2 if coarse else 1.0)
 
     rho_h = _hermitian_part(arr, name, "rho", atol)
     if positive and not cholesky_passes(rho_h, atol):
@@ -274,7 +279,18 @@ def validate_density_matrix(
     if not worst <= trace_atol:  # NaN too (inf - inf of entries near the float limit)
         trace = float(np.ravel(traces)[np.argmax(np.abs(np.ravel(traces) - 1.0))])
         raise QbexpError(f"{name} has trace {_fmt_one(trace)}, expected 1")
-    return rho_h
+    return _exact_in_float64(rho_h, positive) if coarse else rho_h
+
+
+def _exact_in_float64(rho: np.ndarray, positive: bool) -> np.ndarray:
+    """A state (or stack) read to a coarser type's precision, made exact in float64: its
+    eigenvalues clipped at 0 (with ``positive``) and its trace 1.  It moves the state by no more
+    than that precision, which the caller has just checked."""
+    if positive:
+        vals, vecs = np.linalg.eigh(rho)
+        rho = (vecs * np.clip(vals, 0.0, None)[..., None, :]) @ dagger(vecs)
+        rho = 0.5 * (rho + dagger(rho))
+    return rho / np.real(np.trace(rho, axis1=-2, axis2=-1))[..., None, None]
 
 
 #: Largest |H_ij| of a Hamiltonian: eigensolvers and norms square the entries, and the energies
