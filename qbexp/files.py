@@ -11,23 +11,15 @@ def new_file_mode() -> int:
     """The mode ``open()`` gives a new file (0o666 less the process's umask).  ``mkstemp`` makes
     its temporary files 0o600, which a rename would keep: a run directory shared with a group
     would then hold a manifest only its writer can read, beside arrays the others can."""
-    global _MODE
-    if _MODE is None:
-        umask = None
-        try:  # Linux: read it without changing it (os.umask can only set it)
-            for line in Path("/proc/self/status").read_text().splitlines():
-                if line.startswith("Umask:"):
-                    umask = int(line.split()[1], 8)
-        except (OSError, ValueError, IndexError):
-            pass
-        if umask is None:  # elsewhere: set and restore at once
-            umask = os.umask(0o022)
-            os.umask(umask)
-        _MODE = 0o666 & ~umask
-    return _MODE
-
-
-_MODE: int | None = None
+    try:  # Linux: read the umask without changing it (os.umask can only set it)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES
-from qbexp.analysis.bootstrap import check_resamples
+from qbexp.analysis.bootstrap import DEFAULT_RESAMPLES, check_resamples
 from qbexp.backends.objects import OBJECT_KINDS
 from qbexp.backends.resolve import resolve_executor
 from qbexp.backends.store import MemoryStore, RunStore, check_outside_runs
