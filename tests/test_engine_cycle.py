@@ -281,3 +281,20 @@ def test_no_efficiency_between_baths_at_one_temperature():
     warmer = engine_cycle(two_bath_engine(t_hot=1.2, t_cold=1.0), 1.0).steady_operation()
     assert warmer["heat_hot"] > 1e-8
     assert warmer["efficiency"] == pytest.approx(warmer["oss_work"] / warmer["heat_hot"], rel=1e-12)
+
+
+@pytest.mark.parametrize("cycles", [1, 2, 3])
+def test_engine_experiment_is_the_state_after_k_charging_strokes(cycles):
+    """EngineCycles(cycles=K) measures the state after K charging strokes from the discharged NESS:
+    the one the (K+1)-th discharge of run_engine acts on (its first discharge acts on the NESS).
+    The docs said "the K-th discharge"; an independent audit found the state one discharge later."""
+    import qbexp
+
+    model = two_bath_engine()
+    works = run_engine(model, 10.0, cycles=4).work_per_cycle
+    rho = qbexp.EngineCycles(tau=10.0, cycles=cycles).exact().state.data
+    u = discharge_unitary("local1", rho, model)
+    h = model.battery_matrix()
+    work = np.trace(h @ rho).real - np.trace(h @ u @ rho @ u.conj().T).real
+    assert abs(works[cycles] - works[cycles - 1]) > 1e-3  # consecutive discharges differ: the index matters
+    assert work == pytest.approx(works[cycles], abs=1e-12)

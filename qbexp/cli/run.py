@@ -22,7 +22,7 @@ from qbexp.experiments.sweep import parse_sweep
 
 HELP = {
     "collective": "collective battery charged to its steady state (Cakmak)",
-    "engine": "two-bath engine, charged state at the K-th discharge (Tacchino)",
+    "engine": "two-bath engine, charged state after K charging strokes from the discharged NESS (Tacchino)",
 }
 #: earlier names of options, still accepted
 ALIASES = {("engine", "discharge"): ["--engine-discharge"]}

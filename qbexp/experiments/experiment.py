@@ -363,7 +363,9 @@ class CollectiveCharging(CircuitOptions):
 @dataclass(frozen=True)
 class EngineCycles(CircuitOptions):
     """Tacchino's two-bath engine (Eqs. 1–9) run from its NESS for K cycles of charging for τ and
-    discharging; the experiment measures the charged state at the K-th discharge (Fig. 4b).
+    discharging; the experiment measures the charged state after the K-th charging stroke from
+    the discharged NESS (the state the (K+1)-th discharge of ``simulate engine`` /
+    :func:`~qbexp.dynamics.cycle.run_engine` acts on: their first discharge acts on the NESS itself).
     Ergotropy w.r.t. the full two-qubit H (Eq. 6).
 
     Args:
@@ -377,7 +379,8 @@ class EngineCycles(CircuitOptions):
     kind: ClassVar[str] = "engine"
 
     tau: float = option("charging time per cycle", sweep=float)
-    cycles: int = option("K: measure the charged state at the K-th discharge", sweep=int, default=1)
+    cycles: int = option("K: measure the charged state after K charging strokes from the discharged NESS",
+                         sweep=int, default=1)
     discharge: str = option("discharge of the K-1 earlier cycles", default="local1", choices=ENGINE_DISCHARGES)
     omega0: float = option("qubit gap omega0", sweep=float, default=FIG4_PARAMETERS["omega0"])
     lam: float = option("qubit-qubit coupling lambda", sweep=float, default=FIG4_PARAMETERS["lam"])

@@ -92,7 +92,7 @@ def plan_collective(model, rho0, charging: str = "collision", discharge: bool = 
 def plan_engine(model, tau: float, cycles: int, charging: str = "collision", discharge: bool = False,
                 engine_discharge: str = "local1", steps: int | None = None,
                 parameters: dict | None = None, readout_calibration: bool = False, noise_scales=None) -> RunPlan:
-    """The engine's charged state at its ``cycles``-th discharge from the NESS (Fig. 4b): the
+    """The engine's charged state after ``cycles`` charging strokes from the discharged NESS: the
     discharged NESS, ``cycles`` − 1 cycles with ``engine_discharge``, one more charging stroke."""
     charged = engine_protocol(model, tau, cycles, discharge=engine_discharge, charging=charging,
                               steps=steps, final_discharge=False)
