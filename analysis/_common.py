@@ -18,6 +18,7 @@ first, then each file is written through a temporary file and an atomic rename
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import functools
 import io
@@ -218,6 +219,37 @@ def make_folders(folders: dict[str, Path]) -> None:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise QbexpError(f"{option} {path}: the folder cannot be made: {err.strerror or err}") from None
+
+
+def make_run_folders(out: Path, runs: Path) -> None:
+    """``--out`` and ``--runs`` made, after checking that ``--out`` is not at or inside ``--runs``
+    (the runs' folders are made later, and the script's files would land in a run or sweep
+    directory, which the same command then refuses as ``--out``)."""
+    if out.resolve() == runs.resolve() or runs.resolve() in out.resolve().parents:
+        raise QbexpError(f"--out {out} lies inside --runs {runs}, whose folders hold only the runs; "
+                         "choose an --out outside it")
+    make_folders({"--out": out, "--runs": runs})
+
+
+def point_seed(seed: int | None, name: str, value: float) -> int | None:
+    """The seed of the run (or sweep) of one value of ``name``: fixed by the value, not by its place in
+    the list, so that adding or reordering values reuses the runs already made."""
+    from qbexp.backends.executors import derived_seed
+
+    return derived_seed(seed, name, repr(float(value)))
+
+
+@contextlib.contextmanager
+def under_runs(runs: Path):
+    """A run or sweep under ``--runs`` made with other options: the one-line error names ``--runs``."""
+    try:
+        yield
+    except QbexpError as err:
+        text = str(err)
+        if "holds another" not in text:
+            raise
+        raise QbexpError(f"--runs {runs}: " + text.replace("choose a new --out directory",
+                                                             "choose another --runs folder")) from None
 
 
 # -- output --------------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ import numpy as np
 import qbexp
 from qbexp.backends.records import MAX_SHOTS
 from qbexp.experiments.sweep import MAX_POINTS
-from _common import (BETA_STYLES, MAX_C_POINTS, c_family_rows, integer, make_folders, numbers, output_folder, parser,
-                     script, write_outputs)
+from _common import (BETA_STYLES, MAX_C_POINTS, c_family_rows, integer, make_run_folders, numbers, output_folder, parser,
+                     point_seed, script, under_runs, write_outputs)
 
 NAME = "fig1b_shots"
 COLUMNS = ["beta", "c", "ergotropy_exact", "ergotropy", "ergotropy_stderr", "ergotropy_ci95_lo",
@@ -39,10 +39,11 @@ def measure(betas, points, shots, seed, charging, runs, progress=True):
     """Rows (β, c, W exact, W, stderr, CI lo, CI hi, covered) from one sweep of c per β."""
     cs = [round(float(c), 12) for c in np.linspace(0.0, 1.0, points)]
     rows = []
-    for i, beta in enumerate(betas):
+    for beta in betas:
         experiment = qbexp.CollectiveCharging(n=2, beta=beta, charging=charging)
-        swept = qbexp.sweep(experiment, "c", cs, shots=shots, seed=None if seed is None else seed + i,
-                            out=runs / f"beta={beta!r}", progress=progress)
+        with under_runs(runs):
+            swept = qbexp.sweep(experiment, "c", cs, shots=shots, seed=point_seed(seed, "beta", beta),
+                                out=runs / f"beta={beta!r}", progress=progress)
         for c, result in zip(cs, swept.results):
             est, exact = result.estimates["ergotropy"], result.exact["ergotropy"]
             lo, hi = est.ci95
@@ -113,9 +114,9 @@ def main(argv=None):
     args = p.parse_args(argv)
     betas = args.betas
     out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}.png"], make=False)
-    default_runs = out / f"{NAME}_runs" / f"{args.charging}_shots={args.shots}_seed={args.seed}"
+    default_runs = out / f"{NAME}_runs" / f"{args.charging}_shots={args.shots}_seed={args.seed}_points={args.points}"
     runs = output_folder(default_runs if args.runs is None else args.runs, "--runs", make=False)
-    make_folders({"--out": out, "--runs": runs})
+    make_run_folders(out, runs)
     rows = measure(betas, args.points, args.shots, args.seed, args.charging, runs)
     curves = exact_curves(betas, args.curve_points)
     outputs = write_outputs(out, NAME, COLUMNS, rows, lambda r: plot(r, curves, args.shots, args.charging))

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 import qbexp
-from _common import integer, make_folders, names, output_folder, parser, script, write_outputs
+from _common import integer, make_run_folders, names, output_folder, parser, script, under_runs, write_outputs
 from qbexp.backends.records import MAX_SHOTS
 from qbexp.errors import QbexpError
 
@@ -72,6 +72,11 @@ SKIP = ("n3:ground/dilation",)
 
 
 def measure(cases, chargings, shots, seed, runs: Path, progress=True, skip=SKIP):
+    with under_runs(runs):
+        return _measure(cases, chargings, shots, seed, runs, progress, skip)
+
+
+def _measure(cases, chargings, shots, seed, runs: Path, progress, skip):
     rows = []
     for case in cases:
         for charging in chargings:
@@ -83,6 +88,8 @@ def measure(cases, chargings, shots, seed, runs: Path, progress=True, skip=SKIP)
                 ideal = qbexp.run(experiment(case, charging), shots=shots, seed=seed, out=runs / f"{tag}_aer",
                                   progress=progress)
             except qbexp.QbexpError as err:  # e.g. no minimal circuit for this case
+                if "holds another" in str(err):  # a run of other options under --runs: no reason to skip
+                    raise
                 print(f"{case} {charging}: skipped ({err})")
                 continue
             noisy = qbexp.run(experiment(case, charging, readout_mitigation=True, gate_mitigation="zne"),
@@ -142,7 +149,7 @@ def main(argv=None):
     out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}.png"], make=False)
     default_runs = out / f"{NAME}_runs" / f"shots={args.shots}_seed={args.seed}"
     runs = output_folder(default_runs if args.runs is None else args.runs, "--runs", make=False)
-    make_folders({"--out": out, "--runs": runs})
+    make_run_folders(out, runs)
     rows = measure(args.cases, args.chargings, args.shots, args.seed, runs, skip=args.skip)
     outputs = write_outputs(out, NAME, COLUMNS, rows, lambda r: plot(r, args.shots))
     for r in rows:

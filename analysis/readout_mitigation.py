@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 
 import qbexp
-from _common import (MAX_C_POINTS, c_family_rows, integer, make_folders, numbers, output_folder, parser, script,
-                     write_outputs)
+from _common import (MAX_C_POINTS, c_family_rows, integer, make_run_folders, numbers, output_folder, parser,
+                     point_seed, script, under_runs, write_outputs)
 from qbexp.backends.records import MAX_SHOTS
 from qbexp.experiments.sweep import MAX_POINTS
 
@@ -72,8 +72,9 @@ def gate_rows(c: float, result) -> list[tuple]:
 def measure(cs, shots, seed, runs):
     """Rows of COLUMNS, rows of GATE_COLUMNS and the readout calibrations, one per c."""
     rows, gates, calibrations = [], [], []
-    for i, c in enumerate(cs):
-        mitigated, raw = run_point(c, shots, None if seed is None else seed + i, runs)
+    for c in cs:
+        with under_runs(runs):
+            mitigated, raw = run_point(c, shots, point_seed(seed, "c", c), runs)
         row = [float(c)]
         for f in FIGURES:
             exact, m, r = mitigated.exact[f], mitigated.estimates[f], raw.estimates[f]
@@ -156,7 +157,7 @@ def main(argv=None):
     out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}_gates.csv", f"{NAME}.png"], make=False)
     default_runs = out / f"{NAME}_runs" / f"shots={args.shots}_seed={args.seed}"
     runs = output_folder(default_runs if args.runs is None else args.runs, "--runs", make=False)
-    make_folders({"--out": out, "--runs": runs})
+    make_run_folders(out, runs)
     rows, gates, calibrations = measure(cs, args.shots, args.seed, runs)
     curves = exact_curves(args.curve_points)
     outputs = write_outputs(out, NAME, COLUMNS, rows, lambda r: plot(r, curves, args.shots),

@@ -101,8 +101,13 @@ def test_fig1b_shots_measures_ergotropy_on_aer(script, tmp_path, capsys):
         assert r["covered"] == float(r["ergotropy_ci95_lo"] <= r["ergotropy_exact"] <= r["ergotropy_ci95_hi"])
     assert f"all: {int(sum(r['covered'] for r in rows))}/3" in capsys.readouterr().out
     # the sweep's run directories are kept: the same command resumes without simulating again
-    runs = tmp_path / "fig1b_shots_runs" / "kraus_shots=300_seed=4" / "beta=1.0"
+    runs = tmp_path / "fig1b_shots_runs" / "kraus_shots=300_seed=4_points=3" / "beta=1.0"
     assert sorted(p.name for p in runs.iterdir()) == ["c=0.0", "c=0.5", "c=1.0", "sweep.csv", "sweep.json", "sweep.png"]
+    # another β before it: β = 1 keeps its seed (fixed by its value, not its place) and its runs are
+    # reused (they were refused as "another sweep" after β = 0.5 had run)
+    again = run(script("fig1b_shots"), tmp_path, "--shots", "300", "--points", "3", "--betas", "0.5,1",
+                "--curve-points", "5", "--seed", "4")
+    assert [r for r in again if r["beta"] == 1.0] == rows
 
 
 def test_readout_mitigation_on_aer_noisy(script, tmp_path, capsys):
@@ -265,6 +270,12 @@ REFUSED = [
      lambda root: _run_dir(root / "sweep", "sweep.json")),
     ("D5", HW, ["--runs", "{run}"], ("error: --runs ", "is a qbexp run or sweep directory"),
      lambda root: _run_dir(root / "run")),
+    # D6: --out inside --runs: the script's files landed in a run or sweep folder made later (and the
+    # same command was then refused); the deeper variant made folders before refusing
+    ("D6", FIG1B, ["--runs", "{r}", "--out", "{r}/beta=1.0"], ("error: --out ", "/r/beta=1.0 lies inside --runs ")),
+    ("D6", RO, ["--runs", "{r}", "--out", "{r}/c=0.5"], "lies inside --runs"),
+    ("D6", HW, ["--runs", "{r}", "--out", "{r}"], "lies inside --runs"),
+    ("D6", FIG1B, ["--runs", "{r}", "--out", "{r}/beta=1.0/c=0.0"], "lies inside --runs"),
 ]
 
 
@@ -334,7 +345,7 @@ def test_an_out_folder_that_cannot_be_made_is_refused_before_any_work(script, tm
 
 
 def test_refused_rows_cover_every_defect():
-    assert {row[0] for row in REFUSED} == {"D1", "D2", "D3", "D4", "D5"} and len(REFUSED) >= 25
+    assert {row[0] for row in REFUSED} == {"D1", "D2", "D3", "D4", "D5", "D6"} and len(REFUSED) >= 25
     assert {row[1] for row in REFUSED} == set(OUTPUTS)
 
 

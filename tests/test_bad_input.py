@@ -357,6 +357,8 @@ CLI = [
     (None, [*RC, "--out", "{new}", "--backend", "{new}.toml"], 2, ".toml"),
     (write("../bad.toml", "this is [not toml"), [*RC, "--out", "{new}", "--backend", "{bad.toml}"], 2, "bad.toml"),
     (write("../empty.toml", ""), [*RC, "--out", "{new}", "--backend", "{empty.toml}"], 2, "empty.toml"),
+    (write("../deep.toml", 'kind = "aer"\nx = ' + "[" * 2000 + "]" * 2000 + "\n"),  # was a RecursionError
+     [*RC, "--out", "{new}", "--backend", "{deep.toml}"], 2, "deep.toml is not valid TOML (nested too deep)"),
     (None, [*RC, "--out", "{new}", "--backend", ""], 2, "backend"),
     (None, [*RC, "--out", "{new}", "--backend", "aer-noisy"], 2, "Kraus/SuperOp channel"),
     (None, [*RC, "--out", "{file}"], 2, "not a directory"),
@@ -1577,3 +1579,15 @@ def test_tomography_counts_are_read_only():
     with pytest.raises(ValueError, match="read-only"):
         data.counts[0, 0] = -5
     assert data.shots.tolist() == [10, 10, 10]
+
+
+def test_a_profiles_statevector_method_runs_channel_circuits(tmp_path, capsys):
+    """An aer profile with method = "statevector" ran the kraus charging's superop instructions on
+    the statevector: every circuit failed after submission, and neither fetch --retry-failed nor
+    a corrected profile could recover the run.  Channel circuits run on the density matrix."""
+    (tmp_path / "sv.toml").write_text('kind = "aer"\nmethod = "statevector"\n')
+    args = [*RC, "--shots", "200", "--seed", "1", "--backend", str(tmp_path / "sv.toml")]
+    assert main([*args, "--out", str(tmp_path / "run"), "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    for name, est in results["estimates"].items():
+        assert abs(est["value"] - results["exact"][name]) <= 4 * est["stderr"] + 1e-9, name

@@ -51,6 +51,9 @@ LONG_C = "c:" + "1" * 100_000  # float() reads it as inf
 CLI = [
     # 15: zero coupling: the cycle has no unique fixed point; the option is named
     ([*SE, "--gamma0", "0"], "--gamma0 0 uncouples both baths"),
+    # one bath switched off: |S> (or |A>) is dark; the projection of I/4 was reported as the NESS
+    ([*SE, "--rates", "1e-3,2e-3,0,0"], "2 independent steady states, so no unique NESS: the rates GSp, GSm are 0"),
+    ([*SE, "--rates", "0,0,1e-3,1e-3"], "so no unique NESS: the rates GAp, GAm are 0"),
     # 22: a subnormal tau is refused as a subnormal beta is (check_scale)
     ([*SE, "--tau", "1e-320"], "--tau = 9.99989e-321 is outside what the solvers handle"),
     ([*RE, "--tau", "1e-320"], "tau = 9.99989e-321 is outside what the solvers handle"),
@@ -126,8 +129,11 @@ API = [
     (lambda c: qbexp.collective_battery(10**100, 1.0), "qubits needs more than"),  # was 4**(10**100): a hang
     # 15: zero rates: the fixed-point error says which
     (lambda c: run_engine(qbexp.two_bath_engine(gamma0=0), 1.0),
-     "no unique fixed point (eigenvalues at distances 0.00e+00, 0.00e+00 from 1): the rates GAp, GAm, GSp, GSm "
-     "are 0"),
+     "the engine model has 4 independent steady states, so no unique NESS: the rates GAp, GAm, GSp, GSm are 0"),
+    (lambda c: run_engine(qbexp.two_bath_engine(rates=(1e-3, 2e-3, 0, 0)), 1.0),  # was a NESS, one of two
+     "the engine model has 2 independent steady states, so no unique NESS: the rates GSp, GSm are 0"),
+    (lambda c: qbexp.dynamics.unique_steady_state(qbexp.collective_battery(2, 1.0)),  # |ψ−⟩ is dark
+     "the collective model has 2 independent steady states, so no unique NESS (a bath, or a rate, switched off?)"),
     (lambda c: run_engine(qbexp.two_bath_engine(rates=(0, 0, 0, 0)), 1.0, discharge="optimal"),
      "the rates GAp, GAm, GSp, GSm are 0"),
     # 22: tau at the solvers' scale, as beta

@@ -138,9 +138,10 @@ def test_bad_tau_for_collisions(tau):
 
 
 def test_non_hermitian_hamiltonian_is_refused():
+    """Refused when the model is built (LindbladModel checks its operators), before any circuit."""
     model = collective_battery(1, 1.0)
-    bad = type(model)(1, model.hamiltonian * 1j, model.battery_hamiltonian, model.dissipators)
     with pytest.raises(QbexpError, match="not Hermitian"):
+        bad = type(model)(1, model.hamiltonian * 1j, model.battery_hamiltonian, model.dissipators)
         collision_circuit(bad, 1.0, 2)
 
 

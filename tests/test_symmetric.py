@@ -343,7 +343,8 @@ def test_long_stiff_chain_is_exponentiated_densely():
 @pytest.mark.parametrize("coupling", ["collective", "individual"])
 def test_steady_state_without_a_bath_is_the_dephased_initial_state_and_says_so(coupling, capsys):
     """gamma = 0: the steady state (the kernel projection of a unitary evolution) is the time
-    average, sum_E P_E rho0 P_E over the eigenspaces of the full H (f = 0.3 mixes the levels);
+    average, sum_E P_E rho0 P_E over the eigenspaces of the full H (f = 0.3 mixes the levels of
+    the collective model; the individual one has f = 0);
     checked against that sum built from H's eigendecomposition, in both solvers.  The result and
     the CLI say what the state is; with a bath, or at a finite t, they say nothing."""
     import json
@@ -351,7 +352,8 @@ def test_steady_state_without_a_bath_is_the_dephased_initial_state_and_says_so(c
     from qbexp.experiments.collective import NO_BATH_NOTE
     from qbexp.models.states import initial_state
 
-    model = collective_battery(3, 1.0, f=0.3, gamma=0.0, coupling=coupling)
+    f = 0.3 if coupling == "collective" else 0.0  # individually coupled qubits have no dipole coupling
+    model = collective_battery(3, 1.0, f=f, gamma=0.0, coupling=coupling)
     rho0 = initial_state("haar:4", 3)
     energies, vecs = np.linalg.eigh(model.hamiltonian_matrix())
     dephased = np.zeros_like(rho0)
@@ -359,12 +361,12 @@ def test_steady_state_without_a_bath_is_the_dephased_initial_state_and_says_so(c
         v = vecs[:, np.abs(energies - level) < 1e-9]
         dephased += v @ (v.conj().T @ rho0 @ v) @ v.conj().T
     assert np.linalg.norm(dephased - rho0) > 0.1  # the average changes the state
-    charged = charge_collective(3, 1.0, init="haar:4", f=0.3, gamma=0.0, coupling=coupling)
+    charged = charge_collective(3, 1.0, init="haar:4", f=f, gamma=0.0, coupling=coupling)
     np.testing.assert_allclose(charged.state, dephased, atol=1e-9)
     assert charged.note == NO_BATH_NOTE
-    assert charge_collective(3, 1.0, init="haar:4", f=0.3, gamma=0.5, coupling=coupling).note is None
-    assert charge_collective(3, 1.0, init="haar:4", f=0.3, gamma=0.0, t=1.0, coupling=coupling).note is None
-    args = ["simulate", "collective", "--n", "3", "--beta", "1", "--f", "0.3", "--init", "haar:4", "--coupling", coupling]
+    assert charge_collective(3, 1.0, init="haar:4", f=f, gamma=0.5, coupling=coupling).note is None
+    assert charge_collective(3, 1.0, init="haar:4", f=f, gamma=0.0, t=1.0, coupling=coupling).note is None
+    args = ["simulate", "collective", "--n", "3", "--beta", "1", "--f", str(f), "--init", "haar:4", "--coupling", coupling]
     assert cli_main([*args, "--gamma", "0", "--steady", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["note"] == NO_BATH_NOTE
     assert cli_main([*args, "--steady", "--json"]) == 0

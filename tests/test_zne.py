@@ -73,6 +73,10 @@ def test_zne_on_the_device_profile_recovers_most_of_the_lost_ergotropy():
     from qbexp.analysis.zne import DECAY_RANGE
 
     assert DECAY_RANGE[0] <= res.to_dict()["zne"]["decay"] <= DECAY_RANGE[1]
+    # the titles say what the estimates are corrected for (the extrapolation was not said)
+    assert res.title().endswith("shots/setting, readout-mitigated, zero-noise extrapolated")
+    plain = qbexp.RunResult.from_dict({k: v for k, v in res.to_dict().items() if k not in ("zne", "readout_mitigation")})
+    assert plain.title().endswith("shots/setting")
     with pytest.raises(qbexp.QbexpError, match="kraus charging has none"):
         qbexp.CollectiveCharging(n=2, beta=1.0, charging="kraus", gate_mitigation="zne")
 

@@ -44,7 +44,9 @@ def simulate(items, shots: int, method: str | None = None) -> dict[str, dict[str
     superops: dict = {}
     out = {}
     for name, circuit, seed in items:
-        chosen = method or ("density_matrix" if has_channels(circuit) else "automatic")
+        # channels (superop) only run on the density matrix: a profile's statevector or MPS
+        # method for them failed every circuit after submission, and fetch --retry-failed again
+        chosen = "density_matrix" if has_channels(circuit) else (method or "automatic")
         circuit = _kraus_as_superop(circuit, superops)
         sim = simulators.setdefault(chosen, AerSimulator(method=chosen))
         result = sim.run(circuit, shots=shots, seed_simulator=seed).result()

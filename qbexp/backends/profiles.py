@@ -197,6 +197,8 @@ def _load_file(name: str, path: Path) -> Profile:
         data = tomllib.loads(path.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise QbexpError(f"backend profile {path} is not valid TOML ({err})") from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise QbexpError(f"backend profile {path} is not valid TOML (nested too deep)") from None
     except OSError as err:
         raise QbexpError(f"backend profile {path} cannot be read ({err.strerror or err})") from None
     return validate(name, data, str(path), str(path.resolve()))

@@ -18,6 +18,7 @@ from qbexp.cli.output import emit
 from qbexp.cli.sweep import print_sweep
 from qbexp.errors import InitialStateError, QbexpError
 from qbexp.experiments.experiment import EXPERIMENTS
+from qbexp.experiments.results import mitigation_label
 from qbexp.experiments.sweep import parse_sweep
 
 HELP = {
@@ -152,7 +153,7 @@ def print_results(results: dict, as_json: bool, out: Path) -> None:
                     else "[{:.5f}, {:.5f}]".format(*est["ci95"]))
         rows[name] = (f"{est['value']:.5f} ± {est['stderr']:.5f}  {interval}{seen}  "
                       f"exact {results['exact'][name]:.5f}")
-    mitigated = ", readout-mitigated" if results.get("readout_mitigation") else ""
-    emit(rows, False, title=f"{results['kind']} battery{mitigated}: estimate ± stderr [95% CI], exact  ({out}/results.json)")
+    emit(rows, False, title=f"{results['kind']} battery{mitigation_label(results)}: estimate ± stderr [95% CI], "
+                            f"exact  ({out}/results.json)")
     for note in results.get("notes", []):
         print(f"note: {note}")

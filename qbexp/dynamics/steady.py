@@ -114,8 +114,15 @@ def steady_state(model: LindbladModel, rho0: np.ndarray, method: str = "auto", *
 
 
 def unique_steady_state(model: LindbladModel) -> np.ndarray:
-    """The steady state of a model with a one-dimensional kernel (e.g. the NESS)."""
+    """The steady state of a model with a one-dimensional kernel (e.g. the NESS); a one-line
+    error where the kernel is larger (the steady state would depend on the initial state: the
+    projection of I/d would be one of many, reported as *the* NESS)."""
     check_model(model)
+    dimension = kernel_dimension(model)
+    if dimension != 1:
+        zero = [name for name, rate in model.parameters.get("rates", {}).items() if rate == 0]  # the engine's
+        raise QbexpError(f"the {model.name} model has {dimension} independent steady states, so no unique NESS"
+                         + (f": the rates {', '.join(zero)} are 0" if zero else " (a bath, or a rate, switched off?)"))
     d = model.dim
     return steady_state(model, np.eye(d) / d)
 

@@ -371,7 +371,8 @@ class EngineCycles(CircuitOptions):
     Args:
         tau: charging time τ per cycle.
         cycles: K.
-        discharge: discharge of the K − 1 earlier cycles: ``local1``, ``local2``, ``global``, ``optimal``.
+        discharge: every discharge before the measured state (the NESS's and K − 1 more): ``local1``,
+            ``local2``, ``global``, ``optimal``.
         omega0, lam, gamma0, t_hot, t_cold: model parameters (Eqs. 6–9; defaults: Fig. 4).
         charging, steps, measure_work, readout_mitigation, engine: as in :class:`CollectiveCharging`.
     """
@@ -381,7 +382,8 @@ class EngineCycles(CircuitOptions):
     tau: float = option("charging time per cycle", sweep=float)
     cycles: int = option("K: measure the charged state after K charging strokes from the discharged NESS",
                          sweep=int, default=1)
-    discharge: str = option("discharge of the K-1 earlier cycles", default="local1", choices=ENGINE_DISCHARGES)
+    discharge: str = option("discharge before each charging stroke (the NESS's and K-1 more)", default="local1",
+                           choices=ENGINE_DISCHARGES)
     omega0: float = option("qubit gap omega0", sweep=float, default=FIG4_PARAMETERS["omega0"])
     lam: float = option("qubit-qubit coupling lambda", sweep=float, default=FIG4_PARAMETERS["lam"])
     gamma0: float = option("bath coupling Gamma0 of Eq. 9", sweep=float, default=FIG4_PARAMETERS["gamma0"])

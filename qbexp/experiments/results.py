@@ -169,8 +169,7 @@ class RunResult:
 
     def title(self) -> str:
         d = self.data
-        mitigated = ", readout mitigated" if d.get("readout_mitigation") else ""
-        return f"{d.get('kind', '?')} battery, {d.get('shots', '?')} shots/setting{mitigated}"
+        return f"{d.get('kind', '?')} battery, {d.get('shots', '?')} shots/setting{mitigation_label(d)}"
 
     def __repr__(self) -> str:
         rows = ", ".join(f"{n}={e.value:.4g}±{e.stderr:.2g} (exact {self.exact.get(n, float('nan')):.4g})"
@@ -223,6 +222,14 @@ def _complex(data):
         raise QbexpError(f"state = {_short(data)}: expected a density matrix as nested [re, im] pairs "
                          "of finite numbers")
     return array[..., 0] + 1j * array[..., 1]
+
+
+def mitigation_label(results: dict) -> str:
+    """What the estimates of ``results`` (results.json) are corrected for, as a title's tail:
+    ", readout-mitigated", ", zero-noise extrapolated" or both ("" for neither)."""
+    parts = ["readout-mitigated"] if results.get("readout_mitigation") else []
+    parts += ["zero-noise extrapolated"] if isinstance(results.get("zne"), dict) else []
+    return "".join(f", {p}" for p in parts)
 
 
 def _real(value) -> float:
