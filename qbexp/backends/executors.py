@@ -148,6 +148,27 @@ def object_backend(manifest: dict) -> str | None:
     return None
 
 
+def on_one_layout(circuits: list, transpile_with, layout: list | None = None) -> list:
+    """``circuits`` transpiled on one layout: ``transpile_with(circuits, initial_layout)`` transpiles
+    a list; ``layout`` (physical qubits), or else the one the transpiler chooses for the widest
+    circuit with the most two-qubit gates.  The narrower circuits start on its first qubits, so that
+    the readout calibration circuits read the qubits of the protocol (each transpiled on its own,
+    they landed on other qubits, and the readout mitigation refused the run after it had run)."""
+    from qbexp.circuits.metrics import two_qubit_gates
+
+    if layout is None:
+        widest = max(circuits, key=lambda c: (c.num_qubits, two_qubit_gates(c)))
+        layout = transpile_with([widest], None)[0].layout.initial_index_layout(filter_ancillas=True)
+    by_width: dict[int, list[int]] = {}
+    for i, circuit in enumerate(circuits):
+        by_width.setdefault(min(circuit.num_qubits, len(layout)), []).append(i)
+    out = [None] * len(circuits)
+    for width, indices in by_width.items():
+        for i, circuit in zip(indices, transpile_with([circuits[i] for i in indices], list(layout[:width]))):
+            out[i] = circuit
+    return out
+
+
 def derived_seed(seed: int | None, *parts: str) -> int | None:
     """A seed for one circuit or job, fixed by ``seed`` and its names (None stays None)."""
     if seed is None:

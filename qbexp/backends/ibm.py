@@ -22,10 +22,10 @@ from pathlib import Path
 
 import uuid
 
-from qbexp.backends.executors import LOCAL_POOL, LOST, Executor, derived_seed, has_channels, normalise_counts
+from qbexp.backends.executors import (LOCAL_POOL, LOST, Executor, derived_seed, has_channels, normalise_counts,
+                                      on_one_layout)
 from qbexp.backends.profiles import check_crn
 from qbexp.circuits.measure import RESULT_REGISTER
-from qbexp.circuits.metrics import two_qubit_gates
 from qbexp.errors import QbexpError, shown
 
 NO_CREDENTIALS = ("no IBM Quantum credentials: set QISKIT_IBM_TOKEN or save an account with "
@@ -291,18 +291,7 @@ class RuntimeExecutor(Executor):
         if layout is not None:
             self._check_layout(layout, max(c.num_qubits for c in circuits))
         with self._calling(f"transpiling for {self.profile.options['device']}"):
-            if layout is None:
-                widest = max(circuits, key=lambda c: (c.num_qubits, two_qubit_gates(c)))
-                layout = self._pass_manager(None).run(widest).layout.initial_index_layout(filter_ancillas=True)
-            by_width: dict[int, list[int]] = {}
-            for i, circuit in enumerate(circuits):
-                by_width.setdefault(min(circuit.num_qubits, len(layout)), []).append(i)
-            out = [None] * len(circuits)
-            for width, indices in by_width.items():
-                done = self._pass_manager(list(layout[:width])).run([circuits[i] for i in indices])
-                for i, circuit in zip(indices, done):
-                    out[i] = circuit
-            return out
+            return on_one_layout(circuits, lambda batch, initial: self._pass_manager(initial).run(batch), layout)
 
     def _check_layout(self, layout: list, width: int) -> None:
         """The profile's ``initial_layout`` places each qubit of the widest circuit on one of the device's."""

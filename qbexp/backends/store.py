@@ -181,7 +181,15 @@ class RunStore:
             raise QbexpError(f"{self.dir} holds another run: {side} {which} ({old.get('command', '?')}); "
                              "repeat the run's own command, or choose a new --out directory")
         before, now = result_settings(old.get("backend")), result_settings(new.get("backend"))
-        if before is not None and now is not None and before != now:
+        if before is not None and now is not None and str(now.get("kind")).endswith("-object"):
+            # a Python object: what a run made before qbexp recorded it (its noise model) is not compared
+            changed = [k for k in now if k in before and before[k] != now[k]]
+            if changed:
+                key = changed[0]
+                raise QbexpError(f"{self.dir} holds a run made with a backend object whose {key} = "
+                                 f"{shown(before[key])}; this one has {key} = {shown(now[key])}: one run uses one "
+                                 "backend; pass the same one, or choose a new out directory")
+        elif before is not None and now is not None and before != now:
             key = next(k for k in [*now, *before] if k not in now or k not in before or now[k] != before[k])
             profile = new["backend"].get("source") or new["backend"].get("name")
             raise QbexpError(f"{self.dir} holds a run made with {key} = {shown(before.get(key))}; backend profile "

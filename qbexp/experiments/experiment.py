@@ -75,6 +75,18 @@ class Experiment:
             raise QbexpError(f"{cls.__name__} needs {', '.join(missing)}")
         return super().__new__(cls)
 
+    def __reduce__(self):
+        """Copied and pickled by calling the class with the same parameters (``copy.copy``,
+        ``pickle`` and process pools called ``__new__`` without them, which it refuses)."""
+        return _rebuild, (type(self), {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init})
+
+    def __repr__(self) -> str:
+        """One line, the parameters by name; an initial state given as a matrix by its label
+        (``state:<hash>``): its rows made the command a manifest records, and errors quoting it,
+        several lines long."""
+        shown = ", ".join(f"{f.name}={self._plain(f.name)!r}" for f in dataclasses.fields(self) if f.repr)
+        return f"{type(self).__name__}({shown})"
+
     # -- the parameters ------------------------------------------------------------------
     @classmethod
     def sweepable(cls) -> dict[str, type]:
@@ -120,6 +132,10 @@ class Experiment:
         with using_engine(self.engine):
             state = self._exact_state()
             return ExactResult.of(state, self.model().battery_matrix(), engine=resolve_engine())
+
+
+def _rebuild(cls, parameters: dict) -> "Experiment":
+    return cls(**parameters)
 
 
 # -- checks -------------------------------------------------------------------------------------
@@ -184,7 +200,7 @@ def _set(obj, name, value):
     object.__setattr__(obj, name, value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CircuitOptions(Experiment):
     """How an experiment is run in circuits: the fields every experiment shares (keyword-only,
     after its own parameters)."""
@@ -221,7 +237,7 @@ class CircuitOptions(Experiment):
 
 
 # -- the collective battery ----------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CollectiveCharging(CircuitOptions):
     """N qubits collectively coupled to one thermal bath, charged to their steady state (Çakmak,
     Eqs. 5–8) from ``init``; ergotropy w.r.t. H0 = ω Σσ⁺σ⁻.
@@ -360,7 +376,7 @@ class CollectiveCharging(CircuitOptions):
 
 
 # -- the two-bath engine -------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EngineCycles(CircuitOptions):
     """Tacchino's two-bath engine (Eqs. 1–9) run from its NESS for K cycles of charging for τ and
     discharging; the experiment measures the charged state after the K-th charging stroke from
