@@ -16,6 +16,7 @@ from qbexp.cli.main import main as cli_main
 from qbexp.dynamics import kernel_dimension as general_kernel_dimension
 from qbexp.dynamics import steady_state as steady_auto
 from qbexp.dynamics import symmetric as sym
+from qbexp.dynamics.engines import dynamics_available
 from qbexp.dynamics.liouvillian import liouvillian, supported_blocks, unvec, vec
 from qbexp.dynamics.schur import ladder, multiplicity, schur_basis
 from qbexp.dynamics.symmetric_batch import (
@@ -371,3 +372,41 @@ def test_steady_state_without_a_bath_is_the_dephased_initial_state_and_says_so(c
     assert json.loads(capsys.readouterr().out)["note"] == NO_BATH_NOTE
     assert cli_main([*args, "--steady", "--json"]) == 0
     assert "note" not in json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("f", [1e-6, 1e-5, 0.3])
+def test_nearly_degenerate_levels_without_a_bath_agree_with_the_general_solver(f):
+    """gamma = 0, omega = 1e6: f = 1e-6 splits |01>, |10> by 2e-6, which the symmetric solver's
+    degeneracy tolerance (1e-12 omega N^2 = 4e-6) took for one level: |01> came back undephased
+    (ergotropy 1e6 instead of 5e5).  Both solvers now give the time average over distinct levels."""
+    from qbexp.dynamics import steady_state
+
+    model = collective_battery(2, 1.0, omega=1e6, gamma=0.0, f=f)
+    rho0 = np.zeros((4, 4), dtype=complex)
+    rho0[1, 1] = 1.0
+    symmetric_state = steady_state(model, rho0)
+    np.testing.assert_allclose(symmetric_state, steady_state(model, rho0, method="general"), atol=1e-12)
+    np.testing.assert_allclose(np.diag(symmetric_state).real, [0, 0.5, 0.5, 0], atol=1e-12)
+
+
+ENGINES_HERE = ["scipy"] + (["qiskit-dynamics"] if dynamics_available() else [])  # no skip: the one there is
+
+
+@pytest.mark.parametrize("engine", ENGINES_HERE)
+def test_repeated_times_are_evolved_once_and_repeated(engine):
+    """evolve with a repeated time (check_times accepts sorted, not strictly increasing, times):
+    both ODE solvers refused it with a ValueError traceback (general solver; symmetric with
+    qiskit-dynamics)."""
+    from qbexp.dynamics import evolve
+    from qbexp.models.states import initial_state
+
+    for model, init, times in [(collective_battery(2, 1.0, coupling="individual"), "coherent:1", [0, 1, 1, 2]),
+                               (collective_battery(2, 1.0, coupling="individual"), "coherent:1", [0, -0.0, 1]),
+                               (collective_battery(3, 1.0, f=0.3), "haar:2", [0, 0.3, 0.3, 1.7])]:
+        rho0 = initial_state(init, model.num_qubits)
+        got = evolve(model, rho0, times, engine=engine)
+        distinct = sorted({float(t) for t in times})
+        want = evolve(model, rho0, distinct, engine=engine)
+        for k, t in enumerate(times):
+            np.testing.assert_allclose(got[k], want[distinct.index(float(t))], atol=1e-12)
+        assert abs(np.trace(got[-1]) - 1) < 1e-9 and np.abs(got[-1] - got[0]).max() > 1e-3

@@ -253,6 +253,9 @@ def check_charging_time(model, tau, name: str = "charging time tau") -> float:
 
 
 def _solve_block(generator, block, y0, times, rtol, atol, method, engine):
+    unique, index = np.unique(times, return_inverse=True)  # sorted (check_times); -0.0 is 0.0
+    if unique.size < len(times):  # both ODE solvers refuse a repeated time: solved once, repeated
+        return _solve_block(generator, block, y0, unique, rtol, atol, method, engine)[index.reshape(-1)]
     g = generator[block][:, block]
     g = g.toarray() if block.size <= DENSE_BLOCK_MAX else sp.csr_matrix(g)
     t_eval = times if times[0] == 0 else np.concatenate([[0.0], times])
