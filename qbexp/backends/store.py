@@ -123,6 +123,10 @@ def check_outside_runs(path, name: str, records=("manifest.json",)) -> None:
                          "what qbexp writes there; choose a folder outside it")
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 class RunStore:
     """Read and write one run directory."""
 
@@ -310,22 +314,27 @@ class RunStore:
         except OSError as err:
             clean()
             raise QbexpError(f"{path} cannot be written ({err.strerror or err})") from None
-        self._record_digests(path, sets_path)
+        # the SHA-256 of each QPY file (and its Kraus sets) as written, so that one copied from
+        # another run, which loads just as well, is told apart
+        self._record_digests("files", {p.name: p for p in (path, sets_path)})
 
-    def _record_digests(self, *paths: Path) -> None:
-        """The manifest's ``files``: the SHA-256 of each QPY file (and its Kraus sets) as written,
-        so that one copied from another run, which loads just as well, is told apart."""
+    def _record_digests(self, field: str, files: dict, overwrite: bool = True) -> None:
+        """The manifest's ``field`` (``arrays``, ``files``): key -> SHA-256 of each file written
+        after the manifest; a key whose file is gone is dropped; ``overwrite=False`` keeps a
+        digest already recorded."""
         if not self.manifest_path.is_file():
             return
         manifest = read_json(self.manifest_path, "manifest")
-        files = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
-        for path in paths:
-            if path.is_file():
-                files[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
-            else:
-                files.pop(path.name, None)
-        manifest["files"] = files
-        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
+        recorded = manifest.get(field) if isinstance(manifest.get(field), dict) else {}
+        before = dict(recorded)
+        for key, path in files.items():
+            if not path.is_file():
+                recorded.pop(key, None)
+            elif overwrite or key not in recorded:
+                recorded[key] = _sha256(path)
+        if recorded != before or field not in manifest:
+            manifest[field] = recorded
+            atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
 
     def _check_digests(self, *paths: Path) -> None:
         """Each file the manifest's ``files`` records has that SHA-256 (runs made before qbexp
@@ -338,7 +347,7 @@ class RunStore:
             return  # the manifest's own checks say what is wrong with it
         for path in paths:
             digest = files.get(path.name) if isinstance(files, dict) else None
-            if digest is not None and path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            if digest is not None and path.is_file() and _sha256(path) != digest:
                 raise QbexpError(f"{path} is not the run's (copied from another run, or edited?): its SHA-256 "
                                  f"is not the one {self.manifest_path.name} records")
 
@@ -378,11 +387,7 @@ class RunStore:
             tmp.unlink(missing_ok=True)
             raise QbexpError(f"cannot write {path}: {err.strerror or err}") from None
         tmp.replace(path)
-        manifest = read_json(self.manifest_path, "manifest")  # written after it (device.npy): add its SHA-256
-        arrays = manifest.setdefault("arrays", {})
-        if isinstance(arrays, dict) and name not in arrays:
-            arrays[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-            atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
+        self._record_digests("arrays", {name: path}, overwrite=False)  # written after it (device.npy)
 
     def has_array(self, name: str) -> bool:
         return (self.dir / f"{name}.npy").exists()
@@ -412,10 +417,10 @@ class RunStore:
         if not np.all(np.isfinite(array)):
             raise QbexpError(f"{path} is corrupt: it holds NaN or infinite entries")
         if name in ("exact", "device"):  # states, not any matrix: a hand-edited one gave nonsense figures
-            from qbexp.models.matrices import validate_density_matrix
+            from qbexp.models.matrices import STATE_ATOL, validate_density_matrix
 
             try:
-                validate_density_matrix(array, atol=1e-6, name=f"the {name} state")
+                validate_density_matrix(array, atol=STATE_ATOL, name=f"the {name} state")
             except QbexpError as err:
                 raise QbexpError(f"{path} is corrupt: {err}") from None
         self._check_against_manifest(name, path, array, manifest)
@@ -428,7 +433,7 @@ class RunStore:
         import numpy as np
 
         digest = manifest.get("arrays", {}).get(name)
-        if digest is not None and hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        if digest is not None and _sha256(path) != digest:
             raise QbexpError(f"{path} does not match the run (edited?): its SHA-256 is not the one "
                              f"{self.manifest_path.name} records")
         energies = manifest.get("energies")

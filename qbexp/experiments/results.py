@@ -15,11 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from qbexp.errors import QbexpError, shown
-from qbexp.models.matrices import validate_density_matrix
-
-#: Tolerance of the states a result holds (Hermitian, trace one, eigenvalues >= -STATE_ATOL): the
-#: solvers' and the fits' states pass it, as ``exact.npy`` and ``device.npy`` do when read.
-STATE_ATOL = 1e-6
+from qbexp.models.matrices import STATE_ATOL, validate_density_matrix
 
 #: Figures of merit of a state (qbexp.thermo.figures_of_merit); the last three for two qubits.
 FIGURES = ("energy", "ergotropy", "passive_energy", "coherence_l1", "coherence_rel_entropy", "purity",

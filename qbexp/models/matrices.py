@@ -191,6 +191,12 @@ def cholesky_passes(rho: np.ndarray, atol: float) -> bool:
     return bool(np.all(np.isfinite(factor)))
 
 
+#: Tolerance of a state a run stores or a result holds (Hermitian, trace one, eigenvalues >=
+#: -STATE_ATOL): ``exact.npy``, ``device.npy``, ``ExactResult.of``, ``RunResult.from_dict``; the
+#: solvers' and the fits' states pass it.
+STATE_ATOL = 1e-6
+
+
 def validate_density_matrix(
     rho,
     num_qubits=None,
