@@ -184,6 +184,22 @@ def test_compact_figures_match_dense_figures(n):
         assert coherence_l1_johnson(state) == pytest.approx(dense["coherence_l1"], abs=1e-9, rel=1e-10)
 
 
+def test_l1_coherence_beyond_the_johnson_limit_names_the_unequal_populations():
+    """N = 65 (past JOHNSON_MAX_QUBITS = 64): the Gibbs state's multiplets hold equal populations
+    of one string at one energy, so its l1 coherence is the closed form's 0; a second multiplet
+    at another temperature breaks that equality, and the refusal says so, with the spread (it
+    had said "coherent outside the symmetric multiplet" of a state diagonal in every one)."""
+    n = 65
+    assert permutation_invariant_figures(thermal(n, 0.7))["coherence_l1"] == pytest.approx(0.0, abs=1e-9)
+    uneven = thermal(n, 0.7)
+    p, sigma = uneven.blocks[1]
+    hotter = np.exp(-0.2 * np.arange(sigma.size))
+    uneven.blocks[1] = (p, hotter / hotter.sum())
+    with pytest.raises(QbexpError, match=r"N = 65: .*multiplets j < N/2 hold different populations at one energy, "
+                                         r"up to .* apart .* exactly up to N = 64"):
+        permutation_invariant_figures(uneven)
+
+
 # ----------------------------------------------------------------------------------------
 # closed forms
 # ----------------------------------------------------------------------------------------

@@ -128,8 +128,9 @@ def _coherence_l1_unguarded(state, lc) -> float:
         hi = np.where(valid, table, -np.inf).max(axis=0)
         lo = np.where(valid, table, np.inf).min(axis=0)
         inside = valid.any(axis=0)
-        if np.any(inside & (hi - lo > 1e-9 * np.abs(hi) + 1e-300)):
-            return _coherence_l1_dense(state)
+        unequal = inside & (hi - lo > EQUAL_WITHIN * np.abs(hi) + 1e-300)
+        if np.any(unequal):
+            return _coherence_l1_dense(state, spread=float(np.max((hi - lo)[unequal] / np.abs(hi[unequal]))))
         g = np.where(inside, hi, 0.0)
     total = 0.0
     absa = np.abs(a)
@@ -145,22 +146,36 @@ def _coherence_l1_unguarded(state, lc) -> float:
     return total
 
 
-def _coherence_l1_dense(state) -> float:
+def _coherence_l1_dense(state, spread: float | None = None) -> float:
     """C_l1 from the Johnson scheme when every multiplet but j = N/2 is diagonal (exact, N ≤
-    :data:`JOHNSON_MAX_QUBITS`), else from the dense matrix (N ≤ 12)."""
-    if state.n <= JOHNSON_MAX_QUBITS and all(sig.ndim == 1 or not np.any(sig - np.diag(np.diag(sig)))
-                                             for s, (_, sig) in state.blocks.items() if s >= 1):
+    :data:`JOHNSON_MAX_QUBITS`), else from the dense matrix (N ≤ 12).  ``spread``: the largest
+    relative difference between the multiplets' populations of one string at one energy, when
+    that is why the closed form above did not apply."""
+    diagonal = all(sig.ndim == 1 or not np.any(sig - np.diag(np.diag(sig)))
+                   for s, (_, sig) in state.blocks.items() if s >= 1)
+    if state.n <= JOHNSON_MAX_QUBITS and diagonal:
         return coherence_l1_johnson(state)
     if state.n <= SCHUR_MAX_QUBITS:
         from qbexp.thermo import coherence_l1
 
         return coherence_l1(state.to_dense())
+    if diagonal and spread is not None:
+        raise QbexpError(
+            f"N = {state.n}: the l1 coherence of this permutation-invariant state (its multiplets j < N/2 hold"
+            f" different populations at one energy, up to {spread:.2g} apart relative to each other) is computed"
+            f" exactly up to N = {JOHNSON_MAX_QUBITS}; beyond, only where those populations are equal within"
+            f" {EQUAL_WITHIN:g} (the l1 sum weighs their difference by up to C(N, N/2))"
+        )
     raise QbexpError(
         f"N = {state.n}: the l1 coherence of this permutation-invariant state (coherent outside the symmetric"
         f" multiplet) needs the full basis, up to N = {SCHUR_MAX_QUBITS}, or diagonal multiplets j < N/2,"
         f" up to N = {JOHNSON_MAX_QUBITS}"
     )
 
+
+#: Populations of one energy in different multiplets closer than this (relative) are taken as
+#: equal by the closed form of :func:`_coherence_l1_unguarded` (the exact evolution's rounding).
+EQUAL_WITHIN = 1e-9
 
 #: The Johnson-scheme sums below are exact (integers and fractions); their cost grows as N⁴.
 JOHNSON_MAX_QUBITS = 64
