@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from qiskit import QuantumCircuit, transpile
 from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel
@@ -24,12 +25,16 @@ def _circuit(device):
     return transpile(qc, device, optimization_level=1, seed_transpiler=3)
 
 
-def test_reduced_noise_model_prepares_the_whole_device_state():
-    """Against Aer's noise model of the whole 7-qubit device (small enough to build in a test)."""
-    device = noisy.fake_device("FakePerth")
+@pytest.mark.parametrize("given", ["name", "object"])
+def test_reduced_noise_model_prepares_the_whole_device_state(given):
+    """Against Aer's noise model of the whole 7-qubit device (small enough to build in a test);
+    the device named (aer-noisy) or given as a fake device object (qbexp.run(backend=FakePerth()))."""
+    from qiskit_ibm_runtime.fake_provider import FakePerth
+
+    device = noisy.fake_device("FakePerth") if given == "name" else FakePerth()
     circuit = _circuit(device)
     qubits = measured_qubits(circuit)
-    reduced = noisy.device_state("FakePerth", circuit, qubits)
+    reduced = noisy.device_state("FakePerth" if given == "name" else device, circuit, qubits)
     whole = circuit.remove_final_measurements(inplace=False)
     whole.save_density_matrix(qubits=qubits)
     sim = AerSimulator(method="density_matrix", noise_model=NoiseModel.from_backend(device, readout_error=False))
@@ -155,3 +160,21 @@ def test_device_state_of_the_minimal_charging_circuit_on_a_heron():
                     .run(small, shots=shots, seed_simulator=2).result().data()["density_matrix"])
     assert abs(np.trace(exact).real - 1) < 1e-10
     assert np.abs(exact - mc).max() < 5 * 0.5 / np.sqrt(shots)
+
+
+def test_a_fake_device_object_runs_as_the_aer_noisy_profile_with_its_device_figures():
+    """qbexp.run(backend=FakeFez()): the minimal charging's dynamic circuits failed in Aer after
+    submission (it asked for the memory of all 156 qubits), and no device column came back; now
+    the object is simulated on the qubits used, as the aer-noisy profile (device FakeFez) is:
+    the same counts and device figures for the same seed."""
+    import qbexp
+    from qiskit_ibm_runtime.fake_provider import FakeFez
+
+    exp = qbexp.CollectiveCharging(n=2, beta=1.0, init="c:0.58", charging="minimal")
+    obj = qbexp.run(exp, backend=FakeFez(), shots=1000, seed=5, progress=False, resamples=39)
+    profile = qbexp.run(exp, backend="aer-noisy", shots=1000, seed=5, progress=False, resamples=39)
+    assert obj.counts == profile.counts
+    assert set(obj.device) == set(profile.device) >= {"ergotropy", "fidelity", "coherence_l1"}
+    for name, value in profile.device.items():
+        assert obj.device[name] == pytest.approx(value, abs=1e-12), name
+    assert 0.99 < obj.device["fidelity"] < 1.0  # a noisy device state, near the exact one

@@ -41,6 +41,32 @@ CHANNEL_INSTRUCTIONS = {"kraus", "superop"}
 LOCAL_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qbexp-sim")
 
 
+class LocalJob:
+    """A job simulated in this process: a future of :data:`LOCAL_POOL` whose result is a list of
+    counts (``aer-noisy``, and fake devices given as objects: :mod:`qbexp.backends.noisy`)."""
+
+    def __init__(self, future):
+        self.future = future
+
+    def status(self) -> str:
+        if self.future.cancelled():
+            return "CANCELLED"
+        if not self.future.done():
+            return "RUNNING" if self.future.running() else "QUEUED"
+        return "ERROR" if self.future.exception() is not None else "DONE"
+
+    def error_message(self) -> str:
+        if self.future.done() and not self.future.cancelled() and self.future.exception() is not None:
+            err = self.future.exception()
+            return f"{type(err).__name__}: {err}"
+        return ""
+
+    def counts(self) -> list[dict]:
+        return self.future.result()
+
+    result = counts  # how the object executors read a failed job's reason (it raises)
+
+
 def has_channels(circuit) -> bool:
     """Whether ``circuit`` holds a Kraus/SuperOp instruction (simulators only)."""
     return any(inst.operation.name in CHANNEL_INSTRUCTIONS for inst in circuit.data)

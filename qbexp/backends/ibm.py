@@ -22,8 +22,8 @@ from pathlib import Path
 
 import uuid
 
-from qbexp.backends.executors import (LOCAL_POOL, LOST, Executor, derived_seed, has_channels, normalise_counts,
-                                      on_one_layout)
+from qbexp.backends.executors import (LOCAL_POOL, LOST, Executor, LocalJob, derived_seed, has_channels,
+                                      normalise_counts, on_one_layout)
 from qbexp.backends.profiles import check_crn
 from qbexp.circuits.measure import RESULT_REGISTER
 from qbexp.errors import QbexpError, shown
@@ -38,7 +38,7 @@ _STATUS = {"INITIALIZING": "QUEUED", "VALIDATING": "QUEUED", "QUEUED": "QUEUED",
            "DONE": "DONE", "ERROR": "ERROR", "CANCELLED": "CANCELLED"}
 
 #: ``aer-noisy`` jobs of this process: job id -> (tag, job)
-_LOCAL_JOBS: dict[str, tuple[str, "_LocalJob"]] = {}
+_LOCAL_JOBS: dict[str, tuple[str, "LocalJob"]] = {}
 
 
 def runtime_sampler() -> tuple[type, type]:
@@ -90,29 +90,6 @@ def _pub_counts(pub) -> dict[str, int]:
     data = pub.data
     source = getattr(data, RESULT_REGISTER, None) if len(list(data.keys())) > 1 else None
     return normalise_counts((source if source is not None else pub.join_data()).get_counts())
-
-
-class _LocalJob:
-    """An ``aer-noisy`` job: a future of this process's simulator pool (:mod:`qbexp.backends.noisy`)."""
-
-    def __init__(self, future):
-        self.future = future
-
-    def status(self) -> str:
-        if self.future.cancelled():
-            return "CANCELLED"
-        if not self.future.done():
-            return "RUNNING" if self.future.running() else "QUEUED"
-        return "ERROR" if self.future.exception() is not None else "DONE"
-
-    def error_message(self) -> str:
-        if self.future.done() and not self.future.cancelled() and self.future.exception() is not None:
-            err = self.future.exception()
-            return f"{type(err).__name__}: {err}"
-        return ""
-
-    def counts(self) -> list[dict]:
-        return self.future.result()
 
 
 class IBMServiceError(QbexpError):
@@ -345,7 +322,7 @@ class RuntimeExecutor(Executor):
         future = LOCAL_POOL.submit(simulate_counts, self.profile.options["device"],
                                    list(named_circuits.values()), shots, seeds)
         job_id = f"aer-noisy-{uuid.uuid4().hex}"
-        _LOCAL_JOBS[job_id] = (tag, _LocalJob(future))
+        _LOCAL_JOBS[job_id] = (tag, LocalJob(future))
         return job_id
 
     def poll(self, job_id):

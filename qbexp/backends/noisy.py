@@ -1,4 +1,5 @@
-"""Aer with a real device's noise, on the qubits a circuit uses only (profile kind ``aer-noisy``).
+"""Aer with a real device's noise, on the qubits a circuit uses only (profile kind ``aer-noisy``,
+and a fake device given to ``qbexp.run`` as an object: :mod:`qbexp.backends.objects`).
 
 ``NoiseModel.from_backend`` builds errors for every gate of every qubit of the device: for the
 156-qubit Heron FakeFez that is ~20 s on one core before the first shot, and qiskit-ibm-runtime's
@@ -57,12 +58,13 @@ def subtarget(target, qubits):
     return sub
 
 
-def sub_device(device_name: str, qubits):
-    """The fake device cut down to the physical ``qubits`` (renumbered 0..k-1): a BackendV2 whose
-    target is :func:`subtarget`; its ``run`` simulates on Aer with that target's noise."""
+def sub_device(device, qubits):
+    """The fake device (its name in ``qiskit_ibm_runtime.fake_provider``, or the device object)
+    cut down to the physical ``qubits`` (renumbered 0..k-1): a BackendV2 whose target is
+    :func:`subtarget`; its ``run`` simulates on Aer with that target's noise."""
     from qiskit.providers import BackendV2, Options
 
-    device = fake_device(device_name)
+    device = fake_device(device) if isinstance(device, str) else device
     qubits = [int(q) for q in qubits]
 
     class SubBackend(BackendV2):
@@ -92,14 +94,14 @@ def sub_device(device_name: str, qubits):
 
 
 @lru_cache(maxsize=32)
-def _noise_model(device_name: str, qubits: tuple[int, ...], readout: bool):
+def _noise_model(device, qubits: tuple[int, ...], readout: bool):
     import warnings
 
     from qiskit_aer.noise import NoiseModel
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return NoiseModel.from_backend(sub_device(device_name, qubits), readout_error=readout)
+        return NoiseModel.from_backend(sub_device(device, qubits), readout_error=readout)
 
 
 @lru_cache(maxsize=8)
@@ -113,12 +115,13 @@ def fake_device(name: str):
     return cls()
 
 
-def noise_model(device_name: str, qubits, readout: bool = True):
-    """Aer's noise model of the device, on the physical ``qubits`` (renumbered 0..k-1)."""
-    return _noise_model(device_name, tuple(int(q) for q in qubits), bool(readout))
+def noise_model(device, qubits, readout: bool = True):
+    """Aer's noise model of the device (a name or a fake device object, as in :func:`sub_device`),
+    on the physical ``qubits`` (renumbered 0..k-1)."""
+    return _noise_model(device, tuple(int(q) for q in qubits), bool(readout))
 
 
-def simulate_counts(device_name: str, circuits, shots: int, seeds) -> list[dict]:
+def simulate_counts(device, circuits, shots: int, seeds) -> list[dict]:
     """Counts of transpiled (device-qubit) ``circuits`` under the device's noise, each run
     on the qubits it uses (module docstring)."""
     from qiskit_aer import AerSimulator
@@ -126,7 +129,7 @@ def simulate_counts(device_name: str, circuits, shots: int, seeds) -> list[dict]
     out = []
     for circuit, seed in zip(circuits, seeds):
         qubits = used_qubits(circuit)
-        sim = AerSimulator(noise_model=noise_model(device_name, qubits))
+        sim = AerSimulator(noise_model=noise_model(device, qubits))
         result = sim.run(restrict(circuit, qubits), shots=shots, seed_simulator=seed).result()
         if not result.success:
             raise RuntimeError(f"Aer failed on circuit {circuit.name!r}: {result.status}")
@@ -134,7 +137,7 @@ def simulate_counts(device_name: str, circuits, shots: int, seeds) -> list[dict]
     return out
 
 
-def device_state(device_name: str, circuit, qubits) -> np.ndarray:
+def device_state(device, circuit, qubits) -> np.ndarray:
     """The state of the physical ``qubits`` (qubit 0 of the result first, little-endian) that
     the transpiled ``circuit`` prepares under the device's noise just before its final
     measurements, exactly.  With the final measurements removed their readout errors play no
@@ -150,7 +153,7 @@ def device_state(device_name: str, circuit, qubits) -> np.ndarray:
 
     qc = circuit.remove_final_measurements(inplace=False)
     used = sorted(set(used_qubits(qc)) | set(qubits))
-    model = noise_model(device_name, used)
+    model = noise_model(device, used)
     if is_dynamic(qc):
         return record_sum_state(qc, qubits, model, renumbered=True)
     small = restrict(qc, used)

@@ -6,7 +6,13 @@ qbexp drives like the executors of profiles (:mod:`qbexp.backends.submit`):
 * a ``BackendV2`` (``AerSimulator(noise_model=...)``, a fake device, a provider's device):
   circuits are transpiled for its target (an ``AerSimulator`` keeps Kraus/SuperOp channels)
   and run one at a time with ``backend.run``, each with its own seed derived from the run's
-  seed and the circuit's name when the backend takes ``seed_simulator``;
+  seed and the circuit's name when the backend takes ``seed_simulator``.  A fake device of
+  ``qiskit_ibm_runtime.fake_provider`` (``FakeFez()``) is simulated as the ``aer-noisy``
+  profile simulates its device, on the qubits the circuits use (:mod:`qbexp.backends.noisy`):
+  its own ``run`` builds Aer's noise model of all its qubits for every job (~20 s for the
+  156-qubit FakeFez) and cannot run dynamic circuits at all (Aer does not cut a circuit with
+  mid-circuit measurements down to its qubits and asks for the memory of 156: the ``minimal``
+  charging failed after submission); the results then carry the device figures too;
 * a ``BaseSamplerV2`` (Aer's, IBM Runtime's, qiskit's reference samplers): circuits are
   transpiled for the sampler's backend when it has one (IBM Runtime needs ISA circuits) and run
   as one sampler job; seeds are the sampler's own.
@@ -17,7 +23,8 @@ was (``describe``) but cannot be resumed or fetched by another process.
 
 from __future__ import annotations
 
-from qbexp.backends.executors import LOST, Executor, derived_seed, has_channels, normalise_counts, on_one_layout
+from qbexp.backends.executors import (LOCAL_POOL, LOST, Executor, LocalJob, derived_seed, has_channels,
+                                      normalise_counts, on_one_layout)
 from qbexp.backends.profiles import Profile
 from qbexp.circuits.measure import RESULT_REGISTER, result_counts
 from qbexp.errors import QbexpError
@@ -65,6 +72,15 @@ def _failure(job) -> str | None:
 
 def _is_aer(backend) -> bool:
     return type(backend).__module__.startswith("qiskit_aer")
+
+
+def _is_fake_device(backend) -> bool:
+    """A fake device of ``qiskit_ibm_runtime.fake_provider`` (module docstring)."""
+    try:
+        from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
+    except ImportError:
+        return False
+    return isinstance(backend, FakeBackendV2)
 
 
 def _check_channels(circuits, name: str, on_aer: bool) -> None:
@@ -238,6 +254,10 @@ class BackendExecutor(_ObjectExecutor):
         return "ERROR" if state == "DONE" and _failure(job) is not None else state
 
     def device_state(self, circuit, qubits):
+        if _is_fake_device(self.obj):
+            from qbexp.backends.noisy import device_state
+
+            return device_state(self.obj, circuit, qubits)
         return aer_device_state(self.obj, circuit, qubits) if _is_aer(self.obj) else None
 
     def prepare(self, circuits) -> list:
@@ -251,6 +271,15 @@ class BackendExecutor(_ObjectExecutor):
     def submit(self, named_circuits, shots, tag):
         import uuid
 
+        if _is_fake_device(self.obj):  # (module docstring)
+            from qbexp.backends.noisy import simulate_counts
+
+            jobs = [LocalJob(LOCAL_POOL.submit(simulate_counts, self.obj, [circuit], shots, [derived_seed(self.seed, name)]))
+                    for name, circuit in named_circuits.items()]
+            job_id = f"backend-{uuid.uuid4().hex}"
+            self._jobs[job_id] = jobs
+            self._circuits[job_id] = list(named_circuits.values())
+            return job_id
         seeded = "seed_simulator" in getattr(self.obj, "options", {})
         jobs = []
         for name, circuit in named_circuits.items():
@@ -266,8 +295,11 @@ class BackendExecutor(_ObjectExecutor):
     def fetch(self, job_id, names):
         if self.poll(job_id) != "DONE":
             return {}
+        jobs = self._jobs[job_id]
+        if jobs and isinstance(jobs[0], LocalJob):
+            return {name: normalise_counts(job.counts()[0]) for name, job in zip(names, jobs)}
         return {name: result_counts(job.result().get_counts(0), circuit)
-                for name, (job, circuit) in zip(names, zip(self._jobs[job_id], self._circuits[job_id]))}
+                for name, (job, circuit) in zip(names, zip(jobs, self._circuits[job_id]))}
 
 
 class SamplerExecutor(_ObjectExecutor):
