@@ -48,10 +48,13 @@ def eq15_weights(n, beta, omega=1.0):
 
 
 def eq16(n, beta, omega=1.0):
-    """Eq. 16 as its sum Σ_k p_k d_k (p_k − 1), p_k = C(N, k) in log space."""
+    """Eq. 16 as its sum Σ_k p_k d_k (p_k − 1), p_k = C(N, k), term by term in log space (the sum
+    of p_k d_k p_k less 1 cancelled to 0 at large β, where C_l1 ≈ (N − 1) e^{−βω})."""
     w = eq15_weights(n, beta, omega)
+    lc = log_binom(n, np.arange(n + 1))
     with np.errstate(divide="ignore"):
-        return float(np.sum(np.exp(np.log(w) + log_binom(n, np.arange(n + 1)))) - 1.0)
+        log_excess = lc + np.log1p(-np.exp(-lc))  # ln(C(N, k) − 1); −inf where C(N, k) = 1
+        return float(np.sum(np.exp(np.log(w) + log_excess)))
 
 
 def eq17(n, beta, omega=1.0):
@@ -99,7 +102,7 @@ def plot(rows, beta):
     if ns.max() > 50:  # log10 C_l1 is ~ N log10 2: linear in N; W ~ N/2: log-log
         bx.set_xscale("log")
         bx.set_yscale("log")
-    fig.suptitle("ground initial state, high-temperature limit", fontsize=10)
+    fig.suptitle("ground initial state, " + ("high-temperature limit" if beta == 0 else rf"$\beta = {beta:g}$"), fontsize=10)
     return fig
 
 

@@ -171,3 +171,17 @@ def test_sweep_on_a_dask_cluster_gives_the_single_process_counts(tmp_path):
         counts = [json.loads(p.read_text())["counts"] for p in sorted((tmp_path / "local" / point / "counts").iterdir())]
         assert counts == [json.loads(p.read_text())["counts"]
                           for p in sorted((tmp_path / "dask" / point / "counts").iterdir())]
+
+
+def test_sweep_figure_joins_the_exact_values_in_the_order_of_the_swept_value():
+    """--sweep c=1,0,0.5: the exact line joined the points in the order typed (a triangle)."""
+    from qbexp.experiments.report import sweep_figure
+
+    values = [1.0, 0.0, 0.5]
+    exact = {1.0: 0.09, 0.0: 1.0, 0.5: 0.17}
+    results = [{"estimates": {"ergotropy": {"value": exact[c], "ci95": [exact[c] - 0.01, exact[c] + 0.01]}},
+                "exact": {"ergotropy": exact[c]}} for c in values]
+    fig = sweep_figure("c", values, results)
+    (line,) = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "exact"]
+    assert list(line.get_xdata()) == [0.0, 0.5, 1.0]
+    assert list(line.get_ydata()) == [1.0, 0.17, 0.09]

@@ -52,3 +52,30 @@ def test_fig2_script_beyond_n7(script, tmp_path):
         assert float(r["ergotropy"]) == pytest.approx(n * (n - 1) / (2 * (n + 1)), rel=1e-10)
     assert module.eq16(50, 0.3) == pytest.approx((np.exp(-0.3) - 1) * (np.exp(-0.3) + 1) ** 50
                                                   / (np.exp(-0.3 * 51) - 1) - 1, rel=1e-10)
+
+
+def _eq16_in_rationals(n, beta):
+    """Eq. 16's sum Σ_k r^k (C(N, k) − 1)/Σ_k r^k in exact rational arithmetic (r = e^{−β} as a float)."""
+    import math
+    from fractions import Fraction
+
+    r = Fraction(math.exp(-beta))
+    return float(sum(r**k * (math.comb(n, k) - 1) for k in range(n + 1)) / sum(r**k for k in range(n + 1)))
+
+
+def test_fig2_script_at_low_temperature_keeps_the_tiny_coherences(script, tmp_path):
+    """β = 40: C_l1 ≈ (N − 1) e^{−40} ~ 1e-17 beside populations of ~1. The simulated points for
+    N ≤ 6 (dense figures: all entries less the diagonal) and the Eq. 16 curve (its sum less 1)
+    both cancelled to exactly 0, so the log plot dropped them; the title said "high-temperature
+    limit" at every β."""
+    module = script("fig2_collective_scaling")
+    csv_path, png_path = module.main(["--out", str(tmp_path), "--max-n", "9", "--beta", "40"])
+    _, rows = read(csv_path)
+    assert [int(r["n"]) for r in rows] == list(range(2, 10))
+    for r in rows:
+        n = int(r["n"])
+        assert float(r["coherence_l1"]) == pytest.approx(_eq16_in_rationals(n, 40.0), rel=1e-12)
+        assert module.eq16(n, 40.0) == pytest.approx(_eq16_in_rationals(n, 40.0), rel=1e-12)
+    assert module.eq16(5, 0.7) == pytest.approx(_eq16_in_rationals(5, 0.7), rel=1e-12)
+    title = module.plot([[float(r[c]) for c in module.COLUMNS] for r in rows], 40.0)._suptitle.get_text()
+    assert "40" in title and "high-temperature" not in title

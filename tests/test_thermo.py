@@ -549,3 +549,14 @@ def test_figures_of_merit():
     assert "discord" not in out3 and out3["von_neumann_entropy"] == pytest.approx(3.0, abs=1e-12)
     with pytest.raises(QbexpError, match="num_qubits"):
         figures_of_merit(rho, h0(2), 3)
+
+
+def test_l1_coherence_far_below_the_populations_keeps_its_digits():
+    """C_l1 summed as "all entries less the diagonal" cancelled a coherence of 1e-20 to 0."""
+    from qbexp.thermo import coherence_l1
+
+    eps = 1e-20
+    rho = np.array([[1.0 - 3e-20, eps], [eps, 3e-20]])
+    assert coherence_l1(rho) == 2 * eps
+    stack = np.stack([rho, np.eye(2) / 2])
+    assert list(coherence_l1(stack)) == [2 * eps, 0.0]

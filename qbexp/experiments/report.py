@@ -53,7 +53,8 @@ def estimates_figure(results: dict, title: str = ""):
 
 def sweep_figure(name: str, values, results, figures=None, title: str = ""):
     """One panel per figure: estimates with 95 % intervals against the swept ``name``, exact
-    values as a line."""
+    values as crosses joined in the order of ``name`` (values given out of order drew a zigzag),
+    by a dotted line: the exact value is computed at the sweep's points only."""
     if figures is None:
         figures = []
         for r in results:
@@ -73,7 +74,7 @@ def sweep_figure(name: str, values, results, figures=None, title: str = ""):
                     capsize=3, color="C0", label="estimate (95% CI)")
         exact = [(p[0], p[2]) for p in pts if p[2] is not None]
         if exact:
-            ax.plot(*zip(*exact), "-", color="C3", lw=1.2, label="exact")
+            ax.plot(*zip(*sorted(exact)), "x:", color="C3", lw=1.0, ms=5, label="exact")
         ax.set_xlabel(name)
         ax.set_title(f, fontsize=10)
         ax.grid(alpha=0.3)
