@@ -12,9 +12,9 @@ Expected: η and P largest, and flat, for ΣΓτ ≪ 1, falling for long cycles;
 convergence within ~10 cycles at τ = 150.  The caption's "ergotropy extracted per step" is what
 the optimal discharge extracts (``--discharge optimal``); the fixed local swap extracts it only
 while r_A > r_S (Eq. 12) and otherwise pumps energy in, so (b) shows negative work in the
-transient of short cycles (τ = 50: 3.0e-3 at the first discharge, then −1.7e-3, +1.9e-3, −1.0e-3)
-and (c) a swap of a
-passive state.  Panel (a), at the OSS, is the same for both (to 1e-12).
+transient of short cycles (τ = 50: 3.0e-3 at the first discharge, then −1.7e-3, +1.9e-3,
+−1.0e-3) and (c) a swap of a passive state.  Panel (a), at the OSS, is the same for both
+(to 1e-12).
 
 Writes fig4_engine_performance_{a,b,c}.csv and fig4_engine_performance.png.
 
