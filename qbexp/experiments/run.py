@@ -58,7 +58,8 @@ ESTIMATES = ("ergotropy", "energy", "coherence_l1", "coherence_rel_entropy", "fi
 UNMITIGATED_DEVICE_NOTE = (
     "no readout mitigation: the intervals are about the prepared state as seen through the readout errors, "
     "not about the device column (aer-noisy, 4000 shots: ergotropy coverage of the device value 0.86-0.985, "
-    "fidelity 0.715-0.965); add readout_mitigation (--readout-mitigation) for intervals about the prepared state")
+    "fidelity 0.715-0.965), unless the noise model has no readout errors; add readout_mitigation "
+    "(--readout-mitigation) for intervals about the prepared state")
 #: Names of the readout calibration circuits (all qubits prepared in 0, in 1).
 CALIBRATION = ("readout_cal_0", "readout_cal_1")
 
