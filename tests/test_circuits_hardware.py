@@ -52,7 +52,11 @@ def apply(superop, rho):
 
 @pytest.mark.parametrize(
     ("model", "tau"),
-    [(collective_battery(2, 1.0, f=0.3), 0.7), (two_bath_engine(), 150.0), (collective_battery(2, 1.0), math.inf)],
+    [(collective_battery(2, 1.0, f=0.3), 0.7), (two_bath_engine(), 150.0), (collective_battery(2, 1.0), math.inf),
+     # Qiskit 2.6's Isometry synthesis got these wrong (entries off by up to 2) or failed (f = -0.4):
+     (two_bath_engine(), 1.0), (two_bath_engine(), 1e4), (collective_battery(2, 1.0, f=0.7), 1e-4),
+     (collective_battery(2, 20.0, f=0.7), 0.3), (collective_battery(2, 3.0), 20.0),
+     (collective_battery(2, 1.0, f=-0.4), 1e-4)],
 )
 def test_dilation_is_exact(model, tau):
     channel = charging_channel(model, tau)
@@ -61,6 +65,26 @@ def test_dilation_is_exact(model, tau):
     assert circuit.metadata["ancilla_qubits"] == list(range(2, 2 + math.ceil(math.log2(rank))))
     rho = random_density_matrix(4, seed=2).data
     assert np.abs(run(circuit, rho, 2) - apply(channel.data, rho)).max() <= 1e-8
+
+
+def test_a_wrong_synthesis_is_refused_and_reported_from_the_gates(monkeypatch):
+    """The dilation's gates are checked against V (a synthesis that does not give it is a one-line
+    error, not a wrong channel), and charging_report measures the circuit's own channel (it
+    compared the exact channel with itself and said 0 where the circuit was 0.147 off)."""
+    import qbexp.circuits.dilation as dilation
+    from qbexp.circuits import charging_report
+
+    model = two_bath_engine()
+    rho = random_density_matrix(4, seed=3).data
+    other = dilation_circuit(charging_channel(model, 2.0))  # a correct dilation of another stroke
+    monkeypatch.setattr("qbexp.circuits.protocols.dilation_circuit", lambda channel: other.copy())
+    report = charging_report(model, 1.0, rho, "dilation")
+    assert report["process_infidelity"] > 1e-4
+    assert report["trace_distance"] == pytest.approx(trace_distance(run(other, rho, 2), apply(charging_channel(model, 1.0).data, rho)), abs=1e-9)
+    assert report["trace_distance"] > 1e-4
+    monkeypatch.setattr(dilation, "transpile", lambda qc, **kw: QuantumCircuit(qc.num_qubits))
+    with pytest.raises(QbexpError, match="isometry synthesis did not give the charging channel's dilation .*entries off by"):
+        dilation_circuit(charging_channel(model, 1.0))
 
 
 def test_two_site_jump_is_three_givens_rotations():

@@ -35,7 +35,7 @@ from qiskit.quantum_info import Operator
 
 from qbexp.circuits.channel import channel_instruction, charging_channel, check_tau
 from qbexp.circuits.collision import MAX_STEPS, CollisionScheme, check_steps
-from qbexp.circuits.dilation import dilation_circuit
+from qbexp.circuits.dilation import dilation_channel, dilation_circuit
 from qbexp.circuits.discharge import compile_unitary, ergotropy_discharge
 from qbexp.circuits.metrics import compile_for_device, trace_distance, unchecked_process_infidelity
 from qbexp.circuits.minimal import MinimalCharging
@@ -191,6 +191,7 @@ class _Stroke:
         self.channel = charging_channel(model, tau)
         self.scheme = CollisionScheme(model, tau) if charging == "collision" else None
         self.minimal = MinimalCharging(model, tau, self.channel) if charging == "minimal" else None
+        self._dilation = None  # the dilation circuit, synthesised once (seconds at N = 3)
 
     def implemented(self) -> np.ndarray:
         """The superoperator the charging circuit implements."""
@@ -198,6 +199,8 @@ class _Stroke:
             return self.scheme.superop(self.steps).data
         if self.minimal is not None:
             return self.minimal.superop().data
+        if self.charging == "dilation":
+            return dilation_channel(self.circuit()).data  # its gates' channel (qbexp.circuits.dilation)
         return self.channel.data
 
     @property
@@ -209,6 +212,8 @@ class _Stroke:
         """1 − process fidelity of the implemented stroke against the exact map."""
         if self.minimal is not None:
             return unchecked_process_infidelity(self.minimal.superop(), self.channel)
+        if self.charging == "dilation":
+            return unchecked_process_infidelity(dilation_channel(self.circuit()), self.channel)
         if self.scheme is None:
             return 0.0
         return unchecked_process_infidelity(self.scheme.superop(self.steps), self.channel)
@@ -251,7 +256,9 @@ class _Stroke:
         if self.minimal is not None:
             return self.minimal.circuit()
         if self.charging == "dilation":
-            return dilation_circuit(self.channel)
+            if self._dilation is None:
+                self._dilation = dilation_circuit(self.channel)
+            return self._dilation.copy()
         if self.scheme is not None:
             return self.scheme.circuit(self.steps)
         n = self.model.num_qubits
