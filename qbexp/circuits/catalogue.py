@@ -2,7 +2,7 @@
 
 :func:`export_catalogue` writes, for every case in :data:`CASES`,
 
-* ``NAME.qasm`` — OpenQASM 3 of the protocol circuit (no measurements) compiled for the
+* ``NAME.qasm`` — OpenQASM 3 of the protocol circuit (no final measurements) compiled for the
   default fake IBM device (:func:`qbexp.circuits.metrics.default_backend`), on the device's own
   qubits ($n); the index names the battery and ancilla qubits among them;
 * ``index.json`` — per file: protocol and parameters, the charging implementation, qubit roles,
@@ -195,7 +195,7 @@ def _readme(entries, backend) -> str:
         "",
         f"Each `.qasm` file is an OpenQASM 3 protocol circuit compiled for `{name}` (transpiler seed",
         f"{TRANSPILER_SEED}, optimisation level {OPTIMIZATION_LEVEL}): native gates and mid-circuit resets on the device's",
-        "own qubits (`$n`), no measurements.  `index.json` lists for each file the device qubits that hold",
+        "own qubits (`$n`), no final measurements.  `index.json` lists for each file the device qubits that hold",
         "the battery at the end (`system_qubits`, battery qubit 0 first; append measurements there) and",
         "the ancillas (`ancilla_qubits`); `physical_qubits` is all qubits the file uses.",
         "",
