@@ -33,7 +33,7 @@ def cycle_rows(recharge, idle, points):
     model = two_bath_engine()
     h = model.battery_matrix()
     times, states = cycle_trajectory(model, recharge, cycles=1, discharge="local1", points_per_cycle=points)
-    times = np.concatenate([[-idle], times])
+    times = np.concatenate([[-idle + 0.0], times])  # + 0.0: --idle 0 wrote a time of -0
     states = np.concatenate([states[:1], states])
     energies, ergotropies = energy(states, h), ergotropy(states, h)
     rows = []

@@ -65,6 +65,13 @@ def test_fig3_swaps_then_recharges_to_the_ness(script, tmp_path):
         assert last[key] == pytest.approx(before[key], abs=1e-4)
 
 
+def test_fig3_without_an_idle_phase_starts_at_zero_not_minus_zero(script, tmp_path):
+    module = script("fig3_engine_cycle")
+    csv_path, _ = module.main(["--out", str(tmp_path), "--points", "20", "--idle", "0"])
+    first = csv_path.read_text().splitlines()[1]
+    assert not first.startswith("-"), first
+
+
 def test_fig4_panels(script, tmp_path):
     module = script("fig4_engine_performance")
     csv_paths, png_path = module.main(["--out", str(tmp_path), "--taus", "3", "--cycles", "6", "--cycles-c", "2"])
