@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import qbexp
+from qbexp.analysis import zne
 from qbexp.dynamics import symmetric
 from qbexp.dynamics.cycle import cycle_trajectory, run_engine
 from qbexp.dynamics.evolution import MAX_TIMES
@@ -188,6 +189,19 @@ API = [
     (lambda c: qbexp.sweep(EXP, "n", [2.0], shots=16, progress=False), "sweep of n: 2.0 is not an integer"),
     (lambda c: qbexp.sweep(EXP, "n", [1, np.float64(2.0)], shots=16, progress=False), "np.float64(2.0) is not an integer"),
     (lambda c: qbexp.sweep(EXP, "n", ["2"], shots=16, progress=False), "'2' is not a number"),
+    # zero-noise extrapolation (qbexp.analysis.zne): counts that are not the stated shots, negative
+    # counts, mixed bit-string lengths, NaN scales, shots 0, one row per scale (a fifth pass)
+    (lambda c: zne.extrapolate_counts([{"0": 100, "1": 0}, {"0": 50, "1": 50}, {"0": 40, "1": 60}], [1, 3, 5], 1000),
+     "counts at noise scale 1 add up to 100, not shots = 1000"),
+    (lambda c: zne.extrapolate_counts([{"0": -700, "1": 1700}, {"0": 500, "1": 500}], [1, 3], 1000),
+     "count of '0' at noise scale 1 must be a non-negative integer, got -700"),
+    (lambda c: zne.extrapolate_counts([{"0": 10}, {"00": 10}], [1, 3], 10), "outcome '00' is not a bit string of length 1"),
+    (lambda c: zne.extrapolate_counts([{"0": 10}, {"0": 10}], [1, 3], 0), "shots must be a positive integer, got 0"),
+    (lambda c: zne.extrapolate_counts([{"0": 10}], [1, 3], 10), "one counts mapping per noise scale (2)"),
+    (lambda c: zne.richardson_weights([1, np.nan, 5]), "NaN or infinite value in noise scales"),
+    (lambda c: zne.exponential_extrapolation(np.ones((2, 4)) / 4, [1, 3, 5]),
+     "frequencies have shape (2, 4); expected (3, K): one row per noise scale"),
+    (lambda c: zne.extrapolate(np.ones((2, 4)) / 4, [1, 3, 5], "richardson"), "expected (3, K): one row per noise scale"),
 ]
 
 

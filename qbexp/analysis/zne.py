@@ -29,16 +29,47 @@ distributions per setting (and the work measurement two histograms) to stay phys
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
+from qbexp.analysis._checks import real_array
 from qbexp.errors import QbexpError
+from qbexp.models.matrices import check_integer
+
+
+def check_scales(scales, name: str = "noise scales") -> np.ndarray:
+    """The noise scales as a 1-D float array: at least two, finite, positive and distinct."""
+    lam = real_array(scales, name)
+    if lam.ndim != 1 or lam.size < 2 or len(set(lam.tolist())) != lam.size or np.any(lam <= 0):
+        raise QbexpError(f"{name} {lam.tolist()}: need at least two distinct positive scales")
+    return lam
+
+
+def check_series(counts_by_scale, scales, shots) -> int:
+    """``shots`` as an int after checking ``counts_by_scale``: one ``{bit string: count}`` per
+    scale, counts integers >= 0 adding up to ``shots``, every bit string of one length."""
+    shots = check_integer(shots, "shots", 1, "positive")
+    if not isinstance(counts_by_scale, (list, tuple)) or len(counts_by_scale) != len(scales):
+        raise QbexpError(f"counts_by_scale must be a list of one counts mapping per noise scale ({len(scales)})")
+    bits = None
+    for i, counts in enumerate(counts_by_scale):
+        if not isinstance(counts, Mapping) or not counts:
+            raise QbexpError(f"counts at noise scale {scales[i]:g} must be a non-empty mapping of bit string -> count")
+        for key, value in counts.items():
+            bits = len(key) if bits is None and isinstance(key, str) else bits
+            if not isinstance(key, str) or not key or set(key) - set("01") or len(key) != bits:
+                raise QbexpError(f"counts at noise scale {scales[i]:g}: outcome {key!r} is not a bit string of "
+                                 f"length {bits}")
+            check_integer(value, f"count of {key!r} at noise scale {scales[i]:g}", 0, "non-negative")
+        if sum(counts.values()) != shots:
+            raise QbexpError(f"counts at noise scale {scales[i]:g} add up to {sum(counts.values())}, not shots = {shots}")
+    return shots
 
 
 def richardson_weights(scales) -> np.ndarray:
     """Weights w_i with Σ w_i f(λ_i) = f(0) for every polynomial f of degree < len(scales)."""
-    lam = np.asarray(scales, dtype=float)
-    if lam.size < 2 or len(set(lam)) != lam.size or np.any(lam <= 0):
-        raise QbexpError(f"noise scales {list(scales)}: need at least two distinct positive scales")
+    lam = check_scales(scales)
     w = np.ones(lam.size)
     for i in range(lam.size):
         for j in range(lam.size):
@@ -51,6 +82,7 @@ def extrapolate_counts(counts_by_scale: list[dict], scales, shots: int) -> tuple
     """Extrapolated counts of one circuit: ``counts_by_scale[i]`` measured at ``scales[i]`` with
     ``shots`` each -> (counts over ``S_eff`` shots, ``S_eff``), see the module docstring."""
     w = richardson_weights(scales)
+    shots = check_series(counts_by_scale, list(check_scales(scales)), shots)
     keys = sorted(set().union(*counts_by_scale))
     freq = np.array([[c.get(k, 0) / shots for k in keys] for c in counts_by_scale])
     p0 = np.clip(w @ freq, 0.0, None)
@@ -89,10 +121,12 @@ def exponential_extrapolation(freq, scales) -> tuple[np.ndarray, float]:
     """
     from scipy.optimize import minimize_scalar
 
-    lam = np.asarray(scales, dtype=float)
-    freq = np.asarray(freq, dtype=float)
+    lam = check_scales(scales)
+    freq = real_array(freq, "frequencies")
     if lam.size < 3:
         raise QbexpError(f"the exponential extrapolation needs at least three noise scales, got {list(scales)}")
+    if freq.ndim != 2 or freq.shape[0] != lam.size:
+        raise QbexpError(f"frequencies have shape {freq.shape}; expected ({lam.size}, K): one row per noise scale")
 
     def fit(q):
         design = np.stack([np.ones_like(lam), q**lam], axis=1)
@@ -110,7 +144,11 @@ def extrapolate(freq, scales, model: str) -> tuple[np.ndarray, float | None]:
     polynomial through every point, :func:`richardson_weights`) or "exponential"
     (:func:`exponential_extrapolation`; also returns its decay factor q)."""
     if model == "richardson":
-        return richardson_weights(scales) @ np.asarray(freq, dtype=float), None
+        w = richardson_weights(scales)
+        freq = real_array(freq, "frequencies")
+        if freq.ndim != 2 or freq.shape[0] != w.size:
+            raise QbexpError(f"frequencies have shape {freq.shape}; expected ({w.size}, K): one row per noise scale")
+        return w @ freq, None
     if model == "exponential":
         return exponential_extrapolation(freq, scales)
     raise QbexpError(f"unknown extrapolation model {model!r}; choose one of {', '.join(MODELS)}")
