@@ -102,7 +102,7 @@ def test_one_charging_circuit_for_a_family_of_initial_states():
 def test_charging_report_for_both_hardware_implementations():
     rho0 = c_family_state(1.0)
     dilation = charging_report(M2, 1.0, rho0, "dilation")
-    assert dilation["trace_distance"] <= 1e-10 and dilation["process_infidelity"] == 0.0
+    assert dilation["trace_distance"] <= 1e-10 and dilation["process_infidelity"] <= 1e-12  # the circuit's own channel
     coarse, fine = (charging_report(M2, 1.0, rho0, "collision", steps=m) for m in (2, 8))
     assert fine["trace_distance"] < coarse["trace_distance"] and fine["process_infidelity"] < coarse["process_infidelity"]
     assert coarse["two_qubit_gates"] < fine["two_qubit_gates"] < dilation["two_qubit_gates"]
