@@ -57,7 +57,8 @@ def check_series(counts_by_scale, scales, shots) -> int:
         if not isinstance(counts, Mapping) or not counts:
             raise QbexpError(f"counts at noise scale {scales[i]:g} must be a non-empty mapping of bit string -> count")
         for key, value in counts.items():
-            bits = len(key) if bits is None and isinstance(key, str) else bits
+            if isinstance(key, str) and bits is None:
+                bits = len(key)
             if not isinstance(key, str) or not key or set(key) - set("01") or len(key) != bits:
                 raise QbexpError(f"counts at noise scale {scales[i]:g}: outcome {key!r} is not a bit string of "
                                  f"length {bits}")
@@ -65,6 +66,14 @@ def check_series(counts_by_scale, scales, shots) -> int:
         if sum(counts.values()) != shots:
             raise QbexpError(f"counts at noise scale {scales[i]:g} add up to {sum(counts.values())}, not shots = {shots}")
     return shots
+
+
+def _check_frequencies(freq, scales: int) -> np.ndarray:
+    """``freq`` as a real ``(scales, K)`` array: one row of outcome frequencies per noise scale."""
+    freq = real_array(freq, "frequencies")
+    if freq.ndim != 2 or freq.shape[0] != scales:
+        raise QbexpError(f"frequencies have shape {freq.shape}; expected ({scales}, K): one row per noise scale")
+    return freq
 
 
 def richardson_weights(scales) -> np.ndarray:
@@ -81,8 +90,9 @@ def richardson_weights(scales) -> np.ndarray:
 def extrapolate_counts(counts_by_scale: list[dict], scales, shots: int) -> tuple[dict, int]:
     """Extrapolated counts of one circuit: ``counts_by_scale[i]`` measured at ``scales[i]`` with
     ``shots`` each -> (counts over ``S_eff`` shots, ``S_eff``), see the module docstring."""
-    w = richardson_weights(scales)
-    shots = check_series(counts_by_scale, list(check_scales(scales)), shots)
+    lam = check_scales(scales)
+    w = richardson_weights(lam)
+    shots = check_series(counts_by_scale, lam, shots)
     keys = sorted(set().union(*counts_by_scale))
     freq = np.array([[c.get(k, 0) / shots for k in keys] for c in counts_by_scale])
     p0 = np.clip(w @ freq, 0.0, None)
@@ -122,11 +132,9 @@ def exponential_extrapolation(freq, scales) -> tuple[np.ndarray, float]:
     from scipy.optimize import minimize_scalar
 
     lam = check_scales(scales)
-    freq = real_array(freq, "frequencies")
     if lam.size < 3:
         raise QbexpError(f"the exponential extrapolation needs at least three noise scales, got {list(scales)}")
-    if freq.ndim != 2 or freq.shape[0] != lam.size:
-        raise QbexpError(f"frequencies have shape {freq.shape}; expected ({lam.size}, K): one row per noise scale")
+    freq = _check_frequencies(freq, lam.size)
 
     def fit(q):
         design = np.stack([np.ones_like(lam), q**lam], axis=1)
@@ -145,10 +153,7 @@ def extrapolate(freq, scales, model: str) -> tuple[np.ndarray, float | None]:
     (:func:`exponential_extrapolation`; also returns its decay factor q)."""
     if model == "richardson":
         w = richardson_weights(scales)
-        freq = real_array(freq, "frequencies")
-        if freq.ndim != 2 or freq.shape[0] != w.size:
-            raise QbexpError(f"frequencies have shape {freq.shape}; expected ({w.size}, K): one row per noise scale")
-        return w @ freq, None
+        return w @ _check_frequencies(freq, w.size), None
     if model == "exponential":
         return exponential_extrapolation(freq, scales)
     raise QbexpError(f"unknown extrapolation model {model!r}; choose one of {', '.join(MODELS)}")

@@ -271,15 +271,14 @@ class BackendExecutor(_ObjectExecutor):
     def submit(self, named_circuits, shots, tag):
         import uuid
 
-        if _is_fake_device(self.obj):  # (module docstring)
-            from qbexp.backends.noisy import simulate_counts
+        jobs = (self._local_jobs if _is_fake_device(self.obj) else self._backend_jobs)(named_circuits, shots)
+        job_id = f"backend-{uuid.uuid4().hex}"
+        self._jobs[job_id] = jobs
+        self._circuits[job_id] = list(named_circuits.values())
+        return job_id
 
-            jobs = [LocalJob(LOCAL_POOL.submit(simulate_counts, self.obj, [circuit], shots, [derived_seed(self.seed, name)]))
-                    for name, circuit in named_circuits.items()]
-            job_id = f"backend-{uuid.uuid4().hex}"
-            self._jobs[job_id] = jobs
-            self._circuits[job_id] = list(named_circuits.values())
-            return job_id
+    def _backend_jobs(self, named_circuits, shots) -> list:
+        """One ``backend.run`` per circuit, seeded where the backend takes ``seed_simulator``."""
         seeded = "seed_simulator" in getattr(self.obj, "options", {})
         jobs = []
         for name, circuit in named_circuits.items():
@@ -287,10 +286,14 @@ class BackendExecutor(_ObjectExecutor):
             if _is_aer(self.obj) and has_channels(circuit):
                 options["method"] = "density_matrix"
             jobs.append(self.obj.run(circuit, shots=shots, **options))
-        job_id = f"backend-{uuid.uuid4().hex}"
-        self._jobs[job_id] = jobs
-        self._circuits[job_id] = list(named_circuits.values())
-        return job_id
+        return jobs
+
+    def _local_jobs(self, named_circuits, shots) -> list:
+        """A fake device's circuits simulated on the qubits they use (module docstring)."""
+        from qbexp.backends.noisy import simulate_counts
+
+        return [LocalJob(LOCAL_POOL.submit(simulate_counts, self.obj, [circuit], shots, [derived_seed(self.seed, name)]))
+                for name, circuit in named_circuits.items()]
 
     def fetch(self, job_id, names):
         if self.poll(job_id) != "DONE":

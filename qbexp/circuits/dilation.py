@@ -74,20 +74,20 @@ def isometry_gates(v: np.ndarray) -> QuantumCircuit:
     against V, and where it fails retried with V's ancilla outputs turned (module docstring).
     """
     total = int(math.log2(v.shape[0]))
-    worst = None
+    first_failure = None
     for target in _ancilla_turns(v):
         qc = QuantumCircuit(total)
         qc.append(Isometry(target, 0, 0), list(range(total)))
         try:
             gates = transpile(qc, basis_gates=list(DILATION_BASIS), optimization_level=0)
         except Exception as err:  # qiskit 2.6: "HighLevelSynthesis is unable to synthesize isometry"
-            worst = worst or f"{type(err).__name__}: {err}"
+            first_failure = first_failure or f"{type(err).__name__}: {err}"
             continue
         error = float(np.max(np.abs(implemented_isometry(gates, v.shape[1]) - target)))
         if error <= ISOMETRY_ATOL:
             return gates
-        worst = worst or f"entries off by {error:.2g}"
-    raise QbexpError(f"Qiskit's isometry synthesis did not give the charging channel's dilation ({worst}, "
+        first_failure = first_failure or f"entries off by {error:.2g}"
+    raise QbexpError(f"Qiskit's isometry synthesis did not give the charging channel's dilation ({first_failure}, "
                      f"also with {ANCILLA_TURNS} turns of its ancillas): use charging collision or minimal")
 
 

@@ -192,6 +192,7 @@ class _Stroke:
         self.scheme = CollisionScheme(model, tau) if charging == "collision" else None
         self.minimal = MinimalCharging(model, tau, self.channel) if charging == "minimal" else None
         self._dilation = None  # the dilation circuit, synthesised once (seconds at N = 3)
+        self._dilation_superop = None  # and its channel
 
     def implemented(self) -> np.ndarray:
         """The superoperator the charging circuit implements."""
@@ -200,8 +201,14 @@ class _Stroke:
         if self.minimal is not None:
             return self.minimal.superop().data
         if self.charging == "dilation":
-            return dilation_channel(self.circuit()).data  # its gates' channel (qbexp.circuits.dilation)
+            return self._dilation_channel().data
         return self.channel.data
+
+    def _dilation_channel(self):
+        """The channel the dilation circuit's gates implement (qbexp.circuits.dilation), once."""
+        if self._dilation_superop is None:
+            self._dilation_superop = dilation_channel(self.circuit())
+        return self._dilation_superop
 
     @property
     def step_time(self) -> float | None:
@@ -213,7 +220,7 @@ class _Stroke:
         if self.minimal is not None:
             return unchecked_process_infidelity(self.minimal.superop(), self.channel)
         if self.charging == "dilation":
-            return unchecked_process_infidelity(dilation_channel(self.circuit()), self.channel)
+            return unchecked_process_infidelity(self._dilation_channel(), self.channel)
         if self.scheme is None:
             return 0.0
         return unchecked_process_infidelity(self.scheme.superop(self.steps), self.channel)
