@@ -390,6 +390,9 @@ class EngineCycles(CircuitOptions):
         discharge: every discharge before the measured state (the NESS's and K − 1 more): ``local1``,
             ``local2``, ``global``, ``optimal``.
         omega0, lam, gamma0, t_hot, t_cold: model parameters (Eqs. 6–9; defaults: Fig. 4).
+        rates: explicit rates ``(Γ_A⁺, Γ_A⁻, Γ_S⁺, Γ_S⁻)`` instead of Eq. (9)'s (four numbers, or
+            the text ``"GAp,GAm,GSp,GSm"``), e.g. the caption of Fig. 2: ``(3.5e-4, 5e-4, 3.5e-4,
+            5.5e-3)``; ``gamma0``, ``t_hot`` and ``t_cold`` are then not used and must not be given.
         charging, steps, measure_work, readout_mitigation, engine: as in :class:`CollectiveCharging`.
     """
 
@@ -402,19 +405,41 @@ class EngineCycles(CircuitOptions):
                            choices=ENGINE_DISCHARGES)
     omega0: float = option("qubit gap omega0", sweep=float, default=FIG4_PARAMETERS["omega0"])
     lam: float = option("qubit-qubit coupling lambda", sweep=float, default=FIG4_PARAMETERS["lam"])
-    gamma0: float = option("bath coupling Gamma0 of Eq. 9", sweep=float, default=FIG4_PARAMETERS["gamma0"])
-    t_hot: float = option("temperature T_A of the hot (antisymmetric) bath", sweep=float,
-                          default=FIG4_PARAMETERS["t_hot"])
-    t_cold: float = option("temperature T_S of the cold (symmetric) bath", sweep=float,
-                           default=FIG4_PARAMETERS["t_cold"])
+    # gamma0, t_hot, t_cold: None is Fig. 4's value (filled in at construction), unless ``rates``
+    # replace them; then they stay None, and one given beside the rates is refused
+    gamma0: float | None = option(f"bath coupling Gamma0 of Eq. 9 (default {FIG4_PARAMETERS['gamma0']:g})",
+                                  sweep=float, default=None)
+    t_hot: float | None = option(f"temperature T_A of the hot (antisymmetric) bath (default {FIG4_PARAMETERS['t_hot']:g})",
+                                 sweep=float, default=None)
+    t_cold: float | None = option(f"temperature T_S of the cold (symmetric) bath (default {FIG4_PARAMETERS['t_cold']:g})",
+                                  sweep=float, default=None)
+    rates: Any = option("explicit rates GAp,GAm,GSp,GSm (Gamma_A+, Gamma_A-, Gamma_S+, Gamma_S-) instead of Eq. 9's "
+                        "(then no --gamma0, --t-hot, --t-cold); Fig. 2's: 3.5e-4,5e-4,3.5e-4,5.5e-3", default=None,
+                        kw_only=True)
 
     def __post_init__(self):
         cls = type(self).__name__
         _set(self, "tau", _number(cls, "tau", self.tau, positive=True))
         _set(self, "cycles", _integer(cls, "cycles", self.cycles, 1, MAX_CIRCUIT_CYCLES))
         _choice(cls, "discharge", self.discharge, ENGINE_DISCHARGES)
-        for name in ("omega0", "gamma0", "t_hot", "t_cold"):
-            _set(self, name, _number(cls, name, getattr(self, name), positive=True))
+        _set(self, "omega0", _number(cls, "omega0", self.omega0, positive=True))
+        bath = ("gamma0", "t_hot", "t_cold")
+        if self.rates is None:
+            for name in bath:
+                value = FIG4_PARAMETERS[name] if getattr(self, name) is None else getattr(self, name)
+                _set(self, name, _number(cls, name, value, positive=True))
+        else:
+            given = [name for name in bath if getattr(self, name) is not None]
+            if given:
+                raise QbexpError(f"{cls}: rates replace Eq. 9's gamma0, t_hot and t_cold; {given[0]} = "
+                                 f"{shown(getattr(self, given[0]))} is given too: give one or the other")
+            _set(self, "rates", _engine_rates(cls, self.rates))
+            from qbexp.dynamics.steady import unique_steady_state
+
+            try:  # rates with zeros may leave no unique NESS to start from (Eq. 9's never do)
+                unique_steady_state(self.model())
+            except QbexpError as err:
+                raise QbexpError(f"{cls}: rates = {list(self.rates)}: {err}") from None
         _set(self, "lam", _number(cls, "lam", self.lam, nonnegative=True))
         self._check_circuit_options()
         check_coupling(self.omega0, self.lam, f"{cls}: ")
@@ -426,12 +451,19 @@ class EngineCycles(CircuitOptions):
         """The two-bath model of Eqs. (6)–(9) (:func:`qbexp.models.two_bath_engine`)."""
         from qbexp.models import two_bath_engine
 
+        if self.rates is not None:
+            return two_bath_engine(omega0=self.omega0, lam=self.lam, rates=self.rates)
         return two_bath_engine(omega0=self.omega0, lam=self.lam, gamma0=self.gamma0, t_hot=self.t_hot,
                                t_cold=self.t_cold)
 
     def parameters(self) -> dict:
-        return {"tau": self.tau, "cycles": self.cycles, "engine_discharge": self.discharge, "omega0": self.omega0,
-                "lam": self.lam, "gamma0": self.gamma0, "t_hot": self.t_hot, "t_cold": self.t_cold}
+        """The run's parameters as recorded in its manifest (they identify the run): the rates of
+        Eq. (9)'s (gamma0, t_hot, t_cold), or the explicit ``rates`` instead."""
+        params = {"tau": self.tau, "cycles": self.cycles, "engine_discharge": self.discharge, "omega0": self.omega0,
+                  "lam": self.lam}
+        if self.rates is not None:
+            return {**params, "rates": list(self.rates)}
+        return {**params, "gamma0": self.gamma0, "t_hot": self.t_hot, "t_cold": self.t_cold}
 
     def _exact_state(self):
         """ρ_NESS → discharge → (K − 1) × (charge τ → discharge) → charge τ (Eq. 4)."""
@@ -449,6 +481,25 @@ class EngineCycles(CircuitOptions):
         return plan_engine(self.model(), self.tau, self.cycles, charging=self.charging, discharge=self.measure_work,
                            engine_discharge=self.discharge, steps=self.steps, parameters=self.parameters(),
                            readout_calibration=self.readout_mitigation, noise_scales=self._noise_scales())
+
+
+def _engine_rates(cls: str, rates) -> tuple[float, ...]:
+    """Explicit engine rates (Γ_A⁺, Γ_A⁻, Γ_S⁺, Γ_S⁻): four numbers, or the command line's text
+    ``"GAp,GAm,GSp,GSm"``; each finite and >= 0 (:func:`qbexp.models.engine.two_bath_engine`
+    checks them).  All four 0 leave the engine without a unique NESS."""
+    from qbexp.models.engine import RATE_NAMES, check_rates
+
+    if isinstance(rates, str):
+        parts = rates.split(",")
+        try:
+            rates = [float(v) for v in parts]
+        except ValueError:
+            raise QbexpError(f"{cls}: rates = {rates!r}; expected four comma-separated numbers "
+                             f"{','.join(RATE_NAMES)}") from None
+    checked = check_rates(rates, RATE_NAMES, f"{cls}: rates")
+    if not any(checked):
+        raise QbexpError(f"{cls}: rates are all 0; the baths are then uncoupled and the engine has no unique NESS")
+    return checked
 
 
 def _as_array(init) -> np.ndarray:

@@ -107,10 +107,10 @@ def two_bath_engine(
     if rates is not None and implementation is not None:
         raise QbexpError("give either rates or implementation, not both")
     if rates is not None:
-        g_ap, g_am, g_sp, g_sm = _check_rates(rates, RATE_NAMES, "rates")
+        g_ap, g_am, g_sp, g_sm = check_rates(rates, RATE_NAMES, "rates")
         t_a, t_s = effective_temperature(g_ap, g_am, omega0), effective_temperature(g_sp, g_sm, omega0)
     elif implementation is not None:
-        gamma, p, big_gamma = _check_rates(implementation, ("gamma", "p", "Gamma"), "implementation")
+        gamma, p, big_gamma = check_rates(implementation, ("gamma", "p", "Gamma"), "implementation")
         g_ap = g_sp = p / 2
         g_am, g_sm = gamma / 2, gamma / 2 + big_gamma
         t_a, t_s = effective_temperature(g_ap, g_am, omega0), effective_temperature(g_sp, g_sm, omega0)
@@ -230,7 +230,9 @@ def _check_finite(**values):
         check_real(v, name)  # one line for a bool, text, NaN, inf or an int beyond the floats
 
 
-def _check_rates(values, names, what) -> tuple[float, ...]:
+def check_rates(values, names, what) -> tuple[float, ...]:
+    """``values`` as a tuple of floats, one per name in ``names``, each finite and >= 0 (a list,
+    tuple or 1-d array; ``what`` starts the one-line :class:`QbexpError` otherwise)."""
     if isinstance(values, np.ndarray) and values.ndim == 1:
         values = values.tolist()
     if not isinstance(values, (list, tuple)):  # not a string ("1111") nor a dict (its keys)
