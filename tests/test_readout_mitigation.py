@@ -191,6 +191,31 @@ def test_executor_places_every_circuit_of_a_run_on_one_layout():
     assert measured_qubits(alone) != measured_qubits(prepared[1])
 
 
+def test_calibration_reads_the_qubits_routing_moved_the_battery_to(tmp_path):
+    """A profile's initial_layout of qubits that are not neighbours (FakeSherbrooke 0, 2, 4):
+    routing ends a battery qubit on qubit 1, outside the layout.  The calibration read the
+    layout's qubits only, and the analysis refused the run after all its circuits had run
+    ("qubit(s) [1] were read but not calibrated"); it now reads every qubit the run reads, and
+    each qubit's readout error is the device's own."""
+    profile = tmp_path / "spread.toml"
+    profile.write_text('kind = "aer-noisy"\ndevice = "FakeSherbrooke"\noptimization_level = 1\n'
+                       'initial_layout = [0, 2, 4]\n')
+    out = tmp_path / "run"
+    assert main(["run", "collective", "--n", "2", "--beta", "1", "--init", "c:0.25", "--charging", "minimal",
+                 "--readout-mitigation", "--shots", "2000", "--seed", "1", "--backend", str(profile),
+                 "--out", str(out), "--json"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    cal = results["readout_calibration"]
+    read = {q for name, qs in cal["measured_qubits"].items() if not name.startswith("readout_cal") for q in qs}
+    assert read - {0, 2, 4}, "routing moved a battery qubit off the layout (else this test tests nothing)"
+    assert read <= set(cal["qubits"])
+    device = noisy.fake_device("FakeSherbrooke")
+    for q, fidelity in zip(cal["qubits"], cal["readout_fidelity"]):
+        assert 1 - fidelity == pytest.approx(device.target["measure"][(q,)].error, abs=0.015)
+    est, device_value = results["estimates"]["energy"], results["device"]["energy"]
+    assert abs(est["value"] - device_value) < 4 * est["stderr"]  # mitigated: about the prepared state
+
+
 @pytest.fixture
 def perth(tmp_path):
     """A device whose readout errors (~3 %) move a 4000-shot ergotropy by several standard errors;

@@ -192,6 +192,35 @@ def on_one_layout(circuits: list, transpile_with, layout: list | None = None) ->
     for width, indices in by_width.items():
         for i, circuit in zip(indices, transpile_with([circuits[i] for i in indices], list(layout[:width]))):
             out[i] = circuit
+    return _calibrate_what_is_read(circuits, out, transpile_with)
+
+
+def _calibrate_what_is_read(circuits: list, transpiled: list, transpile_with) -> list:
+    """The readout calibration circuits (``readout_cal_0`` / ``_1``, if any) of ``transpiled`` made
+    to read every physical qubit that the other circuits read.  Routing can end a battery qubit on
+    a physical qubit outside the layout (an ``initial_layout`` of qubits that are not neighbours:
+    FakeSherbrooke's [0, 2, 4] read qubit 1), which the calibration on the layout left
+    uncalibrated: the analysis refused the run after all its jobs had run.  The calibration then
+    reads the union of the qubits read, placed there directly (X gates and measurements need no
+    routing); the analysis matches each bit to its physical qubit
+    (:func:`qbexp.backends.submit.measured_qubits`)."""
+    from qbexp.backends.submit import measured_qubits
+    from qbexp.circuits.measure import readout_calibration_circuits
+
+    calibration = {i: c.name for i, c in enumerate(circuits) if str(c.name).startswith("readout_cal_")}
+    if not calibration:
+        return transpiled
+    read = sorted({q for i, c in enumerate(transpiled) if i not in calibration
+                   for q in measured_qubits(c) if q is not None})
+    calibrated = {q for i in calibration for q in measured_qubits(transpiled[i])}
+    if set(read) <= calibrated:
+        return transpiled
+    wider = {f"readout_cal_{label}": qc for label, qc in readout_calibration_circuits(len(read))}
+    out = list(transpiled)
+    for i, name in calibration.items():
+        qc = wider[name]
+        qc.metadata = circuits[i].metadata
+        out[i] = transpile_with([qc], read)[0]
     return out
 
 

@@ -253,7 +253,8 @@ class RuntimeExecutor(Executor):
         The profile's ``initial_layout``, or else the layout the transpiler chooses for the
         widest circuit with the most two-qubit gates: the others start on the same physical
         qubits (a narrower circuit on the first ones), so that readout calibration circuits
-        read the qubits of the protocol (:func:`qbexp.circuits.measure.readout_calibration_circuits`).
+        read the qubits of the protocol (:func:`qbexp.circuits.measure.readout_calibration_circuits`;
+        widened to every qubit the run reads where routing leaves the layout: :func:`on_one_layout`).
         """
         circuits = list(circuits)
         for circuit in circuits:

@@ -170,7 +170,9 @@ def readout_calibration_circuits(num_qubits: int) -> list[tuple[str, QuantumCirc
     each measured clbit to its physical qubit (recorded with the job, see
     :func:`qbexp.backends.submit.measured_qubits`).  The executor places every circuit of a
     run on one layout (:meth:`qbexp.backends.ibm.RuntimeExecutor.prepare`), so these
-    circuits read the physical qubits that the protocol circuits start on.
+    circuits read the physical qubits that the protocol circuits start on; where routing ends a
+    battery qubit outside that layout, the executor widens them to every physical qubit the
+    run reads (:func:`qbexp.backends.executors.on_one_layout`).
     """
     if isinstance(num_qubits, bool) or not isinstance(num_qubits, (int, np.integer)) or num_qubits < 1:
         raise QbexpError(f"num_qubits = {num_qubits!r}; it must be an integer >= 1")
