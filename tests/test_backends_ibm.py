@@ -146,6 +146,85 @@ def test_connection_errors_are_redacted(monkeypatch):
     assert info.value.__suppress_context__
 
 
+def test_a_saved_accounts_token_is_redacted_when_connecting_fails(monkeypatch, tmp_path):
+    """No token in the environment, one in the saved account file: the client, failing before a
+    service exists, quoted it ("valid API key: ..."), and qbexp knew only the environment's."""
+    monkeypatch.delenv("QISKIT_IBM_TOKEN", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".qiskit").mkdir()
+    (tmp_path / ".qiskit" / "qiskit-ibm.json").write_text(
+        '{"default-ibm-cloud": {"channel": "ibm_cloud", "token": "%s"}}' % ACCOUNT_TOKEN)
+
+    def refuse(**kwargs):
+        raise ValueError(f"Unable to retrieve instances. Check that you are using a valid API key: {ACCOUNT_TOKEN}")
+
+    monkeypatch.setattr("qiskit_ibm_runtime.QiskitRuntimeService", refuse)
+    with pytest.raises(ibm.IBMServiceError) as info:
+        ibm.connect(PROFILE)
+    assert ACCOUNT_TOKEN not in str(info.value) and "valid API key: [redacted]" in str(info.value)
+
+
+@pytest.mark.parametrize("failure", ["refuse", "fail"])
+def test_a_runtime_sampler_objects_errors_are_redacted(tmp_path, monkeypatch, failure):
+    """``qbexp.run(backend=<an IBM Runtime sampler>)``: its errors quoting the token of the
+    service it holds (through its mode) went unredacted into the job records, ``qbexp status``
+    and the IncompleteRun message; the ``ibm`` profile's path had always redacted them."""
+    import qbexp
+    from qiskit.primitives import BaseSamplerV2
+    from qiskit.primitives.base.base_primitive_job import BasePrimitiveJob
+
+    monkeypatch.delenv("QISKIT_IBM_TOKEN", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    class Service:
+        def active_account(self):
+            return {"channel": "ibm_cloud", "token": ACCOUNT_TOKEN}
+
+    class Batch:
+        service = Service()
+
+    class FailedJob(BasePrimitiveJob):
+        def __init__(self):
+            super().__init__("job-1")
+
+        def result(self):
+            raise RuntimeError(f"401 Client Error: Unauthorized for apikey {ACCOUNT_TOKEN}")
+
+        def status(self):
+            return "ERROR"
+
+        def done(self):
+            return True
+
+        def running(self):
+            return False
+
+        def cancelled(self):
+            return False
+
+        def in_final_state(self):
+            return True
+
+        def cancel(self):
+            pass
+
+    class RuntimeLikeSampler(BaseSamplerV2):
+        mode = Batch()
+
+        def run(self, pubs, *, shots=None):
+            if failure == "refuse":
+                raise RuntimeError(f"invalid request for account apikey={ACCOUNT_TOKEN}")
+            return FailedJob()
+
+    out = tmp_path / "run"
+    exp = qbexp.CollectiveCharging(n=1, beta=1.0, charging="collision")
+    with pytest.raises(QbexpError) as info:
+        qbexp.run(exp, backend=RuntimeLikeSampler(), shots=10, seed=1, out=out, progress=False)
+    assert ACCOUNT_TOKEN not in str(info.value) and "[redacted]" in str(info.value)
+    files = [f for f in out.rglob("*") if f.is_file()]
+    assert files and not [f for f in files if ACCOUNT_TOKEN.encode() in f.read_bytes()]
+
+
 def test_redact_and_status_mapping():
     from qiskit.providers import JobStatus
 

@@ -22,6 +22,7 @@ from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
 
 from qbexp.backends.profiles import Profile, load_profile
+from qbexp.backends.secrets import redact
 from qbexp.errors import QbexpError
 
 STATUSES = ("QUEUED", "RUNNING", "DONE", "ERROR", "CANCELLED")
@@ -88,6 +89,11 @@ class Executor(ABC):
         self.seed = seed
 
     @abstractmethod
+    def redact(self, text: str) -> str:
+        """``text`` free of credentials (:func:`qbexp.backends.secrets.redact`); an executor that
+        holds a connected service also removes its token."""
+        return redact(text)
+
     def prepare(self, circuits) -> list:
         """The circuits as they will run: transpiled for the backend, in the same order."""
 

@@ -16,7 +16,6 @@ none), and every message that leaves this module passes :meth:`redact`.
 from __future__ import annotations
 
 import os
-import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,15 +24,12 @@ import uuid
 from qbexp.backends.executors import (LOCAL_POOL, LOST, Executor, LocalJob, derived_seed, has_channels,
                                       normalise_counts, on_one_layout)
 from qbexp.backends.profiles import check_crn
+from qbexp.backends.secrets import redact
 from qbexp.circuits.measure import RESULT_REGISTER
 from qbexp.errors import QbexpError, shown
 
 NO_CREDENTIALS = ("no IBM Quantum credentials: set QISKIT_IBM_TOKEN or save an account with "
                   "QiskitRuntimeService.save_account(...)")
-#: long runs of token characters (IBM Quantum tokens, IBM Cloud API keys)
-_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{40,}")
-#: secrets shorter than this (no IBM token or API key is) are redacted only as whole words
-_WHOLE_WORD_BELOW = 8
 _STATUS = {"INITIALIZING": "QUEUED", "VALIDATING": "QUEUED", "QUEUED": "QUEUED", "RUNNING": "RUNNING",
            "DONE": "DONE", "ERROR": "ERROR", "CANCELLED": "CANCELLED"}
 
@@ -163,17 +159,6 @@ def connect(profile):
         raise QbexpError(NO_CREDENTIALS) from None
     except Exception as err:  # the service raises many types; none may leak a token
         raise IBMServiceError(f"cannot connect to IBM Quantum: {redact(f'{type(err).__name__}: {err}')}") from None
-
-
-def redact(text: str, secrets=()) -> str:
-    """``text`` without the environment's token, the given secrets or anything shaped like a token."""
-    for secret in (*secrets, os.environ.get("QISKIT_IBM_TOKEN")):
-        secret = (secret or "").strip()
-        if len(secret) >= _WHOLE_WORD_BELOW:
-            text = text.replace(secret, "[redacted]")
-        elif secret:  # no real token: replaced where it stands alone, not inside every word ("e")
-            text = re.sub(rf"(?<![\w-]){re.escape(secret)}(?![\w-])", "[redacted]", text)
-    return _TOKEN_LIKE.sub("[redacted]", text)
 
 
 def job_status(job) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from qbexp.backends.executors import (LOCAL_POOL, LOST, Executor, LocalJob, derived_seed, has_channels,
                                       normalise_counts, on_one_layout)
 from qbexp.backends.profiles import Profile
+from qbexp.backends.secrets import redact
 from qbexp.circuits.measure import RESULT_REGISTER, result_counts
 from qbexp.errors import QbexpError
 
@@ -68,6 +69,35 @@ def _failure(job) -> str | None:
     if getattr(result, "success", True) is not False:
         return None
     return " ".join(str(getattr(result, "status", "") or "the backend returned a failed result").split())[:300]
+
+
+def _service_tokens(obj) -> list[str]:
+    """Tokens of the runtime services ``obj`` holds, directly or through its mode or backend (an
+    IBM Runtime ``SamplerV2`` or ``IBMBackend``); none for other objects."""
+    tokens, seen, todo = [], set(), [obj]
+    for _ in range(3):  # the object, its mode or backend, their service
+        found = []
+        for item in todo:
+            if item is None or id(item) in seen:
+                continue
+            seen.add(id(item))
+            account = getattr(item, "active_account", None)
+            if callable(account):
+                try:
+                    token = (account() or {}).get("token")
+                except Exception:  # no account details: the other redactions still apply
+                    token = None
+                if isinstance(token, str):
+                    tokens.append(token)
+            for name in ("mode", "_mode", "backend", "_backend", "service", "_service"):
+                try:
+                    value = getattr(item, name, None)
+                except Exception:
+                    continue
+                if value is not None and not callable(value):  # a method (backend()) is no holder
+                    found.append(value)
+        todo = found
+    return tokens
 
 
 def _is_aer(backend) -> bool:
@@ -191,6 +221,11 @@ class _ObjectExecutor(Executor):
     def describe(self) -> dict:
         return {**self.profile.to_dict(), "seed": self.seed}
 
+    def redact(self, text: str) -> str:
+        """Without credentials, the token of a service the object holds included (an IBM
+        Runtime sampler's or backend's: their errors may quote it)."""
+        return redact(text, _service_tokens(self.obj))
+
     def poll(self, job_id):
         jobs = self._jobs.get(job_id)
         if jobs is None:
@@ -211,7 +246,7 @@ class _ObjectExecutor(Executor):
                 try:
                     job.result()
                 except Exception as err:  # the job keeps its reason in the exception
-                    return f"{type(err).__name__}: {err}"
+                    return self.redact(f"{type(err).__name__}: {err}")
                 return (_failure(job) if state == "ERROR" else None) or state.lower()
         return ""
 
@@ -266,7 +301,7 @@ class BackendExecutor(_ObjectExecutor):
         try:
             return _transpile(circuits, self.obj, self.seed)
         except Exception as err:
-            raise QbexpError(f"transpiling for {self.profile.name} failed: {type(err).__name__}: {err}") from None
+            raise QbexpError(self.redact(f"transpiling for {self.profile.name} failed: {type(err).__name__}: {err}")) from None
 
     def submit(self, named_circuits, shots, tag):
         import uuid
@@ -325,13 +360,13 @@ class SamplerExecutor(_ObjectExecutor):
         try:
             return _transpile(circuits, backend, self.seed)
         except Exception as err:
-            raise QbexpError(f"transpiling for the sampler's backend failed: {type(err).__name__}: {err}") from None
+            raise QbexpError(self.redact(f"transpiling for the sampler's backend failed: {type(err).__name__}: {err}")) from None
 
     def submit(self, named_circuits, shots, tag):
         try:
             job = self.obj.run([(qc,) for qc in named_circuits.values()], shots=shots)
         except Exception as err:
-            raise QbexpError(f"the sampler refused the circuits: {type(err).__name__}: {err}") from None
+            raise QbexpError(self.redact(f"the sampler refused the circuits: {type(err).__name__}: {err}")) from None
         job_id = job.job_id() if callable(getattr(job, "job_id", None)) else str(id(job))
         self._jobs[job_id] = job
         return job_id

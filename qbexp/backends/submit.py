@@ -250,8 +250,11 @@ def _submit_one(store, executor, prepared: dict, shots: int, seq: int, progress:
     try:
         job_id = executor.submit(prepared, shots, record["tag"])
     except Exception as err:
-        record.update(error=f"submission failed: {err}", updated_at=_now())
+        text = executor.redact(str(err))  # a backend object's error may quote a token
+        record.update(error=f"submission failed: {text}", updated_at=_now())
         store.save_job_record(record)
+        if text != str(err):  # raised again without the credential it quoted
+            raise QbexpError(f"submitting to {executor.profile.name} failed: {type(err).__name__}: {text}") from None
         raise
     _promote(store, record, job_id)
     if progress:
@@ -307,7 +310,7 @@ def _settle(store, executor, record: dict, status: str) -> list[str]:
         saved.append(name)
     missing = [n for n in record["names"] if not store.has_counts(n)]
     if status != "DONE":
-        error = executor.error(job_id)
+        error = executor.redact(executor.error(job_id) or "")  # recorded and printed: no credentials
     elif missing:
         error = f"results hold no counts for {len(missing)} circuit(s); qbexp fetch asks again"
     else:
