@@ -220,6 +220,17 @@ def test_eqs_16_17_ground_state_up_to_n1000(n, beta):
     assert figs["ergotropy"] == pytest.approx(eq17_closed(n, r), rel=1e-10, abs=1e-12)
 
 
+@pytest.mark.parametrize("n, beta, t", [(1000, 1.0, 6e5), (300, 1e-3, 900.0)])
+def test_long_charging_reaches_eqs_16_17_to_rounding(n, beta, t):
+    """Charged from the ground state for ~1e4 to ~1e6 relaxation times: the closed forms of the
+    steady state (Eqs. 16, 17) to 1e-10.  The stiff chain's scaling and squaring lost population
+    (every figure 4.1e-6 / 6.5e-7 too small); the population chains keep their sums."""
+    figs = charge_symmetric(n, beta, init="ground", t=t, engine="scipy")["figures"]
+    r = math.exp(-beta)
+    assert figs["coherence_l1"] == pytest.approx(eq16_closed(n, r), rel=1e-10)
+    assert figs["ergotropy"] == pytest.approx(eq17_closed(n, r), rel=1e-10)
+
+
 @pytest.mark.parametrize("n", [2, 3, 10, 100, 1000])
 def test_high_temperature_limit_ground_state(n):
     charged = charge_symmetric(n, 0.0, init="ground", omega=2.0)
