@@ -1083,6 +1083,9 @@ API = [
     (_evolve(GROUND, ()), "times"),
     (_evolve(GROUND, (0.0, 1e12)), "1e+12"),
     (lambda c: qbexp.dynamics.propagator(_engine(), float("nan")), "tau"),
+    # 5e11 relaxation times: the CLI refused it, the function returned every figure 1.5e-3 off
+    (lambda c: __import__("qbexp.experiments.collective", fromlist=["x"]).charge_collective(20, 1e-12, t=0.5),
+     "t = 0.5 is more than 1e+06 relaxation times of the bath"),
     (lambda c: qbexp.dynamics.propagator(_engine(), 1e12), "tau"),
     # models
     (lambda c: qbexp.models.collective_battery(2, float("nan")), "beta"),

@@ -9,12 +9,11 @@ import numpy as np
 from qbexp.backends.store import check_outside_runs
 from qbexp.cli.options import add_engine, path_option
 from qbexp.cli.output import check_writable_parent, emit
-from qbexp.dynamics.evolution import MAX_RELAXATION_TIMES
-from qbexp.models.collective import bose_occupation, check_parameters
+from qbexp.models.collective import check_parameters
 from qbexp.dynamics.engines import resolve_engine
 from qbexp.dynamics.schur import SCHUR_MAX_QUBITS
 from qbexp.errors import InitialStateError, QbexpError
-from qbexp.experiments.collective import charge_collective
+from qbexp.experiments.collective import charge_collective, check_charging_duration
 from qbexp.experiments.sweep import SWEEP_FILE
 from qbexp.models.collective import COUPLINGS
 from qbexp.models.states import INITIAL_STATE_FORMS
@@ -59,9 +58,7 @@ def run(args) -> int:
         check_writable_parent(args.save_state, "--save-state")
         check_outside_runs(args.save_state, "--save-state", ("manifest.json", SWEEP_FILE))
     check_parameters(args.beta, args.omega, args.gamma, args.f, beta_zero=args.steady)
-    if args.t is not None and args.t * args.gamma * (1 + bose_occupation(args.beta, args.omega)) > MAX_RELAXATION_TIMES:
-        raise QbexpError(f"--t {args.t:g} is more than {MAX_RELAXATION_TIMES:g} relaxation times of the bath; "
-                         "the battery has long reached its steady state: use --steady")
+    check_charging_duration(args.t, args.beta, args.omega, args.gamma, name="--t ", instead="--steady")
     if args.save_state is not None and args.n > SCHUR_MAX_QUBITS:
         raise QbexpError(f"--save-state writes the dense 2^N x 2^N matrix: N <= {SCHUR_MAX_QUBITS}")
     with showing_progress():

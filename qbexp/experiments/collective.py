@@ -18,6 +18,21 @@ NO_BATH_NOTE = ("gamma = 0 (no bath): the steady state is the long-time average 
                 "the initial state dephased in the eigenbasis of H")
 
 
+def check_charging_duration(t: float, beta: float, omega: float, gamma: float, name: str = "t = ",
+                            instead: str = "t=None (the steady state)") -> None:
+    """At most :data:`~qbexp.dynamics.evolution.MAX_RELAXATION_TIMES` relaxation times
+    1/(γ0(n̄ + 1)) of the bath: beyond, the battery has long reached its steady state, and an
+    evolution that long returns its rounding (N = 20, β = 1e-12, t = 0.5, 5e11 relaxation times:
+    every figure 1.5e-3 off).  A one-line :class:`QbexpError` naming ``name`` and ``instead``."""
+    from qbexp.dynamics.evolution import MAX_RELAXATION_TIMES
+    from qbexp.errors import QbexpError
+    from qbexp.models.collective import bose_occupation
+
+    if t is not None and beta > 0 and t * gamma * (1 + bose_occupation(beta, omega)) > MAX_RELAXATION_TIMES:
+        raise QbexpError(f"{name}{t:g} is more than {MAX_RELAXATION_TIMES:g} relaxation times of the bath; "
+                         f"the battery has long reached its steady state: use {instead}")
+
+
 @dataclass
 class ChargedBattery:
     """The charged state with its model and every figure of merit (ergotropy w.r.t. H0);
@@ -51,6 +66,7 @@ def charge_collective(
     average of the unitary evolution, and ``note`` says so (:data:`NO_BATH_NOTE`).
     """
     note = NO_BATH_NOTE if t is None and gamma == 0 else None
+    check_charging_duration(t, beta, omega, gamma)
     if coupling == "collective":
         from qbexp.dynamics.symmetric_charge import charge_symmetric
 
