@@ -201,6 +201,43 @@ def test_failed_job_is_recorded_and_resubmitted_only_on_request(setup):
     assert json.loads((store.dir / "counts" / "c2.json").read_text())["job_id"] == "fake-3"
 
 
+def test_resubmission_sends_the_circuits_as_first_transpiled(setup):
+    """--retry-failed resubmits the circuits as the run first transpiled them (transpiled.qpy),
+    not transpiled again: another Qiskit (a run moved between the stacks) or the layout chosen
+    for a subset put them on other qubits than the counts already saved (readout mitigation
+    then refused the run for good; ZNE mixed qubits)."""
+    cloud, store = setup
+
+    class Marking(FakeExecutor):
+        def __init__(self, cloud, mark, **kwargs):
+            super().__init__(cloud, **kwargs)
+            self.mark, self.prepared, self.sent = mark, [], {}
+
+        def prepare(self, circuits):
+            out = []
+            for qc in circuits:
+                self.prepared.append(qc.name)
+                qc = qc.copy()
+                qc.metadata = {**(qc.metadata or {}), "transpiled_by": self.mark}
+                out.append(qc)
+            return out
+
+        def submit(self, named_circuits, shots, tag):
+            self.sent.update({n: qc.metadata.get("transpiled_by") for n, qc in named_circuits.items()})
+            return super().submit(named_circuits, shots, tag)
+
+    named = circuits(4)
+    for name, qc in named.items():
+        qc.name = name
+    first = Marking(cloud, "first", fate="fail")
+    assert run_durably(store, named, first, SHOTS, progress=False) == {}
+    assert first.sent == {n: "first" for n in named}
+    again = Marking(cloud, "again")
+    out = run_durably(store, named, again, SHOTS, retry_failed=True, progress=False)
+    assert set(out) == set(named)
+    assert again.prepared == [] and again.sent == {n: "first" for n in named}
+
+
 def test_cancelled_job_retried_by_fetch_from_stored_circuits(setup):
     cloud, store = setup
     named = circuits(4)
