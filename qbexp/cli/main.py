@@ -43,11 +43,12 @@ def one_line(message: str) -> str:
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """argparse's usage errors (invalid choices, values) in one line too; sub-parsers inherit it
-    (and the analysis scripts' parsers are these)."""
+    """argparse's usage errors (invalid choices, values, missing options) in one line too, as
+    every other error, with where to find the options instead of argparse's usage block (7 to 11
+    lines before the error); sub-parsers inherit it (and the analysis scripts' parsers are these)."""
 
     def error(self, message):
-        super().error(one_line(message))
+        self.exit(2, f"{self.prog.split()[0]}: error: {one_line(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
