@@ -164,8 +164,26 @@ def test_sampler_that_cannot_run_channels_is_refused_before_submission(tmp_path)
         message = str(info.value)
         assert "\n" not in message
         assert "StatevectorSampler cannot run (only Aer simulates channels)" in message
-        assert "charging='collision'" in message and "an Aer backend" in message
+        # it offered charging='collision' or 'dilation', which the same sampler then refused
+        # (they reset or measure mid-circuit): Aer is the way out, and the message says so
+        assert "charging='collision'" not in message and "an Aer backend" in message
     assert not (tmp_path / "svs").exists()
+    for charging in ("collision", "dilation", "minimal"):  # what the old message offered: refused too
+        with pytest.raises(QbexpError, match="mid-circuit"):
+            qbexp.run(qbexp.CollectiveCharging(n=2, beta=1.0, charging=charging), backend=StatevectorSampler(),
+                      shots=64, progress=False)
+    on_a_device = qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus")
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+    from qiskit_ibm_runtime import SamplerV2
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # runtime 0.50 deprecates SamplerV2 for its successor
+        sampler = SamplerV2(mode=FakeManilaV2())
+    with pytest.raises(QbexpError) as info:  # a sampler of a device: the hardware chargings are the way
+        qbexp.run(on_a_device, backend=sampler, shots=64, progress=False)
+    assert "charging='collision', 'dilation' or 'minimal'" in str(info.value)
 
 
 def test_refused_sweep_leaves_out_as_found(tmp_path, capsys):

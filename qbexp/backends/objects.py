@@ -113,18 +113,22 @@ def _is_fake_device(backend) -> bool:
     return isinstance(backend, FakeBackendV2)
 
 
-def _check_channels(circuits, name: str, on_aer: bool) -> None:
+def _check_channels(circuits, name: str, on_aer: bool, one_state: bool = False) -> None:
     """Before anything is submitted: Kraus/SuperOp instructions run on Aer only (a density-matrix
     simulator); any other backend or sampler (qiskit's StatevectorSampler, a device) fails on
-    them only after submission, leaving a failed run."""
+    them only after submission, leaving a failed run.  ``one_state``: qiskit's StatevectorSampler,
+    which runs none of the hardware chargings either (:func:`_check_one_state_sampler`), so the
+    message offers Aer only."""
     if on_aer:
         return
+    aer = "an Aer backend (backend='aer', AerSimulator(), qiskit_aer.primitives.SamplerV2())"
     for circuit in circuits:
         if has_channels(circuit):
+            instead = (f"use {aer}: the hardware-executable chargings reset or measure qubits mid-circuit, which "
+                       "the StatevectorSampler does once for all shots" if one_state else
+                       f"use a hardware-executable charging (charging='collision', 'dilation' or 'minimal') or {aer}")
             raise QbexpError(f"circuit {circuit.name!r} holds a Kraus/SuperOp channel, which {name} cannot run "
-                             "(only Aer simulates channels): use a hardware-executable charging (charging='collision' "
-                             "or 'dilation') or an Aer backend (backend='aer', AerSimulator(), "
-                             "qiskit_aer.primitives.SamplerV2())")
+                             f"(only Aer simulates channels): {instead}")
 
 
 def _check_one_state_sampler(circuits, sampler) -> None:
@@ -355,7 +359,10 @@ class SamplerExecutor(_ObjectExecutor):
     def prepare(self, circuits) -> list:
         circuits = list(circuits)
         backend = self._backend()
-        _check_channels(circuits, self.profile.name, backend is not None and _is_aer(backend))
+        from qiskit.primitives import StatevectorSampler
+
+        _check_channels(circuits, self.profile.name, backend is not None and _is_aer(backend),
+                        one_state=isinstance(self.obj, StatevectorSampler))
         _check_one_state_sampler(circuits, self.obj)
         try:
             return _transpile(circuits, backend, self.seed)
