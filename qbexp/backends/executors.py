@@ -88,12 +88,12 @@ class Executor(ABC):
         self.profile = profile
         self.seed = seed
 
-    @abstractmethod
     def redact(self, text: str) -> str:
         """``text`` free of credentials (:func:`qbexp.backends.secrets.redact`); an executor that
         holds a connected service also removes its token."""
         return redact(text)
 
+    @abstractmethod
     def prepare(self, circuits) -> list:
         """The circuits as they will run: transpiled for the backend, in the same order."""
 
