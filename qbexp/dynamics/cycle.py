@@ -56,6 +56,40 @@ CONVERGENCE_RTOL = 1e-3
 MAX_CYCLES = 100_000
 #: Largest number of self-consistency rounds for the OSS of the ``optimal`` discharge.
 MAX_POLICY_ROUNDS = 50
+#: ‖𝓛τ‖₁ below which a cycle's fixed point uses e^{𝓛τ} − 1 from the charging integral (engine_cycle).
+SHORT_CYCLE = 1e-2
+#: Off-diagonal entries in the energy basis (relative to the largest entry) that are rounding:
+#: a state with none larger is taken as diagonal there by :func:`optimal_unitary`.
+DIAGONAL_WITHIN = 1e-12
+
+
+def optimal_unitary(rho, battery) -> np.ndarray:
+    """The ``optimal`` discharge of ``rho`` (:func:`qbexp.thermo.ergotropy_unitary`, Eq. 3); for a
+    state diagonal in the energy basis to rounding (:data:`DIAGONAL_WITHIN`; the engine's NESS
+    and OSS are, in Eq. 6's eigenbasis) the permutation of energy levels it stands for, taking
+    the k-th largest population to the k-th lowest level.  The eigenvectors of two nearly
+    equal populations (short cycles: r_A − r_S = 2.5e-9 at τ = 1e-5) are turned by the
+    rounding of the off-diagonal entries (~1e-16 / 2.5e-9), and the OSS work, power and
+    efficiency of the optimal discharge were 8e-5 off at τ ≤ 2e-5 (Eqs. 14–16; the two
+    engines disagreed by 7e-5), its OSS not found at τ = 1e-6."""
+    levels = energy_populations(rho, battery)
+    if levels is None:
+        return ergotropy_unitary(rho, battery)
+    _, basis, populations = levels
+    order = np.argsort(-populations, kind="stable")  # the level of the k-th largest population
+    perm = np.zeros(basis.shape, dtype=complex)
+    perm[np.arange(len(order)), order] = 1.0  # |e_k><e_order[k]|
+    return basis @ perm @ basis.conj().T
+
+
+def energy_populations(rho, battery):
+    """``(energies, basis, populations)`` of ``rho`` in the energy basis (increasing energy),
+    or None where ``rho`` is not diagonal there to rounding (:data:`DIAGONAL_WITHIN`)."""
+    energies, basis = np.linalg.eigh(battery)
+    r = basis.conj().T @ rho @ basis
+    if np.abs(r - np.diag(np.diag(r))).max() > DIAGONAL_WITHIN * max(float(np.abs(r).max()), 1e-300):
+        return None
+    return energies, basis, np.diag(r).real
 #: Heat from the hot bath below this fraction of the battery's largest energy per cycle is
 #: rounding (equal bath temperatures give |Q^H| ~ 1e-18): the efficiency W/Q^H is then not a
 #: figure but a ratio of rounding errors (it read 2.1e-4 at T_H = T_C = 1) and is None.
@@ -107,7 +141,7 @@ def discharge_unitary(name: str, rho, model: LindbladModel) -> np.ndarray:
         the ergotropy unitary of ``rho`` w.r.t. H (Eq. 3; :func:`qbexp.thermo.ergotropy_unitary`).
     """
     if check_discharge(name) == "optimal":
-        return ergotropy_unitary(rho, model.battery_matrix())
+        return optimal_unitary(rho, model.battery_matrix())
     return fixed_discharge_unitary(name, model)
 
 
@@ -125,6 +159,7 @@ class EngineCycle:
     charging_integral: np.ndarray  # ∫₀^τ e^{𝓛t} dt
     battery: np.ndarray  # H as a matrix
     unitary: np.ndarray | None  # the fixed discharge unitary; None for "optimal"
+    change: np.ndarray | None = None  # e^{𝓛τ} − 1 to its own precision, for short cycles (engine_cycle)
 
     def charge(self, rho) -> np.ndarray:
         """Charging stroke: ρ(τ) = e^{𝓛τ}(ρ) (Eq. 2).
@@ -148,7 +183,13 @@ class EngineCycle:
             ``(U ρ_c U†, W)`` with W = Tr[H ρ_c] − Tr[H U ρ_c U†] the extracted work (Eq. 13
             for the swaps when Eq. 12 holds; the ergotropy, Eq. 3, for ``optimal``).
         """
-        u = ergotropy_unitary(rho_c, self.battery) if self.unitary is None else self.unitary
+        levels = energy_populations(rho_c, self.battery) if self.unitary is None else None
+        if levels is not None:  # optimal, diagonal: the levels' populations sorted (optimal_unitary's
+            energies, basis, populations = levels  # permutation), the work from their differences:
+            after = -np.sort(-populations)  # Tr[H(ρ_c − UρU†)] in the original basis carried the
+            work = float(np.sum(energies * (populations - after)))  # rotations' rounding (2e-16 of 5e-11)
+            return (basis * after) @ basis.conj().T, work
+        u = optimal_unitary(rho_c, self.battery) if self.unitary is None else self.unitary
         after = u @ rho_c @ u.conj().T
         work = float(np.real(np.trace(self.battery @ (rho_c - after))))
         return 0.5 * (after + after.conj().T), work
@@ -204,8 +245,8 @@ class EngineCycle:
         discharge depends on the charged state, so the OSS is found self-consistently:
         freeze U at the optimal unitary of the current charged state (first ``rho_c``,
         default ρ_NESS), take the fixed point of that linear map, recompute U from its
-        charged state, and stop when the map applied to the fixed point returns it
-        (trace distance ≤ 1e-10) — i.e. the frozen U is optimal for its own OSS.
+        charged state, and stop when U comes out the same or the map applied to the fixed
+        point returns it (trace distance ≤ 1e-10) — i.e. the frozen U is optimal for its own OSS.
 
         Args:
             rho_c: the charged state that seeds the ``optimal`` search (default ρ_NESS);
@@ -218,10 +259,15 @@ class EngineCycle:
             rho = self._linear_fixed_point(self.unitary)
             return rho, self.charge(rho)
         rho_c = ness(self.model) if rho_c is None else rho_c
+        u = optimal_unitary(rho_c, self.battery)
         for _ in range(MAX_POLICY_ROUNDS):
-            rho = self._linear_fixed_point(ergotropy_unitary(rho_c, self.battery))
+            rho = self._linear_fixed_point(u)
             rho_c = self.charge(rho)
-            if trace_distance(self.discharge_state(rho_c)[0], rho) <= 1e-10:
+            # settled: U is optimal for its own OSS, the same U again (the level permutation of
+            # optimal_unitary: exact; short cycles resolve the fixed point only to ~1e-16 over the
+            # map's gap ΣΓτ), or the map returns the fixed point
+            u, previous = optimal_unitary(rho_c, self.battery), u
+            if np.array_equal(u, previous) or trace_distance(self.discharge_state(rho_c)[0], rho) <= 1e-10:
                 return rho, rho_c
         raise QbexpError(
             f"the optimal-discharge OSS at tau = {self.tau} did not settle in {MAX_POLICY_ROUNDS} rounds"
@@ -298,9 +344,50 @@ class EngineCycle:
                 f" (eigenvalues at distances {distance[0]:.2e}, {distance[1]:.2e} from 1)"
                 + (f": the rates {', '.join(zero)} are 0" if zero else "")
             )
+        populations = self._population_fixed_point(cycle_map)
+        if populations is not None:
+            return (self._energy_basis * populations) @ self._energy_basis.conj().T
         rho = unvec(vecs[:, np.argmin(np.abs(mu - 1))], self.model.dim)
         rho = rho / np.trace(rho)
         return 0.5 * (rho + rho.conj().T)
+
+    @property
+    def _energy_basis(self) -> np.ndarray:
+        return np.linalg.eigh(self.battery)[1]
+
+    def _population_fixed_point(self, cycle_map: np.ndarray) -> np.ndarray | None:
+        """The fixed point's populations in the energy basis, solved among the populations alone,
+        where that is exact: the map takes each energy eigenstate to a state diagonal there (Eq.
+        6's dissipators jump between its eigenstates, and U permutes the levels: the swaps,
+        :func:`optimal_unitary` of a diagonal state), so the unique fixed point is diagonal.
+        The eigenvector of the whole map carries the eigensolver's rounding, ~1e-16 over the
+        map's gap ΣΓτ, into its coherences (2e-10 at τ = 1e-5, which turned the optimal unitary
+        of two nearly equal populations) and, near the coherences' own eigenvalues close to 1,
+        into its populations (the optimal discharge's OSS work 4.5e-6 off at τ = 1e-5).  None
+        where the map does not keep the diagonal states."""
+        basis, d = self._energy_basis, self.model.dim
+
+        def populations(superop):
+            """Column k: the populations superop makes of level k (None: not diagonal)."""
+            columns = []
+            for k in range(d):
+                out = basis.conj().T @ unvec(superop @ vec(np.outer(basis[:, k], basis[:, k].conj())), d) @ basis
+                if np.abs(out - np.diag(np.diag(out))).max() > 1e-12:
+                    return None
+                columns.append(np.diag(out).real)
+            return np.array(columns).T
+
+        whole = populations(cycle_map)
+        if whole is None:
+            return None
+        system = whole - np.eye(d)  # (T − 1) p = 0, T column-stochastic
+        if self.change is not None:  # short cycles: T − 1 = (Π − 1) + Π E, Π the discharge's permutation,
+            turn = np.round(populations(cycle_map @ la.inv(self.charging)))  # E = e^{𝓛τ} − 1 as computed,
+            system = turn - np.eye(d) + turn @ populations(self.change)  # not 1 + E − 1 (its digits lost)
+        system[-1] = 1.0  # with Σ p = 1 in place of one (dependent) equation
+        rhs = np.zeros(d)
+        rhs[-1] = 1.0
+        return la.solve(system, rhs)
 
 
 def engine_cycle(model: LindbladModel, tau: float, discharge: str = "local1") -> EngineCycle:
@@ -327,8 +414,12 @@ def engine_cycle(model: LindbladModel, tau: float, discharge: str = "local1") ->
     block[:n, :n] = gen * tau
     block[:n, n:] = np.eye(n) * tau
     integral = la.expm(block)[:n, n:]
+    # short cycles: e^{𝓛τ} − 1 = 𝓛 ∫₀^τ e^{𝓛t} dt to the integral's relative precision, where the
+    # propagator's differs from 1 by less than its absolute tolerance resolves (ΣΓτ = 5e-8: the OSS
+    # work 1e-6 off, the two engines 7e-5 apart with the optimal discharge)
+    change = gen @ integral if np.abs(gen).sum(axis=0).max() * tau < SHORT_CYCLE else None
     unitary = None if discharge == "optimal" else fixed_discharge_unitary(discharge, model)
-    return EngineCycle(model, float(tau), discharge, charging, integral, model.battery_matrix(), unitary)
+    return EngineCycle(model, float(tau), discharge, charging, integral, model.battery_matrix(), unitary, change)
 
 
 @dataclass
