@@ -62,6 +62,11 @@ SHORT_CYCLE = 1e-2
 #: a state with none larger is taken as diagonal there by :func:`optimal_unitary`.
 DIAGONAL_WITHIN = 1e-12
 
+#: Heat from the hot bath below this fraction of the battery's largest energy per cycle is
+#: rounding (equal bath temperatures give |Q^H| ~ 1e-18): the efficiency W/Q^H is then not a
+#: figure but a ratio of rounding errors (it read 2.1e-4 at T_H = T_C = 1) and is None.
+HEAT_RTOL = 1e-12
+
 
 def optimal_unitary(rho, battery) -> np.ndarray:
     """The ``optimal`` discharge of ``rho`` (:func:`qbexp.thermo.ergotropy_unitary`, Eq. 3); for a
@@ -90,10 +95,7 @@ def energy_populations(rho, battery):
     if np.abs(r - np.diag(np.diag(r))).max() > DIAGONAL_WITHIN * max(float(np.abs(r).max()), 1e-300):
         return None
     return energies, basis, np.diag(r).real
-#: Heat from the hot bath below this fraction of the battery's largest energy per cycle is
-#: rounding (equal bath temperatures give |Q^H| ~ 1e-18): the efficiency W/Q^H is then not a
-#: figure but a ratio of rounding errors (it read 2.1e-4 at T_H = T_C = 1) and is None.
-HEAT_RTOL = 1e-12
+
 
 def ness(model: LindbladModel) -> np.ndarray:
     """The non-equilibrium steady state of the engine (below Eq. 2).
@@ -344,7 +346,7 @@ class EngineCycle:
                 f" (eigenvalues at distances {distance[0]:.2e}, {distance[1]:.2e} from 1)"
                 + (f": the rates {', '.join(zero)} are 0" if zero else "")
             )
-        populations = self._population_fixed_point(cycle_map)
+        populations = self._population_fixed_point(u, cycle_map)
         if populations is not None:
             return (self._energy_basis * populations) @ self._energy_basis.conj().T
         rho = unvec(vecs[:, np.argmin(np.abs(mu - 1))], self.model.dim)
@@ -355,7 +357,7 @@ class EngineCycle:
     def _energy_basis(self) -> np.ndarray:
         return np.linalg.eigh(self.battery)[1]
 
-    def _population_fixed_point(self, cycle_map: np.ndarray) -> np.ndarray | None:
+    def _population_fixed_point(self, u: np.ndarray, cycle_map: np.ndarray) -> np.ndarray | None:
         """The fixed point's populations in the energy basis, solved among the populations alone,
         where that is exact: the map takes each energy eigenstate to a state diagonal there (Eq.
         6's dissipators jump between its eigenstates, and U permutes the levels: the swaps,
@@ -377,13 +379,14 @@ class EngineCycle:
                 columns.append(np.diag(out).real)
             return np.array(columns).T
 
+        moved = np.abs(basis.conj().T @ u @ basis) ** 2  # the populations U moves: a permutation Π?
+        turn = np.round(moved)
         whole = populations(cycle_map)
-        if whole is None:
+        if whole is None or np.abs(moved - turn).max() > 1e-12:
             return None
         system = whole - np.eye(d)  # (T − 1) p = 0, T column-stochastic
-        if self.change is not None:  # short cycles: T − 1 = (Π − 1) + Π E, Π the discharge's permutation,
-            turn = np.round(populations(cycle_map @ la.inv(self.charging)))  # E = e^{𝓛τ} − 1 as computed,
-            system = turn - np.eye(d) + turn @ populations(self.change)  # not 1 + E − 1 (its digits lost)
+        if self.change is not None:  # short cycles: T − 1 = (Π − 1) + Π E from E = e^{𝓛τ} − 1 as
+            system = turn - np.eye(d) + turn @ populations(self.change)  # computed, not 1 + E − 1
         system[-1] = 1.0  # with Σ p = 1 in place of one (dependent) equation
         rhs = np.zeros(d)
         rhs[-1] = 1.0

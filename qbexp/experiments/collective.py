@@ -7,7 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from qbexp.dynamics import evolve, steady_state
+from qbexp.dynamics.evolution import MAX_RELAXATION_TIMES
+from qbexp.errors import QbexpError
 from qbexp.models import collective_battery, initial_state
+from qbexp.models.collective import bose_occupation
 from qbexp.models.lindblad import LindbladModel
 from qbexp.thermo import figures_of_merit
 
@@ -24,10 +27,6 @@ def check_charging_duration(t: float, beta: float, omega: float, gamma: float, n
     1/(γ0(n̄ + 1)) of the bath: beyond, the battery has long reached its steady state, and an
     evolution that long returns its rounding (N = 20, β = 1e-12, t = 0.5, 5e11 relaxation times:
     every figure 1.5e-3 off).  A one-line :class:`QbexpError` naming ``name`` and ``instead``."""
-    from qbexp.dynamics.evolution import MAX_RELAXATION_TIMES
-    from qbexp.errors import QbexpError
-    from qbexp.models.collective import bose_occupation
-
     if t is not None and beta > 0 and t * gamma * (1 + bose_occupation(beta, omega)) > MAX_RELAXATION_TIMES:
         raise QbexpError(f"{name}{t:g} is more than {MAX_RELAXATION_TIMES:g} relaxation times of the bath; "
                          f"the battery has long reached its steady state: use {instead}")
