@@ -90,6 +90,23 @@ def test_cli(argv, code, fragment, ctx, capsys, monkeypatch):
     assert snapshot(ctx) == before, "a refused command changed the files"
 
 
+@pytest.mark.parametrize("argv, fragment", [
+    (["simulate", "engine"], "the following arguments are required: --tau (see qbexp simulate engine --help)"),
+    (["simulate", "collective", "--n", "2", "--beta", "x", "--steady"], "argument --beta: invalid float value: 'x'"),
+    (["run", "collective", "--n", "2", "--beta", "1", "--shots", "10"], "required: --out (see qbexp run collective --help)"),
+    (["bogus"], "invalid choice: 'bogus'"),
+])
+def test_argparse_errors_are_one_line_too(argv, fragment, capsys):
+    """Errors argparse finds (a missing option, a value of the wrong type, an unknown command)
+    are one line naming the --help to read, as the README says of every bad input: argparse
+    printed its usage block, 7 to 11 lines, before it."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("qbexp: error: ") and fragment in err, err
+
+
 def test_one_line():
     """The one place every message passes: control characters escaped, the middle elided."""
     from qbexp.cli.main import one_line
