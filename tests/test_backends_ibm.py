@@ -133,17 +133,23 @@ def test_missing_credentials_is_one_clear_line(tmp_path, monkeypatch):
     assert (tmp_path / ".qiskit" / "qiskit-ibm.json").read_text() == '{"other": {"channel": "ibm_quantum"}}'
 
 
-def test_connection_errors_are_redacted(monkeypatch):
-    monkeypatch.setenv("QISKIT_IBM_TOKEN", ENV_TOKEN)
-
+def _connect_refused(monkeypatch, error: Exception) -> ibm.IBMServiceError:
+    """What ``connect`` raises when the client's service refuses with ``error``."""
     def refuse(**kwargs):
-        raise ConnectionError(f"POST https://auth.example/api/users/loginWithToken {{'apiToken': '{ENV_TOKEN}'}}: 503")
+        raise error
 
     monkeypatch.setattr("qiskit_ibm_runtime.QiskitRuntimeService", refuse)
     with pytest.raises(ibm.IBMServiceError) as info:
         ibm.connect(PROFILE)
-    assert ENV_TOKEN not in str(info.value) and "cannot connect to IBM Quantum: ConnectionError" in str(info.value)
-    assert info.value.__suppress_context__
+    return info.value
+
+
+def test_connection_errors_are_redacted(monkeypatch):
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", ENV_TOKEN)
+    err = _connect_refused(monkeypatch, ConnectionError(
+        f"POST https://auth.example/api/users/loginWithToken {{'apiToken': '{ENV_TOKEN}'}}: 503"))
+    assert ENV_TOKEN not in str(err) and "cannot connect to IBM Quantum: ConnectionError" in str(err)
+    assert err.__suppress_context__
 
 
 def test_a_saved_accounts_token_is_redacted_when_connecting_fails(monkeypatch, tmp_path):
@@ -154,14 +160,9 @@ def test_a_saved_accounts_token_is_redacted_when_connecting_fails(monkeypatch, t
     (tmp_path / ".qiskit").mkdir()
     (tmp_path / ".qiskit" / "qiskit-ibm.json").write_text(
         '{"default-ibm-cloud": {"channel": "ibm_cloud", "token": "%s"}}' % ACCOUNT_TOKEN)
-
-    def refuse(**kwargs):
-        raise ValueError(f"Unable to retrieve instances. Check that you are using a valid API key: {ACCOUNT_TOKEN}")
-
-    monkeypatch.setattr("qiskit_ibm_runtime.QiskitRuntimeService", refuse)
-    with pytest.raises(ibm.IBMServiceError) as info:
-        ibm.connect(PROFILE)
-    assert ACCOUNT_TOKEN not in str(info.value) and "valid API key: [redacted]" in str(info.value)
+    err = _connect_refused(monkeypatch, ValueError(
+        f"Unable to retrieve instances. Check that you are using a valid API key: {ACCOUNT_TOKEN}"))
+    assert ACCOUNT_TOKEN not in str(err) and "valid API key: [redacted]" in str(err)
 
 
 @pytest.mark.parametrize("failure", ["refuse", "fail"])

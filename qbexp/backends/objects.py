@@ -249,8 +249,8 @@ class _ObjectExecutor(Executor):
             if state in ("ERROR", "CANCELLED"):
                 try:
                     job.result()
-                except Exception as err:  # the job keeps its reason in the exception
-                    return self.redact(f"{type(err).__name__}: {err}")
+                except Exception as err:  # the job keeps its reason in the exception (submit redacts it)
+                    return f"{type(err).__name__}: {err}"
                 return (_failure(job) if state == "ERROR" else None) or state.lower()
         return ""
 
