@@ -23,7 +23,8 @@ import uuid
 from collections import Counter
 from datetime import datetime, timezone
 
-from qbexp.backends.executors import FINAL, STATUSES
+from qbexp.backends.executors import FINAL, LOST, STATUSES
+from qbexp.backends.process import has_ended, this_process
 from qbexp.backends.records import identity_digest
 from qbexp.circuits.folding import fold_two_qubit_gates
 from qbexp.circuits.measure import result_clbits
@@ -103,13 +104,15 @@ def run_status(store) -> dict:
     """Per-job and per-circuit state of a run directory, from its files only (no backend call).
 
     Circuit states: ``saved``, ``pending`` (job queued, running, or done but results not yet
-    saved), ``failed`` (job error or cancelled), ``unconfirmed`` (the process died while
-    submitting and the backend knows no such job) and ``not submitted``.
+    saved), ``lost`` (a simulator's job whose process ended before saving its results:
+    :mod:`qbexp.backends.process`), ``failed`` (job error or cancelled), ``unconfirmed`` (the
+    process died while submitting and the backend knows no such job) and ``not submitted``.
     """
     manifest = store.manifest()
     records = store.job_records()
     store.check_counts()  # a corrupt counts file is not "saved"
     latest = _latest(records)
+    lost = [r for r in records if r["status"] in ACTIVE and has_ended(r.get("process"))]
     names = list(manifest.get("circuit_names", []))
     counted = store.counted()
     names += sorted((set(latest) | counted) - set(names))
@@ -120,18 +123,21 @@ def run_status(store) -> dict:
             state = "saved"
         elif record is None:
             state = "not submitted"
+        elif any(record is r for r in lost):
+            state = "lost"
         elif record["status"] in ACTIVE:
             state = "pending"
         elif record["status"] in UNCONFIRMED:
             state = "unconfirmed"
         else:
             state = "failed"
-        circuits[name] = {"state": state, "job": _job_label(record) if record else None,
-                          "error": record.get("error") if record and state != "saved" else None}
+        error = LOST if state == "lost" else record.get("error") if record and state != "saved" else None
+        circuits[name] = {"state": state, "job": _job_label(record) if record else None, "error": error}
     jobs = [{
-        "job": _job_label(r), "status": r["status"], "backend": r["backend"], "shots": r["shots"],
+        "job": _job_label(r), "backend": r["backend"], "shots": r["shots"],
         "circuits": len(r["names"]), "saved": sum(n in counted for n in r["names"]),
-        "submitted_at": r.get("submitted_at"), "error": r.get("error"),
+        "submitted_at": r.get("submitted_at"),
+        **({"status": "LOST", "error": LOST} if any(r is k for k in lost) else {"status": r["status"], "error": r.get("error")}),
     } for r in records]
     totals = Counter(c["state"] for c in circuits.values())
     return {"dir": str(store.dir), "totals": dict(totals), "jobs": jobs, "circuits": circuits}
@@ -264,6 +270,8 @@ def _submit_one(store, executor, prepared: dict, shots: int, seq: int, progress:
         "layout": {name: _layout(qc) for name, qc in prepared.items()},
         "run": identity_digest(store.manifest()["identity"]),  # whose job it is (store.identity_digest)
     }
+    if executor.jobs_end_with_process:  # qbexp status can then tell the job lost with it
+        record["process"] = this_process()
     store.save_job_record(record)
     try:
         job_id = executor.submit(prepared, shots, record["tag"])

@@ -24,7 +24,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("dir", help="run directory (holds manifest.json), or a sweep directory: every point")
     p.add_argument("--retry-failed", action="store_true",
-                   help="resubmit circuits whose job failed, was cancelled or is unconfirmed")
+                   help="resubmit circuits whose job failed (a simulator's lost with its process too), was cancelled or is unconfirmed")
     p.add_argument("--wait", action="store_true", help="wait until every job has finished (always for simulators: their jobs end with this process)")
     p.add_argument("--timeout", type=float, help="with --wait: stop waiting after this many seconds")
     p.add_argument("--quiet", action="store_true", help="no progress output on stderr")

@@ -8,7 +8,7 @@ from qbexp.backends.submit import run_status
 from qbexp.cli.options import path_option
 from qbexp.experiments.sweep import run_dirs
 
-STATES = ("saved", "pending", "failed", "unconfirmed", "not submitted")
+STATES = ("saved", "pending", "lost", "failed", "unconfirmed", "not submitted")
 #: what to do about a sweep point the sweep never reached
 NOT_STARTED_HINT = "the sweep stopped before this point; run the command that made {sweep} again"
 
@@ -16,8 +16,8 @@ NOT_STARTED_HINT = "the sweep stopped before this point; run the command that ma
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "status", help="show which jobs and circuits of a run directory are saved, pending or failed",
-        description="Print each job (id, status, counts saved) and each circuit (saved, pending, failed, "
-        "unconfirmed, not submitted) of a run directory. Reads the directory only: no backend is contacted.",
+        description="Print each job (id, status, counts saved) and each circuit (saved, pending, lost: a simulator job "
+        "whose process ended, failed, unconfirmed, not submitted) of a run directory. Reads the directory only: no backend is contacted.",
     )
     p.add_argument("dir", help="run directory (holds manifest.json), or a sweep directory: every point")
     p.set_defaults(func=run)
@@ -59,6 +59,9 @@ def print_status(summary: dict, made_with: str | None = None) -> None:
              f"with the same backend, out={summary['dir']!r}, retry_failed=True") if made_with else None
     if totals.get("pending"):
         print(f"\n{totals['pending']} circuit(s) pending: {again or 'qbexp fetch ' + summary['dir']}")
+    if totals.get("lost"):
+        print(f"{totals['lost']} circuit(s) lost: the process that ran their simulator job ended before "
+              f"saving them; {again or 'qbexp fetch ' + summary['dir'] + ' --retry-failed'}")
     if totals.get("failed") or totals.get("unconfirmed"):
         n = totals.get("failed", 0) + totals.get("unconfirmed", 0)
         print(f"{n} circuit(s) failed or unconfirmed: {again or 'qbexp fetch ' + summary['dir'] + ' --retry-failed'}")
