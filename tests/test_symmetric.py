@@ -136,6 +136,36 @@ def test_evolution_matches_expm_of_the_liouvillian(n, beta, gamma, f):
             np.testing.assert_allclose(rho, exact_evolution(model, rho0, t), atol=TOL)
 
 
+def test_dense_evolution_shows_its_chains_progress(monkeypatch):
+    """A dense initial state is evolved chain by chain with a bar over the chains it has weight on
+    (it had none: N = 2, f = 0.5, t = 1e5 ran a silent minute with qiskit-dynamics); the state
+    is the one the Liouvillian's exponential gives."""
+    shown = []
+
+    class Bar:
+        def __init__(self, total, desc):
+            shown.append({"total": total, "desc": desc, "updates": 0})
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def update(self, k=1):
+            shown[-1]["updates"] += k
+
+    monkeypatch.setattr(sym, "progress_bar", lambda total=None, desc="", **kw: Bar(total, desc))
+    model = collective_battery(3, 1.0, f=0.5)
+    rho0 = random_states(3, 5)[0]
+    (rho,) = sym.evolve(model, rho0, [0.7], engine="scipy")
+    np.testing.assert_allclose(rho, exact_evolution(model, rho0, 0.7), atol=TOL)
+    assert shown == [{"total": shown[0]["total"], "desc": "evolving N = 3", "updates": shown[0]["total"]}]
+    assert shown[0]["total"] > 10  # a full-rank state has weight on every chain of every block pair
+    sym.evolve(model, np.diag([1.0] + [0.0] * 7), [0.7], engine="scipy")
+    assert shown[1]["total"] == 1  # the ground state: one population chain
+
+
 def test_evolution_n5_permutation_invariant_states():
     n = 5
     model = collective_battery(n, 0.9, gamma=1.2, f=0.3)

@@ -195,6 +195,7 @@ def evolve(model, rho0, times, engine: str | None = None):
     rs = b.to_schur(rho0)
     out = np.zeros((times.size,) + rs.shape, dtype=complex)
     ns = len(b.where)
+    chains = []  # (rows, cols, generator) of every chain the state has weight on
     for s in range(ns):
         for s2 in range(ns):
             ws, ws2 = b.where[s], b.where[s2]
@@ -204,11 +205,15 @@ def evolve(model, rho0, times, engine: str | None = None):
                 if i.size == 0:
                     continue
                 rows, cols = ws[i][:, :, None], ws2[ip][:, None, :]  # (n_c, d, d')
-                x = rs[rows, cols].reshape(i.size, -1)
-                if not np.any(x):
-                    continue
-                _, _, g = chain_generator(spin, s, s2, q)
-                out[:, rows, cols] = _propagate(g, x, times, engine).reshape((times.size,) + rows.shape[:2] + (cols.shape[2],))
+                if np.any(rs[rows, cols]):
+                    chains.append((rows, cols, (s, s2, q)))
+    # (qiskit-dynamics integrates each chain over the whole time: N = 2, f = 0.5, t = 1e5 took a minute)
+    with progress_bar(total=len(chains), desc=f"evolving N = {spin.n}") as bar:
+        for rows, cols, (s, s2, q) in chains:
+            x = rs[rows, cols].reshape(rows.shape[0], -1)
+            _, _, g = chain_generator(spin, s, s2, q)
+            out[:, rows, cols] = _propagate(g, x, times, engine).reshape((times.size,) + rows.shape[:2] + (cols.shape[2],))
+            bar.update()
     return np.stack([_hermitian(b.from_schur(r)) for r in out])
 
 
