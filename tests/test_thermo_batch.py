@@ -89,6 +89,22 @@ def test_distances_broadcast_and_match_qiskit():
         trace_distance(rho[0], np.eye(2) / 2)
 
 
+@pytest.mark.parametrize("d, ranks", [(4, (1, 1)), (4, (2, 2)), (8, (1, 1)), (8, (2, 3)), (4, (1, 4)), (16, (3, 1))])
+def test_fidelity_of_rank_deficient_states_to_rounding(d, ranks):
+    """F(ρ, σ) = ‖A†B‖₁² for ρ = AA†, σ = BB† (no square root of a rounding eigenvalue): pure and
+    low-rank pairs (the exact |ψ−⟩, a ground state's steady state) were ~1e-8 off, rounding
+    eigenvalues of √σ ρ √σ counted as √1e-17 each; full-rank ones and stacks as before."""
+    rng = np.random.default_rng(d + 10 * ranks[0] + ranks[1])
+    a, b = (rng.normal(size=(d, k)) + 1j * rng.normal(size=(d, k)) for k in ranks)
+    a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    rho, sigma = a @ a.conj().T, b @ b.conj().T
+    exact = np.linalg.svd(a.conj().T @ b, compute_uv=False).sum() ** 2
+    assert abs(fidelity(rho, sigma) - exact) < 5e-14 and abs(fidelity(sigma, rho) - exact) < 5e-14
+    assert abs(fidelity_function(sigma)(rho) - exact) < 5e-14
+    assert np.abs(fidelity(np.stack([rho, sigma]), sigma) - [exact, 1.0]).max() < 5e-14
+    assert abs(fidelity(rho, rho) - 1.0) < 5e-14
+
+
 def test_functions_of_one_hamiltonian_or_reference_give_the_same_values_and_errors():
     """ergotropy_function(H) / fidelity_function(sigma): H and sigma checked once, the states at
     every call; the values are those of ergotropy / fidelity (against qiskit's state_fidelity)."""

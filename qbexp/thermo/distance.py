@@ -91,6 +91,18 @@ def fidelity_function(sigma):
     return values
 
 
+#: Eigenvalues of √σ ρ √σ below this many units of rounding of its largest are taken as 0
+#: (:func:`_fidelities`).
+ROUNDING_UNITS = 4
+
+
 def _fidelities(rho: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """Σ_k √λ_k of √σ ρ √σ, squared.  Its eigenvalues that are rounding (~1e-17 where ρ or σ is
+    rank-deficient: pure states, the ground state's steady states) are taken as 0, not as
+    √1e-17 ≈ 3e-9 each: F was ~1e-8 off for pure and rank-2 pairs, 1e-16 now.  A true
+    eigenvalue that small is lost with them, which moves F by at most its square root, as
+    much as the rounding of ρ itself moves F there (√ is not smooth at 0)."""
     overlap = np.linalg.eigvalsh(root @ rho @ root)
-    return np.clip(np.sum(np.sqrt(np.clip(overlap, 0.0, None)), axis=-1) ** 2, 0.0, 1.0)
+    d = overlap.shape[-1]
+    floor = ROUNDING_UNITS * d * np.finfo(float).eps * np.abs(overlap).max(axis=-1, keepdims=True)
+    return np.clip(np.sum(np.sqrt(np.where(overlap > floor, overlap, 0.0)), axis=-1) ** 2, 0.0, 1.0)
