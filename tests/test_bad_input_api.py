@@ -16,7 +16,8 @@ import pytest
 import qbexp
 from qbexp.analysis import zne
 from qbexp.dynamics import symmetric
-from qbexp.dynamics.cycle import cycle_trajectory, run_engine
+from qbexp.dynamics.cycle import cycle_trajectory, engine_cycle, heat_current, run_engine
+from qbexp.models.engine import level_populations
 from qbexp.dynamics.evolution import MAX_TIMES
 from qbexp.experiments.results import Estimate, RunResult
 from qbexp.models.states import DENSE_MAX_QUBITS
@@ -145,6 +146,26 @@ API = [
     (lambda c: cycle_trajectory(qbexp.two_bath_engine(), 1e-320, 2), "charging time tau = 9.99989e-321"),
     (lambda c: qbexp.EngineCycles(tau=1e-320), "EngineCycles: tau = 9.99989e-321 is outside what the solvers handle"),
     (lambda c: qbexp.propagator(qbexp.two_bath_engine(), HUGE), "charging time tau is out of range"),
+    # the engine's public helpers: numpy's or scipy's ValueError (shapes, strings), or a trace-4
+    # "state" and a non-Hermitian one run through the cycle (hunt of 2026-12-07)
+    (lambda c: heat_current(qbexp.two_bath_engine(), np.eye(2) / 2), "state rho has shape (2, 2); the model needs 4 x 4"),
+    (lambda c: heat_current(qbexp.two_bath_engine(), "ground"), "state rho"),
+    (lambda c: heat_current(qbexp.two_bath_engine(), np.triu(np.ones((4, 4))) / 4), "state rho is not Hermitian"),
+    (lambda c: heat_current(qbexp.two_bath_engine(), np.full((4, 4), np.nan)), "state rho contains NaN"),
+    (lambda c: cycle_trajectory(qbexp.two_bath_engine(), 10.0, 1, rho_c=np.eye(2) / 2),
+     "charged state rho_c has dimension 2; the model needs 4"),
+    (lambda c: cycle_trajectory(qbexp.two_bath_engine(), 10.0, 1, rho_c=np.eye(4)), "charged state rho_c has trace 4"),
+    (lambda c: cycle_trajectory(qbexp.two_bath_engine(), 10.0, 1, rho_c=np.triu(np.ones((4, 4))) / 4),
+     "charged state rho_c is not Hermitian"),
+    (lambda c: level_populations(np.triu(np.ones((4, 4)))), "state is not Hermitian"),
+    (lambda c: level_populations(np.eye(4)), "state has trace 4"),
+    (lambda c: level_populations(np.eye(2) / 2), "state has 2 rows; expected 2^N = 4 for N = 2 qubits"),
+    (lambda c: engine_cycle(qbexp.two_bath_engine(), 10.0, "local1").charge(np.eye(2) / 2),
+     "state rho has shape (2, 2); the model needs 4 x 4"),
+    (lambda c: engine_cycle(qbexp.two_bath_engine(), 10.0, "local1").heat(np.eye(8) / 8),
+     "state rho has shape (8, 8); the model needs 4 x 4"),
+    (lambda c: engine_cycle(qbexp.two_bath_engine(), 10.0, "optimal").discharge_state([[1, 0], [0, 0]]),
+     "charged state rho_c has shape (2, 2); the model needs 4 x 4"),
     # 19: evolution times: real numbers, at most MAX_TIMES of them
     (_evolve([0.0, 1j]), "got values of type complex128, not real numbers"),
     (_evolve([0.0, 1 + 0j]), "got values of type complex128, not real numbers"),

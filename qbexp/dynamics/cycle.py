@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as la
 
-from qbexp.dynamics.evolution import check_charging_time, propagator
+from qbexp.dynamics.evolution import check_charging_time, check_operator, check_state, propagator
 from qbexp.dynamics.liouvillian import liouvillian, unvec, vec
 from qbexp.dynamics.steady import unique_steady_state
 from qbexp.errors import QbexpError
@@ -124,9 +124,19 @@ def heat_current(model: LindbladModel, rho, bath: str = "A") -> float:
     """
     if bath not in model.baths():
         raise QbexpError(f"unknown bath {bath!r}; the model has {', '.join(model.baths())}")
-    rho = np.asarray(rho, dtype=complex)
+    rho = _hermitian_matrix(rho, model.dim, "state rho")
     drho = unvec(liouvillian(model, bath=bath, hamiltonian=False) @ vec(rho), model.dim)
     return float(np.real(np.trace(drho @ model.hamiltonian_matrix())))
+
+
+def _hermitian_matrix(rho, dim: int, name: str) -> np.ndarray:
+    """``rho`` as a finite Hermitian ``dim`` x ``dim`` matrix (a state, or a time integral of
+    states: trace and positivity are not checked); a one-line :class:`QbexpError` otherwise (a
+    wrong shape or a string failed inside numpy or scipy)."""
+    rho = check_operator(rho, dim, name)
+    if np.abs(rho - rho.conj().T).max() > 1e-8 * max(1.0, float(np.abs(rho).max())):
+        raise QbexpError(f"{name} is not Hermitian")
+    return rho
 
 
 def discharge_unitary(name: str, rho, model: LindbladModel) -> np.ndarray:
@@ -172,6 +182,7 @@ class EngineCycle:
         Returns:
             The (Hermitian) state after charging for τ.
         """
+        rho = _hermitian_matrix(rho, self.model.dim, "state rho")
         out = unvec(self.charging @ vec(rho), self.model.dim)
         return 0.5 * (out + out.conj().T)
 
@@ -185,6 +196,7 @@ class EngineCycle:
             ``(U ρ_c U†, W)`` with W = Tr[H ρ_c] − Tr[H U ρ_c U†] the extracted work (Eq. 13
             for the swaps when Eq. 12 holds; the ergotropy, Eq. 3, for ``optimal``).
         """
+        rho_c = _hermitian_matrix(rho_c, self.model.dim, "charged state rho_c")
         levels = energy_populations(rho_c, self.battery) if self.unitary is None else None
         if levels is not None:  # optimal, diagonal: the levels' populations sorted (optimal_unitary's
             energies, basis, populations = levels  # permutation), the work from their differences:
@@ -206,6 +218,7 @@ class EngineCycle:
         Returns:
             The heat in units of ω0 (> 0 when it flows into the battery).
         """
+        rho = _hermitian_matrix(rho, self.model.dim, "state rho")
         integrated = unvec(self.charging_integral @ vec(rho), self.model.dim)
         return heat_current(self.model, integrated, bath)
 
@@ -529,7 +542,7 @@ def cycle_trajectory(
     check_discharge(discharge)
     step = propagator(model, tau / points_per_cycle)
     d = model.dim
-    rho = ness(model) if rho_c is None else np.asarray(rho_c, dtype=complex)
+    rho = ness(model) if rho_c is None else check_state(rho_c, d, "charged state rho_c")
     times, states = [], []
     for k in range(cycles):
         u = discharge_unitary(discharge, rho, model)

@@ -38,7 +38,7 @@ import numpy as np
 import scipy.linalg as la
 
 from qbexp.errors import QbexpError, shown
-from qbexp.models.matrices import check_real, check_scale
+from qbexp.models.matrices import check_real, check_scale, validate_density_matrix
 from qbexp.models.lindblad import Dissipator, LindbladModel, number_op, sigma_minus, sigma_plus
 
 #: Energy eigenstates of Eq. (7), in order of increasing energy for 0 ≤ λ < ω0.
@@ -177,10 +177,9 @@ def energy_basis() -> dict[str, np.ndarray]:
 
 
 def level_populations(rho) -> dict[str, float]:
-    """Populations r_j = ⟨j|ρ|j⟩ of the levels j ∈ {gg, S, A, ee} (Eqs. 7, 12)."""
-    rho = np.asarray(rho)
-    if rho.shape != (4, 4):
-        raise QbexpError(f"density matrix has shape {rho.shape}; the two-qubit engine needs 4 x 4")
+    """Populations r_j = ⟨j|ρ|j⟩ of the levels j ∈ {gg, S, A, ee} (Eqs. 7, 12) of a two-qubit
+    state (Hermitian, trace one; positivity is not checked: an estimate may be slightly negative)."""
+    rho = validate_density_matrix(rho, num_qubits=2, name="state", positive=False)
     return {k: float(np.real(v.conj() @ rho @ v)) for k, v in energy_basis().items()}
 
 
