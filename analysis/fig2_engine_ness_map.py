@@ -41,7 +41,7 @@ def sweep(betas):
     with tqdm(total=len(betas) ** 2, desc="Fig. 2 NESS map") as bar:
         for beta_s in betas:
             for beta_a in betas:
-                model = two_bath_engine(lam=LAM, rates=(PUMP, PUMP * np.exp(beta_a), PUMP, PUMP * np.exp(beta_s)))
+                model = _model(beta_s, beta_a)
                 rho = ness(model)
                 rows.append((float(beta_s), float(beta_a), ergotropy(rho, model.battery_matrix()),
                              heat_current(model, rho, "A")))
@@ -66,9 +66,18 @@ def plot(rows, n):
     return fig
 
 
+def _model(beta_s: float, beta_a: float):
+    """The engine at one map point: Γ_k⁺ = PUMP, Γ_k⁻ = PUMP e^{β_k} (the module docstring)."""
+    return two_bath_engine(lam=LAM, rates=(PUMP, PUMP * np.exp(beta_a), PUMP, PUMP * np.exp(beta_s)))
+
+
 def check_beta_max(beta_max: float) -> None:
-    """The largest β on the axes: > 0, and its decay rate Γ⁺ e^{β ω0} one the solvers handle
-    (:func:`qbexp.models.engine.two_bath_engine` checks the rates)."""
+    """The largest β on the axes: > 0, its decay rate Γ⁺ e^{β ω0} one the solvers handle
+    (:func:`qbexp.models.engine.two_bath_engine` checks the rates), and the NESS of the map's
+    corners solvable: at (0, β_max) the slowest relaxation rate (1.8e-3) falls below 1e-8 of
+    the generator's norm past β_max ≈ 18.3, where the steady-state solver refuses (it could
+    not tell it from a conserved mode to its accuracy); the map stopped there after its
+    first 40 points (:func:`largest_beta_max`)."""
     check_scale(beta_max, "beta_max")
     with np.errstate(over="ignore"):
         rate = PUMP * np.exp(beta_max)
@@ -76,6 +85,28 @@ def check_beta_max(beta_max: float) -> None:
         two_bath_engine(lam=LAM, rates=(PUMP, rate, PUMP, rate))
     except QbexpError as err:
         raise QbexpError(f"beta_max = {beta_max:g} gives the decay rate Gamma- = Gamma+ e^beta = {rate:.3g}: {err}") from None
+    for corner in ((0.0, beta_max), (beta_max, 0.0), (beta_max, beta_max)):
+        try:
+            ness(_model(*corner))
+        except QbexpError as err:
+            raise QbexpError(f"beta_max = {beta_max:g}: the NESS at (beta_S, beta_A) = ({corner[0]:g}, {corner[1]:g}) "
+                             f"cannot be solved ({err}); at most {largest_beta_max():.2f}") from None
+
+
+def largest_beta_max() -> float:
+    """The largest β_max :func:`check_beta_max` accepts, to 0.01 (bisection on the corners)."""
+    def solvable(b):
+        try:
+            for corner in ((0.0, b), (b, 0.0), (b, b)):
+                ness(_model(*corner))
+        except QbexpError:
+            return False
+        return True
+    low, high = 1.0, float(np.log(SCALE_MAX / PUMP))
+    while high - low > 0.005:
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if solvable(mid) else (low, mid)
+    return low
 
 
 @script(NAME)
@@ -83,8 +114,8 @@ def main(argv=None):
     p = parser(NAME, "Fig. 2 of Tacchino et al.: NESS ergotropy vs (beta_S, beta_A)")
     p.add_argument("--grid", type=integer(1, MAX_GRID), default=40, help=f"points per axis (default 40, at most {MAX_GRID})")
     p.add_argument("--beta-max", type=real("beta_max", check_beta_max), default=5.0,
-                   help=f"largest beta on both axes (default 5; > 0, at most about {np.log(SCALE_MAX / PUMP):.1f}, "
-                        f"where Gamma- = Gamma+ e^beta reaches the solvers' largest rate, {SCALE_MAX:g})")
+                   help="largest beta on both axes (default 5; > 0, at most about 18.3, where the NESS of the "
+                        "corner (0, beta_max) becomes too stiff for the steady-state solver)")
     args = p.parse_args(argv)
     out = output_folder(args.out, files=[f"{NAME}.csv", f"{NAME}.png"])
     betas = np.linspace(0.0, args.beta_max, args.grid)

@@ -50,6 +50,38 @@ def test_fig2_map_is_eq13_of_the_rate_equation_ness(script, tmp_path):
         assert (r["ergotropy"] > 1e-12) == (r["beta_s"] > r["beta_a"])
 
 
+def _eq13(module, r):
+    """r_A − r_S of the stationary rate equations (tests/test_engine.py), Eq. 13 when positive."""
+    ap = sp = module.PUMP
+    am, sm = ap * np.exp(r["beta_a"]), sp * np.exp(r["beta_s"])
+    up, down = ap + sp, am + sm
+    d = (am**2 * sm + 2 * am**2 * sp + am * ap * sm + am * ap * sp + am * sm**2 + am * sm * sp
+         + 2 * am * sp**2 + 2 * ap**2 * sm + ap**2 * sp + 2 * ap * sm**2 + ap * sm * sp + ap * sp**2)
+    return max(2 * module.LAM * (ap * sm - am * sp) * (down - up) / d, 0.0)
+
+
+def test_fig2_map_to_its_largest_beta_and_no_further(script, tmp_path, capsys):
+    """--beta-max up to the corners' limit gives the map (Eq. 13 at the corners); beyond it, refused
+    before any work (the help promised about 21.8, and 18.5 to 21.7 stopped at the first corner
+    (0, β_max), its NESS too stiff for the solver, after solving the points before it)."""
+    module = script("fig2_engine_ness_map")
+    limit = module.largest_beta_max()
+    assert 18.2 < limit < 18.35  # the help's "about 18.3"
+    csv_path, _ = module.main(["--out", str(tmp_path / "ok"), "--grid", "2", "--beta-max", "18.2"])
+    rows = read(csv_path, module.COLUMNS)
+    assert [(r["beta_s"], r["beta_a"]) for r in rows] == [(0, 0), (0, 18.2), (18.2, 0), (18.2, 18.2)]
+    for r in rows:
+        assert r["ergotropy"] == pytest.approx(_eq13(module, r), rel=1e-6, abs=1e-12)
+    assert rows[2]["ergotropy"] > 6e-3
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        module.main(["--out", str(tmp_path / "refused"), "--grid", "2", "--beta-max", "19"])
+    assert info.value.code == 2 and not (tmp_path / "refused").exists()
+    err = capsys.readouterr().err
+    assert "the NESS at (beta_S, beta_A) = (0, 19) cannot be solved" in err and f"at most {limit:.2f}" in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_fig3_swaps_then_recharges_to_the_ness(script, tmp_path):
     module = script("fig3_engine_cycle")
     csv_path, png_path = module.main(["--out", str(tmp_path), "--points", "60"])
