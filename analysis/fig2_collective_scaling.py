@@ -81,6 +81,13 @@ def sweep(ns, beta, omega=1.0):
     return rows
 
 
+def _log10(values) -> np.ndarray:
+    """log10 of the positive values, NaN (not drawn) for those that underflowed to 0: at β = 1000
+    log10(0) drew nothing but two RuntimeWarnings."""
+    values = np.asarray(values, dtype=float)
+    return np.log10(np.where(values > 0, values, np.nan))
+
+
 def plot(rows, beta):
     """(a) log10 C_l1 (matplotlib's log axis breaks down near 1e300) and (b) W against N."""
     data = np.array(rows)
@@ -89,8 +96,11 @@ def plot(rows, beta):
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(9.5, 3.8))
     ax.plot(whole, np.log10(coherence_limit(whole.astype(float))), ":", color="C0", lw=1.2,
             label=r"$(2^N-N-1)/(N+1)$ (Eq. 16, $\beta\to0$)")
-    ax.plot(whole, np.log10([eq16(int(n), beta) for n in whole]), "-", color="C0", lw=0.8, label=rf"Eq. 16, $\beta={beta:g}$")
-    ax.plot(ns, np.log10(data[:, 2]), "o", ms=4, color="C0", label=rf"$C_{{l_1}}$ simulated, $\beta={beta:g}$")
+    ax.plot(whole, _log10([eq16(int(n), beta) for n in whole]), "-", color="C0", lw=0.8, label=rf"Eq. 16, $\beta={beta:g}$")
+    ax.plot(ns, _log10(data[:, 2]), "o", ms=4, color="C0", label=rf"$C_{{l_1}}$ simulated, $\beta={beta:g}$")
+    if np.any(data[:, 2] <= 0):  # e^{-βω} underflows: C_l1 < 1e-308 is 0 in the CSV
+        ax.text(0.5, 0.12, r"$C_{l_1} < 10^{-308}$ (0 in the CSV)" + "\nnot drawn", transform=ax.transAxes,
+                ha="center", fontsize=8)
     ax.set_ylabel(r"$\log_{10} C_{l_1}$")
     bx.plot(whole, ergotropy_limit(whole.astype(float)), ":", color="C1", lw=1.2, label=r"$N(N-1)/[2(N+1)]$ (Eq. 17, $\beta\to0$)")
     bx.plot(whole, [eq17(int(n), beta) for n in whole], "-", color="C1", lw=0.8, label=rf"Eq. 17, $\beta={beta:g}$")

@@ -70,6 +70,20 @@ def test_fig2_matches_eqs16_17(script, tmp_path):
         assert r["coherence_l1"] == pytest.approx(r["coherence_l1_limit"], rel=1e-2)
 
 
+def test_fig2_at_a_beta_where_the_coherence_underflows(script, tmp_path):
+    """β = 1000: C_l1 ~ e^{-1000} is 0 in float64; the panel says so instead of two
+    RuntimeWarnings of log10(0) and an empty panel (the CSV was and is right: 0)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rows = run(script("fig2_collective_scaling"), tmp_path, "--max-n", "3", "--beta", "1000")
+    assert [(r["coherence_l1"], r["ergotropy"]) for r in rows] == [(0.0, 0.0), (0.0, 0.0)]
+    module = script("fig2_collective_scaling")
+    texts = [t.get_text() for t in module.plot([tuple(r.values()) for r in rows], 1000.0).axes[0].texts]
+    assert texts == ["$C_{l_1} < 10^{-308}$ (0 in the CSV)\nnot drawn"]
+
+
 def test_fig4_concurrence_and_discord(script, tmp_path):
     rows = run(script("fig4_collective_correlations"), tmp_path, "--points", "5")
     assert len(rows) == 3 * 5
