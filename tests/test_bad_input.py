@@ -1157,7 +1157,11 @@ API = [
     (_run(backend="aer-noisy"), "Kraus/SuperOp channel"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "file"), "not a directory"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "file" / "x"), "is a file"),
-    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "run", seed=99), "holds another run"),
+    # the first difference named (a Dask run resumed on aer said "holds another run" alone)
+    (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "run", seed=1),
+     "holds another run: its shots = 64, this command's 16 ("),
+    (lambda c: qbexp.run(EXP, shots=64, progress=False, out=c / "run", seed=99),
+     "holds another run: its seed = 1, this command's 99 ("),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=""), "out '': an empty path"),
     (lambda c: qbexp.run(EXP, shots=16, progress=False, out=c / "dangling"), "symbolic link to nothing"),
     (lambda c: qbexp.sweep(EXP, "beta", [1.0, 2.0], shots=16, out=""), "out '': an empty path"),

@@ -292,7 +292,7 @@ def test_a_backend_job_done_with_a_failed_result_is_recorded_as_failed(tmp_path,
     records = [json.loads(p.read_text()) for p in (tmp_path / "stab" / "jobs").glob("*.json")]
     assert [r["status"] for r in records] == ["ERROR"] and "stabilizer" in records[0]["error"]
     assert not list((tmp_path / "stab" / "counts").glob("*.json"))
-    with pytest.raises(QbexpError, match="stab holds another run"):  # another backend is another run
+    with pytest.raises(QbexpError, match="stab holds another run: its backend = 'aer_simulator_stabilizer', this command's 'aer_simulator' "):  # another backend is another run
         qbexp.run(exp, backend=AerSimulator(), shots=64, seed=1, out="stab", progress=False, resamples=39)
 
 

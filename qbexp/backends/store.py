@@ -127,6 +127,22 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _identity_difference(held, wanted) -> str:
+    """``": its backend = 'dask', this command's 'aer'"``: the first field (or parameter) in which two
+    run identities differ, for the message refusing to resume (a Dask run resumed on ``aer``
+    only said "holds another run"); empty where they are not both objects."""
+    if not isinstance(held, dict) or not isinstance(wanted, dict):
+        return ""
+    for key in [*held, *(k for k in wanted if k not in held)]:
+        a, b = held.get(key), wanted.get(key)
+        if key == "parameters" and isinstance(a, dict) and isinstance(b, dict) and a != b:
+            name = next(k for k in [*a, *b] if a.get(k) != b.get(k))
+            return f": its {name} = {shown(a.get(name))}, this command's {shown(b.get(name))}"
+        if a != b:
+            return f": its {key} = {shown(a)}, this command's {shown(b)}"
+    return ""
+
+
 class RunStore:
     """Read and write one run directory."""
 
@@ -157,7 +173,7 @@ class RunStore:
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
         return self
 
-    def _check_same_run(self, old: dict, new: dict) -> None:
+    def _check_same_run(self, old: dict, new: dict) -> None:  # noqa: C901 (one check after another)
         """Resuming is for the run that ``old`` (the manifest) records: the same identity (a run
         made before qbexp recorded the SHA-256 of an initial state file is compared without it) on
         a backend profile that computes the same (a profile edited since would mix two backends)."""
@@ -173,7 +189,9 @@ class RunStore:
                                  f"run began (its SHA-256 is not the one {self.manifest_path.name} records); "
                                  "restore the file or choose a new --out directory")
         if held != wanted:
-            raise QbexpError(f"{self.dir} holds another run ({old.get('command', '?')}); choose a new --out directory")
+            differs = _identity_difference(held, wanted)
+            raise QbexpError(f"{self.dir} holds another run{differs} ({old.get('command', '?')}); "
+                             "choose a new --out directory")
         # the circuits too: what is measured (--measure-work's energy circuits) is not in the identity, and
         # a run resumed with other circuits would mix job records of both (a run no command could read back)
         ran, asked = old.get("circuit_names"), new.get("circuit_names")
