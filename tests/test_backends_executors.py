@@ -117,6 +117,31 @@ def test_dask_cluster_on_loopback_gives_the_single_process_counts(tmp_path):
     assert (job["status"], job["saved"]) == ("DONE", 6)
 
 
+def test_dask_logs_are_quiet_on_the_command_line_only():
+    """The command line (``quiet_dask``) drops Dask's own log lines (Ctrl-C or a scheduler lost
+    mid-run printed 40-90 lines of tracebacks before qbexp's one line); an executor made outside
+    it, by the library, leaves the loggers' levels as it found them."""
+    import logging
+
+    from qbexp.backends.aer import DASK_LOGGERS, quiet_dask
+
+    levels = {name: logging.getLogger(name).level for name in DASK_LOGGERS}
+    try:
+        with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+                          dashboard_address=None) as cluster:
+            profile = Profile("cluster", "aer", {"scheduler": cluster.scheduler_address})
+            before = {name: logging.getLogger(name).level for name in DASK_LOGGERS}
+            with executor_for(profile, seed=9):
+                pass
+            assert {name: logging.getLogger(name).level for name in DASK_LOGGERS} == before
+            with quiet_dask(), executor_for(profile, seed=9):
+                pass
+            assert {logging.getLogger(name).level for name in DASK_LOGGERS} == {logging.CRITICAL}
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
 def test_local_runtime_jobs_are_found_by_tag():
     executor = executor_for(load_profile("aer-noisy"), seed=1)
     (prepared,) = executor.prepare([sweep(1)["ry0"]])

@@ -238,6 +238,31 @@ def test_resubmission_sends_the_circuits_as_first_transpiled(setup):
     assert again.prepared == [] and again.sent == {n: "first" for n in named}
 
 
+def test_a_job_error_of_several_lines_is_recorded_as_one(setup):
+    """A Dask worker's deserialisation error spans two lines: the status table broke in two, and a
+    submission error may too; both are recorded as one line."""
+    cloud, store = setup
+
+    class Wordy(FakeExecutor):
+        def error(self, job_id):
+            return "RuntimeError: Error during deserialization of the task graph. This frequently\n" \
+                   "occurs if the Scheduler and Client have different environments."
+
+    run_durably(store, circuits(2), Wordy(cloud, fate="fail"), SHOTS, progress=False)
+    assert run_status(store)["jobs"][0]["error"] == ("RuntimeError: Error during deserialization of the task graph. "
+                                                     "This frequently occurs if the Scheduler and Client have "
+                                                     "different environments.")
+
+    class Refusing(FakeExecutor):
+        def submit(self, named_circuits, shots, tag):
+            raise RuntimeError("quota\n\texceeded")
+
+    other = new_store(store.dir.parent / "other")
+    with pytest.raises(RuntimeError, match="quota"):
+        run_durably(other, circuits(2), Refusing(cloud), SHOTS, progress=False)
+    assert run_status(other)["circuits"]["c0"]["error"] == "submission failed: quota exceeded"
+
+
 def test_cancelled_job_retried_by_fetch_from_stored_circuits(setup):
     cloud, store = setup
     named = circuits(4)

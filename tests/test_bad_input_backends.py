@@ -99,6 +99,63 @@ def test_bad_scheduler_address(address, ctx, capsys):
         profiles.load_profile(str(toml))
 
 
+@pytest.fixture
+def not_a_scheduler():
+    """A local TCP server at an address of a Dask profile: it answers like an HTTP proxy
+    (``reply``) or accepts and never answers (``silent``)."""
+    import socket
+    import threading
+
+    servers = []
+
+    def start(mode):
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        servers.append(server)
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = server.accept()
+                except OSError:  # closed at the end of the test
+                    return
+                conn.recv(65536)
+                if mode == "reply":
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+                    conn.close()
+                else:
+                    servers.append(conn)  # held open, never answered
+        threading.Thread(target=serve, daemon=True).start()
+        return f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    yield start
+    for s in servers:
+        s.close()
+
+
+@pytest.mark.parametrize("mode, fragment", [
+    ("reply", "(it answered, but not as a Dask scheduler)"),  # was a 62-line MemoryError ("3.07 EiB"), exit 1
+    ("silent", "(no answer within 7 s: is a Dask scheduler listening there?)"),  # was a hang, for ever
+])
+def test_a_server_that_is_no_dask_scheduler(mode, fragment, not_a_scheduler, ctx, capsys, monkeypatch):
+    from qbexp.backends import aer
+
+    monkeypatch.setattr(aer, "CONNECT_TIMEOUT", 2)
+    address = not_a_scheduler(mode)
+    toml = ctx / "dask.toml"
+    toml.write_text(f'kind = "aer"\nscheduler = "{address}"\n')
+    line = refused([*RC, "--backend", str(toml), "--out", str(ctx / "new")], ctx, capsys)
+    assert line == f"qbexp: error: cannot reach the Dask scheduler at {address} {fragment}"
+
+
+def test_a_tls_scheduler_without_certificates_is_one_line(ctx, capsys):
+    """tls:// with no TLS set up in Dask's configuration: a 60-line TypeError traceback, exit 1."""
+    toml = ctx / "dask.toml"
+    toml.write_text('kind = "aer"\nscheduler = "tls://127.0.0.1:9"\n')
+    line = refused([*RC, "--backend", str(toml), "--out", str(ctx / "new")], ctx, capsys)
+    assert line.startswith("qbexp: error: cannot reach the Dask scheduler at tls://127.0.0.1:9 (TypeError: TLS expects")
+
+
 @pytest.mark.parametrize("address", ["tcp://127.0.0.1:8786", "tcp://[::1]:8786", "tls://scheduler.example:8786"])
 def test_good_scheduler_address(address):
     assert profiles.validate("dask", {"kind": "aer", "scheduler": address}, "dask.toml", None).options["scheduler"] == address

@@ -12,8 +12,12 @@ through Dask's ``concurrent.futures`` interface; each worker runs Aer on its chu
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+import logging
+import threading
 import uuid
+from contextlib import contextmanager
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -96,6 +100,38 @@ def run_counts(circuits, shots: int, seed: int | None = None) -> list[dict[str, 
     return [counts[n] for n in names]
 
 
+#: Seconds to connect to a Dask scheduler (and 5 more for its answer).
+CONNECT_TIMEOUT = 30
+#: Set by the command line (:func:`quiet_dask`): Dask's own log lines are dropped there, where
+#: each failure they tell of is one line of qbexp's (Ctrl-C or a scheduler lost mid-run printed
+#: 40-90 lines of tracebacks first); the library leaves logging as it finds it.
+QUIET_DASK: contextvars.ContextVar[bool] = contextvars.ContextVar("qbexp_quiet_dask", default=False)
+#: Dask's loggers (distributed.config's defaults) and asyncio's, which a torn-down client's
+#: loop writes to.
+DASK_LOGGERS = ("distributed", "distributed.client", "distributed.gc", "bokeh", "tornado", "tornado.application",
+                "asyncio")
+
+
+@contextmanager
+def quiet_dask():
+    """Within the block, a Dask client made by qbexp leaves Dask's log lines out (module QUIET_DASK)."""
+    token = QUIET_DASK.set(True)
+    try:
+        yield
+    finally:
+        QUIET_DASK.reset(token)
+
+
+def _quiet_dask_logging() -> None:
+    """Dask's loggers at CRITICAL: in its configuration before ``distributed`` is imported (which
+    sets their levels from it), and on the loggers themselves if it already is."""
+    import dask
+
+    dask.config.set({"logging": {name: "critical" for name in DASK_LOGGERS if name != "asyncio"}})
+    for name in DASK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 class AerExecutor(Executor):
     """Jobs are futures of this process's pool or of a Dask cluster."""
 
@@ -111,16 +147,34 @@ class AerExecutor(Executor):
         self._pool = LOCAL_POOL if self.scheduler is None else self._connect()
 
     def _connect(self):
+        if QUIET_DASK.get():
+            _quiet_dask_logging()
         try:
             from distributed import Client
         except ImportError:
             raise QbexpError(f"backend {self.profile.name!r} names a Dask scheduler but dask is not installed; "
                              "pip install 'qbexp[dask]'") from None
-        try:
-            self._client = Client(self.scheduler, timeout=30)
-        except (OSError, TimeoutError, ValueError) as err:  # ValueError: an address Dask cannot parse
-            raise QbexpError(f"cannot reach the Dask scheduler at {self.scheduler} ({err})") from None
-        return self._client.get_executor()
+        # Client's timeout covers opening the connection, not the handshake: a server that accepts
+        # and never answers held `qbexp run` forever; one that answers something else (a proxy's
+        # HTTP 400) raised MemoryError ("3.07 EiB"), tls:// without certificates a TypeError
+        outcome: dict = {}
+
+        def connect():
+            try:
+                outcome["client"] = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
+            except Exception as err:  # noqa: BLE001 (every failure to connect is one line)
+                outcome["error"] = err
+        thread = threading.Thread(target=connect, name="qbexp-dask-connect", daemon=True)
+        thread.start()
+        thread.join(CONNECT_TIMEOUT + 5)
+        if "client" in outcome:
+            self._client = outcome["client"]
+            return self._client.get_executor()
+        err = outcome.get("error")
+        why = (f"no answer within {CONNECT_TIMEOUT + 5:g} s: is a Dask scheduler listening there?" if err is None
+               else "it answered, but not as a Dask scheduler" if isinstance(err, MemoryError)  # a length of 3 EiB
+               else " ".join(f"{type(err).__name__}: {err}".split())[:300])
+        raise QbexpError(f"cannot reach the Dask scheduler at {self.scheduler} ({why})")
 
     def prepare(self, circuits) -> list:
         return transpile_for_aer(circuits, self.seed)

@@ -277,7 +277,7 @@ def _submit_one(store, executor, prepared: dict, shots: int, seq: int, progress:
         job_id = executor.submit(prepared, shots, record["tag"])
     except Exception as err:
         text = executor.redact(str(err))  # a backend object's error may quote a token
-        record.update(error=f"submission failed: {text}", updated_at=_now())
+        record.update(error=f"submission failed: {_one_line(text)}", updated_at=_now())
         store.save_job_record(record)
         if text != str(err):  # raised again without the credential it quoted
             raise QbexpError(f"submitting to {executor.profile.name} failed: {type(err).__name__}: {text}") from None
@@ -336,13 +336,19 @@ def _settle(store, executor, record: dict, status: str) -> list[str]:
         saved.append(name)
     missing = [n for n in record["names"] if not store.has_counts(n)]
     if status != "DONE":
-        error = executor.redact(executor.error(job_id) or "")  # recorded and printed: no credentials
+        error = _one_line(executor.redact(executor.error(job_id) or ""))  # recorded and printed: no credentials
     elif missing:
         error = f"results hold no counts for {len(missing)} circuit(s); qbexp fetch asks again"
     else:
         error = None
     _update(store, record, status=status, error=error)
     return saved
+
+
+def _one_line(text: str) -> str:
+    """A job's error as one line of the status table and of messages (Dask's deserialisation
+    error spans two)."""
+    return " ".join(text.split())
 
 
 def _update(store, record: dict, **changes) -> None:

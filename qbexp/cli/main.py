@@ -15,6 +15,7 @@ import os
 import sys
 
 from qbexp.cli import analyze, circuits, fetch, run, simulate, status
+from qbexp.backends.aer import quiet_dask
 from qbexp.cli.options import check_matplotlib, quiet_matplotlib
 from qbexp.dynamics.engines import using_engine
 from qbexp.errors import IncompleteRun, QbexpError
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in DRAWING:
             check_matplotlib()
-        with using_engine(getattr(args, "engine", None)):  # --engine, checked before any work
+        with using_engine(getattr(args, "engine", None)), quiet_dask():  # --engine, checked before any work
             code = int(args.func(args) or 0)
         sys.stdout.flush()  # a reader that went away is an error now, not a message at exit
         return code
