@@ -272,6 +272,8 @@ def test_cancelled_job_retried_by_fetch_from_stored_circuits(setup):
     summary = fetch_pending(store, FakeExecutor(cloud), retry_failed=True, wait=True, progress=False)
     assert summary["totals"] == {"saved": 4}
     assert cloud.runs == {n: 2 for n in named}
+    # each job's "saved" counts its own results (the cancelled job showed 4/4, the retry's counts)
+    assert [(j["status"], j["saved"], j["circuits"]) for j in summary["jobs"]] == [("CANCELLED", 0, 4), ("DONE", 4, 4)]
 
 
 def test_job_that_never_finishes_times_out_then_fetch_completes_it(setup):

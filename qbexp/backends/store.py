@@ -520,6 +520,11 @@ class RunStore:
         jobs = {r["job_id"]: r for r in self.job_records() if r.get("job_id")}
         return {"shots": manifest.get("shots"), "jobs": jobs}
 
+    def counts_jobs(self) -> dict[str, str | None]:
+        """The job whose results each saved counts file holds (its ``job_id``; None where it names none)."""
+        return {name: read_json(self.counts_path(name), f"counts of {name!r}").get("job_id")
+                for name in self.counted()}
+
     def check_counts(self) -> None:
         """Read every counts file: a corrupt one is a one-line error naming it."""
         run = self.counts_context()
@@ -670,6 +675,9 @@ class MemoryStore(RunStore):
 
     def has_counts(self, name: str) -> bool:
         return name in self._counts
+
+    def counts_jobs(self) -> dict[str, str | None]:
+        return {name: record.get("job_id") for name, record in self._counts.items()}
 
     def save_counts(self, name: str, counts: dict, shots: int, **meta) -> None:
         if name in self._counts:

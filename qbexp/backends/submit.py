@@ -133,9 +133,11 @@ def run_status(store) -> dict:
             state = "failed"
         error = LOST if state == "lost" else record.get("error") if record and state != "saved" else None
         circuits[name] = {"state": state, "job": _job_label(record) if record else None, "error": error}
+    came_from = store.counts_jobs()  # a retried circuit's counts are the retry's, not the cancelled job's
     jobs = [{
         "job": _job_label(r), "backend": r["backend"], "shots": r["shots"],
-        "circuits": len(r["names"]), "saved": sum(n in counted for n in r["names"]),
+        "circuits": len(r["names"]),
+        "saved": sum(n in counted and came_from.get(n) in (None, r.get("job_id")) for n in r["names"]),
         "submitted_at": r.get("submitted_at"),
         **({"status": "LOST", "error": LOST} if any(r is k for k in lost) else {"status": r["status"], "error": r.get("error")}),
     } for r in records]
