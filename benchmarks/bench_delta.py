@@ -11,6 +11,7 @@ Data: 20 data sets of 1000 shots per setting from the exact state depolarised wi
 (N = 2: c = 0.25; N = 3: the "large" state of coverage.py), B = 79, linear inversion.
 """
 
+import argparse
 import time
 
 import numpy as np
@@ -28,7 +29,8 @@ def reference(gradients, omega):
     return np.einsum("...ij,sbji->...sb", gradients, omega).real
 
 
-def main():
+def main(argv=None):
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)  # --help only
     for n in (2, 3):
         exact, h, _ = cov.fidelity_exact(n)
         p = born_probabilities(0.9 * exact + 0.1 * np.eye(2**n) / 2**n)

@@ -27,12 +27,18 @@ import time
 from math import comb
 
 import numpy as np
-import qutip as qt
 
 import qbexp.dynamics.evolution as evolution
-from qbexp.dynamics import ENGINES, dynamics_available, evolve, resolve_engine, steady_state
+from _args import integer, names
+from qbexp.dynamics import ENGINE_CHOICES, ENGINES, dynamics_available, evolve, resolve_engine, steady_state
+from qbexp.errors import QbexpError
 from qbexp.models import collective_battery
 from qbexp.models.states import ground_state
+
+try:  # not a qbexp dependency: --help works without it, a run says what to install
+    import qutip as qt
+except ImportError:
+    qt = None
 
 ATOL, RTOL = 1e-8, 1e-6
 T_END = 20.0  # in units of 1/γ
@@ -130,16 +136,25 @@ def bench_crossover(ns, repeat, beta=1.0):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description="qbexp vs QuTiP timings on the collective battery")
-    p.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is printed (default 3)")
-    p.add_argument("--engines", default=",".join(e for e in ENGINES if e == "scipy" or dynamics_available()),
-                   help="exact-evolution engines to time, comma-separated (default: every installed one)")
+    p.add_argument("--repeat", type=integer(1), default=3, help="runs per timing; the best is printed (default 3)")
+    p.add_argument("--engines", type=names(ENGINE_CHOICES),
+                   default=",".join(e for e in ENGINES if e == "scipy" or dynamics_available()),
+                   help=f"exact-evolution engines to time, comma-separated, of {', '.join(ENGINE_CHOICES)} "
+                        "(default: every installed one)")
     args = p.parse_args(argv)
+    try:
+        for engine in args.engines:
+            resolve_engine(engine)  # an engine that is not installed
+    except QbexpError as err:
+        p.error(str(err))
+    if qt is None:
+        p.error("QuTiP, the reference of these timings, is not installed: pip install qutip")
     print(f"qutip {qt.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
           f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
     warm = collective_battery(3, 1.0)  # warm-up: imports, first-call overheads
     run_qbexp(warm, 3)
     run_qutip(*qutip_model(3, 1.0), "dop853")
-    for engine in args.engines.split(","):
+    for engine in args.engines:
         bench_charging((5, 6, 7), args.repeat, engine=engine)
     bench_steady(7, (1.0, 10.0), args.repeat)
     bench_crossover((3, 4, 5, 6), args.repeat)

@@ -20,6 +20,7 @@ import time
 import numpy as np
 import scipy.optimize
 
+from _args import integer
 from qbexp.analysis import born_probabilities, fit_states
 from qbexp.analysis.estimators import (
     _deinterleave,
@@ -130,10 +131,10 @@ def best_of(repeat, fn):
     return min(times), out
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--repeat", type=integer(1), default=3)
+    args = parser.parse_args(argv)
     print(f"{'N':>2} {'B':>4} {'stacked s':>10} {'scipy s':>9} {'ratio':>7} {'max|drho|':>10}")
     for n in (2, 3, 4):
         model = collective_battery(n, beta=1.0)

@@ -35,6 +35,8 @@ import time
 
 import numpy as np
 
+from _args import positive_real
+
 OMEGA = GAMMA = 1.0
 
 
@@ -193,8 +195,8 @@ def qutip_missing() -> str | None:
 # ----------------------------------------------------------------------------------------
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--piqs-timeout", type=float, default=240.0, help="seconds allowed to one PIQS run (default 240)")
-    p.add_argument("--general-timeout", type=float, default=180.0, help="seconds allowed to one general-solver run")
+    p.add_argument("--piqs-timeout", type=positive_real, default=240.0, help="seconds allowed to one PIQS run (default 240)")
+    p.add_argument("--general-timeout", type=positive_real, default=180.0, help="seconds allowed to one general-solver run")
     p.add_argument("--skip-targets", action="store_true", help="skip part 3")
     args = p.parse_args(argv)
     print(f"cpus {os.cpu_count()}, load {os.getloadavg()[0]:.2f}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}")

@@ -32,6 +32,7 @@ import tracemalloc
 
 import numpy as np
 
+from _args import integer
 from qbexp.analysis import (
     born_probabilities,
     estimate_figures,
@@ -40,6 +41,8 @@ from qbexp.analysis import (
     setting_labels,
     simulate_counts,
 )
+from qbexp.analysis.bootstrap import MAX_RESAMPLES, MIN_RESAMPLES
+from qbexp.analysis.tomography_data import MAX_QUBITS
 from qbexp.dynamics import steady_state
 from qbexp.models import collective_battery, initial_state
 from qbexp.thermo import coherence_l1, ergotropy
@@ -98,13 +101,15 @@ def measure(fit, repeat):
     return min(times), peak, result
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--min-qubits", type=int, default=3)
-    parser.add_argument("--max-qubits", type=int, default=6)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--resamples", type=int, default=300)
-    args = parser.parse_args()
+    parser.add_argument("--min-qubits", type=integer(1, MAX_QUBITS), default=3)
+    parser.add_argument("--max-qubits", type=integer(1, MAX_QUBITS), default=6)
+    parser.add_argument("--repeat", type=integer(1), default=3)
+    parser.add_argument("--resamples", type=integer(MIN_RESAMPLES, MAX_RESAMPLES), default=300)
+    args = parser.parse_args(argv)
+    if args.min_qubits > args.max_qubits:
+        parser.error(f"--min-qubits {args.min_qubits} is more than --max-qubits {args.max_qubits}")
     print(
         f"cpus {os.cpu_count()}  load {os.getloadavg()[0]:.2f}  "
         f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}  shots/setting {SHOTS}"

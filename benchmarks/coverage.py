@@ -83,6 +83,7 @@ import time
 import numpy as np
 from qiskit.quantum_info import DensityMatrix, Kraus
 
+from _args import integer, regex
 from qbexp.analysis import (
     ReadoutCalibration,
     ReadoutModel,
@@ -90,8 +91,9 @@ from qbexp.analysis import (
     born_probabilities,
     estimate_figures,
 )
+from qbexp.analysis.bootstrap import MAX_RESAMPLES, MIN_RESAMPLES
 from qbexp.analysis.estimators import fit_states
-from qbexp.analysis.figures import figure_functions
+from qbexp.analysis.figures import METHODS, figure_functions
 from qbexp.analysis.intervals import TAIL_GRID, _energy_levels
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.dynamics import steady_state
@@ -500,36 +502,37 @@ def selected(label):
     return not ARGS.cells or any(re.search(pattern, label) for pattern in ARGS.cells)
 
 
-def main():
+def main(argv=None):
     global ARGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (MC error ~0.015-0.03)")
-    parser.add_argument("--method", default="calibrated", help="interval method of estimate_figures")
-    parser.add_argument("--resamples", type=int, default=TAIL_GRID - 1,
+    parser.add_argument("--method", default="calibrated", choices=METHODS, help="interval method of estimate_figures")
+    draws = integer(MIN_RESAMPLES, MAX_RESAMPLES)
+    parser.add_argument("--resamples", type=draws, default=TAIL_GRID - 1,
                         help="B, with B + 1 a multiple of intervals.TAIL_GRID (exact size)")
-    parser.add_argument("--resamples-mle", type=int, default=TAIL_GRID - 1, help="B for the MLE cells")
+    parser.add_argument("--resamples-mle", type=draws, default=TAIL_GRID - 1, help="B for the MLE cells")
     parser.add_argument("--table", choices=["all", "ergotropy", "fidelity", "device"], default="all")
     parser.add_argument("--figure", choices=["ergotropy", "coherence_l1", "coherence_rel_entropy"],
                         default="ergotropy", help="the figure of table 1's cells (the states stay the same)")
     parser.add_argument("--no-mle", action="store_true", help="skip the MLE cells")
     parser.add_argument("--mle4", action="store_true", help="also the N = 4 MLE cells (~35 s per repetition)")
-    parser.add_argument("--max-qubits", type=int, default=4)
-    parser.add_argument("--cells", nargs="*", default=[],
+    parser.add_argument("--max-qubits", type=integer(2), default=4, help="largest N of the cells (default 4, the largest)")
+    parser.add_argument("--cells", nargs="*", default=[], type=regex,
                         help="run only the cells whose printed label matches one of these regular expressions "
                              "(labels: 'N=3 Gibbs linear mit=False', 'fid N=2 p=0.1 mle', "
                              "'device c:0.25 collision linear mit=True')")
-    parser.add_argument("--reps", type=int, help="repetitions of every selected cell (default: see --quick)")
-    parser.add_argument("--seed", type=int, help="seed of every selected cell (default: 1 ergotropy, 2 fidelity, "
+    parser.add_argument("--reps", type=integer(1), help="repetitions of every selected cell (default: see --quick)")
+    parser.add_argument("--seed", type=integer(0), help="seed of every selected cell (default: 1 ergotropy, 2 fidelity, "
                         "3 device): a fresh seed re-measures cells picked out on their first seed's result")
     parser.add_argument("--setup-cache", help="device table: a folder to keep the exact output distributions in "
                         "(pickles, reused by later runs)")
-    parser.add_argument("--reps-raw", type=int,
+    parser.add_argument("--reps-raw", type=integer(1),
                         help="device table: repetitions of the cells without readout mitigation (default: --reps)")
     parser.add_argument("--device-figures", nargs="+", choices=DEVICE_FIGURES, default=list(DEVICE_FIGURES),
                         help="device table: the figures whose intervals are computed and checked")
-    parser.add_argument("--check-runs", type=int, default=0,
+    parser.add_argument("--check-runs", type=integer(0), default=0,
                         help="device table: also this many real qbexp.run repetitions per state (mean check)")
-    ARGS = parser.parse_args()
+    ARGS = parser.parse_args(argv)
     reps_fast = 200 if ARGS.quick else 1000
     reps_n4 = 60 if ARGS.quick else 300  # linear inversion at N = 4
     reps_mle = 12 if ARGS.quick else 100  # MLE: ~10-30 ms per fit, ~15 x B fits per repetition
@@ -565,7 +568,7 @@ def main():
                     resamples = ARGS.resamples_mle if estimator == "mle" else ARGS.resamples
                     t = time.time()
                     result = coverage_cell(rho, h, figure, w, shots, reps, estimator, mitigate, resamples,
-                                           seed=ARGS.seed or 1)
+                                           seed=1 if ARGS.seed is None else ARGS.seed)
                     shown = f"W={ergotropy(rho, h):.4f}" + ("" if value_of is None else f" {figure}={w:.4f}")
                     print(f"{label:38s} ({desc}) {shown} reps={reps:<5} coverage {fmt(result, reps)}  "
                           f"[{time.time() - t:.0f} s]", flush=True)
@@ -588,7 +591,7 @@ def main():
                     resamples = ARGS.resamples_mle if estimator == "mle" else ARGS.resamples
                     t = time.time()
                     result = coverage_cell(device, h, "fidelity", f, 1000, reps, estimator, False, resamples,
-                                           exact=exact, seed=ARGS.seed or 2)
+                                           exact=exact, seed=2 if ARGS.seed is None else ARGS.seed)
                     print(f"{label:30s} F={f:.4f} reps={reps:<5} coverage {fmt(result, reps)}  "
                           f"[{time.time() - t:.0f} s]", flush=True)
     if ARGS.table in ("all", "device"):
@@ -615,7 +618,7 @@ def main():
                             reps = ARGS.reps_raw
                         resamples = ARGS.resamples_mle if estimator == "mle" else ARGS.resamples
                         t = time.time()
-                        result = device_cell(setup, reps, estimator, mitigate, resamples, seed=ARGS.seed or 3)
+                        result = device_cell(setup, reps, estimator, mitigate, resamples, seed=3 if ARGS.seed is None else ARGS.seed)
                         if result is None:
                             print(f"{label:44s} declined (ci95 null)")
                             continue

@@ -27,10 +27,29 @@ import numpy as np
 
 import coverage as cov
 import qbexp.analysis.figures as figures
+from _args import integer, real
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.thermo import fidelity
 
 FAMILIES = ("main", "strict", "thin-exact", "thin-data")
+#: The named cells of coverage.fidelity_cell_state; its relaxations also take " F=X".
+NAMED = ("turn", *cov.RELAXATION, "purer", "projected")
+CELLS = (f"a depolarising p in [0, 1], {', '.join(NAMED)}, or "
+         + " or ".join(f"'{kind} F=X'" for kind in cov.RELAXATION) + " with X in (0, 1]")
+
+
+def cell(text):
+    """``which`` as coverage.fidelity_cell_state takes it: a float p in [0, 1], one of :data:`NAMED`,
+    or a relaxation to a fidelity ``X`` in (0, 1] (``"damp F=0.9985"``) as given."""
+    kind, sep, given = text.partition(" F=")
+    try:
+        if text in NAMED or sep and kind in cov.RELAXATION and real(0.0, 1.0)(given) > 0:
+            return text
+        if not sep:
+            return real(0.0, 1.0)(text)
+    except argparse.ArgumentTypeError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a cell: choose {CELLS}")
 
 
 def logged_intervals(data, h, exact, estimator, seed):
@@ -76,17 +95,17 @@ def hull(intervals):
     return [min(lo for lo, _ in intervals), max(hi for _, hi in intervals)]
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("which", help="the device state of the cell (coverage.fidelity_cell_state)")
+    parser.add_argument("which", type=cell, help=f"the device state of the cell (coverage.fidelity_cell_state): {CELLS}")
     parser.add_argument("--n", type=int, default=2, choices=(2, 3))
     parser.add_argument("--estimator", default="linear", choices=("linear", "mle"))
-    parser.add_argument("--reps", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=2)
-    args = parser.parse_args()
+    parser.add_argument("--reps", type=integer(1), default=1000)
+    parser.add_argument("--seed", type=integer(0), default=2)
+    args = parser.parse_args(argv)
     cov.ARGS = argparse.Namespace(method="calibrated")
     exact, h, f_depolarised = cov.fidelity_exact(args.n)
-    which = float(args.which) if args.which[0].isdigit() else args.which
+    which = args.which
     device = cov.fidelity_cell_state(exact, which, f_depolarised)
     target = 1.0 if which == 0 else fidelity(device, exact)
     p = cov.cell_probabilities(device)

@@ -18,19 +18,20 @@ import time
 import numpy as np
 
 import coverage as cov
+from _args import integer
 from qbexp.analysis import born_probabilities, estimate_figures
 from qbexp.analysis.tomography_data import TomographyData
 from qbexp.thermo import fidelity
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=3, choices=(2, 3))
     parser.add_argument("--base", default="damp", choices=("exact", "turn", "damp"))
-    parser.add_argument("--outer", type=int, default=10)
-    parser.add_argument("--inner", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+    parser.add_argument("--outer", type=integer(1), default=10)
+    parser.add_argument("--inner", type=integer(1), default=30)
+    parser.add_argument("--seed", type=integer(0), default=7)
+    args = parser.parse_args(argv)
     exact, h, f_depolarised = cov.fidelity_exact(args.n)
     base = exact if args.base == "exact" else cov.fidelity_cell_state(exact, args.base, f_depolarised)
     rng = np.random.default_rng(args.seed)

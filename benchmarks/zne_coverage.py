@@ -22,22 +22,30 @@ from pathlib import Path
 import numpy as np
 
 import qbexp
+from _args import integer, real, seed_range
+from qbexp.backends.records import MAX_SHOTS
+from qbexp.circuits.protocols import CHARGINGS
+from qbexp.errors import QbexpError
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--seeds", default="1001:1051", help="START:STOP (default 1001:1051, 50 seeds)")
-    p.add_argument("--charging", default="collision")
-    p.add_argument("--shots", type=int, default=2000)
-    p.add_argument("--c", type=float, default=0.25)
+    p.add_argument("--seeds", type=seed_range, default="1001:1051",
+                   help="START:STOP, 0 <= START < STOP (default 1001:1051, 50 seeds)")
+    p.add_argument("--charging", default="collision", choices=CHARGINGS,
+                   help="charging circuit (default collision; kraus has no two-qubit gates to fold)")
+    p.add_argument("--shots", type=integer(1, MAX_SHOTS), default=2000)
+    p.add_argument("--c", type=real(0.0, 1.0), default=0.25, help="the initial state's c, in [0, 1] (default 0.25)")
     p.add_argument("--runs", type=Path, help="keep run directories here (and reuse them)")
     args = p.parse_args(argv)
-    start, stop = (int(x) for x in args.seeds.split(":"))
-    rows = []
-    for seed in range(start, stop):
-        t = time.time()
+    try:  # what qbexp refuses of the combination (kraus with zne), before the first run
         exp = qbexp.CollectiveCharging(n=2, beta=1.0, init=f"c:{args.c}", charging=args.charging,
                                        readout_mitigation=True, gate_mitigation="zne")
+    except QbexpError as err:
+        p.error(str(err))
+    rows = []
+    for seed in args.seeds:
+        t = time.time()
         out = None if args.runs is None else args.runs / f"{args.charging}_c={args.c}_shots={args.shots}_{seed}"
         if out is not None and (out / "results.json").exists():
             result = qbexp.analyze(out)
