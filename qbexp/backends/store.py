@@ -173,7 +173,7 @@ class RunStore:
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
         return self
 
-    def _check_same_run(self, old: dict, new: dict) -> None:  # noqa: C901 (one check after another)
+    def _check_same_run(self, old: dict, new: dict) -> None:
         """Resuming is for the run that ``old`` (the manifest) records: the same identity (a run
         made before qbexp recorded the SHA-256 of an initial state file is compared without it) on
         a backend profile that computes the same (a profile edited since would mix two backends)."""

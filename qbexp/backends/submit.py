@@ -135,11 +135,11 @@ def run_status(store) -> dict:
         circuits[name] = {"state": state, "job": _job_label(record) if record else None, "error": error}
     came_from = store.counts_jobs()  # a retried circuit's counts are the retry's, not the cancelled job's
     jobs = [{
-        "job": _job_label(r), "backend": r["backend"], "shots": r["shots"],
-        "circuits": len(r["names"]),
+        "job": _job_label(r), "backend": r["backend"], "shots": r["shots"], "circuits": len(r["names"]),
         "saved": sum(n in counted and came_from.get(n) in (None, r.get("job_id")) for n in r["names"]),
         "submitted_at": r.get("submitted_at"),
-        **({"status": "LOST", "error": LOST} if any(r is k for k in lost) else {"status": r["status"], "error": r.get("error")}),
+        **({"status": "LOST", "error": LOST} if any(r is k for k in lost)
+           else {"status": r["status"], "error": r.get("error")}),
     } for r in records]
     totals = Counter(c["state"] for c in circuits.values())
     return {"dir": str(store.dir), "totals": dict(totals), "jobs": jobs, "circuits": circuits}

@@ -14,8 +14,8 @@ import argparse
 import os
 import sys
 
-from qbexp.cli import analyze, circuits, fetch, run, simulate, status
 from qbexp.backends.aer import quiet_dask
+from qbexp.cli import analyze, circuits, fetch, run, simulate, status
 from qbexp.cli.options import check_matplotlib, quiet_matplotlib
 from qbexp.dynamics.engines import using_engine
 from qbexp.errors import IncompleteRun, QbexpError

@@ -195,7 +195,7 @@ def evolve(model, rho0, times, engine: str | None = None):
     rs = b.to_schur(rho0)
     out = np.zeros((times.size,) + rs.shape, dtype=complex)
     ns = len(b.where)
-    chains = []  # (rows, cols, generator) of every chain the state has weight on
+    chains = []  # (rows, cols, (s, s2, q)) of every chain the state has weight on
     for s in range(ns):
         for s2 in range(ns):
             ws, ws2 = b.where[s], b.where[s2]
