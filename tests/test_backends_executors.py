@@ -119,7 +119,8 @@ def test_dask_cluster_on_loopback_gives_the_single_process_counts(tmp_path):
 
 def test_dask_logs_are_quiet_on_the_command_line_only():
     """The command line (``quiet_dask``) drops Dask's own log lines (Ctrl-C or a scheduler lost
-    mid-run printed 40-90 lines of tracebacks before qbexp's one line); an executor made outside
+    mid-run printed 40-90 lines of tracebacks before qbexp's one line) and restores them when it
+    ends normally (they stayed at CRITICAL for the rest of the process); an executor made outside
     it, by the library, leaves the loggers' levels as it found them."""
     import logging
 
@@ -134,8 +135,12 @@ def test_dask_logs_are_quiet_on_the_command_line_only():
             with executor_for(profile, seed=9):
                 pass
             assert {name: logging.getLogger(name).level for name in DASK_LOGGERS} == before
-            with quiet_dask(), executor_for(profile, seed=9):
-                pass
+            with quiet_dask():
+                with executor_for(profile, seed=9):
+                    assert {logging.getLogger(name).level for name in DASK_LOGGERS} == {logging.CRITICAL}
+            assert {name: logging.getLogger(name).level for name in DASK_LOGGERS} == before  # restored
+            with pytest.raises(KeyboardInterrupt), quiet_dask(), executor_for(profile, seed=9):
+                raise KeyboardInterrupt  # the command line exits now: the client's teardown stays quiet
             assert {logging.getLogger(name).level for name in DASK_LOGGERS} == {logging.CRITICAL}
     finally:
         for name, level in levels.items():

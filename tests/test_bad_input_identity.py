@@ -152,6 +152,20 @@ def test_counts_without_job_id_are_refused(ctx, capsys):
     refused(["status", ctx / "run"], "tomo_Z.json is corrupt: it names no job", ctx, capsys)
 
 
+def test_resuming_a_run_whose_identity_has_a_parameter_more(ctx, monkeypatch, capsys):
+    """The refusal names the parameter the run's identity has and the command's lacks (a null
+    one made the message itself fail: StopIteration; review of 2026-12-07)."""
+    import qbexp
+
+    edit_manifest(ctx / "run", lambda m: (m["identity"]["parameters"].update(extra=None),
+                                          m["parameters"].update(extra=None)))
+    monkeypatch.chdir(ctx)
+    with pytest.raises(qbexp.QbexpError) as info:
+        qbexp.run(qbexp.CollectiveCharging(n=1, beta=1.0, charging="kraus"), shots=64, seed=1, out=ctx / "run",
+                  progress=False, resamples=39)
+    assert "holds another run: its extra = None, this command's absent (" in str(info.value)
+
+
 # -- 6, 12, 20. a hand-edited manifest ------------------------------------------------------
 @pytest.mark.parametrize("edit, fragment", [
     # 6: was an OverflowError traceback

@@ -397,3 +397,20 @@ def test_eq16_plateau_at_very_short_cycles(tau, discharge):
     res = run_engine(model, tau, cycles=2, discharge=discharge)
     assert res.efficiency == pytest.approx(eta, rel=1e-7)
     assert res.power == pytest.approx(power, rel=1e-7)
+
+
+def test_helpers_take_states_hermitian_to_an_evolutions_rounding():
+    """States of an evolution at loose tolerances (rtol 1e-6: |ρ − ρ†| up to ~1e-6) and states
+    computed in complex64 are taken (their Hermitian part), as before the helpers checked their
+    input; a matrix far from Hermitian is refused (review of 2026-12-07)."""
+    model = two_bath_engine()
+    rho = random_density_matrix(4, seed=3).data
+    skew = rho + 1e-7 * np.triu(np.ones((4, 4)), 1)  # not Hermitian by 1e-7
+    cycle = engine_cycle(model, 50.0, "local1")
+    assert heat_current(model, skew) == pytest.approx(heat_current(model, rho), abs=1e-9)
+    assert np.abs(cycle.charge(skew) - cycle.charge(rho)).max() < 1e-7
+    assert level_populations(skew * (1 + 1e-7)) == pytest.approx(level_populations(rho), abs=1e-6)
+    single = rho.astype(np.complex64)
+    assert heat_current(model, single) == pytest.approx(heat_current(model, rho), rel=1e-5)
+    with pytest.raises(QbexpError, match=r"state rho is not Hermitian \(max \|rho - rho\^dag\| = 0.001\)"):
+        heat_current(model, rho + 1e-3 * np.triu(np.ones((4, 4)), 1))

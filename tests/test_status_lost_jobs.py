@@ -89,6 +89,35 @@ def test_a_live_or_unknown_process_keeps_its_jobs_pending(tmp_path):
     assert has_ended(record["process"])
 
 
+def test_a_finished_run_of_an_ended_process_is_not_lost(tmp_path, capsys):
+    """Every circuit saved: the job is DONE, whatever became of its process (every finished
+    simulator run showed LOST once its process had exited; review of 2026-12-07)."""
+    out = tmp_path / "run"
+    qbexp.run(EXP, shots=64, seed=1, out=out, progress=False, resamples=39)
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    store = RunStore(out)
+    (record,) = store.job_records()
+    assert record["process"]["pid"] == os.getpid()
+    store.save_job_record({**record, "process": {**record["process"], "pid": int(ended.stdout)}})
+    assert has_ended(RunStore(out).job_records()[0]["process"])
+    summary = run_status(RunStore(out))
+    assert summary["totals"] == {"saved": 3}
+    assert [(j["status"], j["error"]) for j in summary["jobs"]] == [("DONE", None)]
+
+
+def test_a_pid_held_by_another_users_process_is_told_by_its_start_time(monkeypatch):
+    """os.kill(pid, 0) is refused (PermissionError) for another user's process: its start time
+    decides (it was taken as the job's own, still running)."""
+    me = this_process()
+    if me["started"] is None:
+        pytest.skip("no /proc: a pid alone is trusted")
+
+    def refused(pid, signal):
+        raise PermissionError(1, "Operation not permitted")
+    monkeypatch.setattr(os, "kill", refused)
+    assert has_ended({**me, "started": me["started"] - 1}) and not has_ended(me)
+
+
 @pytest.mark.parametrize("process", [None, {}, {"host": socket.gethostname(), "pid": True},
                                      {"host": socket.gethostname(), "pid": -1}, {"host": 3, "pid": 1}])
 def test_a_malformed_process_record_is_not_taken_as_ended(process):

@@ -105,6 +105,24 @@ def test_fidelity_of_rank_deficient_states_to_rounding(d, ranks):
     assert abs(fidelity(rho, rho) - 1.0) < 5e-14
 
 
+@pytest.mark.parametrize("d, smallest", [(2, 1e-8), (8, 1e-7), (16, 1e-7), (16, 1e-12), (16, 1e-28)])
+def test_fidelity_keeps_small_populations(d, smallest):
+    """Commuting states, F = (Σ √(p_i q_i))² (the closed form), with populations spread down to
+    ``smallest`` (a Gibbs state's at large β) in a random eigenbasis: a floor on the eigenvalues of
+    √σ ρ √σ (~p², under its rounding) dropped them, and F(ρ, ρ) of an N = 4 Gibbs state at β = 8
+    was 1 − 1.4e-6 (review of 2026-12-07)."""
+    from scipy.stats import unitary_group
+
+    rng = np.random.default_rng(d)
+    u = unitary_group.rvs(d, random_state=rng)
+    p = np.geomspace(1.0, smallest, d)
+    q = p * rng.uniform(0.5, 2.0, d)
+    p, q = p / p.sum(), q / q.sum()
+    rho, sigma = (u * p) @ u.conj().T, (u * q) @ u.conj().T
+    assert abs(fidelity(rho, sigma) - np.sum(np.sqrt(p * q)) ** 2) < 5e-14
+    assert abs(fidelity(rho, rho) - 1.0) < 5e-14 and abs(fidelity_function(sigma)(sigma) - 1.0) < 5e-14
+
+
 def test_functions_of_one_hamiltonian_or_reference_give_the_same_values_and_errors():
     """ergotropy_function(H) / fidelity_function(sigma): H and sigma checked once, the states at
     every call; the values are those of ergotropy / fidelity (against qiskit's state_fidelity)."""

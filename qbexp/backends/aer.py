@@ -104,8 +104,9 @@ def run_counts(circuits, shots: int, seed: int | None = None) -> list[dict[str, 
 CONNECT_TIMEOUT = 30
 #: Set by the command line (:func:`quiet_dask`): Dask's own log lines are dropped there, where
 #: each failure they tell of is one line of qbexp's (Ctrl-C or a scheduler lost mid-run printed
-#: 40-90 lines of tracebacks first); the library leaves logging as it finds it.
-QUIET_DASK: contextvars.ContextVar[bool] = contextvars.ContextVar("qbexp_quiet_dask", default=False)
+#: 40-90 lines of tracebacks first); the library leaves logging as it finds it.  The value: what
+#: to restore when the block ends (None: not quiet).
+QUIET_DASK: contextvars.ContextVar[dict | None] = contextvars.ContextVar("qbexp_quiet_dask", default=None)
 #: Dask's loggers (distributed.config's defaults) and asyncio's, which a torn-down client's
 #: loop writes to.
 DASK_LOGGERS = ("distributed", "distributed.client", "distributed.gc", "bokeh", "tornado", "tornado.application",
@@ -114,19 +115,36 @@ DASK_LOGGERS = ("distributed", "distributed.client", "distributed.gc", "bokeh", 
 
 @contextmanager
 def quiet_dask():
-    """Within the block, a Dask client made by qbexp leaves Dask's log lines out (module QUIET_DASK)."""
-    token = QUIET_DASK.set(True)
+    """Within the block, a Dask client made by qbexp leaves Dask's log lines out (module
+    QUIET_DASK).  The loggers are restored when the block ends normally; after an exception
+    (Ctrl-C, a scheduler lost) they stay quiet: the command line exits then, and the client's
+    teardown at exit would print its tracebacks."""
+    saved: dict = {}
+    token = QUIET_DASK.set(saved)
     try:
         yield
+    except BaseException:
+        saved.clear()
+        raise
     finally:
         QUIET_DASK.reset(token)
+        if saved:
+            import dask
+
+            dask.config.set({"logging": saved["config"]})
+            for name, level in saved["levels"].items():
+                logging.getLogger(name).setLevel(level)
 
 
-def _quiet_dask_logging() -> None:
+def _quiet_dask_logging(saved: dict) -> None:
     """Dask's loggers at CRITICAL: in its configuration before ``distributed`` is imported (which
-    sets their levels from it), and on the loggers themselves if it already is."""
+    sets their levels from it), and on the loggers themselves if it already is; ``saved`` gets
+    what they were (once)."""
     import dask
 
+    if not saved:
+        saved["config"] = dask.config.get("logging", default={})
+        saved["levels"] = {name: logging.getLogger(name).level for name in DASK_LOGGERS}
     dask.config.set({"logging": {name: "critical" for name in DASK_LOGGERS if name != "asyncio"}})
     for name in DASK_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)
@@ -147,8 +165,8 @@ class AerExecutor(Executor):
         self._pool = LOCAL_POOL if self.scheduler is None else self._connect()
 
     def _connect(self):
-        if QUIET_DASK.get():
-            _quiet_dask_logging()
+        if QUIET_DASK.get() is not None:
+            _quiet_dask_logging(QUIET_DASK.get())
         try:
             from distributed import Client
         except ImportError:

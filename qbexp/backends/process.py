@@ -38,7 +38,9 @@ def has_ended(process) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    except (PermissionError, OSError):  # alive, another user's (or cannot be asked)
+    except PermissionError:  # a process of another user holds the pid now: its start time tells
+        pass
+    except OSError:  # cannot be asked
         return False
     started = process.get("started")
     now = _start_time(pid)

@@ -133,14 +133,20 @@ def _identity_difference(held, wanted) -> str:
     only said "holds another run"); empty where they are not both objects."""
     if not isinstance(held, dict) or not isinstance(wanted, dict):
         return ""
+    def value(record, key):
+        return shown(record[key]) if key in record else "absent"
+
     for key in [*held, *(k for k in wanted if k not in held)]:
-        a, b = held.get(key), wanted.get(key)
+        a, b = held.get(key, _MISSING), wanted.get(key, _MISSING)
         if key == "parameters" and isinstance(a, dict) and isinstance(b, dict) and a != b:
-            name = next(k for k in [*a, *b] if a.get(k) != b.get(k))
-            return f": its {name} = {shown(a.get(name))}, this command's {shown(b.get(name))}"
+            name = next(k for k in [*a, *b] if a.get(k, _MISSING) != b.get(k, _MISSING))
+            return f": its {name} = {value(a, name)}, this command's {value(b, name)}"
         if a != b:
-            return f": its {key} = {shown(a)}, this command's {shown(b)}"
+            return f": its {key} = {value(held, key)}, this command's {value(wanted, key)}"
     return ""
+
+
+_MISSING = object()  # a key one identity lacks (None is a value: a missing key and None differ)
 
 
 class RunStore:

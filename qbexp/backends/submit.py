@@ -112,9 +112,10 @@ def run_status(store) -> dict:
     records = store.job_records()
     store.check_counts()  # a corrupt counts file is not "saved"
     latest = _latest(records)
-    lost = [r for r in records if r["status"] in ACTIVE and has_ended(r.get("process"))]
-    names = list(manifest.get("circuit_names", []))
     counted = store.counted()
+    lost = [r for r in records if r["status"] in ACTIVE and any(n not in counted for n in r["names"])
+            and has_ended(r.get("process"))]  # a finished job's results are all saved: not lost
+    names = list(manifest.get("circuit_names", []))
     names += sorted((set(latest) | counted) - set(names))
     circuits = {}
     for name in names:

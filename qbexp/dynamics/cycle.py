@@ -129,14 +129,22 @@ def heat_current(model: LindbladModel, rho, bath: str = "A") -> float:
     return float(np.real(np.trace(drho @ model.hamiltonian_matrix())))
 
 
+#: Largest |ρ − ρ†| (relative to max(1, max|ρ|)) of a matrix the engine's helpers take as
+#: Hermitian: states from an evolution at loose tolerances (rtol 1e-6: 9e-7) or in complex64
+#: (1e-8) are; their Hermitian part is used.
+HERMITIAN_WITHIN = 1e-5
+
+
 def _hermitian_matrix(rho, dim: int, name: str) -> np.ndarray:
-    """``rho`` as a finite Hermitian ``dim`` x ``dim`` matrix (a state, or a time integral of
-    states: trace and positivity are not checked); a one-line :class:`QbexpError` otherwise (a
-    wrong shape or a string failed inside numpy or scipy)."""
+    """The Hermitian part of ``rho``, a finite ``dim`` x ``dim`` matrix Hermitian to
+    :data:`HERMITIAN_WITHIN` (a state, or a time integral of states: trace and positivity are
+    not checked); a one-line :class:`QbexpError` otherwise (a wrong shape or a string failed
+    inside numpy or scipy)."""
     rho = check_operator(rho, dim, name)
-    if np.abs(rho - rho.conj().T).max() > 1e-8 * max(1.0, float(np.abs(rho).max())):
-        raise QbexpError(f"{name} is not Hermitian")
-    return rho
+    gap = float(np.abs(rho - rho.conj().T).max())
+    if gap > HERMITIAN_WITHIN * max(1.0, float(np.abs(rho).max())):
+        raise QbexpError(f"{name} is not Hermitian (max |rho - rho^dag| = {gap:.3g})")
+    return 0.5 * (rho + rho.conj().T)
 
 
 def discharge_unitary(name: str, rho, model: LindbladModel) -> np.ndarray:

@@ -179,7 +179,7 @@ def energy_basis() -> dict[str, np.ndarray]:
 def level_populations(rho) -> dict[str, float]:
     """Populations r_j = ⟨j|ρ|j⟩ of the levels j ∈ {gg, S, A, ee} (Eqs. 7, 12) of a two-qubit
     state (Hermitian, trace one; positivity is not checked: an estimate may be slightly negative)."""
-    rho = validate_density_matrix(rho, num_qubits=2, name="state", positive=False)
+    rho = validate_density_matrix(rho, num_qubits=2, name="state", positive=False, atol=1e-5)  # as cycle's helpers
     return {k: float(np.real(v.conj() @ rho @ v)) for k, v in energy_basis().items()}
 
 

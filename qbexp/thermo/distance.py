@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from qbexp.errors import QbexpError
-from qbexp.models.matrices import dagger, psd_sqrt
+from qbexp.models.matrices import dagger
 from qbexp.thermo._validate import as_density_matrix, scalar_or_array
 
 __all__ = ["fidelity", "fidelity_function", "trace_distance"]
@@ -50,9 +50,10 @@ def fidelity(rho, sigma):
     """Uhlmann fidelity F(ρ, σ) = (tr √(√σ ρ √σ))² (Nielsen & Chuang, Eq. 9.53, squared convention,
     as ``qiskit.quantum_info.state_fidelity``).
 
-    √σ is taken from the eigen-decomposition of σ with negative eigenvalues clipped to 0, and
-    so are those of √σ ρ √σ, so that slightly unphysical estimates give a finite value; the
-    result is clipped to [0, 1].
+    √σ and √ρ are taken from their eigen-decompositions with negative eigenvalues clipped to 0
+    (slightly unphysical estimates give a finite value), F from the singular values of √ρ √σ
+    (accurate for rank-deficient states too: :func:`_fidelities`); the result is clipped to
+    [0, 1].
 
     Args:
         rho: a density matrix ``(d, d)`` or a stack ``(..., d, d)`` (e.g. bootstrap replicates).
@@ -62,7 +63,7 @@ def fidelity(rho, sigma):
         A float for two single states, else an array of the broadcast shape ``(...)``.
     """
     rho, sigma = _pair(rho, sigma)
-    value = _fidelities(rho, psd_sqrt(sigma))
+    value = _fidelities(rho, _root(sigma))
     return scalar_or_array(value, rho if rho.ndim >= sigma.ndim else sigma)
 
 
@@ -81,7 +82,7 @@ def fidelity_function(sigma):
         :func:`fidelity`.
     """
     sigma = as_density_matrix(sigma, "second state")
-    root = psd_sqrt(sigma)
+    root = _root(sigma)
 
     def values(rho):
         rho = as_density_matrix(rho, "first state", stack=True)
@@ -91,18 +92,27 @@ def fidelity_function(sigma):
     return values
 
 
-#: Eigenvalues of √σ ρ √σ below this many units of rounding of its largest are taken as 0
-#: (:func:`_fidelities`).
+def _fidelities(rho: np.ndarray, root: np.ndarray) -> np.ndarray:
+    """(Σ_k s_k)², s_k the singular values of √ρ √σ (= √ of the eigenvalues of √σ ρ √σ, the
+    same numbers, as :func:`qbexp.thermo.concurrence` takes them).  Taking square roots of
+    those eigenvalues counted each rounding eigenvalue (~1e-17 where ρ or σ is rank-deficient:
+    pure states, a ground state's steady states) as √1e-17 ≈ 3e-9: F was ~1e-8 off for pure and
+    rank-2 pairs; the singular values have their rounding in the first power, 1e-16, and keep
+    a true small population p (a Gibbs state's, down to 1e-28) at its own size p."""
+    s = np.linalg.svd(_root(rho) @ root, compute_uv=False)
+    return np.clip(np.sum(s, axis=-1) ** 2, 0.0, 1.0)
+
+
+#: Eigenvalues of a state below this many units of rounding of its largest are taken as 0 in
+#: its square root (:func:`_root`).
 ROUNDING_UNITS = 4
 
 
-def _fidelities(rho: np.ndarray, root: np.ndarray) -> np.ndarray:
-    """Σ_k √λ_k of √σ ρ √σ, squared.  Its eigenvalues that are rounding (~1e-17 where ρ or σ is
-    rank-deficient: pure states, the ground state's steady states) are taken as 0, not as
-    √1e-17 ≈ 3e-9 each: F was ~1e-8 off for pure and rank-2 pairs, 1e-16 now.  A true
-    eigenvalue that small is lost with them, which moves F by at most its square root, as
-    much as the rounding of ρ itself moves F there (√ is not smooth at 0)."""
-    overlap = np.linalg.eigvalsh(root @ rho @ root)
-    d = overlap.shape[-1]
-    floor = ROUNDING_UNITS * d * np.finfo(float).eps * np.abs(overlap).max(axis=-1, keepdims=True)
-    return np.clip(np.sum(np.sqrt(np.where(overlap > floor, overlap, 0.0)), axis=-1) ** 2, 0.0, 1.0)
+def _root(rho: np.ndarray) -> np.ndarray:
+    """√ρ of states ``(..., d, d)`` with their eigenvalues at rounding (≲ 4 d ε of the largest)
+    taken as 0, not as their square roots (√1e-17 ≈ 3e-9 each, which, met by a full-rank σ,
+    made F 3e-9 off for a pure ρ); negative ones (estimates) too.  A true eigenvalue that small
+    is dropped with them: F moves by at most √(its size), as the rounding of ρ itself does."""
+    vals, vecs = np.linalg.eigh(rho)
+    floor = ROUNDING_UNITS * rho.shape[-1] * np.finfo(float).eps * np.abs(vals).max(axis=-1, keepdims=True)
+    return (vecs * np.sqrt(np.where(vals > floor, vals, 0.0))[..., None, :]) @ dagger(vecs)
