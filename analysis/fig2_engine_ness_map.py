@@ -85,27 +85,29 @@ def check_beta_max(beta_max: float) -> None:
         two_bath_engine(lam=LAM, rates=(PUMP, rate, PUMP, rate))
     except QbexpError as err:
         raise QbexpError(f"beta_max = {beta_max:g} gives the decay rate Gamma- = Gamma+ e^beta = {rate:.3g}: {err}") from None
+    failure = _unsolvable_corner(beta_max)
+    if failure:
+        (beta_s, beta_a), err = failure
+        raise QbexpError(f"beta_max = {beta_max:g}: the NESS at (beta_S, beta_A) = ({beta_s:g}, {beta_a:g}) "
+                         f"cannot be solved ({err}); at most {largest_beta_max():.2f}")
+
+
+def _unsolvable_corner(beta_max: float):
+    """``((β_S, β_A), error)`` of the first corner of the map whose NESS cannot be solved, or None."""
     for corner in ((0.0, beta_max), (beta_max, 0.0), (beta_max, beta_max)):
         try:
             ness(_model(*corner))
         except QbexpError as err:
-            raise QbexpError(f"beta_max = {beta_max:g}: the NESS at (beta_S, beta_A) = ({corner[0]:g}, {corner[1]:g}) "
-                             f"cannot be solved ({err}); at most {largest_beta_max():.2f}") from None
+            return corner, err
+    return None
 
 
 def largest_beta_max() -> float:
     """The largest β_max :func:`check_beta_max` accepts, to 0.01 (bisection on the corners)."""
-    def solvable(b):
-        try:
-            for corner in ((0.0, b), (b, 0.0), (b, b)):
-                ness(_model(*corner))
-        except QbexpError:
-            return False
-        return True
     low, high = 1.0, float(np.log(SCALE_MAX / PUMP))
     while high - low > 0.005:
         mid = 0.5 * (low + high)
-        low, high = (mid, high) if solvable(mid) else (low, mid)
+        low, high = (low, mid) if _unsolvable_corner(mid) else (mid, high)
     return low
 
 

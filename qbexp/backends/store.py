@@ -510,10 +510,15 @@ class RunStore:
     def read_counts(self, name: str, run: dict | None = None) -> dict[str, int]:
         """The checked counts of one circuit (a corrupt file is a one-line error naming it);
         ``run``: :meth:`counts_context`, when reading many."""
+        return self._read_counts_record(name, run)[0]
+
+    def _read_counts_record(self, name: str, run: dict | None) -> tuple[dict[str, int], dict]:
+        """``(checked counts, the file's record)`` of one circuit (:meth:`read_counts`)."""
         path = self.counts_path(name)
         run = self.counts_context() if run is None else run  # a bad job record is not the counts file's fault
         try:
-            return check_counts_record(read_json(path, f"counts of {name!r}"), path, name, **run)
+            record = read_json(path, f"counts of {name!r}")
+            return check_counts_record(record, path, name, **run), record
         except Unreadable:
             raise  # not corrupt: removing it would lose the counts
         except QbexpError as err:
@@ -526,16 +531,11 @@ class RunStore:
         jobs = {r["job_id"]: r for r in self.job_records() if r.get("job_id")}
         return {"shots": manifest.get("shots"), "jobs": jobs}
 
-    def counts_jobs(self) -> dict[str, str | None]:
-        """The job whose results each saved counts file holds (its ``job_id``; None where it names none)."""
-        return {name: read_json(self.counts_path(name), f"counts of {name!r}").get("job_id")
-                for name in self.counted()}
-
-    def check_counts(self) -> None:
-        """Read every counts file: a corrupt one is a one-line error naming it."""
+    def check_counts(self) -> dict[str, str | None]:
+        """Read every counts file: a corrupt one is a one-line error naming it.  Returns the job
+        whose results each holds (its ``job_id``; None where it names none)."""
         run = self.counts_context()
-        for name in sorted(self.counted()):
-            self.read_counts(name, run)
+        return {name: self._read_counts_record(name, run)[1].get("job_id") for name in sorted(self.counted())}
 
     def measured_qubits(self, names) -> dict[str, list]:
         """For each named circuit with counts, the (physical) qubit read into each classical bit,
@@ -682,9 +682,6 @@ class MemoryStore(RunStore):
     def has_counts(self, name: str) -> bool:
         return name in self._counts
 
-    def counts_jobs(self) -> dict[str, str | None]:
-        return {name: record.get("job_id") for name, record in self._counts.items()}
-
     def save_counts(self, name: str, counts: dict, shots: int, **meta) -> None:
         if name in self._counts:
             raise QbexpError(f"counts for circuit {name!r} are already saved; refusing to overwrite")
@@ -720,8 +717,9 @@ class MemoryStore(RunStore):
     def job_records(self) -> list[dict]:
         return sorted((dict(r) for r in self._records.values()), key=lambda r: r.get("seq", 0))
 
-    def check_counts(self) -> None:
-        pass  # counts in memory were checked when saved
+    def check_counts(self) -> dict[str, str | None]:
+        # counts in memory were checked when saved
+        return {name: record.get("job_id") for name, record in self._counts.items()}
 
     def check_outputs(self) -> None:
         pass  # nothing is written

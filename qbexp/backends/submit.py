@@ -110,7 +110,7 @@ def run_status(store) -> dict:
     """
     manifest = store.manifest()
     records = store.job_records()
-    store.check_counts()  # a corrupt counts file is not "saved"
+    came_from = store.check_counts()  # a corrupt counts file is not "saved"; the job of each that is
     latest = _latest(records)
     counted = store.counted()
     lost = [r for r in records if r["status"] in ACTIVE and any(n not in counted for n in r["names"])
@@ -134,9 +134,9 @@ def run_status(store) -> dict:
             state = "failed"
         error = LOST if state == "lost" else record.get("error") if record and state != "saved" else None
         circuits[name] = {"state": state, "job": _job_label(record) if record else None, "error": error}
-    came_from = store.counts_jobs()  # a retried circuit's counts are the retry's, not the cancelled job's
     jobs = [{
         "job": _job_label(r), "backend": r["backend"], "shots": r["shots"], "circuits": len(r["names"]),
+        # a retried circuit's counts are the retry's, not the cancelled job's
         "saved": sum(n in counted and came_from.get(n) in (None, r.get("job_id")) for n in r["names"]),
         "submitted_at": r.get("submitted_at"),
         **({"status": "LOST", "error": LOST} if any(r is k for k in lost)

@@ -31,6 +31,7 @@ from qbexp.dynamics.steady import unique_steady_state
 from qbexp.errors import QbexpError
 from qbexp.models.engine import DISCHARGES, check_discharge, fixed_discharge_unitary
 from qbexp.models.lindblad import LindbladModel
+from qbexp.models.matrices import hermitian_part
 from qbexp.thermo import ergotropy, ergotropy_unitary, trace_distance
 
 __all__ = [
@@ -140,11 +141,7 @@ def _hermitian_matrix(rho, dim: int, name: str) -> np.ndarray:
     :data:`HERMITIAN_WITHIN` (a state, or a time integral of states: trace and positivity are
     not checked); a one-line :class:`QbexpError` otherwise (a wrong shape or a string failed
     inside numpy or scipy)."""
-    rho = check_operator(rho, dim, name)
-    gap = float(np.abs(rho - rho.conj().T).max())
-    if gap > HERMITIAN_WITHIN * max(1.0, float(np.abs(rho).max())):
-        raise QbexpError(f"{name} is not Hermitian (max |rho - rho^dag| = {gap:.3g})")
-    return 0.5 * (rho + rho.conj().T)
+    return hermitian_part(check_operator(rho, dim, name), name, "rho", HERMITIAN_WITHIN)
 
 
 def discharge_unitary(name: str, rho, model: LindbladModel) -> np.ndarray:

@@ -167,7 +167,7 @@ def dagger(a: np.ndarray) -> np.ndarray:
     return np.swapaxes(a, -1, -2).conj()
 
 
-def _hermitian_part(arr: np.ndarray, name: str, symbol: str, tol: float) -> np.ndarray:
+def hermitian_part(arr: np.ndarray, name: str, symbol: str, tol: float) -> np.ndarray:
     """``(A + A†)/2`` of each matrix of a ``(..., d, d)`` stack, refusing any with
     ``max|A − A†| > tol · max(1, max|A|)``."""
     adjoint = dagger(arr)
@@ -275,7 +275,7 @@ def validate_density_matrix(
             raise QbexpError(f"{name} vector has norm {_fmt_one(np.sqrt(norm2))}, expected 1")
         return np.outer(arr, arr.conj()) / (norm2 if coarse else 1.0)
 
-    rho_h = _hermitian_part(arr, name, "rho", atol)
+    rho_h = hermitian_part(arr, name, "rho", atol)
     if positive and not cholesky_passes(rho_h, atol):
         min_eig = float(np.min(np.linalg.eigvalsh(rho_h)[..., 0]))
         if min_eig < -atol:
@@ -334,7 +334,7 @@ def as_hamiltonian(H, dim: int | None = None, what: str = "Hamiltonian") -> np.n
     if largest > HAMILTONIAN_MAX:
         raise QbexpError(f"{what} has an entry of magnitude {_fmt(largest)}; at most {HAMILTONIAN_MAX:g} "
                          "(beyond, its energies and tr(rho H) overflow)")
-    return _hermitian_part(arr, what, "H", 1e-8)
+    return hermitian_part(arr, what, "H", 1e-8)
 
 
 def as_unitary(U, dim: int, what: str = "basis") -> np.ndarray:
